@@ -1,0 +1,50 @@
+# Everyday targets. `make demo` and `make test` are the two commands at the top of the README.
+SHELL := /bin/bash
+PY := .venv/bin/python
+# Offline CDK: no telemetry, no Node 20 end-of-life banner, the CLI cache inside the project.
+export CDK_DISABLE_CLI_TELEMETRY := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_HOME := $(CURDIR)/.cdk-home
+export AWS_EC2_METADATA_DISABLED := true
+export SAGEMAKER_SUPPRESS_V2_WARNING := 1
+CDK := npx --no-install cdk
+
+.PHONY: setup synth test test-unit test-infra demo deploy destroy bench clean
+
+setup: .venv/.installed node_modules/.installed
+
+.venv/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	$(CDK) synth --quiet
+
+# The main job on the local default: for now the offline synth of the whole app.
+demo: synth
+
+test: setup
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-infra: setup
+	$(PY) -m pytest tests/infrastructure
+
+deploy: setup
+	$(CDK) deploy --all
+
+destroy: setup
+	$(CDK) destroy --all
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf cdk.out .pytest_cache .hypothesis
