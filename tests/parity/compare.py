@@ -1,0 +1,84 @@
+"""Field-by-field comparison of two CreateTrainingJob requests, and the narrow normalisations the
+SPEC allows (section 3 differences; the SDK's set-ordered debugger collections)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+CER_TAG = {"Key": "CER", "Value": "1"}
+# `<base>-<YYYY-MM-DD-HH-MM-SS-mmm>`: sagemaker.utils.name_from_base / sagemaker_timestamp.
+GENERATED_NAME = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$")
+JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # CreateTrainingJob API
+
+
+def generated_name_base(job_name: str) -> str | None:
+    match = GENERATED_NAME.match(job_name)
+    return match["base"] if match else None
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def comparable(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with the SDK's set-ordered CollectionConfigurations put in a fixed order."""
+    result = copy.deepcopy(request)
+    collections = result.get("DebugHookConfig", {}).get("CollectionConfigurations")
+    if collections is not None:
+        result["DebugHookConfig"]["CollectionConfigurations"] = sorted(collections, key=_canonical)
+    return result
+
+
+def expected_from_sdk(sdk: dict[str, Any], ours_job_name: str) -> dict[str, Any]:
+    """What our request must be, given the SDK's: SPEC section 3 applied, nothing else.
+
+    - `Tags`: the SDK's tags, then `CER` = `1` unless the user already gave it.
+    - `TrainingJobName`, when the SDK generated one: same `<base>-<timestamp>` form and base; the
+      timestamp itself is ours (a different clock reading), so it is taken from our name.
+    """
+    expected = comparable(sdk)
+    tags = list(expected.get("Tags", []))
+    if CER_TAG not in tags:
+        tags.append(CER_TAG)
+    expected["Tags"] = tags
+    sdk_base = generated_name_base(sdk["TrainingJobName"])
+    if sdk_base is not None and generated_name_base(ours_job_name) == sdk_base:
+        expected["TrainingJobName"] = ours_job_name
+    return expected
+
+
+def field_diff(expected: Any, actual: Any, path: str = "") -> list[str]:
+    """One line per differing leaf: `path: expected ... / ours ...`."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        lines: list[str] = []
+        for key in list(expected) + [k for k in actual if k not in expected]:
+            where = f"{path}.{key}" if path else key
+            if key not in actual:
+                lines.append(f"{where}: SDK sends {expected[key]!r}; ours is missing")
+            elif key not in expected:
+                lines.append(f"{where}: SDK omits it; ours sends {actual[key]!r}")
+            else:
+                lines.extend(field_diff(expected[key], actual[key], where))
+        return lines
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        lines = []
+        for index, (left, right) in enumerate(zip(expected, actual)):
+            lines.extend(field_diff(left, right, f"{path}[{index}]"))
+        return lines
+    if expected != actual or type(expected) is not type(actual):
+        return [f"{path}: SDK sends {expected!r}; ours sends {actual!r}"]
+    return []
+
+
+def botocore_problems(request: dict[str, Any]) -> str:
+    """botocore's own CreateTrainingJob input validation report ('' when valid)."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    shape = model.operation_model("CreateTrainingJob").input_shape
+    report = ParamValidator().validate(request, shape)
+    return report.generate_report() if report.has_errors() else ""

@@ -1,0 +1,316 @@
+"""The real SageMaker Python SDK v2 as the test oracle, run offline.
+
+`sdk_request` turns a SPEC section 1 execution input into the SDK's own objects, runs
+`Estimator(...).fit(wait=False)` and returns the CreateTrainingJob parameters the SDK hands to
+boto3, captured before botocore validates or sends anything. Every other AWS call the SDK makes
+(STS for the account id, S3 for its default bucket) is answered here from canned responses; any
+call we do not expect fails loudly instead of reaching the network.
+
+Things outside the arguments that change the SDK's request are shut out: its defaults config files
+(`SAGEMAKER_ADMIN_CONFIG_OVERRIDE` / `SAGEMAKER_USER_CONFIG_OVERRIDE` point at an empty file), a
+`.sagemaker-code-config` above the working directory (the SDK runs in an empty temp directory) and
+usage telemetry (its sender is replaced by a recorder, so nothing leaves the process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
+
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+
+import boto3  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
+
+ACCOUNT_ID = "123456789012"
+# The SDK's own default bucket name for ACCOUNT_ID, `sagemaker-<region>-<account>`.
+DEFAULT_BUCKET_FORMAT = "sagemaker-{region}-" + ACCOUNT_ID
+
+ESTIMATOR_KEYS = frozenset(
+    {
+        "image_uri", "role", "instance_count", "instance_type", "volume_size", "volume_kms_key",
+        "max_run", "input_mode", "output_path", "output_kms_key", "base_job_name",
+        "hyperparameters", "tags", "subnets", "security_group_ids", "model_uri",
+        "model_channel_name", "metric_definitions", "encrypt_inter_container_traffic",
+        "use_spot_instances", "max_wait", "checkpoint_s3_uri", "checkpoint_local_path",
+        "enable_network_isolation", "rules", "debugger_hook_config", "tensorboard_output_config",
+        "enable_sagemaker_metrics", "profiler_config", "disable_profiler", "environment",
+        "max_retry_attempts",
+    }
+)
+FIT_KEYS = frozenset({"inputs", "job_name", "experiment_config", "wait", "logs"})
+
+
+class DefaultsLike(Protocol):
+    role_arn: str | None
+    image_uri: str | None
+    output_path: str | None
+
+
+class UnexpectedAwsCall(AssertionError):
+    """The SDK tried an AWS call the oracle does not answer."""
+
+
+class _CapturedRequest(Exception):
+    """Raised from inside boto3 to stop the call once its parameters are recorded."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        super().__init__("CreateTrainingJob captured")
+        self.params = params
+
+
+class _Body:
+    """The raw stream botocore reads an HTTP response body from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: object) -> Iterator[bytes]:
+        yield self._data
+
+
+def _sts_caller_identity(_: str) -> bytes:
+    return (
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        "<GetCallerIdentityResult>"
+        f"<Arn>arn:aws:iam::{ACCOUNT_ID}:user/oracle</Arn><UserId>AIDAORACLE</UserId>"
+        f"<Account>{ACCOUNT_ID}</Account>"
+        "</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+        "</GetCallerIdentityResponse>"
+    ).encode()
+
+
+def _s3_list_buckets(region: str) -> bytes:
+    # The default bucket already exists, so the SDK does not try to create it.
+    return (
+        '<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        "<Owner><ID>oracle</ID></Owner><Buckets><Bucket>"
+        f"<Name>{DEFAULT_BUCKET_FORMAT.format(region=region)}</Name>"
+        "<CreationDate>2024-01-01T00:00:00.000Z</CreationDate>"
+        "</Bucket></Buckets></ListAllMyBucketsResult>"
+    ).encode()
+
+
+def _empty(_: str) -> bytes:
+    return b""
+
+
+_CANNED_RESPONSES = {
+    "sts.GetCallerIdentity": _sts_caller_identity,
+    "s3.ListBuckets": _s3_list_buckets,
+    "s3.HeadBucket": _empty,
+}
+
+
+class _LocalAws:
+    """botocore event handlers: capture CreateTrainingJob, answer the rest, send nothing."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.answered: list[str] = []
+
+    def capture(self, params: dict[str, Any], **_: object) -> None:
+        raise _CapturedRequest(copy.deepcopy(params))
+
+    def answer(self, request: Any, event_name: str, **_: object) -> AWSResponse:
+        operation = event_name.removeprefix("before-send.")
+        respond = _CANNED_RESPONSES.get(operation)
+        if respond is None:
+            raise UnexpectedAwsCall(f"the SDK called {operation} ({request.url}); not answered")
+        self.answered.append(operation)
+        return AWSResponse(request.url, 200, {}, _Body(respond(self.region)))
+
+
+class _TelemetryRecorder:
+    """Stands in for the SDK's telemetry sender: records, sends nothing."""
+
+    def __init__(self) -> None:
+        self.suppressed = 0
+
+    def __call__(self, *_: object, **__: object) -> None:
+        self.suppressed += 1
+
+
+@contextlib.contextmanager
+def isolated_sdk() -> Iterator[None]:
+    """No config files, no project tags from the working directory, no telemetry."""
+    from sagemaker import _studio
+    from sagemaker.telemetry import telemetry_logging
+
+    with tempfile.TemporaryDirectory(prefix="sdk-oracle-") as workdir:
+        empty_config = os.path.join(workdir, "empty-config.yaml")
+        open(empty_config, "w").close()
+        saved_env = {k: os.environ.get(k) for k in _CONFIG_OVERRIDES}
+        saved_cwd = os.getcwd()
+        saved_sender = telemetry_logging._send_telemetry_request
+        try:
+            for key in _CONFIG_OVERRIDES:
+                os.environ[key] = empty_config
+            os.chdir(workdir)
+            found = _studio._find_config()
+            if found is not None:
+                raise AssertionError(f"{found} would add project tags to the SDK's request")
+            telemetry_logging._send_telemetry_request = _TelemetryRecorder()
+            yield
+        finally:
+            telemetry_logging._send_telemetry_request = saved_sender
+            os.chdir(saved_cwd)
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+_CONFIG_OVERRIDES = ("SAGEMAKER_ADMIN_CONFIG_OVERRIDE", "SAGEMAKER_USER_CONFIG_OVERRIDE")
+
+
+def offline_session(region: str) -> Any:
+    """A sagemaker.session.Session whose AWS calls never leave the process.
+
+    Call inside `isolated_sdk()`: the session reads the defaults config when it is created.
+    """
+    import sagemaker
+
+    boto_session = boto3.Session(
+        aws_access_key_id="AKIAORACLEORACLE",
+        aws_secret_access_key="oracle-secret",
+        region_name=region,
+    )
+    local_aws = _LocalAws(region)
+    botocore_session = boto_session._session
+    botocore_session.register("before-send", local_aws.answer)
+    botocore_session.register(
+        "before-parameter-build.sagemaker.CreateTrainingJob", local_aws.capture
+    )
+    session = sagemaker.session.Session(boto_session=boto_session)
+    if session.sagemaker_config:
+        raise AssertionError(f"SDK defaults config leaked in: {session.sagemaker_config}")
+    return session
+
+
+def _training_input(spec: Mapping[str, Any]) -> Any:
+    from sagemaker.inputs import ShuffleConfig, TrainingInput
+
+    kwargs = dict(spec)
+    if kwargs.get("shuffle_config") is not None:
+        kwargs["shuffle_config"] = ShuffleConfig(**kwargs["shuffle_config"])
+    return TrainingInput(**kwargs)
+
+
+def _file_system_input(spec: Mapping[str, Any]) -> Any:
+    from sagemaker.inputs import FileSystemInput
+
+    return FileSystemInput(**spec)
+
+
+def _channel(value: Any) -> Any:
+    if isinstance(value, Mapping) and "s3_data" in value:
+        return _training_input(value)
+    if isinstance(value, Mapping) and "file_system_id" in value:
+        return _file_system_input(value)
+    return value
+
+
+def sdk_inputs(inputs: Any) -> Any:
+    """fit()'s `inputs`: a string, a TrainingInput, a FileSystemInput or a mapping of them."""
+    if isinstance(inputs, Mapping) and not ("s3_data" in inputs or "file_system_id" in inputs):
+        return {name: _channel(value) for name, value in inputs.items()}
+    return _channel(inputs)
+
+
+def _rule(spec: Mapping[str, Any]) -> Any:
+    from sagemaker.debugger import ProfilerRule, Rule, rule_configs
+
+    if "profiler_rule" in spec:
+        return ProfilerRule.sagemaker(getattr(rule_configs, spec["profiler_rule"])())
+    return Rule.sagemaker(
+        getattr(rule_configs, spec["rule"])(), rule_parameters=spec.get("rule_parameters")
+    )
+
+
+def _debugger_hook_config(spec: Any) -> Any:
+    from sagemaker.debugger import CollectionConfig, DebuggerHookConfig
+
+    if spec is False:
+        return False
+    kwargs = dict(spec)
+    if kwargs.get("collection_configs") is not None:
+        kwargs["collection_configs"] = [
+            CollectionConfig(**collection) for collection in kwargs["collection_configs"]
+        ]
+    return DebuggerHookConfig(**kwargs)
+
+
+def estimator_kwargs(execution_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The Estimator keyword arguments, helper objects made into the SDK's classes."""
+    from sagemaker.debugger import ProfilerConfig, TensorBoardOutputConfig
+
+    kwargs = {k: copy.deepcopy(v) for k, v in execution_input.items() if k in ESTIMATOR_KEYS}
+    if kwargs.get("rules") is not None:
+        kwargs["rules"] = [_rule(rule) for rule in kwargs["rules"]]
+    if "debugger_hook_config" in kwargs and kwargs["debugger_hook_config"] is not None:
+        kwargs["debugger_hook_config"] = _debugger_hook_config(kwargs["debugger_hook_config"])
+    if kwargs.get("tensorboard_output_config") is not None:
+        kwargs["tensorboard_output_config"] = TensorBoardOutputConfig(
+            **kwargs["tensorboard_output_config"]
+        )
+    if kwargs.get("profiler_config") is not None:
+        kwargs["profiler_config"] = ProfilerConfig(**kwargs["profiler_config"])
+    return kwargs
+
+
+def _with_defaults(execution_input: Mapping[str, Any], defaults: DefaultsLike | None) -> dict:
+    """What a notebook user of the platform would type: its role, image and output path."""
+    filled = dict(execution_input)
+    if defaults is not None:
+        for key, value in (
+            ("role", defaults.role_arn),
+            ("image_uri", defaults.image_uri),
+            ("output_path", defaults.output_path),
+        ):
+            if key not in filled and value is not None:
+                filled[key] = value
+    return filled
+
+
+def sdk_request(
+    execution_input: Mapping[str, Any],
+    *,
+    region: str,
+    defaults: DefaultsLike | None = None,
+    session: Any = None,
+) -> dict[str, Any]:
+    """The CreateTrainingJob parameters SageMaker SDK v2 sends for this execution input.
+
+    `defaults` stands in for what the user would pass explicitly (role, image_uri, output_path)
+    when the input omits them; with None the SDK's own behaviour applies. Pass `session` (from
+    `offline_session`, created under `isolated_sdk`) to reuse one across calls.
+    """
+    from sagemaker.estimator import Estimator
+
+    unknown = set(execution_input) - ESTIMATOR_KEYS - FIT_KEYS
+    if unknown:
+        raise KeyError(f"not an Estimator or fit() argument: {sorted(unknown)}")
+    filled = _with_defaults(execution_input, defaults)
+    with isolated_sdk():
+        sdk_session = session if session is not None else offline_session(region)
+        if sdk_session.boto_region_name != region:
+            raise ValueError(f"session is for {sdk_session.boto_region_name}, not {region}")
+        estimator = Estimator(sagemaker_session=sdk_session, **estimator_kwargs(filled))
+        try:
+            estimator.fit(
+                inputs=sdk_inputs(filled.get("inputs")),
+                wait=False,  # waiting changes nothing in the request
+                logs=filled.get("logs", "All"),
+                job_name=filled.get("job_name"),
+                experiment_config=copy.deepcopy(filled.get("experiment_config")),
+            )
+        except _CapturedRequest as captured:
+            return captured.params
+    raise AssertionError("fit() returned without calling CreateTrainingJob")
