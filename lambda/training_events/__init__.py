@@ -1,0 +1,40 @@
+"""Event-triggered training: which event started an execution, the job name it implies, and what users are told.
+
+Pure and standard-library only; the Lambda handlers do the S3 and SNS calls.
+"""
+
+from .events import (
+    IgnoredEvent,
+    InvalidRequestFile,
+    MalformedEvent,
+    RequestFile,
+    TrainingTrigger,
+    TriggerConfig,
+    TriggerKind,
+    recognise_event,
+    wildcard_match,
+)
+from .names import JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH, event_job_name
+from .notifications import FINAL_STATUSES, Notification, job_state_notification
+from .results import RequestStatus, result_body, result_document
+
+__all__ = [
+    "FINAL_STATUSES",
+    "JOB_NAME_PATTERN",
+    "MAX_JOB_NAME_LENGTH",
+    "IgnoredEvent",
+    "InvalidRequestFile",
+    "MalformedEvent",
+    "Notification",
+    "RequestFile",
+    "RequestStatus",
+    "TrainingTrigger",
+    "TriggerConfig",
+    "TriggerKind",
+    "event_job_name",
+    "job_state_notification",
+    "recognise_event",
+    "result_body",
+    "result_document",
+    "wildcard_match",
+]

@@ -1,0 +1,31 @@
+"""Deterministic SageMaker job names for event-triggered trainings.
+
+The name is a readable hint (the request file, repository or schedule) plus a short hash of the event's
+identity, so the same event delivered twice gets the same name (SageMaker then refuses the second job with
+ResourceInUse) and a different event a different one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+MAX_JOB_NAME_LENGTH = 63
+JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# 12 hex digits = 48 bits: a collision between two distinct events needs about 16 million of them.
+HASH_LENGTH = 12
+_MAX_HINT_LENGTH = MAX_JOB_NAME_LENGTH - 1 - HASH_LENGTH
+_NOT_NAME_CHARACTERS = re.compile(r"[^a-zA-Z0-9]+")
+
+
+def event_job_name(hint: str, identity: tuple[str, ...], *, fallback_hint: str) -> str:
+    """`<hint>-<hash of identity>`: valid for SageMaker whatever the hint holds.
+
+    The identity parts are hashed as a JSON array so ("a", "bc") and ("ab", "c") differ.
+    """
+    digest = hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    readable = _NOT_NAME_CHARACTERS.sub("-", hint).strip("-")[:_MAX_HINT_LENGTH].rstrip("-")
+    if not readable:
+        readable = fallback_hint
+    return f"{readable}-{digest}"

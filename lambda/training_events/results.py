@@ -1,0 +1,51 @@
+"""The result document written beside a request file, so a user who only uses S3 sees what became of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from enum import Enum
+
+from .events import RequestFile
+
+
+class RequestStatus(str, Enum):
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPED = "Stopped"
+    # The request asked not to wait (`"wait": false`): the job runs on after the execution ended.
+    IN_PROGRESS = "InProgress"
+    # Nothing was started: the errors say which fields to fix.
+    INVALID = "Invalid"
+    # This event was already delivered: the job it started is `job_name`; no second job was created.
+    DUPLICATE = "Duplicate"
+
+
+def result_document(
+    request_file: RequestFile,
+    *,
+    status: RequestStatus,
+    job_name: str | None = None,
+    model_artifacts: str | None = None,
+    failure_reason: str | None = None,
+    errors: Sequence[str] = (),
+    links: Mapping[str, str] | None = None,
+    execution_arn: str | None = None,
+) -> dict[str, object]:
+    """The document for `request_file.result_key`; keys without a value are left out."""
+    document: dict[str, object] = {
+        "request": request_file.uri,
+        "request_version": request_file.version_id,
+        "status": status.value,
+        "job_name": job_name,
+        "model_artifacts": model_artifacts,
+        "failure_reason": failure_reason,
+        "errors": list(errors) or None,
+        "links": dict(links) if links else None,
+        "execution_arn": execution_arn,
+    }
+    return {key: value for key, value in document.items() if value is not None}
+
+
+def result_body(document: Mapping[str, object]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
