@@ -9,7 +9,7 @@ export AWS_EC2_METADATA_DISABLED := true
 export SAGEMAKER_SUPPRESS_V2_WARNING := 1
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-unit test-infra demo deploy destroy bench clean
+.PHONY: setup synth test test-unit test-infra demo deploy destroy bench clean emulator-start emulator-stop
 
 setup: .venv/.installed node_modules/.installed
 
@@ -42,6 +42,14 @@ deploy: setup
 
 destroy: setup
 	$(CDK) destroy --all
+
+# The local AWS (moto server + adapters) on EMULATOR_PORT (default 5000); pid and log in .emulator/.
+EMULATOR_PORT ?= 5000
+emulator-start: setup
+	$(PY) -m emulator start --port $(EMULATOR_PORT)
+
+emulator-stop:
+	$(PY) -m emulator stop --port $(EMULATOR_PORT)
 
 bench: setup
 	$(PY) -m bench

@@ -1,0 +1,41 @@
+"""The project's local AWS: moto's server with the adapters this platform needs.
+
+`python -m emulator start|stop|status [--port N]` (default port 5000). Clients reach it with
+`client_environment(port)`: AWS_ENDPOINT_URL=http://localhost:PORT (localhost, not 127.0.0.1:
+moto treats only localhost URLs as path-style S3), dummy credentials and a region.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_PORT = 5000
+DEFAULT_REGION = "eu-west-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = REPOSITORY_ROOT / ".emulator"
+
+
+def endpoint_url(port: int) -> str:
+    return f"http://localhost:{port}"
+
+
+def client_environment(port: int, region: str = DEFAULT_REGION,
+                       base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a process (AWS CLI, CDK CLI, boto3, trainctl) that talks to the emulator."""
+    environment = dict(os.environ if base is None else base)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        environment.pop(name, None)
+    environment.update(
+        AWS_ENDPOINT_URL=endpoint_url(port),
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION=region,
+        AWS_DEFAULT_REGION=region,
+        AWS_EC2_METADATA_DISABLED="true",
+        CDK_DEFAULT_ACCOUNT=ACCOUNT_ID,
+        CDK_DEFAULT_REGION=region,
+    )
+    return environment

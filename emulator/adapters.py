@@ -1,0 +1,450 @@
+"""What moto 5.2.5 lacks to run this platform, each fixed by one small adapter.
+
+Each adapter is a function named for what it makes work; `install(endpoint)` applies them all,
+in the emulator's server process, before it serves. Each has a test in tests/integration/
+test_adapters.py: after a moto upgrade, the failing test names the adapter to look at again.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
+
+from emulator import training_jobs
+
+_RUNTIME_SOURCE = (Path(__file__).parent / "lambda_runtime.py").read_text(encoding="utf-8")
+_DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def install(endpoint: str, work_dir: Path) -> None:
+    """Apply every adapter. `endpoint` is the emulator's own URL (http://localhost:PORT)."""
+    run_state_machines_created_by_cloudformation()
+    run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
+    rebuild_stack_outputs_after_change_sets()
+    let_eventbridge_rules_start_state_machines()
+    apply_bucket_eventbridge_setting_from_cloudformation()
+    give_training_jobs_a_lifecycle(endpoint)
+    run_create_training_job_sync_in_step_functions()
+
+
+# 1. Step Functions -------------------------------------------------------------------------
+def run_state_machines_created_by_cloudformation() -> None:
+    """Executions really run, also for state machines CloudFormation created.
+
+    moto runs definitions only with `stepfunctions.execute_state_machine` on, and then serves the
+    API from a second registry (stepfunctions_parser_backends) while CloudFormation keeps creating
+    state machines in the first one (stepfunctions_backends): the API cannot see them. Turn the
+    setting on and make the interpreter's registry the only one.
+    """
+    from moto.core.config import default_user_config
+    from moto.stepfunctions import models as sfn_models
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    sfn_models.stepfunctions_backends = stepfunctions_parser_backends  # read by the CFN model
+
+
+# 2. Lambda ---------------------------------------------------------------------------------
+def run_python_lambdas_in_a_subprocess(endpoint: str, code_root: Path) -> None:
+    """Python Lambda functions run without Docker: the project's Python, in a subprocess.
+
+    The deployment package (the CDK asset zip, or inline code) is unpacked once per code hash;
+    the function gets its deployed environment variables, handler and timeout, the variables the
+    Lambda runtime sets, dummy credentials and AWS_ENDPOINT_URL pointing at the emulator. Its
+    output goes to /aws/lambda/<function>, as moto does for Docker runs.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    unpack_lock = threading.Lock()
+
+    def unpacked_code(function: Any) -> Path:
+        target = code_root / hashlib.sha256(function.code_bytes).hexdigest()
+        with unpack_lock:
+            if not target.exists():
+                staging = Path(tempfile.mkdtemp(dir=code_root.parent))
+                zipfile.ZipFile(io.BytesIO(function.code_bytes)).extractall(staging)
+                code_root.mkdir(parents=True, exist_ok=True)
+                staging.rename(target)
+        return target
+
+    def invoke_in_subprocess(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        if not str(self.run_time or "").startswith("python"):
+            message = f"the emulator runs Python functions only, not {self.run_time}"
+            return json.dumps({"errorMessage": message, "errorType": "Runtime.Unsupported"}), True, ""
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": _DUMMY_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": _DUMMY_CREDENTIALS["aws_secret_access_key"],
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.run_time}",
+            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": str(self.version),
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(self.timeout),
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.logs_group_name,
+            "EMULATOR_FUNCTION_ARN": self.function_arn,
+            "_HANDLER": str(self.handler),
+            **{str(k): str(v) for k, v in self.environment_vars.items()},
+            "AWS_ENDPOINT_URL": endpoint,
+        }
+        code_dir = unpacked_code(self)
+        environment["PYTHONPATH"] = str(code_dir)
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as result_file:
+            result_path = result_file.name
+        try:
+            try:
+                process = subprocess.run(
+                    [sys.executable, "-c", _RUNTIME_SOURCE, str(self.handler), result_path],
+                    input=json.dumps(event if event is not None else {}),
+                    capture_output=True, text=True, cwd=code_dir, env=environment,
+                    timeout=float(self.timeout),
+                )
+                logs = process.stdout + process.stderr
+                payload = Path(result_path).read_text(encoding="utf-8")
+                failed = process.returncode != 0
+            except subprocess.TimeoutExpired as expired:
+                logs = str(expired.stdout or "") + str(expired.stderr or "")
+                payload, failed = "", True
+            if not payload:
+                reason = f"Task timed out after {self.timeout} seconds" if not logs else logs.strip()[-500:]
+                payload = json.dumps({"errorMessage": reason, "errorType": "Runtime.ExitError"})
+        finally:
+            os.unlink(result_path)
+        self.logs_backend.ensure_log_group(self.logs_group_name)
+        self.save_logs(logs or "(no output)")
+        return payload, failed, logs
+
+    LambdaFunction._invoke_lambda = invoke_in_subprocess
+
+
+# 3. CloudFormation change sets -------------------------------------------------------------
+def rebuild_stack_outputs_after_change_sets() -> None:
+    """`cdk deploy` (which deploys with change sets) sees outputs and exports, and can redeploy.
+
+    moto's ExecuteChangeSet updates the resources but keeps the outputs of the template the stack
+    had before (none, for a new stack), never registers exports, and gives stacks made by
+    CreateChangeSet no view of other stacks' exports (Fn::ImportValue fails).
+    """
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original_create = CloudFormationBackend.create_change_set
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        change_set_id, stack_id = original_create(self, *args, **kwargs)
+        stack = self.stacks[stack_id]
+        stack.cross_stack_resources = self.exports
+        stack.resource_map.cross_stack_resources = self.exports
+        return change_set_id, stack_id
+
+    def execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
+        original_execute(self, change_set_name, stack_name)
+        change_set = self.describe_change_set(change_set_name)
+        stack = self.stacks[change_set.stack_id]
+        for export in stack.exports:
+            self.exports.pop(export.name, None)
+        stack._parse_template()
+        stack.description = stack.template_dict.get("Description")
+        stack.output_map = stack._create_output_map()
+        for export in stack.exports:
+            self.exports[export.name] = export
+
+    CloudFormationBackend.create_change_set = create_change_set
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+# 4. EventBridge and S3 ---------------------------------------------------------------------
+def let_eventbridge_rules_start_state_machines() -> None:
+    """A rule whose target is a state machine starts an execution with the (transformed) event.
+
+    moto raises NotImplementedError for any target but logs, archives, SQS, buses and API
+    destinations. Input, InputPath ($ or $.detail...) and InputTransformer are honoured.
+    """
+    from moto.events.models import EventTemplateParser, Rule
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        state_machine_targets = [t for t in self.targets if ":states:" in t["Arn"]]
+        event = dict(original_event)
+        if isinstance(event.get("time"), (int, float)):
+            event["time"] = datetime.utcfromtimestamp(event["time"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for target in state_machine_targets:
+            if "Input" in target:
+                execution_input = target["Input"]
+            elif "InputTransformer" in target:
+                transformer = target["InputTransformer"]
+                rendered = EventTemplateParser.parse(
+                    input_template=transformer.get("InputTemplate"),
+                    input_paths_map=transformer.get("InputPathsMap", {}),
+                    event=event,
+                )
+                execution_input = rendered if isinstance(rendered, str) else json.dumps(rendered)
+            else:
+                selected: Any = event
+                for part in target.get("InputPath", "$").removeprefix("$").strip(".").split("."):
+                    selected = selected[part] if part else selected
+                execution_input = json.dumps(selected)
+            arn = target["Arn"]
+            _, _, _, region, account = arn.split(":")[:5]
+            stepfunctions_parser_backends[account][region].start_execution(arn, execution_input=execution_input)
+        if len(state_machine_targets) < len(self.targets):
+            others = copy.copy(self)
+            others.targets = [t for t in self.targets if t not in state_machine_targets]
+            original_send(others, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets
+
+
+def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
+    """A bucket whose template says NotificationConfiguration.EventBridgeConfiguration sends events.
+
+    moto's CloudFormation ignores the bucket's NotificationConfiguration, so objects put in a
+    bucket deployed with `event_bridge_enabled` produced no "Object Created" event.
+    """
+    from moto.s3.models import FakeBucket
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__
+    original_update = FakeBucket.update_from_cloudformation_json.__func__
+
+    def apply(bucket: Any, cloudformation_json: dict[str, Any]) -> Any:
+        notifications = cloudformation_json.get("Properties", {}).get("NotificationConfiguration", {})
+        if "EventBridgeConfiguration" in notifications:
+            bucket.set_notification_configuration({"EventBridgeConfiguration": {}})
+        return bucket
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+        return apply(bucket, cloudformation_json)
+
+    def update(cls: Any, original: Any, new_name: str, cloudformation_json: Any, account_id: str, region_name: str) -> Any:
+        bucket = original_update(cls, original, new_name, cloudformation_json, account_id, region_name)
+        return apply(bucket, cloudformation_json)
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)
+    FakeBucket.update_from_cloudformation_json = classmethod(update)
+
+
+# 5. SageMaker ------------------------------------------------------------------------------
+def give_training_jobs_a_lifecycle(endpoint: str) -> None:
+    """Training jobs run (see emulator/training_jobs.py): statuses, artifact, logs, StopTrainingJob.
+
+    moto's jobs are Completed at once, drop most request fields, overwrite a job of the same name
+    and have no StopTrainingJob. Requests are checked against botocore's model first (SageMaker
+    validates server-side; Step Functions' client sends without client-side validation).
+    """
+    from moto.sagemaker.exceptions import SagemakerClientError
+    from moto.sagemaker.responses import SageMakerResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    service_model = boto3.session.Session()._session.get_service_model("sagemaker")
+    create_shape = service_model.operation_model("CreateTrainingJob").input_shape
+    registries: dict[tuple[str, str], training_jobs.TrainingJobRegistry] = {}
+    registries_lock = threading.Lock()
+    clients: dict[tuple[str, str], Any] = {}
+
+    def client(service: str, region: str) -> Any:
+        if (service, region) not in clients:
+            clients[(service, region)] = boto3.client(
+                service, region_name=region, endpoint_url=endpoint,
+                config=Config(retries={"max_attempts": 1}), **_DUMMY_CREDENTIALS,
+            )
+        return clients[(service, region)]
+
+    def side_effects(region: str) -> training_jobs.SideEffects:
+        def put_object(bucket: str, key: str, body: bytes) -> None:
+            client("s3", region).put_object(Bucket=bucket, Key=key, Body=body)
+
+        def put_log_lines(group: str, stream: str, lines: list[str]) -> None:
+            logs = client("logs", region)
+            for create in (lambda: logs.create_log_group(logGroupName=group),
+                           lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+                try:
+                    create()
+                except logs.exceptions.ResourceAlreadyExistsException:
+                    pass
+            now = int(datetime.now().timestamp() * 1000)
+            logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                logEvents=[{"timestamp": now, "message": line} for line in lines])
+
+        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines)
+
+    def registry(response: SageMakerResponse) -> training_jobs.TrainingJobRegistry:
+        key = (response.current_account, response.region)
+        with registries_lock:
+            if key not in registries:
+                backend = response.sagemaker_backend
+                prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
+                region = response.region
+                registries[key] = training_jobs.TrainingJobRegistry(prefix, lambda: side_effects(region))
+                registries[key].jobs = backend.training_jobs  # moto's list, search and tags see them
+            return registries[key]
+
+    def answer(action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except training_jobs.TrainingJobError as error:
+            raise SagemakerClientError(error.code, error.message) from None
+
+    def create_training_job(self: SageMakerResponse) -> ActionResult:
+        request = json.loads(self.body)
+        report = ParamValidator().validate(request, create_shape)
+        if report.has_errors():
+            raise SagemakerClientError("ValidationException", report.generate_report())
+        job = answer(lambda: registry(self).create(request))
+        return ActionResult({"TrainingJobArn": job.arn})
+
+    def describe_training_job(self: SageMakerResponse) -> ActionResult:
+        name = json.loads(self.body)["TrainingJobName"]
+        return ActionResult(answer(lambda: registry(self).get(name).describe()))
+
+    def stop_training_job(self: SageMakerResponse) -> EmptyResult:
+        name = json.loads(self.body)["TrainingJobName"]
+        answer(lambda: registry(self).stop(name))
+        return EmptyResult()
+
+    SageMakerResponse.create_training_job = create_training_job
+    SageMakerResponse.describe_training_job = describe_training_job
+    SageMakerResponse.stop_training_job = stop_training_job
+
+
+def run_create_training_job_sync_in_step_functions() -> None:
+    """`arn:aws:states:::sagemaker:createTrainingJob.sync` works like AWS's optimised integration.
+
+    moto forwards SageMaker tasks only request-response (and refuses `.sync` when the definition
+    is created). Here: create the job, poll DescribeTrainingJob until it ends, return its output
+    (timestamps in epoch milliseconds, as Step Functions gives them); Failed or Stopped fail the
+    task with States.TaskFailed and the DescribeTrainingJob output as Cause; an execution stopped
+    (or a task timed out) while waiting stops the job. SageMaker API errors are named
+    `SageMaker.AmazonSageMakerException`, the cause carrying the SageMaker error code.
+    """
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory as task_factory
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_factory as factory,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    def step_functions_json(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return int(value.timestamp() * 1000)
+        if isinstance(value, dict):
+            return {k: step_functions_json(v) for k, v in value.items() if k != "ResponseMetadata"}
+        if isinstance(value, list):
+            return [step_functions_json(v) for v in value]
+        return value
+
+    class SageMakerTask(StateTaskServiceCallback):
+        def __init__(self) -> None:
+            super().__init__({ResourceCondition.WaitForTaskToken, ResourceCondition.Sync})
+
+        def _validate_service_integration_is_supported(self) -> None:
+            if self.resource.condition == ResourceCondition.Sync and self.resource.api_action.lower() != "createtrainingjob":
+                raise ValueError(f"The emulator runs .sync only for createTrainingJob: {self.resource.resource_arn}")
+
+        def _client(self, region: str, credentials: Any) -> Any:
+            return boto_client_for(region=region, service="sagemaker", state_credentials=credentials)
+
+        def _from_error(self, env: Any, ex: Exception) -> Any:
+            if not isinstance(ex, ClientError):
+                return super()._from_error(env=env, ex=ex)
+            error = "SageMaker.AmazonSageMakerException"
+            meta = ex.response["ResponseMetadata"]
+            cause = (f"{ex.response['Error']['Message']} (Service: AmazonSageMaker; Status Code: "
+                     f"{meta['HTTPStatusCode']}; Error Code: {ex.response['Error']['Code']}; "
+                     f"Request ID: {meta.get('RequestId')}; Proxy: null)")
+            return FailureEvent(
+                env=env, error_name=CustomErrorName(error), event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error, cause=cause, resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type())),
+            )
+
+        def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
+                               state_credentials: Any) -> None:
+            sagemaker = self._client(resource_runtime_part.region, state_credentials)
+            response = getattr(sagemaker, self._get_boto_service_action())(**normalised_parameters)
+            env.stack.append(step_functions_json(response))
+
+        def _build_sync_resolver(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
+                                 state_credentials: Any) -> Callable[[], Any]:
+            sagemaker = self._client(resource_runtime_part.region, state_credentials)
+            env.stack.pop()  # CreateTrainingJob's own output: the .sync result replaces it
+            name = normalised_parameters["TrainingJobName"]
+
+            def resolve() -> dict[str, Any] | None:
+                described = step_functions_json(sagemaker.describe_training_job(TrainingJobName=name))
+                if described["TrainingJobStatus"] == "Completed":
+                    return described
+                if described["TrainingJobStatus"] in ("Failed", "Stopped"):
+                    error = StatesErrorNameType.StatesTaskFailed
+                    raise FailureEventException(FailureEvent(
+                        env=env, error_name=StatesErrorName(typ=error), event_type=HistoryEventType.TaskFailed,
+                        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                            resource=self._get_sfn_resource(), resourceType=self._get_sfn_resource_type(),
+                            error=error.to_name(), cause=to_json_str(described))),
+                    ))
+                return None
+
+            self._stop_job = lambda: sagemaker.stop_training_job(TrainingJobName=name)
+            return resolve
+
+        def _eval_sync(self, env: Any, sync_resolver: Any, timeout_seconds: Any, callback_endpoint: Any,
+                       heartbeat_endpoint: Any) -> Any:
+            outcome = super()._eval_sync(env, sync_resolver, timeout_seconds, callback_endpoint, heartbeat_endpoint)
+            if outcome is None and not env.is_running():
+                try:
+                    self._stop_job()
+                except ClientError:
+                    pass  # it ended meanwhile
+            return outcome
+
+    original_factory = factory.state_task_service_for
+
+    def state_task_service_for(service_name: str) -> Any:
+        return SageMakerTask() if service_name == "sagemaker" else original_factory(service_name)
+
+    factory.state_task_service_for = state_task_service_for
+    task_factory.state_task_service_for = state_task_service_for  # imported there by name
+
+
+__all__ = ["install"]
