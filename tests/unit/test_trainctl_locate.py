@@ -1,0 +1,109 @@
+"""Finding the deployed platform: stack and region from flags, environment or config; the state
+machine from the stack's outputs; a clear error when something is missing."""
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from trainctl.locate import (
+    PlatformError,
+    PlatformLocation,
+    default_stack_name,
+    resolve_location,
+    stack_outputs,
+    state_machine_arn,
+)
+
+MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:TrainingWorkflow1234"
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('stack = "from-config"\nregion = "us-west-2"\n')
+    return path
+
+
+def test_flags_win_over_environment_and_config(config):
+    environ = {"TRAINCTL_STACK": "from-env", "AWS_REGION": "eu-central-1", "TRAINCTL_CONFIG": str(config)}
+    assert resolve_location("from-flag", "ap-south-1", environ=environ) == PlatformLocation("from-flag", "ap-south-1")
+
+
+def test_environment_wins_over_config(config):
+    environ = {"TRAINCTL_STACK": "from-env", "AWS_DEFAULT_REGION": "eu-central-1", "TRAINCTL_CONFIG": str(config)}
+    assert resolve_location(environ=environ) == PlatformLocation("from-env", "eu-central-1")
+
+
+def test_config_file_fills_what_flags_and_environment_leave_out(config):
+    assert resolve_location(environ={"TRAINCTL_CONFIG": str(config)}) == PlatformLocation("from-config", "us-west-2")
+
+
+def test_config_file_under_xdg_config_home(tmp_path):
+    (tmp_path / "trainctl").mkdir()
+    (tmp_path / "trainctl" / "config.toml").write_text('stack = "xdg"\n')
+    location = resolve_location(environ={"XDG_CONFIG_HOME": str(tmp_path)}, profile_region="eu-south-1")
+    assert location == PlatformLocation("xdg", "eu-south-1")
+
+
+def test_without_any_setting_the_stack_is_this_checkouts_default_deployment(tmp_path):
+    context = json.loads(open("cdk.json").read())["context"]
+    expected = f"{context['prefix']}-{context['environment']}-training"
+    assert default_stack_name() == expected
+    assert resolve_location(region="eu-west-1", environ={"XDG_CONFIG_HOME": str(tmp_path)}).stack_name == expected
+
+
+def test_missing_region_is_an_error_saying_how_to_set_it(tmp_path):
+    with pytest.raises(PlatformError, match="no AWS region given: use --region R, set AWS_REGION"):
+        resolve_location("stack", environ={"XDG_CONFIG_HOME": str(tmp_path)})
+
+
+def test_unreadable_config_file_is_named(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("stack = \n")
+    with pytest.raises(PlatformError, match="broken.toml"):
+        resolve_location(environ={"TRAINCTL_CONFIG": str(broken)})
+
+
+def test_state_machine_is_found_by_its_arn_whatever_the_output_key():
+    outputs = {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/x", "WorkflowOutput9F3A": MACHINE}
+    assert state_machine_arn(outputs, PlatformLocation("s", "eu-west-1")) == MACHINE
+
+
+def test_with_several_state_machines_the_training_one_is_chosen():
+    other = MACHINE.replace("TrainingWorkflow1234", "Notifier")
+    outputs = {"AlertsStateMachineArn": other, "TrainingStateMachineArn": MACHINE}
+    assert state_machine_arn(outputs, PlatformLocation("s", "eu-west-1")) == MACHINE
+
+
+def test_stack_without_a_state_machine_output_says_so():
+    with pytest.raises(PlatformError, match=r"has no state machine among its outputs \(ExecutionRoleArn\)"):
+        state_machine_arn({"ExecutionRoleArn": "arn:aws:iam::1:role/x"}, PlatformLocation("s", "eu-west-1"))
+
+
+@pytest.fixture
+def cloudformation(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield boto3.client("cloudformation", region_name="eu-west-1")
+
+
+def test_outputs_of_a_deployed_stack_are_read(cloudformation):
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {"StateMachineArn": {"Value": MACHINE}, "Other": {"Value": "x"}},
+    }
+    cloudformation.create_stack(StackName="mltrain-dev-training", TemplateBody=json.dumps(template))
+    outputs = stack_outputs(cloudformation, PlatformLocation("mltrain-dev-training", "eu-west-1"))
+    assert outputs == {"StateMachineArn": MACHINE, "Other": "x"}
+
+
+def test_missing_stack_is_a_clear_error_naming_stack_and_region(cloudformation):
+    with pytest.raises(PlatformError) as caught:
+        stack_outputs(cloudformation, PlatformLocation("nope", "eu-west-1"))
+    assert str(caught.value) == (
+        "stack 'nope' not found in eu-west-1: deploy the platform or pick its stack with --stack / TRAINCTL_STACK"
+    )
