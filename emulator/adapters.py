@@ -38,6 +38,8 @@ def install(endpoint: str, work_dir: Path) -> None:
     run_state_machines_created_by_cloudformation()
     run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
     rebuild_stack_outputs_after_change_sets()
+    accept_tagged_kms_keys_from_cloudformation()
+    name_unnamed_ecr_repositories_in_lowercase()
     let_eventbridge_rules_start_state_machines()
     apply_bucket_eventbridge_setting_from_cloudformation()
     give_training_jobs_a_lifecycle(endpoint)
@@ -172,6 +174,45 @@ def rebuild_stack_outputs_after_change_sets() -> None:
 
     CloudFormationBackend.create_change_set = create_change_set
     CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def name_unnamed_ecr_repositories_in_lowercase() -> None:
+    """An ECR repository without RepositoryName deploys: its generated name is lowercase.
+
+    moto names unnamed resources `<stack>-<LogicalId>-<suffix>`, keeping the logical ID's capitals,
+    which ECR's name rule rejects. CloudFormation generates lowercase repository names.
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.generate_resource_name
+
+    def generate_resource_name(resource_type: str, stack_name: str, logical_id: str) -> str:
+        name = original(resource_type, stack_name, logical_id)
+        return name.lower() if resource_type == "AWS::ECR::Repository" else name
+
+    parsing.generate_resource_name = generate_resource_name
+
+
+def accept_tagged_kms_keys_from_cloudformation() -> None:
+    """A KMS key with Tags in its template deploys (every resource here carries CER=1).
+
+    CloudFormation writes tags as Key/Value; moto hands them to the KMS API, which spells them
+    TagKey/TagValue, and fails with KeyError. The key policy, a JSON object in the template, is
+    stored as the JSON string the API returns.
+    """
+    from moto.kms.models import Key
+
+    original_create = Key.create_from_cloudformation_json.__func__
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any) -> Any:
+        template = copy.deepcopy(cloudformation_json)
+        properties = template["Properties"]
+        properties["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
+        if not isinstance(properties.get("KeyPolicy"), str):
+            properties["KeyPolicy"] = json.dumps(properties.get("KeyPolicy"))
+        return original_create(cls, resource_name, template, account_id, region_name, **kw)
+
+    Key.create_from_cloudformation_json = classmethod(create)
 
 
 # 4. EventBridge and S3 ---------------------------------------------------------------------
