@@ -1,0 +1,160 @@
+"""The SageMaker execution role: what `sagemaker.get_execution_role()` returned in the notebooks,
+with only what a training job of this platform needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, Aws, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.nag import acknowledge_wildcard_resources
+
+TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+# The CloudWatch namespace SageMaker publishes training metrics under (metric_definitions, system metrics).
+TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+
+_READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"]
+_WRITE_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"]
+_LIST_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"]
+_NO_RESOURCE_LEVEL_PERMISSIONS = (
+    "Resource '*' only for actions without resource-level permissions: ecr:GetAuthorizationToken, "
+    "cloudwatch:PutMetricData (limited by its namespace condition), ec2:Describe* (VPC only)."
+)
+_NETWORK_INTERFACES_REASON = "SageMaker creates and deletes the network interfaces of training instances; their ids are not known in advance."
+
+
+class TrainingExecutionRole(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        readable_buckets: Sequence[s3.IBucket],
+        extra_readable_bucket_names: Sequence[str],
+        writable_buckets: Sequence[s3.IBucket],
+        repository: ecr.IRepository,
+        key: kms.IKey,
+        vpc_subnet_ids: Sequence[str],
+        vpc_security_group_ids: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description="SageMaker training jobs of the training platform",
+        )
+        # What the role can reach, for the request builder's reachability check (READABLE_BUCKETS, WRITABLE_BUCKETS).
+        self.readable_bucket_names: tuple[str, ...] = tuple(
+            [bucket.bucket_name for bucket in (*readable_buckets, *writable_buckets)] + list(extra_readable_bucket_names)
+        )
+        self.writable_bucket_names: tuple[str, ...] = tuple(bucket.bucket_name for bucket in writable_buckets)
+        extra_bucket_arns = [f"arn:{Aws.PARTITION}:s3:::{name}" for name in extra_readable_bucket_names]
+        readable_arns = [bucket.bucket_arn for bucket in readable_buckets] + extra_bucket_arns
+        writable_arns = [bucket.bucket_arn for bucket in writable_buckets]
+        self._allow("ListTrainingBuckets", _LIST_ACTIONS, readable_arns + writable_arns)
+        objects_reason = "Objects of the platform's (and the configured extra) buckets: training reads any key it is given."
+        self._allow(
+            "ReadTrainingData", _READ_ACTIONS, [f"{arn}/*" for arn in readable_arns + writable_arns], objects_reason
+        )
+        self._allow(
+            "WriteTrainingOutputs",
+            _WRITE_ACTIONS,
+            [f"{arn}/*" for arn in writable_arns],
+            "Outputs, checkpoints and TensorBoard data go under keys the user chooses in the request.",
+        )
+        self._allow(
+            "PullTrainingImage",
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            [repository.repository_arn],
+        )
+        # Resource "*": ecr:GetAuthorizationToken has no resource-level permissions (it returns a
+        # token for the whole registry; the statement above limits what can be pulled with it).
+        self._allow("AuthenticateToRegistry", ["ecr:GetAuthorizationToken"], ["*"], _NO_RESOURCE_LEVEL_PERMISSIONS)
+        self._allow(
+            "WriteTrainingLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            [
+                Stack.of(self).format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=f"{TRAINING_LOG_GROUP}:*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            "The log streams of SageMaker's training log group: one per job and instance, named by SageMaker.",
+        )
+        # Resource "*": cloudwatch:PutMetricData has no resource-level permissions; the namespace
+        # condition is what limits it, to SageMaker's training-job namespace.
+        self._allow(
+            "PublishTrainingMetrics",
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            _NO_RESOURCE_LEVEL_PERMISSIONS,
+            conditions={"StringEquals": {"cloudwatch:namespace": TRAINING_METRICS_NAMESPACE}},
+        )
+        self._allow(
+            "UseProjectKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key.key_arn]
+        )
+        # Encrypting the training volume with the project key (volume_kms_key): EBS needs a grant.
+        self._allow(
+            "GrantProjectKeyToEbs",
+            ["kms:CreateGrant"],
+            [key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+        if vpc_subnet_ids:
+            self._allow_vpc_network_interfaces(vpc_subnet_ids, vpc_security_group_ids)
+
+    def _allow_vpc_network_interfaces(self, subnet_ids: Sequence[str], security_group_ids: Sequence[str]) -> None:
+        stack = Stack.of(self)
+
+        def ec2_arns(resource: str, names: Sequence[str]) -> list[str]:
+            return [stack.format_arn(service="ec2", resource=resource, resource_name=name) for name in names]
+
+        network_interfaces = ec2_arns("network-interface", ["*"])
+        # SageMaker attaches one network interface per instance in the configured subnets and groups.
+        self._allow(
+            "CreateTrainingNetworkInterfaces",
+            ["ec2:CreateNetworkInterface"],
+            network_interfaces + ec2_arns("subnet", subnet_ids) + ec2_arns("security-group", security_group_ids),
+            _NETWORK_INTERFACES_REASON,
+        )
+        self._allow(
+            "ManageTrainingNetworkInterfaces",
+            ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+            network_interfaces,
+            _NETWORK_INTERFACES_REASON,
+        )
+        # Resource "*": EC2 Describe* actions have no resource-level permissions.
+        self._allow(
+            "DescribeTrainingNetwork",
+            [
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ],
+            ["*"],
+            _NO_RESOURCE_LEVEL_PERMISSIONS,
+        )
+
+    def _allow(
+        self,
+        sid: str,
+        actions: list[str],
+        resources: list[str],
+        wildcard_reason: str | None = None,
+        conditions: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
+        )
+        if wildcard_reason is not None:
+            acknowledge_wildcard_resources(self.role, resources, wildcard_reason)

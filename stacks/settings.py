@@ -1,0 +1,221 @@
+"""The platform's settings: read once from CDK context (cdk.json, `-c key=value`), validated, typed.
+
+Values given with `-c` arrive as strings, so every reader also accepts the string form of its type:
+numbers as digits, lists as comma-separated text or a JSON array, an empty string as "not set".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase, digits, dots, hyphens.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_REQUEST_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
+_TAG_MUTABILITY = ("MUTABLE", "IMMUTABLE")
+# Context keys that look like settings (snake_case) but belong to the CDK itself.
+_SETTING_LIKE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid. The message has one line per problem, each naming its key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings (cdk.json context or -c key=value):\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """Everything a deployment can choose. Defaults live in cdk.json; see the README's configuration table."""
+
+    prefix: str
+    environment: str
+    default_image_tag: str
+    checkpoint_retention_days: int
+    tensorboard_retention_days: int
+    kms_key_arn: str | None
+    vpc_subnet_ids: tuple[str, ...]
+    vpc_security_group_ids: tuple[str, ...]
+    extra_readable_buckets: tuple[str, ...]
+    notification_email: str | None
+    ecr_tag_mutability: str
+    request_prefix: str
+    max_capacity_retries: int
+
+    @property
+    def vpc_enabled(self) -> bool:
+        return bool(self.vpc_subnet_ids)
+
+    @property
+    def stack_name_prefix(self) -> str:
+        return f"{self.prefix}-{self.environment}"
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, object]) -> PlatformSettings:
+        """Validate every key and report all problems at once (SettingsError), or return the settings."""
+        reader = _Reader(context)
+        settings = cls(
+            prefix=reader.read("prefix", _pattern(_NAME, "a lowercase name: a letter, then up to 19 letters, digits or '-'")),
+            environment=reader.read(
+                "environment", _pattern(_NAME, "a lowercase name: a letter, then up to 19 letters, digits or '-'")
+            ),
+            default_image_tag=reader.read(
+                "default_image_tag", _pattern(_IMAGE_TAG, "an image tag: up to 128 letters, digits, '_', '.' or '-'")
+            ),
+            checkpoint_retention_days=reader.read("checkpoint_retention_days", _integer(1, 3650)),
+            tensorboard_retention_days=reader.read("tensorboard_retention_days", _integer(1, 3650)),
+            kms_key_arn=reader.read(
+                "kms_key_arn",
+                _optional(_pattern(_KMS_KEY_ARN, "empty (create a key) or a KMS key ARN arn:aws:kms:<region>:<account>:key/<id>")),
+            ),
+            vpc_subnet_ids=reader.read("vpc_subnet_ids", _list_of(_SUBNET_ID, "subnet ids (subnet-0123abcd...)")),
+            vpc_security_group_ids=reader.read(
+                "vpc_security_group_ids", _list_of(_SECURITY_GROUP_ID, "security group ids (sg-0123abcd...)")
+            ),
+            extra_readable_buckets=reader.read("extra_readable_buckets", _list_of(_BUCKET_NAME, "S3 bucket names (not ARNs or URIs)")),
+            notification_email=reader.read("notification_email", _optional(_pattern(_EMAIL, "empty or an e-mail address"))),
+            ecr_tag_mutability=reader.read("ecr_tag_mutability", _choice(_TAG_MUTABILITY)),
+            request_prefix=reader.read(
+                "request_prefix", _pattern(_REQUEST_PREFIX, "an S3 key prefix ending in '/', e.g. requests/ (no leading '/')")
+            ),
+            max_capacity_retries=reader.read("max_capacity_retries", _integer(0, 10)),
+        )
+        if bool(settings.vpc_subnet_ids) != bool(settings.vpc_security_group_ids):
+            reader.problems.append(
+                "vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither"
+            )
+        reader.problems.extend(
+            f"{key}: unknown setting; known settings are {', '.join(_KEYS)}" for key in reader.unknown_keys()
+        )
+        if reader.problems:
+            raise SettingsError(reader.problems)
+        return settings
+
+
+_KEYS = (
+    "prefix",
+    "environment",
+    "default_image_tag",
+    "checkpoint_retention_days",
+    "tensorboard_retention_days",
+    "kms_key_arn",
+    "vpc_subnet_ids",
+    "vpc_security_group_ids",
+    "extra_readable_buckets",
+    "notification_email",
+    "ecr_tag_mutability",
+    "request_prefix",
+    "max_capacity_retries",
+)
+
+Parser = Callable[[object], T]
+
+
+class _Problem(Exception):
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+
+
+class _Reader:
+    def __init__(self, context: Mapping[str, object]) -> None:
+        self.context = context
+        self.problems: list[str] = []
+
+    def read(self, key: str, parse: Parser[T]) -> T:
+        if key not in self.context:
+            self.problems.append(f"{key}: missing (cdk.json's context sets every setting)")
+            return None  # type: ignore[return-value]  # never returned to a caller: problems raise
+        value = self.context[key]
+        try:
+            return parse(value)
+        except _Problem as problem:
+            self.problems.append(f"{key}: must be {problem.rule} (got {value!r})")
+            return None  # type: ignore[return-value]
+
+    def unknown_keys(self) -> list[str]:
+        # A typo such as `-c prefx=team` would otherwise be ignored silently.
+        return sorted(k for k in self.context if _SETTING_LIKE_KEY.match(k) and k not in _KEYS)
+
+
+def _text(value: object, rule: str) -> str:
+    if not isinstance(value, str):
+        raise _Problem(rule)
+    return value.strip()
+
+
+def _pattern(pattern: re.Pattern[str], rule: str) -> Parser[str]:
+    def parse(value: object) -> str:
+        text = _text(value, rule)
+        if not pattern.match(text):
+            raise _Problem(rule)
+        return text
+
+    return parse
+
+
+def _optional(parse: Parser[str]) -> Parser[str | None]:
+    def parse_optional(value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        return parse(value)
+
+    return parse_optional
+
+
+def _choice(choices: tuple[str, ...]) -> Parser[str]:
+    rule = "one of " + ", ".join(choices)
+
+    def parse(value: object) -> str:
+        text = _text(value, rule).upper()
+        if text not in choices:
+            raise _Problem(rule)
+        return text
+
+    return parse
+
+
+def _integer(low: int, high: int) -> Parser[int]:
+    rule = f"a whole number from {low} to {high}"
+
+    def parse(value: object) -> int:
+        if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _Problem(rule)
+        return value
+
+    return parse
+
+
+def _list_of(pattern: re.Pattern[str], what: str) -> Parser[tuple[str, ...]]:
+    rule = f"a list of {what}: a JSON array or comma-separated text"
+
+    def parse(value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError:
+                    raise _Problem(rule) from None
+            else:
+                value = [item for item in (part.strip() for part in text.split(",")) if item]
+        if not isinstance(value, list) or not all(isinstance(item, str) and pattern.match(item) for item in value):
+            raise _Problem(rule)
+        if len(set(value)) != len(value):
+            raise _Problem(rule + ", without repeats")
+        return tuple(value)
+
+    return parse

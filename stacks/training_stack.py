@@ -1,0 +1,61 @@
+"""What runs trainings: the SageMaker execution role and (wired below) the training workflow.
+Holds no data, so it can be destroyed and redeployed freely."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.execution_role import TrainingExecutionRole
+from stacks.settings import PlatformSettings
+from stacks.stateful_stack import StatefulReferences
+
+
+class TrainingStack(Stack):
+    """Uses the stateful stack's key, repository and buckets through its exports (see StatefulReferences).
+
+    Attributes for the constructs wired here: settings, key, repository, data_bucket, artifacts_bucket,
+    checkpoints_bucket, tensorboard_bucket, execution_role (TrainingExecutionRole; `.role` is the iam.Role).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: PlatformSettings,
+        stateful: StatefulReferences,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.settings = settings
+        self.key = kms.Key.from_key_arn(self, "ProjectKey", stateful.key_arn)
+        self.repository = ecr.Repository.from_repository_name(self, "TrainingImageRepository", stateful.repository_name)
+        self.data_bucket = self._bucket("DataBucket", stateful.data_bucket_name)
+        self.artifacts_bucket = self._bucket("ArtifactsBucket", stateful.artifacts_bucket_name)
+        self.checkpoints_bucket = self._bucket("CheckpointsBucket", stateful.checkpoints_bucket_name)
+        self.tensorboard_bucket = self._bucket("TensorBoardBucket", stateful.tensorboard_bucket_name)
+
+        self.execution_role = TrainingExecutionRole(
+            self,
+            "ExecutionRole",
+            readable_buckets=[self.data_bucket],
+            extra_readable_bucket_names=settings.extra_readable_buckets,
+            writable_buckets=[self.artifacts_bucket, self.checkpoints_bucket, self.tensorboard_bucket],
+            repository=self.repository,
+            key=self.key,
+            vpc_subnet_ids=settings.vpc_subnet_ids,
+            vpc_security_group_ids=settings.vpc_security_group_ids,
+        )
+        CfnOutput(
+            self,
+            "ExecutionRoleArn",
+            value=self.execution_role.role.role_arn,
+            description="SageMaker execution role (the default `role` of a training request)",
+        )
+
+    def _bucket(self, construct_id: str, bucket_name: str) -> s3.IBucket:
+        return s3.Bucket.from_bucket_attributes(self, construct_id, bucket_name=bucket_name, encryption_key=self.key)

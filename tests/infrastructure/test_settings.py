@@ -1,0 +1,107 @@
+"""Settings: cdk.json defaults, `-c key=value` string forms, and one clear error naming each bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import cdk_json_context
+from stacks.settings import PlatformSettings, SettingsError
+
+
+def settings_with(**overrides: object) -> PlatformSettings:
+    return PlatformSettings.from_context({**cdk_json_context(), **overrides})
+
+
+def problems_of(**overrides: object) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        settings_with(**overrides)
+    return caught.value.problems
+
+
+def test_cdk_json_defaults_are_valid_settings() -> None:
+    settings = settings_with()
+    assert settings.stack_name_prefix == "mltrain-dev"
+    assert settings.kms_key_arn is None
+    assert settings.vpc_enabled is False
+    assert settings.request_prefix == "requests/"
+    assert settings.max_capacity_retries == 2
+
+
+def test_command_line_strings_are_read_as_their_types() -> None:
+    settings = settings_with(
+        checkpoint_retention_days="7",
+        vpc_subnet_ids="subnet-0123abcd, subnet-4567ef01",
+        vpc_security_group_ids='["sg-0123abcd"]',
+        extra_readable_buckets="",
+        ecr_tag_mutability="immutable",
+        kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+    assert settings.checkpoint_retention_days == 7
+    assert settings.vpc_subnet_ids == ("subnet-0123abcd", "subnet-4567ef01")
+    assert settings.vpc_security_group_ids == ("sg-0123abcd",)
+    assert settings.extra_readable_buckets == ()
+    assert settings.ecr_tag_mutability == "IMMUTABLE"
+    assert settings.vpc_enabled
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("prefix", "ML_Train", "lowercase name"),
+        ("environment", "", "lowercase name"),
+        ("default_image_tag", "v1:2", "image tag"),
+        ("checkpoint_retention_days", "abc", "whole number from 1 to 3650"),
+        ("tensorboard_retention_days", 0, "whole number from 1 to 3650"),
+        ("checkpoint_retention_days", True, "whole number"),
+        ("kms_key_arn", "alias/my-key", "KMS key ARN"),
+        ("vpc_subnet_ids", "subnet-xyz", "subnet ids"),
+        ("extra_readable_buckets", "s3://my-bucket", "S3 bucket names"),
+        ("extra_readable_buckets", "bucket-one,bucket-one", "without repeats"),
+        ("extra_readable_buckets", "[not json", "JSON array or comma-separated"),
+        ("notification_email", "nobody", "e-mail address"),
+        ("ecr_tag_mutability", "SOMETIMES", "one of MUTABLE, IMMUTABLE"),
+        ("request_prefix", "/requests", "ending in '/'"),
+        ("max_capacity_retries", "11", "whole number from 0 to 10"),
+    ],
+)
+def test_a_bad_value_is_named_with_what_is_allowed(key: str, value: object, rule: str) -> None:
+    [problem] = problems_of(**{key: value})
+    assert problem.startswith(f"{key}: must be ")
+    assert rule in problem
+    assert repr(value) in problem
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = problems_of(prefix="A", checkpoint_retention_days=-1, ecr_tag_mutability="x")
+    assert [p.split(":")[0] for p in problems] == ["prefix", "checkpoint_retention_days", "ecr_tag_mutability"]
+
+
+def test_vpc_needs_subnets_and_security_groups_together() -> None:
+    [problem] = problems_of(vpc_subnet_ids="subnet-0123abcd")
+    assert problem.startswith("vpc_subnet_ids, vpc_security_group_ids:")
+
+
+def test_a_misspelt_setting_is_not_ignored() -> None:
+    [problem] = problems_of(checkpoint_retention_dys="5")
+    assert problem.startswith("checkpoint_retention_dys: unknown setting")
+
+
+def test_cdk_own_context_keys_are_not_settings() -> None:
+    settings_with(**{"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True})
+
+
+def test_missing_setting_is_named() -> None:
+    context = cdk_json_context()
+    del context["request_prefix"]
+    with pytest.raises(SettingsError) as caught:
+        PlatformSettings.from_context(context)
+    assert caught.value.problems == ["request_prefix: missing (cdk.json's context sets every setting)"]
+
+
+def test_cdk_synth_with_a_bad_value_fails_with_the_message_and_no_traceback(tmp_path: Path, run_cdk) -> None:
+    result = run_cdk(["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", "checkpoint_retention_days=zero"], tmp_path)
+    assert result.returncode != 0
+    assert "checkpoint_retention_days: must be a whole number from 1 to 3650 (got 'zero')" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
