@@ -1,0 +1,422 @@
+"""build_training_job: an execution input (Estimator(...) + fit() keyword arguments as JSON) becomes the
+CreateTrainingJob request the SageMaker Python SDK 2.x sends, plus SPEC section 3's deliberate differences.
+
+Field order and presence follow sagemaker.session.Session._get_train_request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .debugger import debugger_settings, read_rules
+from .defaults import PlatformDefaults
+from .errors import InvalidTrainingInput, Problems
+from .fields import ObjectReader, join, json_type
+from .inputs import Channels, add_model_channel, read_inputs
+from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
+from .locations import Reachability, check_s3_uri, s3_join
+from .validation import check, check_request
+
+ESTIMATOR_KEYS = (
+    "image_uri", "role", "instance_count", "instance_type", "volume_size", "volume_kms_key", "max_run",
+    "input_mode", "output_path", "output_kms_key", "base_job_name", "hyperparameters", "tags", "subnets",
+    "security_group_ids", "model_uri", "model_channel_name", "metric_definitions",
+    "encrypt_inter_container_traffic", "use_spot_instances", "max_wait", "checkpoint_s3_uri",
+    "checkpoint_local_path", "enable_network_isolation", "rules", "debugger_hook_config",
+    "tensorboard_output_config", "enable_sagemaker_metrics", "profiler_config", "disable_profiler",
+    "environment", "max_retry_attempts",
+)  # fmt: skip
+FIT_KEYS = ("inputs", "job_name", "experiment_config", "wait", "logs")
+KNOWN_KEYS = ESTIMATOR_KEYS + FIT_KEYS
+
+# Every job carries this tag (SPEC section 3); the state machine's role may only create tagged jobs.
+REQUIRED_TAG = ("CER", "1")
+EXPERIMENT_KEYS = ("ExperimentName", "TrialName", "TrialComponentDisplayName", "RunName")
+METRIC_KEYS = ("Name", "Regex")
+TAG_KEYS = ("Key", "Value")
+LOG_CHOICES = ("All", "None", "Training", "Rules")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_ROLE_ACCOUNT = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/")
+
+
+@dataclass(frozen=True)
+class TrainingJob:
+    request: dict[str, object]  # CreateTrainingJob parameters, as boto3's create_training_job(**request) takes
+    job_name: str  # == request["TrainingJobName"]
+    wait: bool  # fit(wait=...)
+
+
+def build_training_job(
+    execution_input: object,
+    *,
+    region: str,
+    defaults: PlatformDefaults = PlatformDefaults(),
+    now: datetime | None = None,
+) -> TrainingJob:
+    """The CreateTrainingJob request for an execution input; raises InvalidTrainingInput listing every problem."""
+    problems = Problems()
+    try:
+        job = _build(execution_input, region, defaults, now or datetime.now(timezone.utc), problems)
+    except RecursionError:
+        problems.add("input", "<nested too deeply>", "must not nest this deeply")
+        job = None
+    problems.raise_if_any()
+    if job is None:  # pragma: no cover - every path to None records a problem
+        raise InvalidTrainingInput([])
+    return job
+
+
+def _build(data: object, region: str, defaults: PlatformDefaults, now: datetime, problems: Problems) -> TrainingJob | None:
+    if not isinstance(region, str) or not _REGION.match(region):
+        problems.add("region", region, "must be an AWS region name such as eu-west-1")
+        return None
+    if not isinstance(data, dict):
+        problems.add("input", data, f"must be a JSON object of Estimator and fit() arguments, not {json_type(data)}")
+        return None
+    reader = ObjectReader(data, "", problems, KNOWN_KEYS)
+    reach = Reachability(defaults)
+
+    image_uri = reader.string("image_uri") or defaults.image_uri
+    if image_uri is None:
+        problems.add("image_uri", None, "is required: no default image is configured")
+    else:
+        check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage")
+    role = _role(reader, defaults, problems)
+    output_path = reader.string("output_path") or defaults.output_path
+    if output_path is None:
+        problems.add("output_path", None, "is required: no default output path is configured")
+    elif check_s3_uri(problems, "output_path", output_path):
+        check(problems, "output_path", output_path, "OutputDataConfig.S3OutputPath")
+        if reader.present("output_path"):
+            reach.writes("output_path", output_path)
+    output_path = output_path or ""
+
+    instance_type = reader.string("instance_type", required=True)
+    if instance_type is not None:
+        check(problems, "instance_type", instance_type, "ResourceConfig.InstanceType")
+    instance_count = reader.integer("instance_count", required=True)
+    if instance_count is not None and instance_count < 1:
+        problems.add("instance_count", instance_count, "must be at least 1")
+    elif instance_count is not None:
+        check(problems, "instance_count", instance_count, "ResourceConfig.InstanceCount")
+    volume_size = _integer(reader, "volume_size", 30, "ResourceConfig.VolumeSizeInGB")
+    max_run = _integer(reader, "max_run", 24 * 60 * 60, "StoppingCondition.MaxRuntimeInSeconds")
+    max_wait = _integer(reader, "max_wait", None, "StoppingCondition.MaxWaitTimeInSeconds")
+    input_mode = reader.string("input_mode") or "File"
+    check(problems, "input_mode", input_mode, "AlgorithmSpecification.TrainingInputMode")
+    volume_kms_key = _checked_string(reader, "volume_kms_key", "ResourceConfig.VolumeKmsKeyId")
+    output_kms_key = _checked_string(reader, "output_kms_key", "OutputDataConfig.KmsKeyId")
+
+    use_spot = reader.boolean("use_spot_instances") or False
+    if use_spot and max_wait is None:
+        problems.add("max_wait", None, "is required with use_spot_instances: how long to wait for spot capacity, at least max_run")
+    if max_wait is not None and max_run is not None and max_wait < max_run:
+        problems.add("max_wait", max_wait, f"must be at least max_run ({max_run})")
+    if max_wait is not None and not use_spot:
+        problems.add("max_wait", max_wait, "applies only to spot training: set use_spot_instances to true or omit max_wait")
+
+    channels = read_inputs(reader.raw("inputs"), problems, reach)
+    model_channel_name = reader.string("model_channel_name") or "model"
+    model_uri = reader.string("model_uri")
+    add_model_channel(channels, model_uri, model_channel_name, problems, reach)
+    if channels.config is not None:
+        check(problems, "inputs", channels.config, "InputDataConfig")
+
+    vpc = _vpc(reader, problems)
+    if channels.uses_file_system and vpc is None:
+        problems.add("inputs", "FileSystemInput", "file-system channels (EFS, FSx for Lustre) need a VPC: set subnets and security_group_ids")
+
+    job_name = _job_name(reader, image_uri, now, problems)
+    rules = read_rules(reader.raw("rules"), region, problems, reach)
+    disable_profiler = reader.boolean("disable_profiler") or False
+    debug_members = debugger_settings(
+        hook_value=reader.raw("debugger_hook_config"),
+        profiler_value=reader.raw("profiler_config"),
+        tensorboard_value=reader.raw("tensorboard_output_config"),
+        disable_profiler=disable_profiler,
+        rules=rules,
+        region=region,
+        instance_type=instance_type,
+        output_path=output_path,
+        problems=problems,
+        reach=reach,
+    )
+
+    algorithm: dict[str, object] = {"TrainingInputMode": channels.training_input_mode or input_mode}
+    if image_uri is not None:
+        algorithm["TrainingImage"] = image_uri
+    metric_definitions = _metric_definitions(reader, problems)
+    if metric_definitions is not None:
+        algorithm["MetricDefinitions"] = metric_definitions
+    enable_metrics = reader.boolean("enable_sagemaker_metrics")
+    if enable_metrics is not None:
+        algorithm["EnableSageMakerMetricsTimeSeries"] = enable_metrics
+
+    output_config: dict[str, object] = {"S3OutputPath": output_path}
+    if output_kms_key is not None:
+        output_config["KmsKeyId"] = output_kms_key
+    resource_config: dict[str, object] = {"VolumeSizeInGB": volume_size}
+    if volume_kms_key is not None:
+        resource_config["VolumeKmsKeyId"] = volume_kms_key
+    resource_config["InstanceCount"] = instance_count
+    resource_config["InstanceType"] = instance_type
+    stopping: dict[str, object] = {"MaxRuntimeInSeconds": max_run}
+    if max_wait:
+        stopping["MaxWaitTimeInSeconds"] = max_wait
+
+    request: dict[str, object] = {
+        "AlgorithmSpecification": algorithm,
+        "OutputDataConfig": output_config,
+        "TrainingJobName": job_name,
+        "StoppingCondition": stopping,
+        "ResourceConfig": resource_config,
+        "RoleArn": role,
+    }
+    if channels.config is not None:
+        request["InputDataConfig"] = channels.config
+    hyperparameters = _hyperparameters(reader, problems)
+    if hyperparameters:
+        request["HyperParameters"] = hyperparameters
+    environment = reader.string_map("environment")
+    if environment is not None:
+        _check_map(problems, "environment", environment, "Environment")
+        request["Environment"] = environment
+    request["Tags"] = _tags(reader, problems)
+    if vpc is not None:
+        request["VpcConfig"] = vpc
+    experiment_config = _experiment_config(reader, problems)
+    if experiment_config:
+        request["ExperimentConfig"] = experiment_config
+    if reader.boolean("enable_network_isolation"):
+        request["EnableNetworkIsolation"] = True
+    if reader.boolean("encrypt_inter_container_traffic"):
+        request["EnableInterContainerTrafficEncryption"] = True
+    if use_spot:
+        request["EnableManagedSpotTraining"] = True
+    checkpoint = _checkpoint(reader, use_spot, defaults, output_path, job_name, problems, reach)
+    if checkpoint is not None:
+        request["CheckpointConfig"] = checkpoint
+    request.update(debug_members)
+    max_retry_attempts = _integer(reader, "max_retry_attempts", None, "RetryStrategy.MaximumRetryAttempts")
+    if max_retry_attempts is not None:
+        request["RetryStrategy"] = {"MaximumRetryAttempts": max_retry_attempts}
+
+    wait = reader.boolean("wait")
+    _logs(reader, problems)
+    reach.check(problems)
+    if not problems:
+        check_request(problems, request)
+    return TrainingJob(request=request, job_name=job_name, wait=True if wait is None else wait)
+
+
+def _integer(reader: ObjectReader, key: str, default: int | None, path: str) -> int | None:
+    value = reader.integer(key)
+    if value is None:
+        return default
+    return value if check(reader.problems, key, value, path) else default
+
+
+def _checked_string(reader: ObjectReader, key: str, path: str) -> str | None:
+    value = reader.string(key)
+    if value is not None and check(reader.problems, key, value, path):
+        return value
+    return None
+
+
+def _role(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) -> str | None:
+    role = reader.string("role") or defaults.role_arn
+    if role is None:
+        problems.add("role", None, "is required: no default execution role is configured")
+        return None
+    if "/" not in role:
+        # The SDK looks a bare role name up in IAM; here the account comes from the stack's own role.
+        account = _ROLE_ACCOUNT.match(defaults.role_arn or "")
+        if account is None:
+            problems.add("role", role, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+            return None
+        role = f"arn:{account.group(1)}:iam::{account.group(2)}:role/{role}"
+    check(problems, "role", role, "RoleArn")
+    return role
+
+
+def _job_name(reader: ObjectReader, image_uri: str | None, now: datetime, problems: Problems) -> str:
+    given = reader.string("job_name")
+    if given is not None:
+        check(problems, "job_name", given, "TrainingJobName")
+        return given
+    base = reader.string("base_job_name")
+    if base is not None and not BASE_NAME_PATTERN.match(base):
+        problems.add("base_job_name", base, "must start with a letter or digit and hold only letters, digits and '-'")
+        base = None
+    return name_from_base(base or base_name_from_image(image_uri or ""), now)
+
+
+def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str] | None:
+    """The SDK sends {str(key): str(value)}: 0.1 -> "0.1", true -> "True", [1, 2] -> "[1, 2]"."""
+    values = reader.obj("hyperparameters")
+    if values is None:
+        return None
+    check(problems, "hyperparameters", values, "HyperParameters")
+    result: dict[str, str] = {}
+    for key, value in values.items():
+        field = join("hyperparameters", str(key))
+        if value is None:
+            problems.add(field, None, "must not be null (the SDK would send the text 'None')")
+            continue
+        try:
+            text = str(value)
+        except (RecursionError, ValueError):
+            problems.add(field, value, "must be a value whose text fits in 2500 characters")
+            continue
+        check(problems, field, str(key), "HyperParameters{key}")
+        check(problems, field, text, "HyperParameters{value}")
+        result[str(key)] = text
+    return result
+
+
+def _check_map(problems: Problems, field: str, values: dict[str, str], path: str) -> None:
+    check(problems, field, values, path)
+    for key, value in values.items():
+        check(problems, join(field, key), key, path + "{key}")
+        check(problems, join(field, key), value, path + "{value}")
+
+
+def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
+    """sagemaker.utils.format_tags, then the CER tag appended unless the user already carries it."""
+    value = reader.raw("tags")
+    tags: list[dict[str, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            field = join("tags", str(key))
+            if item is None or isinstance(item, (dict, list)):
+                problems.add(field, item, f"must be a string or a number, not {json_type(item)}")
+                continue
+            tags.append({"Key": str(key), "Value": str(item)})
+            _check_tag(problems, field, field, tags[-1])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            field = f"tags[{index}]"
+            if not isinstance(item, dict):
+                problems.add(field, item, f'must be a {{"Key": ..., "Value": ...}} object, not {json_type(item)}')
+                continue
+            tag = ObjectReader(item, field, problems, TAG_KEYS)
+            key = tag.string("Key", required=True)
+            text = tag.string("Value", required=True, non_empty=False)
+            if key is not None and text is not None:
+                tags.append({"Key": key, "Value": text})
+                _check_tag(problems, tag.field("Key"), tag.field("Value"), tags[-1])
+    elif value is not None:
+        problems.add("tags", value, f"must be a list of {{\"Key\", \"Value\"}} objects or an object of key to value, not {json_type(value)}")
+    keys = [tag["Key"] for tag in tags]
+    for key in sorted({key for key in keys if keys.count(key) > 1}):
+        problems.add("tags", key, "must not repeat a tag key")
+    required_key, required_value = REQUIRED_TAG
+    carried = [tag for tag in tags if tag["Key"] == required_key]
+    for tag in carried:
+        if tag["Value"] != required_value:
+            field = f"tags.{required_key}" if isinstance(value, dict) else f"tags[{tags.index(tag)}].Value"
+            problems.add(field, tag["Value"], f"the {required_key} tag must be {required_value!r} on every job")
+    if not carried:
+        tags.append({"Key": required_key, "Value": required_value})
+    check(problems, "tags", tags, "Tags")
+    return tags
+
+
+def _check_tag(problems: Problems, key_field: str, value_field: str, tag: dict[str, str]) -> None:
+    check(problems, key_field, tag["Key"], "Tags[].Key")
+    check(problems, value_field, tag["Value"], "Tags[].Value")
+
+
+def _vpc(reader: ObjectReader, problems: Problems) -> dict[str, object] | None:
+    subnets = reader.string_list("subnets")
+    security_group_ids = reader.string_list("security_group_ids")
+    if reader.present("subnets") != reader.present("security_group_ids"):
+        missing = "security_group_ids" if reader.present("subnets") else "subnets"
+        problems.add(missing, None, "is required with " + ("subnets" if missing != "subnets" else "security_group_ids") + ": a VPC needs both")
+        return None
+    if subnets is None or security_group_ids is None:
+        return None
+    for field, values, path in (("subnets", subnets, "VpcConfig.Subnets"), ("security_group_ids", security_group_ids, "VpcConfig.SecurityGroupIds")):
+        check(problems, field, values, path)
+        for index, item in enumerate(values):
+            check(problems, f"{field}[{index}]", item, path + "[]")
+    return {"Subnets": subnets, "SecurityGroupIds": security_group_ids}
+
+
+def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[str, str]] | None:
+    value = reader.raw("metric_definitions")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        problems.add("metric_definitions", value, f'must be a list of {{"Name", "Regex"}} objects, not {json_type(value)}')
+        return None
+    definitions: list[dict[str, str]] = []
+    for index, item in enumerate(value):
+        field = f"metric_definitions[{index}]"
+        if not isinstance(item, dict):
+            problems.add(field, item, f'must be a {{"Name", "Regex"}} object, not {json_type(item)}')
+            continue
+        metric = ObjectReader(item, field, problems, METRIC_KEYS)
+        name = metric.string("Name", required=True)
+        regex = metric.string("Regex", required=True)
+        if name is None or regex is None:
+            continue
+        check(problems, metric.field("Name"), name, "AlgorithmSpecification.MetricDefinitions[].Name")
+        if check(problems, metric.field("Regex"), regex, "AlgorithmSpecification.MetricDefinitions[].Regex"):
+            try:
+                re.compile(regex)
+            except re.error as error:
+                problems.add(metric.field("Regex"), regex, f"must be a regular expression that compiles ({error})")
+        definitions.append({"Name": name, "Regex": regex})
+    check(problems, "metric_definitions", definitions, "AlgorithmSpecification.MetricDefinitions")
+    return definitions
+
+
+def _experiment_config(reader: ObjectReader, problems: Problems) -> dict[str, str] | None:
+    value = reader.obj("experiment_config")
+    if value is None:
+        return None
+    config = ObjectReader(value, "experiment_config", problems, EXPERIMENT_KEYS)
+    result: dict[str, str] = {}
+    for key in EXPERIMENT_KEYS:
+        text = config.string(key)
+        if text is not None:
+            check(problems, config.field(key), text, f"ExperimentConfig.{key}")
+            result[key] = text
+    return result
+
+
+def _checkpoint(
+    reader: ObjectReader,
+    use_spot: bool,
+    defaults: PlatformDefaults,
+    output_path: str,
+    job_name: str,
+    problems: Problems,
+    reach: Reachability,
+) -> dict[str, object] | None:
+    uri = reader.string("checkpoint_s3_uri")
+    local_path = reader.string("checkpoint_local_path")
+    if uri is not None:
+        if not check_s3_uri(problems, "checkpoint_s3_uri", uri):
+            return None
+        check(problems, "checkpoint_s3_uri", uri, "CheckpointConfig.S3Uri")
+        reach.writes("checkpoint_s3_uri", uri)
+    elif use_spot and output_path:
+        # SPEC section 3: an interrupted spot job resumes from its checkpoints instead of starting over.
+        uri = s3_join(defaults.checkpoint_s3_uri, job_name) if defaults.checkpoint_s3_uri else s3_join(output_path, job_name, "checkpoints")
+    if uri is None:
+        return None
+    config: dict[str, object] = {"S3Uri": uri}
+    if local_path is not None:
+        check(problems, "checkpoint_local_path", local_path, "CheckpointConfig.LocalPath")
+        config["LocalPath"] = local_path
+    return config
+
+
+def _logs(reader: ObjectReader, problems: Problems) -> None:
+    """fit(logs=...) is accepted for compatibility; the job's logs go to CloudWatch either way."""
+    value = reader.raw("logs")
+    if value is not None and not isinstance(value, bool) and value not in LOG_CHOICES:
+        problems.add("logs", value, f"must be one of {', '.join(LOG_CHOICES)} (or true/false)")

@@ -1,0 +1,364 @@
+"""Debugger rules, profiler rules, the debugger hook, the profiler and TensorBoard, with the SDK's
+silent defaults (sagemaker.estimator.EstimatorBase._prepare_debugger_for_training and
+_prepare_profiler_for_training) and its regional rule evaluator images."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dataclass_field
+from typing import Mapping
+
+from .errors import Problems
+from .fields import ObjectReader, closest, join, json_type
+from .locations import Reachability, check_s3_uri
+from .rule_catalog import (
+    DEBUGGER_RULES,
+    DEBUGGER_UNSUPPORTED_REGIONS,
+    PROFILER_REPORT_RULE_PARAMETERS,
+    PROFILER_RULES,
+    PROFILER_UNSUPPORTED_REGIONS,
+    RULE_EVALUATOR_ACCOUNTS,
+    RULE_EVALUATOR_REPOSITORY,
+)
+from .validation import check
+
+__all__ = ["RULE_EVALUATOR_ACCOUNTS", "Rules", "debugger_settings", "read_rules", "rule_evaluator_image"]
+
+DEBUG_RULE_KEYS = (
+    "rule",
+    "name",
+    "rule_parameters",
+    "container_local_output_path",
+    "s3_output_path",
+    "other_trials_s3_input_paths",
+    "collections_to_save",
+)
+PROFILER_RULE_KEYS = ("profiler_rule", "name", "rule_parameters", "container_local_output_path", "s3_output_path")
+HOOK_KEYS = ("s3_output_path", "container_local_output_path", "hook_parameters", "collection_configs")
+PROFILER_CONFIG_KEYS = ("s3_output_path", "system_monitor_interval_millis", "disable_profiler")
+TENSORBOARD_KEYS = ("s3_output_path", "container_local_output_path")
+COLLECTION_KEYS = ("name", "parameters")
+# sagemaker.fw_utils._instance_type_supports_profiler: the SDK turns the profiler off on these (Trainium).
+_PROFILER_OFF_INSTANCES = re.compile(r"^ml[._]trn[a-z\d\-]*\.?\w*$")
+_DEBUG_RULE = "DebugRuleConfigurations[]"
+_PROFILER_RULE = "ProfilerRuleConfigurations[]"
+
+
+def rule_evaluator_image(region: str) -> str | None:
+    """sagemaker.image_uris.retrieve("debugger", region); None where the SDK knows no image."""
+    account = RULE_EVALUATOR_ACCOUNTS.get(region)
+    if account is None:
+        return None
+    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"{account}.dkr.ecr.{region}.{domain}/{RULE_EVALUATOR_REPOSITORY}:latest"
+
+
+Collection = tuple[str, Mapping[str, str] | None]
+
+
+@dataclass
+class Rules:
+    given: bool = False
+    debugger: list[dict[str, object]] = dataclass_field(default_factory=list)
+    profiler: list[dict[str, object]] = dataclass_field(default_factory=list)
+    collections: list[Collection] = dataclass_field(default_factory=list)
+
+
+def read_rules(value: object, region: str, problems: Problems, reach: Reachability) -> Rules:
+    rules = Rules(given=value is not None)
+    if value is None:
+        return rules
+    if not isinstance(value, list):
+        problems.add("rules", value, f"must be a list of rule objects, not {json_type(value)}")
+        return rules
+    image = rule_evaluator_image(region)
+    if value and image is None:
+        problems.add("rules", [item.get("rule") or item.get("profiler_rule") for item in value if isinstance(item, dict)],
+                     f"the SDK has no Debugger rule evaluator image in region {region}; "
+                     f"regions with one: {', '.join(sorted(RULE_EVALUATOR_ACCOUNTS))}")
+    for index, item in enumerate(value):
+        field = f"rules[{index}]"
+        if isinstance(item, dict) and "rule" in item:
+            _read_debug_rule(item, field, image or "", problems, reach, rules)
+        elif isinstance(item, dict) and "profiler_rule" in item:
+            _read_profiler_rule(item, field, image or "", problems, reach, rules)
+        else:
+            problems.add(field, item, 'must be {"rule": "<rule_configs function>"} or {"profiler_rule": "<rule_configs class>"}')
+    check(problems, "rules", rules.debugger, "DebugRuleConfigurations")
+    check(problems, "rules", rules.profiler, "ProfilerRuleConfigurations")
+    return rules
+
+
+def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules) -> None:
+    """Rule.sagemaker(rule_configs.<rule>(), ...).to_debugger_rule_config_dict()"""
+    reader = ObjectReader(item, field, problems, DEBUG_RULE_KEYS)
+    function = reader.string("rule")
+    builtin = DEBUGGER_RULES.get(function) if function is not None else None
+    if function is not None and builtin is None:
+        suggestion = closest(function, DEBUGGER_RULES)
+        hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+        problems.add(reader.field("rule"), function, f"must be a built-in rule_configs function: {', '.join(DEBUGGER_RULES)}{hint}")
+    parameters: dict[str, object] = {}
+    for position, uri in enumerate(reader.string_list("other_trials_s3_input_paths") or []):
+        if check_s3_uri(problems, f"{reader.field('other_trials_s3_input_paths')}[{position}]", uri):
+            parameters[f"other_trial_{position}"] = uri
+    if builtin is not None:
+        parameters.update(builtin["parameters"])  # type: ignore[arg-type]
+    user_parameters = _rule_parameter_map(reader, problems)
+    if user_parameters is not None:
+        if "rule_to_invoke" in user_parameters:
+            problems.add(join(reader.field("rule_parameters"), "rule_to_invoke"), user_parameters["rule_to_invoke"],
+                         "cannot be given for a built-in rule (it names the rule to run)")
+        source = user_parameters.get("source_s3_uri")
+        if isinstance(source, str):
+            # The SDK uploads a local source file; the platform has no local files to upload.
+            check_s3_uri(problems, join(reader.field("rule_parameters"), "source_s3_uri"), source)
+        parameters.update(user_parameters)
+    collections = _read_collections(reader, "collections_to_save", problems)
+    if builtin is None:
+        return
+    name = reader.string("name") or str(builtin["name"])
+    config = _rule_config(name, image, reader, problems, reach, _DEBUG_RULE)
+    if parameters:
+        config["RuleParameters"] = parameters
+    rules.debugger.append(config)
+    rules.collections.extend(collections if collections else list(builtin["collections"]))  # type: ignore[arg-type]
+
+
+def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules) -> None:
+    """ProfilerRule.sagemaker(rule_configs.<Cls>(**rule_parameters), ...).to_profiler_rule_config_dict()"""
+    reader = ObjectReader(item, field, problems, PROFILER_RULE_KEYS)
+    class_name = reader.string("profiler_rule")
+    defaults = PROFILER_RULES.get(class_name) if class_name is not None else None
+    if class_name is not None and defaults is None:
+        suggestion = closest(class_name, PROFILER_RULES)
+        hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+        problems.add(reader.field("profiler_rule"), class_name, f"must be a built-in rule_configs profiler rule: {', '.join(PROFILER_RULES)}{hint}")
+    arguments = reader.obj("rule_parameters") or {}
+    if defaults is None or class_name is None:
+        return
+    accepted = _profiler_rule_parameter_names(class_name)
+    parameters = {key: value for key, value in defaults.items() if key != "rule_to_invoke"}
+    for key, value in arguments.items():
+        argument_field = join(reader.field("rule_parameters"), key)
+        if key.lower() not in {name.lower() for name in accepted}:
+            suggestion = closest(key, accepted)
+            hint = f"did you mean {suggestion!r}?" if suggestion else f"parameters: {', '.join(accepted) or 'none'}"
+            problems.add(argument_field, value, f"is not a parameter of {class_name}; {hint}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            problems.add(argument_field, value, f"must be a number or a string, not {json_type(value)}")
+        else:
+            parameters[key] = value
+    parameters["rule_to_invoke"] = class_name
+    name = reader.string("name") or class_name
+    config = _rule_config(name, image, reader, problems, reach, _PROFILER_RULE)
+    # ProfilerRule.to_profiler_rule_config_dict sends every parameter as str(value).
+    config["RuleParameters"] = {key: str(value) for key, value in parameters.items()}
+    rules.profiler.append(config)
+
+
+def _profiler_rule_parameter_names(class_name: str) -> tuple[str, ...]:
+    """The keyword arguments of a profiler rule class; ProfilerReport takes `<rule>_<parameter>`."""
+    if class_name == "ProfilerReport":
+        return tuple(f"{rule}_{parameter}" for rule, names in PROFILER_REPORT_RULE_PARAMETERS.items() for parameter in names)
+    return tuple(key for key in PROFILER_RULES[class_name] if key != "rule_to_invoke")
+
+
+def _rule_parameter_map(reader: ObjectReader, problems: Problems) -> dict[str, object] | None:
+    parameters = reader.string_map("rule_parameters")
+    if parameters is not None:
+        for key, value in parameters.items():
+            check(problems, join(reader.field("rule_parameters"), key), key, f"{_DEBUG_RULE}.RuleParameters{{key}}")
+            check(problems, join(reader.field("rule_parameters"), key), value, f"{_DEBUG_RULE}.RuleParameters{{value}}")
+    return dict(parameters) if parameters is not None else None
+
+
+def _rule_config(name: str, image: str, reader: ObjectReader, problems: Problems, reach: Reachability, path: str) -> dict[str, object]:
+    check(problems, reader.field("name"), name, f"{path}.RuleConfigurationName")
+    config: dict[str, object] = {"RuleConfigurationName": name, "RuleEvaluatorImage": image}
+    local_path = reader.string("container_local_output_path")
+    if local_path:
+        check(problems, reader.field("container_local_output_path"), local_path, f"{path}.LocalPath")
+        config["LocalPath"] = local_path
+    s3_output_path = reader.string("s3_output_path")
+    if s3_output_path and check_s3_uri(problems, reader.field("s3_output_path"), s3_output_path):
+        check(problems, reader.field("s3_output_path"), s3_output_path, f"{path}.S3OutputPath")
+        reach.writes(reader.field("s3_output_path"), s3_output_path)
+        config["S3OutputPath"] = s3_output_path
+    return config
+
+
+def _read_collections(reader: ObjectReader, key: str, problems: Problems) -> list[Collection]:
+    value = reader.raw(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(reader.field(key), value, f'must be a list of {{"name", "parameters"}} objects, not {json_type(value)}')
+        return []
+    collections: list[Collection] = []
+    for index, item in enumerate(value):
+        field = f"{reader.field(key)}[{index}]"
+        if not isinstance(item, dict):
+            problems.add(field, item, f'must be a {{"name", "parameters"}} object, not {json_type(item)}')
+            continue
+        collection = ObjectReader(item, field, problems, COLLECTION_KEYS)
+        name = collection.string("name", required=True)
+        parameters = collection.string_map("parameters")
+        if name is not None:
+            check(problems, collection.field("name"), name, "DebugHookConfig.CollectionConfigurations[].CollectionName")
+            if parameters is not None:
+                path = "DebugHookConfig.CollectionConfigurations[].CollectionParameters"
+                check(problems, collection.field("parameters"), parameters, path)
+                for parameter, text in parameters.items():
+                    check(problems, join(collection.field("parameters"), parameter), parameter, path + "{key}")
+                    check(problems, join(collection.field("parameters"), parameter), text, path + "{value}")
+            collections.append((name, parameters))
+    return collections
+
+
+def debugger_settings(
+    *,
+    hook_value: object,
+    profiler_value: object,
+    tensorboard_value: object,
+    disable_profiler: bool,
+    rules: Rules,
+    region: str,
+    instance_type: str | None,
+    output_path: str,
+    problems: Problems,
+    reach: Reachability,
+) -> dict[str, object]:
+    members: dict[str, object] = {}
+    if rules.debugger:
+        members["DebugRuleConfigurations"] = rules.debugger
+    hook = _debugger_hook(hook_value, rules, region, output_path, problems, reach)
+    if hook is not None:
+        members["DebugHookConfig"] = hook
+    tensorboard = _tensorboard(tensorboard_value, problems, reach)
+    if tensorboard is not None:
+        members["TensorBoardOutputConfig"] = tensorboard
+    profiler_rules, profiler = _profiler(profiler_value, disable_profiler, rules, region, instance_type, output_path, problems, reach)
+    if profiler_rules:
+        members["ProfilerRuleConfigurations"] = profiler_rules
+    members["ProfilerConfig"] = profiler
+    return members
+
+
+def _debugger_hook(
+    value: object, rules: Rules, region: str, output_path: str, problems: Problems, reach: Reachability
+) -> dict[str, object] | None:
+    """EstimatorBase._prepare_debugger_for_training then _validate_and_set_debugger_configs."""
+    if value is not None and not isinstance(value, (bool, dict)):
+        problems.add("debugger_hook_config", value, f"must be an object, or false to turn the hook off; not {json_type(value)}")
+        return None
+    hook: dict[str, object] | None = None
+    collections: list[Collection] = list(rules.collections)
+    if isinstance(value, dict):
+        reader = ObjectReader(value, "debugger_hook_config", problems, HOOK_KEYS)
+        hook = {"S3OutputPath": output_path}
+        s3_output_path = reader.string("s3_output_path")
+        if s3_output_path and check_s3_uri(problems, reader.field("s3_output_path"), s3_output_path):
+            check(problems, reader.field("s3_output_path"), s3_output_path, "DebugHookConfig.S3OutputPath")
+            reach.writes(reader.field("s3_output_path"), s3_output_path)
+            hook["S3OutputPath"] = s3_output_path
+        local_path = reader.string("container_local_output_path", non_empty=False)
+        if local_path is not None:
+            check(problems, reader.field("container_local_output_path"), local_path, "DebugHookConfig.LocalPath")
+            hook["LocalPath"] = local_path
+        hook_parameters = reader.string_map("hook_parameters")
+        if hook_parameters is not None:
+            check(problems, reader.field("hook_parameters"), hook_parameters, "DebugHookConfig.HookParameters")
+            for key, text in hook_parameters.items():
+                check(problems, join(reader.field("hook_parameters"), key), key, "DebugHookConfig.HookParameters{key}")
+                check(problems, join(reader.field("hook_parameters"), key), text, "DebugHookConfig.HookParameters{value}")
+            hook["HookParameters"] = hook_parameters
+        collections.extend(_read_collections(reader, "collection_configs", problems))
+    elif value is None and rules.debugger:
+        hook = {"S3OutputPath": output_path}
+    if region.lower() in DEBUGGER_UNSUPPORTED_REGIONS:
+        if hook is not None:
+            problems.add("debugger_hook_config", value, f"must be omitted or false: the SDK has no Debugger in region {region}")
+        return None
+    if value is False:
+        return None
+    if hook is None:
+        hook = {"S3OutputPath": output_path}
+    unique: list[dict[str, object]] = []
+    for name, parameters in collections:
+        entry: dict[str, object] = {"CollectionName": name}
+        if parameters is not None:
+            entry["CollectionParameters"] = dict(parameters)
+        if entry not in unique:
+            unique.append(entry)
+    hook["CollectionConfigurations"] = unique
+    check(problems, "debugger_hook_config.collection_configs", unique, "DebugHookConfig.CollectionConfigurations")
+    return hook
+
+
+def _tensorboard(value: object, problems: Problems, reach: Reachability) -> dict[str, object] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.add("tensorboard_output_config", value, f"must be an object, not {json_type(value)}")
+        return None
+    reader = ObjectReader(value, "tensorboard_output_config", problems, TENSORBOARD_KEYS)
+    s3_output_path = reader.string("s3_output_path", required=True)
+    config: dict[str, object] = {}
+    if s3_output_path is not None and check_s3_uri(problems, reader.field("s3_output_path"), s3_output_path):
+        check(problems, reader.field("s3_output_path"), s3_output_path, "TensorBoardOutputConfig.S3OutputPath")
+        reach.writes(reader.field("s3_output_path"), s3_output_path)
+        config["S3OutputPath"] = s3_output_path
+    local_path = reader.string("container_local_output_path", non_empty=False)
+    if local_path is not None:
+        check(problems, reader.field("container_local_output_path"), local_path, "TensorBoardOutputConfig.LocalPath")
+        config["LocalPath"] = local_path
+    return config if "S3OutputPath" in config else None
+
+
+def _profiler(
+    value: object,
+    disable_profiler: bool,
+    rules: Rules,
+    region: str,
+    instance_type: str | None,
+    output_path: str,
+    problems: Problems,
+    reach: Reachability,
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """EstimatorBase._prepare_profiler_for_training and ProfilerConfig._to_request_dict."""
+    if region.lower() in PROFILER_UNSUPPORTED_REGIONS or (instance_type is not None and _PROFILER_OFF_INSTANCES.match(instance_type)):
+        why = f"the SDK turns the profiler off in region {region}" if region.lower() in PROFILER_UNSUPPORTED_REGIONS else f"the SDK turns the profiler off on {instance_type}"
+        disable_profiler = True
+    else:
+        why = "disable_profiler is true"
+    config: dict[str, object] | None = None
+    if value is not None:
+        if not isinstance(value, dict):
+            problems.add("profiler_config", value, f"must be an object, not {json_type(value)}")
+        else:
+            reader = ObjectReader(value, "profiler_config", problems, PROFILER_CONFIG_KEYS)
+            config = {"s3_output_path": reader.string("s3_output_path"), "disable": reader.boolean("disable_profiler") or False}
+            if config["s3_output_path"] and check_s3_uri(problems, reader.field("s3_output_path"), str(config["s3_output_path"])):
+                check(problems, reader.field("s3_output_path"), config["s3_output_path"], "ProfilerConfig.S3OutputPath")
+                reach.writes(reader.field("s3_output_path"), str(config["s3_output_path"]))
+            interval = reader.integer("system_monitor_interval_millis")
+            if interval is not None:
+                check(problems, reader.field("system_monitor_interval_millis"), interval, "ProfilerConfig.ProfilingIntervalInMilliseconds")
+                config["interval"] = interval
+    if disable_profiler:
+        if config is not None and not config["disable"]:
+            problems.add("profiler_config.disable_profiler", False, f"must be true: {why}")
+        if rules.profiler:
+            problems.add("rules", [rule["RuleConfigurationName"] for rule in rules.profiler], f"cannot hold profiler rules: {why}")
+    elif config is None:
+        config = {"s3_output_path": output_path, "disable": False}
+    if config is None:
+        return rules.profiler, {"DisableProfiler": True}
+    request: dict[str, object] = {}
+    if not config["disable"]:
+        request["S3OutputPath"] = config["s3_output_path"] or output_path
+    request["DisableProfiler"] = config["disable"]
+    if "interval" in config:
+        request["ProfilingIntervalInMilliseconds"] = config["interval"]
+    return rules.profiler, request

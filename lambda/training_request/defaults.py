@@ -1,0 +1,54 @@
+"""What a deployed stack supplies when an input leaves something out (SPEC section 3 and 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .errors import Problems
+from .fields import ObjectReader
+
+_BUCKET_FIELDS = ("readable_buckets", "writable_buckets")
+_URI_FIELDS = ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
+_ENVIRONMENT = {
+    "role_arn": "DEFAULT_ROLE_ARN",
+    "image_uri": "DEFAULT_IMAGE_URI",
+    "output_path": "DEFAULT_OUTPUT_PATH",
+    "checkpoint_s3_uri": "DEFAULT_CHECKPOINT_S3_URI",
+    "readable_buckets": "READABLE_BUCKETS",
+    "writable_buckets": "WRITABLE_BUCKETS",
+}
+
+
+@dataclass(frozen=True)
+class PlatformDefaults:
+    role_arn: str | None = None
+    image_uri: str | None = None
+    output_path: str | None = None
+    checkpoint_s3_uri: str | None = None  # base URI for spot checkpoints: <checkpoint_s3_uri>/<job name>
+    readable_buckets: tuple[str, ...] | None = None  # None = no reachability check
+    writable_buckets: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_mapping(cls, data: object) -> PlatformDefaults:
+        """DEFAULTS.json; a bad shape raises InvalidTrainingInput naming the field."""
+        problems = Problems()
+        if not isinstance(data, dict):
+            problems.add("defaults", data, "must be an object with keys " + ", ".join(_ENVIRONMENT))
+            problems.raise_if_any()
+        reader = ObjectReader(data, "defaults", problems, _ENVIRONMENT)
+        values: dict[str, object] = {key: reader.string(key) for key in _URI_FIELDS}
+        for key in _BUCKET_FIELDS:
+            buckets = reader.string_list(key)
+            values[key] = tuple(buckets) if buckets is not None else None
+        problems.raise_if_any()
+        return cls(**values)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> PlatformDefaults:
+        """The Lambda's environment; bucket lists are comma-separated, unset means no check."""
+        values: dict[str, object] = {key: environ.get(_ENVIRONMENT[key]) or None for key in _URI_FIELDS}
+        for key in _BUCKET_FIELDS:
+            text = environ.get(_ENVIRONMENT[key])
+            values[key] = None if text is None else tuple(name.strip() for name in text.split(",") if name.strip())
+        return cls(**values)  # type: ignore[arg-type]

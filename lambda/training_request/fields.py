@@ -1,0 +1,134 @@
+"""Typed reading of JSON objects: each wrong type, null or unknown key becomes a Problem naming the field."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Collection, Mapping
+
+from .errors import Problems
+
+_JSON_TYPE_NAMES = {
+    dict: "an object",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def json_type(value: object) -> str:
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def closest(word: str, candidates: Collection[str]) -> str | None:
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    if not matches:
+        lowered = {candidate.lower(): candidate for candidate in candidates}
+        matches = [lowered[word.lower()]] if word.lower() in lowered else []
+    return matches[0] if matches else None
+
+
+def unknown_key_rule(key: str, known: Collection[str]) -> str:
+    suggestion = closest(key, known)
+    hint = f"; did you mean {suggestion!r}?" if suggestion else f"; known keys: {', '.join(sorted(known))}"
+    return f"unknown key{hint}"
+
+
+class ObjectReader:
+    """Reads one JSON object whose keys are known; reports unknown keys (with the closest known key)."""
+
+    def __init__(self, data: Mapping[str, object], path: str, problems: Problems, known: Collection[str]) -> None:
+        self.data = data
+        self.path = path
+        self.problems = problems
+        for key in data:
+            if key not in known:
+                problems.add(join(path, str(key)), data[key], unknown_key_rule(str(key), known))
+
+    def field(self, key: str) -> str:
+        return join(self.path, key)
+
+    def present(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, *, required: bool = False) -> object | None:
+        """The value if present and not null; null and missing required keys are problems."""
+        if key not in self.data:
+            if required:
+                self.problems.add(self.field(key), None, "is required")
+            return None
+        value = self.data[key]
+        if value is None:
+            self.problems.add(self.field(key), None, "must not be null; omit the key to use the default")
+        return value
+
+    def string(self, key: str, *, required: bool = False, non_empty: bool = True) -> str | None:
+        value = self.raw(key, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problems.add(self.field(key), value, f"must be a string, not {json_type(value)}")
+            return None
+        if non_empty and not value:
+            self.problems.add(self.field(key), value, "must not be empty")
+            return None
+        return value
+
+    def integer(self, key: str, *, required: bool = False) -> int | None:
+        value = self.raw(key, required=required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems.add(self.field(key), value, f"must be an integer, not {json_type(value)}")
+            return None
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.problems.add(self.field(key), value, f"must be true or false, not {json_type(value)}")
+            return None
+        return value
+
+    def obj(self, key: str) -> Mapping[str, object] | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.problems.add(self.field(key), value, f"must be an object, not {json_type(value)}")
+            return None
+        return value
+
+    def string_list(self, key: str) -> list[str] | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.problems.add(self.field(key), value, f"must be a list of strings, not {json_type(value)}")
+            return None
+        good = True
+        for index, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problems.add(f"{self.field(key)}[{index}]", item, f"must be a string, not {json_type(item)}")
+                good = False
+        return list(value) if good else None
+
+    def string_map(self, key: str) -> dict[str, str] | None:
+        """An object whose values must be strings (the SDK passes them to the API unchanged)."""
+        value = self.obj(key)
+        if value is None:
+            return None
+        good = True
+        for name, item in value.items():
+            if not isinstance(item, str):
+                self.problems.add(join(self.field(key), name), item, f"must be a string, not {json_type(item)}")
+                good = False
+        return dict(value) if good else None

@@ -1,0 +1,117 @@
+"""Ranges, lengths, patterns and enums of the CreateTrainingJob API, read from botocore's own service model.
+
+botocore is imported lazily (on the first check, then cached) so that importing the package stays as
+cheap as importing boto3. botocore's ParamValidator checks types, required members and minimums only;
+`check` adds the maximums, patterns and enums the service enforces, attributed to the user's field.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problems
+from .fields import closest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from botocore.model import Shape
+
+# The service stores these as Java int / long.
+_INTEGER_LIMITS = {"integer": 2**31 - 1, "long": 2**63 - 1}
+# Java regex classes the service model uses, in Python `re` terms.
+_JAVA_CLASSES = {r"\p{L}": r"\w", r"\p{N}": r"\w", r"\p{Z}": r"\s", r"\p{Alnum}": "A-Za-z0-9"}
+_MAX_ENUM_LISTED = 12
+
+
+@lru_cache(maxsize=1)
+def create_training_job_shape() -> Shape:
+    """The CreateTrainingJob input shape of the botocore release installed with boto3."""
+    import botocore.loaders
+    import botocore.model
+
+    loader = botocore.loaders.Loader()
+    model = botocore.model.ServiceModel(loader.load_service_model("sagemaker", "service-2"), "sagemaker")
+    return model.operation_model("CreateTrainingJob").input_shape
+
+
+@lru_cache(maxsize=None)
+def shape_at(path: str) -> Shape:
+    """The shape of a request member: "ResourceConfig.InstanceType", "InputDataConfig[].ChannelName",
+    "HyperParameters{key}", "Environment{value}"."""
+    shape: Any = create_training_job_shape()
+    for part in re.findall(r"[A-Za-z0-9]+|\[\]|\{key\}|\{value\}", path):
+        if part == "[]":
+            shape = shape.member
+        elif part == "{key}":
+            shape = shape.key
+        elif part == "{value}":
+            shape = shape.value
+        else:
+            shape = shape.members[part]
+    return shape
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    for java, python in _JAVA_CLASSES.items():
+        pattern = pattern.replace(java, python)
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def enum_values(path: str) -> list[str]:
+    return list(shape_at(path).enum)
+
+
+def check(problems: Problems, field: str, value: object, path: str) -> bool:
+    """Checks a value against the API's constraints for the request member at `path`; True if it passes."""
+    shape = shape_at(path)
+    meta = shape.metadata
+    before = len(problems)
+    if shape.type_name == "string" and isinstance(value, str):
+        _check_string(problems, field, value, shape)
+    elif shape.type_name in _INTEGER_LIMITS and isinstance(value, int) and not isinstance(value, bool):
+        low = meta.get("min")
+        high = min(meta.get("max", _INTEGER_LIMITS[shape.type_name]), _INTEGER_LIMITS[shape.type_name])
+        if (low is not None and value < low) or value > high:
+            bounds = f"between {low} and {high}" if low is not None else f"at most {high}"
+            problems.add(field, value, f"must be {bounds} (CreateTrainingJob {path})")
+    elif shape.type_name in ("list", "map") and isinstance(value, (list, dict)):
+        noun = "items" if shape.type_name == "list" else "entries"
+        if len(value) < meta.get("min", 0):
+            problems.add(field, value, f"must have at least {meta['min']} {noun}")
+        if "max" in meta and len(value) > meta["max"]:
+            problems.add(field, value, f"must have at most {meta['max']} {noun} (got {len(value)})")
+    return len(problems) == before
+
+
+def _check_string(problems: Problems, field: str, value: str, shape: Shape) -> None:
+    meta = shape.metadata
+    if shape.enum:
+        if value not in shape.enum:
+            suggestion = closest(value, shape.enum)
+            listed = ", ".join(shape.enum) if len(shape.enum) <= _MAX_ENUM_LISTED else f"{len(shape.enum)} values"
+            hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+            problems.add(field, value, f"must be one of {listed}{hint}")
+        return
+    if len(value) < meta.get("min", 0):
+        problems.add(field, value, f"must be at least {meta['min']} characters long")
+    if "max" in meta and len(value) > meta["max"]:
+        problems.add(field, value, f"must be at most {meta['max']} characters long (got {len(value)})")
+    pattern = meta.get("pattern")
+    compiled = _compiled(pattern) if pattern else None
+    if compiled is not None and not compiled.fullmatch(value):
+        problems.add(field, value, f"must match the pattern {pattern}")
+
+
+def check_request(problems: Problems, request: dict[str, object]) -> None:
+    """The final safety net: botocore's own ParamValidator on the built request."""
+    from botocore.validate import ParamValidator
+
+    report = ParamValidator().validate(request, create_training_job_shape())
+    if report.has_errors():
+        for line in report.generate_report().splitlines():
+            problems.add("request", None, f"rejected by botocore's CreateTrainingJob model: {line}")
