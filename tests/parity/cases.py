@@ -51,7 +51,7 @@ class ParityCase:
     covers: tuple[str, ...] = field(default=())  # what the case is there for, for the reader
 
 
-def _base(**overrides: Any) -> dict[str, Any]:
+def base_input(**overrides: Any) -> dict[str, Any]:
     execution_input: dict[str, Any] = {
         "role": ROLE,
         "image_uri": IMAGE,
@@ -65,11 +65,11 @@ def _base(**overrides: Any) -> dict[str, Any]:
 
 
 def _case(name: str, region: str = "eu-west-1", **overrides: Any) -> ParityCase:
-    if "job_name" not in overrides:
-        overrides["job_name"] = f"parity-{name.replace('_', '-')}"[:63]
-    if overrides.get("job_name") is None:
-        del overrides["job_name"]
-    return ParityCase(name, _base(**overrides), region)
+    """A case named `name`; its job name is `parity-<name>` unless given. An override of None
+    leaves the key out of the input (the SDK's default), as a console user would."""
+    overrides.setdefault("job_name", f"parity-{name.replace('_', '-')}"[:63])
+    execution_input = {k: v for k, v in base_input(**overrides).items() if v is not None}
+    return ParityCase(name, execution_input, region)
 
 
 CASES: tuple[ParityCase, ...] = (

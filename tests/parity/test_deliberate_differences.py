@@ -1,0 +1,234 @@
+"""Where we deliberately differ from the SDK (SPEC section 3), one test each, and the SPEC section 2
+inputs the SDK turns into a request the service would refuse (or refuses itself) while we reject
+them up front naming the field. Each test shows the SDK's behaviour next to ours."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
+
+from .cases import ACCOUNT, IMAGE_DIGEST, OUTPUT, base_input
+from .compare import CER_TAG, JOB_NAME_PATTERN, botocore_problems, generated_name_base
+from .sdk_oracle import DEFAULT_BUCKET_FORMAT, sdk_request
+
+STACK = PlatformDefaults(
+    role_arn=f"arn:aws:iam::{ACCOUNT}:role/platform-sagemaker-execution",
+    image_uri=f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/platform-training:latest",
+    output_path="s3://platform-artifacts-bucket/output",
+    checkpoint_s3_uri="s3://platform-checkpoints-bucket/checkpoints",
+)
+REGION = "eu-west-1"
+
+
+def ours(execution_input: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return build_training_job(execution_input, region=REGION, defaults=STACK, **kwargs).request
+
+
+def rejected_fields(execution_input: dict[str, Any], region: str = REGION) -> set[str]:
+    with pytest.raises(InvalidTrainingInput) as raised:
+        build_training_job(execution_input, region=region, defaults=STACK)
+    assert raised.value.problems, "an InvalidTrainingInput must list its problems"
+    for problem in raised.value.problems:
+        assert problem.field in str(raised.value)
+    return {problem.field for problem in raised.value.problems}
+
+
+def names_one_of(fields_named: set[str], fields: set[str]) -> bool:
+    """A problem names one of `fields` or something inside it (`tags[0].Value`, `inputs.train.x`)."""
+    return any(
+        named == field or named.startswith((field + ".", field + "["))
+        for named in fields_named
+        for field in fields
+    )
+
+
+def without(*keys: str, **overrides: Any) -> dict[str, Any]:
+    return {k: v for k, v in base_input(**overrides).items() if k not in keys}
+
+
+# --- SPEC section 3: omitted role, image and output path come from the stack -----------------
+
+
+def test_omitted_role_is_the_stacks_execution_role(sdk) -> None:
+    with pytest.raises(ValueError, match="role is required"):
+        sdk(without("role"))
+    assert ours(without("role"))["RoleArn"] == STACK.role_arn
+
+
+def test_omitted_image_is_the_stacks_repository(sdk) -> None:
+    with pytest.raises(TypeError, match="image_uri"):
+        sdk(without("image_uri"))
+    assert ours(without("image_uri"))["AlgorithmSpecification"]["TrainingImage"] == STACK.image_uri
+
+
+def test_omitted_output_path_is_the_stacks_artifacts_bucket(sdk) -> None:
+    sdk_default = f"s3://{DEFAULT_BUCKET_FORMAT.format(region=REGION)}/"
+    sdk_request_ = sdk(without("output_path"), region=REGION)
+    assert sdk_request_["OutputDataConfig"]["S3OutputPath"] == sdk_default
+
+    request = ours(without("output_path"))
+    assert request["OutputDataConfig"]["S3OutputPath"] == STACK.output_path
+    # The SDK's silent debugger and profiler defaults follow the output path; so do ours.
+    assert sdk_request_["DebugHookConfig"]["S3OutputPath"] == sdk_default
+    assert request["DebugHookConfig"]["S3OutputPath"] == STACK.output_path
+    assert request["ProfilerConfig"]["S3OutputPath"] == STACK.output_path
+
+
+def test_the_oracle_given_the_stacks_values_matches_ours(sdk) -> None:
+    """With the stack's values typed in explicitly, the SDK's request is ours (bar the CER tag)."""
+    bare = without("role", "image_uri", "output_path", job_name="defaults-explicit")
+    sdk_request_ = sdk(bare, defaults=STACK)
+    assert ours(bare) == dict(sdk_request_, Tags=[CER_TAG])
+
+
+# --- SPEC section 3: the CER tag ------------------------------------------------------------
+
+
+def test_cer_tag_is_appended_after_the_users_tags(sdk) -> None:
+    tagged = base_input(job_name="tags", tags={"team": "vision"})
+    assert sdk(tagged)["Tags"] == [{"Key": "team", "Value": "vision"}]
+    assert ours(tagged)["Tags"] == [{"Key": "team", "Value": "vision"}, CER_TAG]
+
+    untagged = base_input(job_name="no-tags")
+    assert "Tags" not in sdk(untagged)
+    assert ours(untagged)["Tags"] == [CER_TAG]
+
+
+def test_users_cer_tag_is_kept_once_where_they_put_it(sdk) -> None:
+    tags = [CER_TAG, {"Key": "team", "Value": "vision"}]
+    execution_input = base_input(job_name="cer-given", tags=tags)
+    assert sdk(execution_input)["Tags"] == tags
+    assert ours(execution_input)["Tags"] == tags
+
+
+@pytest.mark.parametrize(
+    "tags", [[{"Key": "CER", "Value": "0"}], {"CER": "0"}], ids=["list", "mapping"]
+)
+def test_cer_tag_with_another_value_is_an_error(tags: Any, sdk) -> None:
+    execution_input = base_input(job_name="cer-other", tags=tags)
+    assert sdk(execution_input)["Tags"] == [{"Key": "CER", "Value": "0"}]
+    assert names_one_of(rejected_fields(execution_input), {"tags"})
+
+
+# --- SPEC section 3: generated job names ------------------------------------------------------
+
+
+def test_generated_name_keeps_the_sdk_form_and_is_fresh_per_call(sdk) -> None:
+    execution_input = without("job_name", base_job_name="gan-nightly")
+    sdk_name = sdk(execution_input)["TrainingJobName"]
+    assert generated_name_base(sdk_name) == "gan-nightly"
+
+    first = datetime(2024, 5, 17, 9, 30, 15, 123000, tzinfo=timezone.utc)
+    name = build_training_job(execution_input, region=REGION, defaults=STACK, now=first).job_name
+    assert name == "gan-nightly-2024-05-17-09-30-15-123"
+    later = build_training_job(
+        execution_input, region=REGION, defaults=STACK, now=first + timedelta(milliseconds=1)
+    ).job_name
+    assert later != name and generated_name_base(later) == "gan-nightly"
+
+
+def test_image_by_digest_gives_a_valid_generated_name(sdk) -> None:
+    execution_input = without("job_name", image_uri=IMAGE_DIGEST)
+    sdk_name = sdk(execution_input)["TrainingJobName"]
+    assert generated_name_base(sdk_name) == "gan-trainer@sha256"
+    assert not JOB_NAME_PATTERN.match(sdk_name)  # the service would refuse the SDK's name
+
+    name = ours(execution_input)["TrainingJobName"]
+    assert generated_name_base(name) == "gan-trainer"
+    assert JOB_NAME_PATTERN.match(name)
+
+
+# --- SPEC section 3: spot training always checkpoints ---------------------------------------
+
+
+def test_spot_without_checkpoint_uri_gets_one_under_the_checkpoints_bucket(sdk) -> None:
+    execution_input = base_input(job_name="spot-no-ckpt", use_spot_instances=True, max_wait=86400)
+    assert "CheckpointConfig" not in sdk(execution_input)
+
+    checkpoint_uri = ours(execution_input)["CheckpointConfig"]["S3Uri"]
+    assert checkpoint_uri.startswith(STACK.checkpoint_s3_uri.rstrip("/") + "/")
+
+
+def test_spot_with_checkpoint_uri_keeps_the_users(sdk) -> None:
+    execution_input = base_input(
+        job_name="spot-ckpt", use_spot_instances=True, max_wait=86400,
+        checkpoint_s3_uri="s3://team-checkpoints/mine",
+    )
+    assert sdk(execution_input)["CheckpointConfig"] == ours(execution_input)["CheckpointConfig"]
+
+
+# --- SPEC section 2: what the SDK sends but the service refuses: we reject, naming the field --
+
+
+SDK_SENDS_INVALID = {
+    "spot_without_max_wait": (base_input(use_spot_instances=True), {"max_wait", "use_spot_instances"}),
+    "max_wait_below_max_run": (
+        base_input(use_spot_instances=True, max_run=3600, max_wait=60), {"max_wait", "max_run"}
+    ),
+    "job_name_with_underscore": (base_input(job_name="my_training_job"), {"job_name"}),
+    "job_name_over_63_characters": (base_input(job_name="a" * 64), {"job_name"}),
+    "output_path_not_s3": (base_input(output_path="gs://team-artifacts/out"), {"output_path"}),
+    "checkpoint_uri_not_s3": (base_input(checkpoint_s3_uri="/opt/ml/checkpoints"), {"checkpoint_s3_uri"}),
+    "input_file_uri": (base_input(inputs={"train": "file:///data/train"}), {"inputs.train"}),
+    "channel_attribute_unknown_to_the_api": (
+        base_input(inputs={"train": {"s3_data": f"{OUTPUT}/m", "target_attribute_name": "label"}}),
+        {"inputs.train.target_attribute_name"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SDK_SENDS_INVALID))
+def test_sdk_sends_an_invalid_request_we_reject_naming_the_field(name: str, sdk) -> None:
+    execution_input, fields = SDK_SENDS_INVALID[name]
+    sdk_request_ = sdk(execution_input)  # the SDK raises nothing: the service would refuse it
+    assert sdk_request_["TrainingJobName"]
+    fields_named = rejected_fields(execution_input)
+    assert names_one_of(fields_named, fields), f"want one of {sorted(fields)}: {fields_named}"
+
+
+def test_botocore_itself_refuses_the_sdks_target_attribute_name(sdk) -> None:
+    execution_input, _ = SDK_SENDS_INVALID["channel_attribute_unknown_to_the_api"]
+    assert "TargetAttributeName" in botocore_problems(sdk(execution_input))
+
+
+# --- What the SDK itself refuses (with an exception, not a field): we refuse too, naming it -------
+
+SDK_RAISES = {
+    "rules_where_the_sdk_has_no_debugger": (
+        base_input(rules=[{"rule": "overfit"}]), "ap-southeast-3", {"rules"}
+    ),
+    "debugger_hook_where_the_sdk_has_no_debugger": (
+        base_input(debugger_hook_config={"s3_output_path": "s3://team-artifacts/debug"}),
+        "eu-central-2",
+        {"debugger_hook_config"},
+    ),
+    "profiler_rule_with_profiler_disabled": (
+        base_input(disable_profiler=True, rules=[{"profiler_rule": "ProfilerReport"}]),
+        REGION,
+        {"rules", "disable_profiler"},
+    ),
+    "profiler_config_on_trainium": (
+        base_input(instance_type="ml.trn1.2xlarge", profiler_config={"s3_output_path": OUTPUT}),
+        REGION,
+        {"profiler_config", "instance_type"},
+    ),
+    "input_not_a_uri": (base_input(inputs={"train": "https://team-datasets/x"}), REGION, {"inputs.train"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SDK_RAISES))
+def test_sdk_refuses_and_so_do_we_naming_the_field(name: str, sdk) -> None:
+    execution_input, region, fields = SDK_RAISES[name]
+    with pytest.raises((ValueError, RuntimeError)):
+        sdk(execution_input, region=region)
+    fields_named = rejected_fields(execution_input, region)
+    assert names_one_of(fields_named, fields), f"want one of {sorted(fields)}: {fields_named}"
+
+
+def test_uncached_oracle_gives_the_same_request_as_the_shared_session(sdk) -> None:
+    """The session-scoped SDK session carries no state from one case to the next."""
+    execution_input = base_input(job_name="fresh-session", rules=[{"rule": "overfit"}])
+    assert sdk_request(execution_input, region=REGION) == sdk(execution_input)
