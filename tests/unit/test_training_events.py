@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 
 import botocore.session
 import pytest
@@ -34,59 +35,11 @@ def assert_valid_job_name(name: str) -> None:
     assert _NAME_RULE.fullmatch(name), name
 
 
-# Shapes as EventBridge delivers them (from the S3, ECR and EventBridge user guides).
-S3_OBJECT_CREATED = {
-    "version": "0",
-    "id": "17793124-05d4-b198-2fde-7ededc63b103",
-    "detail-type": "Object Created",
-    "source": "aws.s3",
-    "account": "111122223333",
-    "time": "2024-11-12T00:00:00Z",
-    "region": "eu-west-1",
-    "resources": ["arn:aws:s3:::mltrain-data"],
-    "detail": {
-        "version": "0",
-        "bucket": {"name": "mltrain-data"},
-        "object": {
-            "key": "requests/gan-run.json",
-            "size": 312,
-            "etag": "b1946ac92492d2347c6235b4d2611184",
-            "version-id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
-            "sequencer": "617f08299329d189",
-        },
-        "request-id": "N4N7GDK58NMKJ12R",
-        "requester": "111122223333",
-        "reason": "PutObject",
-    },
-}
-ECR_IMAGE_ACTION = {
-    "version": "0",
-    "id": "13cde686-328b-6117-af20-0e5566167482",
-    "detail-type": "ECR Image Action",
-    "source": "aws.ecr",
-    "account": "111122223333",
-    "time": "2024-11-16T01:54:34Z",
-    "region": "eu-west-1",
-    "resources": [],
-    "detail": {
-        "result": "SUCCESS",
-        "repository-name": "mltrain-training",
-        "image-digest": "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678",
-        "action-type": "PUSH",
-        "image-tag": "release-1.4",
-    },
-}
-SCHEDULED_EVENT = {
-    "version": "0",
-    "id": "89d1a02d-5ec7-412e-82f5-13505f849b41",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": "111122223333",
-    "time": "2024-10-08T16:53:06Z",
-    "region": "eu-west-1",
-    "resources": ["arn:aws:events:eu-west-1:111122223333:rule/mltrain-nightly-training"],
-    "detail": {},
-}
+# Shapes as EventBridge delivers them (from the S3, ECR and EventBridge user guides), shared with other tests.
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+S3_OBJECT_CREATED = json.loads((EVENTS / "s3-object-created.json").read_text())
+ECR_IMAGE_ACTION = json.loads((EVENTS / "ecr-image-action.json").read_text())
+SCHEDULED_EVENT = json.loads((EVENTS / "scheduled-event.json").read_text())
 CONFIG = TriggerConfig(
     request_prefix="requests/",
     image_tag_pattern="release-*",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -93,28 +94,7 @@ def test_result_body_is_readable_json() -> None:
 
 # --- Notifications ------------------------------------------------------------------------------
 
-FAILED_JOB = {
-    "version": "0",
-    "id": "9a2a7a32-8d3c-4b39-b7ed-4d3c8f6f40b2",
-    "detail-type": "SageMaker Training Job State Change",
-    "source": "aws.sagemaker",
-    "account": "111122223333",
-    "time": "2024-11-12T01:02:03Z",
-    "region": "eu-west-1",
-    "resources": ["arn:aws:sagemaker:eu-west-1:111122223333:training-job/gan-run-0123456789ab"],
-    "detail": {
-        "TrainingJobName": "gan-run-0123456789ab",
-        "TrainingJobArn": "arn:aws:sagemaker:eu-west-1:111122223333:training-job/gan-run-0123456789ab",
-        "TrainingJobStatus": "Failed",
-        "SecondaryStatus": "Failed",
-        "FailureReason": "AlgorithmError: ExecuteUserScriptError: exit code 1",
-        "ModelArtifacts": {"S3ModelArtifacts": "s3://mltrain-artifacts/gan-run-0123456789ab/output/model.tar.gz"},
-        "CreationTime": 1731369600000,
-        "TrainingStartTime": 1731369660000,
-        "TrainingEndTime": 1731373383000,
-        "BillableTimeInSeconds": 3723,
-    },
-}
+FAILED_JOB = json.loads((Path(__file__).resolve().parents[1] / "events" / "training-job-failed.json").read_text())
 
 
 def with_detail(**changes: object) -> dict:

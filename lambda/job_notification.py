@@ -1,0 +1,28 @@
+"""Tells people how a training job ended: formats SageMaker's job state change event and publishes it to SNS.
+
+Event: an EventBridge "SageMaker Training Job State Change" (Completed, Failed or Stopped; the rule filters).
+Environment: TOPIC_ARN. Prints one JSON line per job ({"job_name", "status"}): the monitoring construct
+counts failed jobs from it with a metric filter, so no CloudWatch permission is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+import boto3
+
+from prepare_training import console_links
+from training_events import job_state_notification
+
+_SNS = boto3.client("sns")
+
+
+def handler(event: Mapping[str, object], context: object) -> dict[str, str]:
+    notification = job_state_notification(event, console_links)
+    detail = event["detail"]
+    assert isinstance(detail, Mapping)  # job_state_notification checked it
+    print(json.dumps({"job_name": detail["TrainingJobName"], "status": detail["TrainingJobStatus"]}))
+    response = _SNS.publish(TopicArn=os.environ["TOPIC_ARN"], Subject=notification.subject, Message=notification.message)
+    return {"message_id": response["MessageId"]}

@@ -1,0 +1,166 @@
+"""Notifications and alarms: people hear how each training job ended, and when executions or jobs fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda"
+FINAL_JOB_STATUSES = ["Completed", "Failed", "Stopped"]
+_ALARM_PERIOD = Duration.minutes(5)
+
+
+def cloudwatch_alarms_key_statement() -> iam.PolicyStatement:
+    """The key policy statement CloudWatch needs to send alarms to a topic encrypted with that key.
+
+    A key policy can only be changed where the key is defined: an imported key's owner must add it.
+    """
+    return iam.PolicyStatement(
+        sid="CloudWatchAlarmsPublishToEncryptedTopics",
+        principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+        # In a key policy "*" is this key.
+        resources=["*"],
+    )
+
+
+class TrainingMonitoring(Construct):
+    """An SNS topic (encrypted with the project key) told about every finished training job of the platform
+    (jobs run by its execution role), and alarms on failed workflow executions and failed training jobs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        state_machine: sfn.IStateMachine,
+        execution_role: iam.IRole,
+        metrics_namespace: str,
+        notification_email: str | None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="Training platform notifications",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        key.add_to_resource_policy(cloudwatch_alarms_key_statement(), allow_no_op=True)
+        # The topic's own policy (SSL only) replaces SNS's default one: let this account's alarms publish.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        if notification_email is not None:
+            self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
+
+        self.notify_function = self._notify_function(key, log_retention)
+        self.job_state_rule = events.Rule(
+            self,
+            "JobStateRule",
+            description="A training job of the platform completed, failed or was stopped",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Training Job State Change"],
+                detail={"TrainingJobStatus": FINAL_JOB_STATUSES, "RoleArn": [execution_role.role_arn]},
+            ),
+            targets=[targets.LambdaFunction(self.notify_function, max_event_age=Duration.hours(6), retry_attempts=8)],
+        )
+
+        action = cloudwatch_actions.SnsAction(self.topic)
+        self.failed_executions_alarm = cloudwatch.Alarm(
+            self,
+            "FailedExecutionsAlarm",
+            alarm_description="A training workflow execution failed (invalid input, job failed or stopped, SageMaker refused the request)",
+            metric=state_machine.metric_failed(period=_ALARM_PERIOD, statistic="Sum"),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        # SageMaker publishes no job status metric: count the notifier's "Failed" lines instead.
+        failed_jobs = logs.MetricFilter(
+            self,
+            "FailedJobsFilter",
+            log_group=self.notify_log_group,
+            filter_pattern=logs.FilterPattern.string_value("$.status", "=", "Failed"),
+            metric_namespace=metrics_namespace,
+            metric_name="TrainingJobsFailed",
+            metric_value="1",
+            default_value=0,
+        )
+        self.failed_jobs_alarm = cloudwatch.Alarm(
+            self,
+            "FailedJobsAlarm",
+            alarm_description="A training job of the platform failed",
+            metric=failed_jobs.metric(period=_ALARM_PERIOD, statistic="Sum"),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for alarm in (self.failed_executions_alarm, self.failed_jobs_alarm):
+            alarm.add_alarm_action(action)
+
+    def _notify_function(self, key: kms.IKey, log_retention: logs.RetentionDays) -> lambda_.Function:
+        self.notify_log_group = logs.LogGroup(self, "NotifyLogs", retention=log_retention)
+        role = iam.Role(
+            self,
+            "NotifyRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Training job notifier: publish to the platform's topic, write its own logs",
+        )
+        self.notify_log_group.grant_write(role)
+        role.add_to_policy(iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[self.topic.topic_arn]))
+        # Publishing to an encrypted topic makes SNS use the key on the publisher's behalf. Named actions only:
+        # `grant_publish` would add kms:GenerateDataKey*.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptNotifications", actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn]
+            )
+        )
+        function = lambda_.Function(
+            self,
+            "Notify",
+            description="Formats SageMaker training job state changes for people and publishes them to SNS",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="job_notification.handler",
+            code=lambda_.Code.from_asset(
+                str(LAMBDA_SOURCE), exclude=["tests", "**/__pycache__", "**/*.pyc", ".pytest_cache"]
+            ),
+            role=role,
+            log_group=self.notify_log_group,
+            memory_size=256,
+            timeout=Duration.seconds(30),
+            environment={"TOPIC_ARN": self.topic.topic_arn},
+        )
+        Validations.of(function).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason="Python 3.13 is the runtime the team pinned for the handlers (stdlib + boto3 only); "
+                "move to the newest runtime in a deliberate upgrade, not on every CDK release.",
+            )
+        )
+        return function

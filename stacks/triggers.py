@@ -1,0 +1,107 @@
+"""Event triggers of the training workflow: request files in S3, image pushes to ECR, an optional schedule.
+
+Every rule sends the event itself, unchanged, as the execution input; the workflow's Prepare step recognises it
+(lambda/training_events) and names the job after the event, so a duplicate delivery cannot train twice.
+
+Result files (`<name>.result.json`) are written beside the requests and also match the request rule: EventBridge
+cannot AND two conditions on one field (prefix and not-suffix), so Prepare recognises them and the execution
+ends at once without training.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+# How long EventBridge keeps retrying a start it could not deliver (throttling, a deployment in progress).
+_DELIVERY_RETRY_WINDOW = Duration.hours(24)
+
+
+class TrainingTriggers(Construct):
+    """EventBridge rules that start the training workflow.
+
+    `prepare_environment` is what the Prepare Lambda needs to turn these events into inputs (the request
+    prefix, the tag pattern, the image-push and scheduled requests): see training_events.TriggerConfig.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        state_machine: sfn.IStateMachine,
+        data_bucket: s3.IBucket,
+        request_prefix: str,
+        repository: ecr.IRepository,
+        image_tag_pattern: str | None,
+        image_push_request: Mapping[str, object],
+        schedule_expression: str | None = None,
+        scheduled_request: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if (schedule_expression is None) != (scheduled_request is None):
+            raise ValueError("a training schedule needs both a schedule expression and a scheduled request")
+        self.prepare_environment: dict[str, str] = {"REQUEST_PREFIX": request_prefix}
+        target = targets.SfnStateMachine(
+            state_machine, max_event_age=_DELIVERY_RETRY_WINDOW, retry_attempts=185
+        )
+
+        self.request_file_rule = events.Rule(
+            self,
+            "RequestFileRule",
+            description=f"A JSON request file under s3://<data bucket>/{request_prefix} starts a training",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [data_bucket.bucket_name]},
+                    "object": {"key": events.Match.wildcard(_escape_wildcard(request_prefix) + "*.json")},
+                },
+            ),
+            targets=[target],
+        )
+
+        self.image_push_rule: events.Rule | None = None
+        if image_tag_pattern is not None:
+            self.prepare_environment["IMAGE_TAG_PATTERN"] = image_tag_pattern
+            self.prepare_environment["IMAGE_PUSH_REQUEST"] = json.dumps(dict(image_push_request), separators=(",", ":"))
+            self.image_push_rule = events.Rule(
+                self,
+                "ImagePushRule",
+                description=f"A successful push of a tag matching {image_tag_pattern} to the training image repository starts a training",
+                event_pattern=events.EventPattern(
+                    source=["aws.ecr"],
+                    detail_type=["ECR Image Action"],
+                    detail={
+                        "action-type": ["PUSH"],
+                        "result": ["SUCCESS"],
+                        "repository-name": [repository.repository_name],
+                        "image-tag": events.Match.wildcard(image_tag_pattern),
+                    },
+                ),
+                targets=[target],
+            )
+
+        self.schedule_rule: events.Rule | None = None
+        if schedule_expression is not None and scheduled_request is not None:
+            self.prepare_environment["SCHEDULED_REQUEST"] = json.dumps(dict(scheduled_request), separators=(",", ":"))
+            self.schedule_rule = events.Rule(
+                self,
+                "ScheduleRule",
+                description=f"Starts the scheduled training {schedule_expression}",
+                schedule=events.Schedule.expression(schedule_expression),
+                targets=[target],
+            )
+
+
+def _escape_wildcard(text: str) -> str:
+    # In an EventBridge wildcard `*` is the only special character; `\` escapes it (and itself).
+    return text.replace("\\", "\\\\").replace("*", "\\*")

@@ -1,0 +1,180 @@
+"""The EventBridge rules that start trainings: which events they let through, and nothing more they may do."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from moto.events.models import EventPattern
+
+from event_stacks import (
+    STATE_MACHINE_ARN,
+    EventStack,
+    sample_event,
+    synthesize_event_stack,
+)
+from stacks.triggers import TrainingTriggers
+from training_events import TriggerConfig, TriggerKind, recognise_event
+
+
+def rule(stack: EventStack, name: str) -> dict:
+    return stack.one("AWS::Events::Rule", name)["Properties"]
+
+
+def matches(rule_properties: dict, event: dict) -> bool:
+    """Whether the deployed pattern lets the event through (moto's implementation of EventBridge matching)."""
+    return EventPattern.load(json.dumps(rule_properties["EventPattern"])).matches_event(event)
+
+
+def s3_event(key: str) -> dict:
+    event = sample_event("s3-object-created")
+    event["detail"]["object"]["key"] = key
+    return event
+
+
+def ecr_event(**detail: str) -> dict:
+    event = sample_event("ecr-image-action")
+    event["detail"].update(detail)
+    return event
+
+
+def test_the_app_constructs_pass_cdk_nag_awssolutions() -> None:
+    # synth raises with every unacknowledged finding listed.
+    synthesize_event_stack()
+
+
+@pytest.mark.parametrize(
+    ("key", "starts"),
+    [
+        ("requests/gan-run.json", True),
+        ("requests/team/gan-run.json", True),
+        ("requests/gan-run.txt", False),
+        ("data/train/requests/x.json", False),
+        ("requestsX/gan-run.json", False),
+    ],
+)
+def test_request_rule_starts_for_json_files_under_the_prefix(key: str, starts: bool) -> None:
+    assert matches(rule(synthesize_event_stack(), "RequestFileRule"), s3_event(key)) is starts
+
+
+def test_request_rule_watches_only_the_data_bucket() -> None:
+    event = sample_event("s3-object-created")
+    event["detail"]["bucket"]["name"] = "someone-elses-bucket"
+
+    assert not matches(rule(synthesize_event_stack(), "RequestFileRule"), event)
+
+
+def test_result_files_pass_the_rule_but_prepare_ignores_them() -> None:
+    # EventBridge cannot AND a prefix with a not-suffix on one field: the workflow is the filter.
+    stack = synthesize_event_stack()
+    event = s3_event("requests/gan-run.result.json")
+
+    assert matches(rule(stack, "RequestFileRule"), event)
+    with pytest.raises(Exception, match="is a result file"):
+        recognise_event(event, TriggerConfig.from_environment(stack.prepare_environment))
+
+
+def test_a_star_in_the_request_prefix_is_literal() -> None:
+    stack = synthesize_event_stack(request_prefix="in*box/", image_tag_pattern=None, schedule_expression=None)
+
+    assert matches(rule(stack, "RequestFileRule"), s3_event("in*box/a.json"))
+    assert not matches(rule(stack, "RequestFileRule"), s3_event("inbound-box/a.json"))
+
+
+@pytest.mark.parametrize(
+    ("detail", "starts"),
+    [
+        ({}, True),
+        ({"image-tag": "release-2"}, True),
+        ({"image-tag": "latest"}, False),
+        ({"result": "FAILURE"}, False),
+        ({"action-type": "DELETE"}, False),
+        ({"repository-name": "another-repository"}, False),
+    ],
+)
+def test_image_rule_starts_for_successful_pushes_of_matching_tags(detail: dict, starts: bool) -> None:
+    assert matches(rule(synthesize_event_stack(), "ImagePushRule"), ecr_event(**detail)) is starts
+
+
+def test_schedule_rule_uses_the_configured_expression() -> None:
+    assert rule(synthesize_event_stack(), "ScheduleRule")["ScheduleExpression"] == "cron(0 2 * * ? *)"
+
+
+def test_image_and_schedule_triggers_are_off_unless_configured() -> None:
+    stack = synthesize_event_stack(request_prefix="in*box/", image_tag_pattern=None, schedule_expression=None)
+
+    trigger_rules = [k for k in stack.resources("AWS::Events::Rule") if k.startswith("Triggers")]
+    assert len(trigger_rules) == 1 and "RequestFileRule" in trigger_rules[0]
+    assert stack.prepare_environment == {"REQUEST_PREFIX": "in*box/"}
+
+
+def test_every_rule_starts_the_workflow_with_the_event_unchanged() -> None:
+    stack = synthesize_event_stack()
+    for name in ("RequestFileRule", "ImagePushRule", "ScheduleRule"):
+        (target,) = rule(stack, name)["Targets"]
+        assert target["Arn"] == STATE_MACHINE_ARN
+        # No Input/InputPath/InputTransformer: Prepare recognises the event itself.
+        assert not {"Input", "InputPath", "InputTransformer"} & target.keys()
+        assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+
+
+def test_the_rules_role_may_only_start_the_workflow() -> None:
+    stack = synthesize_event_stack()
+    (policy,) = [p for k, p in stack.resources("AWS::IAM::Policy").items() if "Workflow" in k]
+
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": STATE_MACHINE_ARN}
+    ]
+
+
+def test_prepare_environment_turns_each_sample_event_into_its_training() -> None:
+    config = TriggerConfig.from_environment(synthesize_event_stack().prepare_environment)
+
+    assert recognise_event(sample_event("s3-object-created"), config).kind is TriggerKind.REQUEST_FILE
+    image = recognise_event(sample_event("ecr-image-action"), config)
+    assert image.kind is TriggerKind.IMAGE_PUSH
+    assert image.execution_input["instance_type"] == "ml.m5.xlarge"
+    schedule = recognise_event(sample_event("scheduled-event"), config)
+    assert schedule.kind is TriggerKind.SCHEDULE
+    assert schedule.execution_input == {"instance_type": "ml.g5.xlarge"}
+
+
+def test_the_rule_and_prepare_agree_on_tags() -> None:
+    stack = synthesize_event_stack()
+    config = TriggerConfig.from_environment(stack.prepare_environment)
+    for tag in ("release-1", "release-", "latest", "pre-release-1"):
+        event = ecr_event(**{"image-tag": tag})
+        recognised = True
+        try:
+            recognise_event(copy.deepcopy(event), config)
+        except Exception:
+            recognised = False
+        assert matches(rule(stack, "ImagePushRule"), event) is recognised, tag
+
+
+def test_a_schedule_needs_both_expression_and_request() -> None:
+    stack = Stack(App(), "Incomplete")
+    with pytest.raises(ValueError, match="both a schedule expression and a scheduled request"):
+        TrainingTriggers(
+            stack,
+            "Triggers",
+            state_machine=sfn.StateMachine.from_state_machine_arn(stack, "Workflow", STATE_MACHINE_ARN),
+            data_bucket=s3.Bucket.from_bucket_name(stack, "Data", "mltrain-data"),
+            request_prefix="requests/",
+            repository=ecr.Repository.from_repository_name(stack, "Repository", "mltrain-training"),
+            image_tag_pattern=None,
+            image_push_request={},
+            schedule_expression="rate(1 day)",
+        )
+
+
+def test_every_resource_carries_the_cost_tag() -> None:
+    for logical_id, resource in synthesize_event_stack().template["Resources"].items():
+        tags = resource.get("Properties", {}).get("Tags")
+        if isinstance(tags, list):
+            assert {"Key": "CER", "Value": "1"} in tags, logical_id

@@ -1,0 +1,45 @@
+"""The notifier Lambda: a finished job's event becomes one SNS message, and one log line the failed-jobs alarm counts."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+FAILED_JOB = json.loads((Path(__file__).resolve().parents[1] / "events" / "training-job-failed.json").read_text())
+
+
+@pytest.fixture()
+def topic_inbox(monkeypatch: pytest.MonkeyPatch):
+    """A topic (TOPIC_ARN) with a queue subscribed raw, and the handler module loaded against it."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        topic_arn = sns.create_topic(Name="training-notifications")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        monkeypatch.setenv("TOPIC_ARN", topic_arn)
+        import job_notification
+
+        yield importlib.reload(job_notification), sqs, queue_url
+
+
+def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pytest.CaptureFixture[str]) -> None:
+    handler_module, sqs, queue_url = topic_inbox
+
+    handler_module.handler(FAILED_JOB, None)
+
+    (message,) = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    body = json.loads(message["Body"])
+    assert body["Subject"] == "Training job gan-run-0123456789ab failed"
+    assert "Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1\n" in body["Message"]
+    assert "Job:            https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/gan-run-0123456789ab\n" in body["Message"]
+    # The line the FailedJobs metric filter ({ $.status = "Failed" }) counts.
+    assert json.loads(capsys.readouterr().out) == {"job_name": "gan-run-0123456789ab", "status": "Failed"}
