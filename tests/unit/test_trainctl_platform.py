@@ -1,0 +1,328 @@
+"""The platform API: start (checked first), the job an execution runs, status changes and log lines
+as they happen, status, list and stop. AWS answers come from botocore's Stubber (validated against
+the service models) and, for CloudWatch logs and CloudFormation, from moto in-process."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+
+from training_request import InvalidTrainingInput
+from trainctl.joblogs import TRAINING_LOG_GROUP, LogLine
+from trainctl.locate import PlatformError
+from trainctl.platform import (
+    Platform,
+    StatusChange,
+    Training,
+    TrainingFailedToStart,
+    job_name_in_history,
+)
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:TrainingWorkflow"
+EXECUTION = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:TrainingWorkflow:run-1"
+JOB = "gan-2024-05-01-10-00-00-000"
+T0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)
+ENVIRONMENT = {
+    "DEFAULT_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/platform-execution",
+    "DEFAULT_IMAGE_URI": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mltrain:latest",
+    "DEFAULT_OUTPUT_PATH": "s3://mltrain-artifacts/",
+    "DEFAULT_CHECKPOINT_S3_URI": "s3://mltrain-checkpoints/",
+}
+
+
+@pytest.fixture(autouse=True)
+def offline_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+class Stubs:
+    """Stubbed clients wired into one Platform; sleeping runs the scripted 'meanwhile' actions."""
+
+    def __init__(self) -> None:
+        self.clients = {name: boto3.client(name, region_name=REGION) for name in ("sagemaker", "stepfunctions", "cloudformation", "lambda")}
+        self.stubbers = {name: Stubber(client) for name, client in self.clients.items()}
+        self.meanwhile: list = []
+        self.sleeps = 0
+        self.platform = Platform(MACHINE, REGION, stack_name="mltrain-dev-training", poll_seconds=0.01, sleep=self.sleep)
+        self.platform._clients.update(self.clients)
+        for stubber in self.stubbers.values():
+            stubber.activate()
+
+    def sleep(self, _: float) -> None:
+        self.sleeps += 1
+        if self.meanwhile:
+            self.meanwhile.pop(0)()
+
+    def add(self, service: str, operation: str, response: dict, expected: dict | None = None) -> None:
+        self.stubbers[service].add_response(operation, response, expected)
+
+    def error(self, service: str, operation: str, code: str, message: str = "") -> None:
+        self.stubbers[service].add_client_error(operation, code, message)
+
+    def done(self) -> None:
+        for stubber in self.stubbers.values():
+            stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def stubs():
+    return Stubs()
+
+
+def description(status="InProgress", transitions=(), **extra) -> dict:
+    result = {
+        "TrainingJobName": JOB,
+        "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{JOB}",
+        "TrainingJobStatus": status,
+        "SecondaryStatus": transitions[-1][0] if transitions else "Starting",
+        "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
+        "ResourceConfig": {"InstanceType": "ml.g5.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 30},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+        "CreationTime": T0,
+        "ModelArtifacts": {"S3ModelArtifacts": ""},
+        "SecondaryStatusTransitions": [
+            {"Status": name, "StartTime": T0 + timedelta(minutes=i), "StatusMessage": message}
+            for i, (name, message) in enumerate(transitions)
+        ],
+    }
+    result.update(extra)
+    return result
+
+
+def history(*events: dict) -> dict:
+    return {"events": [{"timestamp": T0, "type": event.pop("type"), "id": i + 1, **event} for i, event in enumerate(events)]}
+
+
+def sagemaker_task_scheduled(name: str) -> dict:
+    parameters = json.dumps({"TrainingJobName": name, "Tags": [{"Key": "CER", "Value": "1"}]})
+    return {
+        "type": "TaskScheduled",
+        "taskScheduledEventDetails": {"resourceType": "sagemaker", "resource": "createTrainingJob.sync", "region": REGION, "parameters": parameters},
+    }
+
+
+def prepare_succeeded(name: str) -> dict:
+    output = json.dumps({"Payload": {"job_name": name, "wait": True, "request": {}}, "StatusCode": 200})
+    return {"type": "TaskSucceeded", "taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": output}}
+
+
+# -- the job an execution runs --------------------------------------------------------------------
+
+
+def test_job_name_comes_from_the_sagemaker_task_and_the_newest_retry_wins():
+    events = history(sagemaker_task_scheduled(f"{JOB}-retry"), prepare_succeeded(JOB), sagemaker_task_scheduled(JOB))["events"]
+    assert job_name_in_history(events) == f"{JOB}-retry"
+
+
+def test_job_name_from_prepare_before_the_task_is_scheduled():
+    assert job_name_in_history(history(prepare_succeeded(JOB), {"type": "ExecutionStarted"})["events"]) == JOB
+    assert job_name_in_history(history({"type": "ExecutionStarted"})["events"]) is None
+
+
+def test_start_waits_for_prepare_to_name_the_job(stubs):
+    stubs.add("stepfunctions", "start_execution", {"executionArn": EXECUTION, "startDate": T0}, {"stateMachineArn": MACHINE, "input": ANY})
+    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionStarted"}))
+    stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0})
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(JOB)))
+    training = stubs.platform.start({"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": "img:1", "instance_type": "ml.m5.xlarge"}, check=False)
+    assert training.job_name == JOB
+    assert stubs.sleeps == 1
+    stubs.done()
+
+
+def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
+    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionStarted"}))
+    cause = "instance_type: must be an ML instance type such as ml.m5.xlarge (got 'm5.large')"
+    stubs.add(
+        "stepfunctions", "describe_execution",
+        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "FAILED", "startDate": T0, "error": "InvalidTrainingInput", "cause": cause},
+    )
+    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionFailed"}))
+    with pytest.raises(TrainingFailedToStart) as caught:
+        Training(stubs.platform, EXECUTION).wait_for_job()
+    assert str(caught.value) == f"execution run-1 FAILED before starting a job: InvalidTrainingInput: {cause}"
+
+
+def lambda_defaults(stubs: Stubs) -> None:
+    stubs.add("cloudformation", "describe_stack_resources", {"StackResources": [
+        {"LogicalResourceId": "LogRetention", "PhysicalResourceId": "log-retention-fn", "ResourceType": "AWS::Lambda::Function", "Timestamp": T0, "ResourceStatus": "CREATE_COMPLETE"},
+        {"LogicalResourceId": "Prepare", "PhysicalResourceId": "prepare-fn", "ResourceType": "AWS::Lambda::Function", "Timestamp": T0, "ResourceStatus": "CREATE_COMPLETE"},
+    ]}, {"StackName": "mltrain-dev-training"})
+    stubs.add("lambda", "get_function_configuration", {"FunctionName": "log-retention-fn"}, {"FunctionName": "log-retention-fn"})
+    stubs.add("lambda", "get_function_configuration", {"FunctionName": "prepare-fn", "Environment": {"Variables": ENVIRONMENT}}, {"FunctionName": "prepare-fn"})
+
+
+def test_input_is_checked_with_the_prepare_lambdas_defaults_before_anything_starts(stubs):
+    lambda_defaults(stubs)
+    job = stubs.platform.check({"instance_count": 1, "instance_type": "ml.m5.xlarge", "inputs": "s3://data/train"})
+    assert job.request["RoleArn"] == ENVIRONMENT["DEFAULT_ROLE_ARN"]
+    assert job.request["AlgorithmSpecification"]["TrainingImage"] == ENVIRONMENT["DEFAULT_IMAGE_URI"]
+    with pytest.raises(InvalidTrainingInput, match="instance_type"):
+        stubs.platform.start({"instance_type": "m5.large"})  # no start_execution stubbed: calling it would fail the test
+    stubs.done()
+
+
+def test_without_access_to_the_lambda_the_users_fields_are_still_checked(stubs):
+    stubs.error("cloudformation", "describe_stack_resources", "AccessDenied")
+    with pytest.raises(InvalidTrainingInput, match="max_run"):
+        stubs.platform.check({"instance_count": 1, "instance_type": "ml.m5.xlarge", "max_run": -5})
+
+
+# -- following a job ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logs():
+    with mock_aws():
+        client = boto3.client("logs", region_name=REGION)
+        client.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+        yield client
+
+
+def log(client, instance: str, message: str) -> None:
+    stream = f"{JOB}/{instance}-1714557600"
+    if not client.describe_log_streams(logGroupName=TRAINING_LOG_GROUP, logStreamNamePrefix=stream)["logStreams"]:
+        client.create_log_stream(logGroupName=TRAINING_LOG_GROUP, logStreamName=stream)
+    client.put_log_events(logGroupName=TRAINING_LOG_GROUP, logStreamName=stream, logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
+
+
+def test_follow_shows_status_changes_and_every_instances_lines_while_the_job_runs(stubs, logs):
+    stubs.platform._clients["logs"] = logs
+    starting = [("Starting", "Preparing the instances for training")]
+    downloading = starting + [("Downloading", "Downloading input data")]
+    training = downloading[:1] + [("Downloading", "Downloading the training image")] + [("Training", "Training image download completed. Training in progress.")]
+    done = training + [("Uploading", "Uploading generated training model"), ("Completed", "Training job completed")]
+    for transitions in (starting, downloading, training, training, done):
+        stubs.add("sagemaker", "describe_training_job", description("Completed" if transitions is done else "InProgress", transitions))
+    stubs.meanwhile = [
+        lambda: None,
+        lambda: log(logs, "algo-1", "epoch 1 GAN_loss=0.9;"),
+        lambda: (log(logs, "algo-2", "epoch 1 disc_train_loss=0.4;"), log(logs, "algo-1", "epoch 2 GAN_loss=0.5;")),
+        lambda: log(logs, "algo-1", "saving model"),
+        lambda: log(logs, "algo-1", "written after the end"),
+    ]
+    shown = [str(event) if isinstance(event, LogLine) else (event.status, event.message) for event in stubs.platform.follow(JOB)]
+    assert shown == [
+        ("Starting", "Preparing the instances for training"),
+        ("Downloading", "Downloading input data"),
+        ("Downloading", "Downloading the training image"),  # same status, new message
+        ("Training", "Training image download completed. Training in progress."),
+        "[algo-1] epoch 1 GAN_loss=0.9;",
+        "[algo-2] epoch 1 disc_train_loss=0.4;",
+        "[algo-1] epoch 2 GAN_loss=0.5;",
+        ("Uploading", "Uploading generated training model"),
+        ("Completed", "Training job completed"),
+        "[algo-1] saving model",  # written while the last status was read: shown with the same poll
+        "[algo-1] written after the end",  # CloudWatch's late lines: one more read after the end
+    ]
+    stubs.done()
+
+
+def test_status_change_reads_as_time_status_and_message():
+    assert str(StatusChange("Training", "Training in progress.", T0)) == "10:00:00 Training: Training in progress."
+
+
+def test_logs_without_follow_prints_what_is_there_and_returns(stubs, logs):
+    stubs.platform._clients["logs"] = logs
+    log(logs, "algo-1", "hello")
+    stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
+    assert [str(line) for line in stubs.platform.logs(JOB)] == ["[algo-1] hello"]
+    assert stubs.sleeps == 0
+
+
+# -- status, list, stop ---------------------------------------------------------------------------
+
+
+def test_status_of_a_job_name_has_the_final_figures(stubs):
+    stubs.add("sagemaker", "describe_training_job", description(
+        "Completed", [("Completed", "Training job completed")],
+        TrainingEndTime=T0 + timedelta(minutes=12), TrainingTimeInSeconds=600, BillableTimeInSeconds=180,
+        ModelArtifacts={"S3ModelArtifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz"},
+        FinalMetricDataList=[{"MetricName": "ganloss", "Value": 0.25, "Timestamp": T0}],
+    ))
+    state = stubs.platform.status(JOB)
+    assert state.succeeded and state.execution is None
+    assert state.job.to_json() | {} == {
+        "job_name": JOB, "job_arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{JOB}", "status": "Completed",
+        "secondary_status": "Completed", "failure_reason": None, "instance_type": "ml.g5.xlarge", "instance_count": 2,
+        "created": T0.isoformat(), "ended": (T0 + timedelta(minutes=12)).isoformat(), "duration_seconds": 720,
+        "training_seconds": 600, "billable_seconds": 180,
+        "model_artifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz", "final_metrics": {"ganloss": 0.25},
+    }
+
+
+def test_status_of_an_execution_name_falls_back_from_jobs_to_executions(stubs):
+    stubs.error("sagemaker", "describe_training_job", "ValidationException", "Requested resource not found.")
+    stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}, {"executionArn": EXECUTION})
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
+    state = stubs.platform.status("run-1")
+    assert state.execution.status == "RUNNING" and state.job.name == JOB and not state.finished
+
+
+def test_unknown_reference_is_one_clear_error(stubs):
+    stubs.error("sagemaker", "describe_training_job", "ValidationException", "Requested resource not found.")
+    stubs.error("stepfunctions", "describe_execution", "ExecutionDoesNotExist")
+    with pytest.raises(PlatformError, match=f"^no training job or execution named 'nope' in {REGION}$"):
+        stubs.platform.status("nope")
+
+
+def test_list_shows_recent_trainings_with_job_status_duration_and_instance_type(stubs):
+    stubs.add("stepfunctions", "list_executions", {"executions": [
+        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "name": "run-1", "status": "RUNNING", "startDate": T0},
+        {"executionArn": EXECUTION.replace("run-1", "run-0"), "stateMachineArn": MACHINE, "name": "run-0", "status": "FAILED", "startDate": T0, "stopDate": T0},
+    ]}, {"stateMachineArn": MACHINE, "maxResults": 5})
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
+    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionFailed"}))
+    states = stubs.platform.list(limit=5)
+    assert [(s.execution.name, s.job.name if s.job else None) for s in states] == [("run-1", JOB), ("run-0", None)]
+    assert states[0].job.instance_type == "ml.g5.xlarge"
+    assert states[0].job.duration_seconds(now=T0 + timedelta(seconds=90)) == 90
+    stubs.done()
+
+
+def test_stop_of_a_running_execution_stops_it_and_its_job(stubs):
+    running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
+    stubs.add("stepfunctions", "describe_execution", running)
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
+    stubs.add("stepfunctions", "stop_execution", {"stopDate": T0}, {"executionArn": EXECUTION, "error": "StoppedByUser", "cause": "stopped with trainctl"})
+    stubs.add("sagemaker", "stop_training_job", {}, {"TrainingJobName": JOB})
+    stubs.add("stepfunctions", "describe_execution", {**running, "status": "ABORTED"})
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description("Stopping", [("Stopping", "")]))
+    state = stubs.platform.stop(EXECUTION)
+    assert state.execution.status == "ABORTED" and state.job.status == "Stopping"
+    stubs.done()
+
+
+def test_stop_of_a_finished_job_says_there_is_nothing_to_stop(stubs):
+    stubs.add("sagemaker", "describe_training_job", description("Completed", [("Completed", "")]))
+    with pytest.raises(PlatformError, match=f"^{JOB} already ended \\(Completed\\); nothing to stop$"):
+        stubs.platform.stop(JOB)
+
+
+# -- locating -------------------------------------------------------------------------------------
+
+
+def test_connect_finds_the_state_machine_in_the_stack_outputs():
+    with mock_aws():
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName="mltrain-dev-training",
+            TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"StateMachineArn": {"Value": MACHINE}}}),
+        )
+        platform = Platform.connect("mltrain-dev-training", REGION)
+        assert (platform.state_machine_arn, platform.region, platform.stack_name) == (MACHINE, REGION, "mltrain-dev-training")
+        with pytest.raises(PlatformError, match="stack 'other' not found in eu-west-1"):
+            Platform.connect("other", REGION)
