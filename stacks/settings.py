@@ -24,6 +24,9 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REQUEST_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
 _TAG_MUTABILITY = ("MUTABLE", "IMMUTABLE")
+# An EventBridge wildcard over ECR tag characters: `*` matches any run of them.
+_IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
+_SCHEDULE = re.compile(r"^(cron|rate)\(.+\)$")
 # Context keys that look like settings (snake_case) but belong to the CDK itself.
 _SETTING_LIKE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -53,6 +56,10 @@ class PlatformSettings:
     ecr_tag_mutability: str
     request_prefix: str
     max_capacity_retries: int
+    image_tag_pattern: str | None
+    image_push_request: dict[str, object]
+    training_schedule: str | None
+    scheduled_request: dict[str, object]
 
     @property
     def vpc_enabled(self) -> bool:
@@ -91,7 +98,19 @@ class PlatformSettings:
                 "request_prefix", _pattern(_REQUEST_PREFIX, "an S3 key prefix ending in '/', e.g. requests/ (no leading '/')")
             ),
             max_capacity_retries=reader.read("max_capacity_retries", _integer(0, 10)),
+            image_tag_pattern=reader.read(
+                "image_tag_pattern",
+                _optional(_pattern(_IMAGE_TAG_PATTERN, "empty (no image trigger) or an image tag pattern such as train-* ('*' = any characters)")),
+            ),
+            image_push_request=reader.read("image_push_request", _json_object),
+            training_schedule=reader.read(
+                "training_schedule",
+                _optional(_pattern(_SCHEDULE, "empty (no schedule) or an EventBridge schedule: cron(0 2 * * ? *) or rate(1 day)")),
+            ),
+            scheduled_request=reader.read("scheduled_request", _json_object),
         )
+        if settings.training_schedule and not settings.scheduled_request:
+            reader.problems.append("training_schedule, scheduled_request: a schedule needs the request it trains")
         if bool(settings.vpc_subnet_ids) != bool(settings.vpc_security_group_ids):
             reader.problems.append(
                 "vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither"
@@ -118,6 +137,10 @@ _KEYS = (
     "ecr_tag_mutability",
     "request_prefix",
     "max_capacity_retries",
+    "image_tag_pattern",
+    "image_push_request",
+    "training_schedule",
+    "scheduled_request",
 )
 
 Parser = Callable[[object], T]
@@ -219,3 +242,16 @@ def _list_of(pattern: re.Pattern[str], what: str) -> Parser[tuple[str, ...]]:
         return tuple(value)
 
     return parse
+
+
+def _json_object(value: object) -> dict[str, object]:
+    """A training request (SPEC section 1): a JSON object, or its text."""
+    rule = "a JSON object (a training request, e.g. {\"instance_type\": \"ml.m5.large\"})"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            raise _Problem(rule) from None
+    if not isinstance(value, dict):
+        raise _Problem(rule)
+    return value

@@ -178,3 +178,44 @@ def test_every_resource_carries_the_cost_tag() -> None:
         tags = resource.get("Properties", {}).get("Tags")
         if isinstance(tags, list):
             assert {"Key": "CER", "Value": "1"} in tags, logical_id
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+
+def trigger_settings(**overrides: object):
+    from app import cdk_json_context
+    from stacks.settings import PlatformSettings
+
+    return PlatformSettings.from_context({**cdk_json_context(), **overrides})
+
+
+def test_by_default_train_tags_start_trainings_and_there_is_no_schedule() -> None:
+    settings = trigger_settings()
+
+    assert settings.image_tag_pattern == "train-*"
+    assert settings.image_push_request == {"instance_type": "ml.m5.large"}
+    assert settings.training_schedule is None
+
+
+def test_trigger_settings_accept_their_command_line_forms() -> None:
+    settings = trigger_settings(
+        image_tag_pattern="",
+        training_schedule="rate(1 day)",
+        scheduled_request='{"instance_type": "ml.g5.xlarge"}',
+    )
+
+    assert settings.image_tag_pattern is None
+    assert settings.training_schedule == "rate(1 day)"
+    assert settings.scheduled_request == {"instance_type": "ml.g5.xlarge"}
+
+
+def test_bad_trigger_settings_are_named_together() -> None:
+    from stacks.settings import SettingsError
+
+    with pytest.raises(SettingsError) as error:
+        trigger_settings(image_tag_pattern="v 1", image_push_request="[1]", training_schedule="every day")
+    assert [p.split(":")[0] for p in error.value.problems] == ["image_tag_pattern", "image_push_request", "training_schedule"]
+
+    with pytest.raises(SettingsError, match="a schedule needs the request it trains"):
+        trigger_settings(training_schedule="cron(0 2 * * ? *)")
