@@ -76,6 +76,17 @@ class RequestFile:
     version_id: str | None
     etag: str | None
 
+    def to_mapping(self) -> dict[str, str | None]:
+        """As the workflow carries it between states (JSON)."""
+        return {"bucket": self.bucket, "key": self.key, "version_id": self.version_id, "etag": self.etag}
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> RequestFile:
+        bucket, key = data.get("bucket"), data.get("key")
+        if not isinstance(bucket, str) or not isinstance(key, str):
+            raise MalformedEvent(f"a request file needs a bucket and a key (got {dict(data)!r})")
+        return cls(bucket, key, _optional_text(data.get("version_id")), _optional_text(data.get("etag")))
+
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"

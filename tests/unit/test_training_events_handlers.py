@@ -43,3 +43,59 @@ def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pyte
     assert "Job:            https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/gan-run-0123456789ab\n" in body["Message"]
     # The line the FailedJobs metric filter ({ $.status = "Failed" }) counts.
     assert json.loads(capsys.readouterr().out) == {"job_name": "gan-run-0123456789ab", "status": "Failed"}
+
+
+@pytest.fixture()
+def versioned_bucket(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="mltrain-data", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_versioning(Bucket="mltrain-data", VersioningConfiguration={"Status": "Enabled"})
+        import request_files
+
+        yield importlib.reload(request_files), s3
+
+
+def test_the_version_that_triggered_is_read_even_after_a_new_upload(versioned_bucket) -> None:
+    from training_events import RequestFile
+
+    request_files, s3 = versioned_bucket
+    first = s3.put_object(Bucket="mltrain-data", Key="requests/gan.json", Body=b'{"instance_type": "ml.m5.large"}')
+    s3.put_object(Bucket="mltrain-data", Key="requests/gan.json", Body=b'{"instance_type": "ml.g5.xlarge"}')
+
+    request = RequestFile("mltrain-data", "requests/gan.json", first["VersionId"], None)
+    assert request_files.read_request(request) == b'{"instance_type": "ml.m5.large"}'
+    assert request_files.read_request(RequestFile("mltrain-data", "requests/gan.json", None, None)) == b'{"instance_type": "ml.g5.xlarge"}'
+
+
+def test_result_is_written_beside_the_request(versioned_bucket) -> None:
+    request_files, s3 = versioned_bucket
+
+    output = request_files.handler(
+        {
+            "request_file": {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": "v1", "etag": None},
+            "status": "Invalid",
+            "errors": ["instance_type: must be an ml.* instance type (got 'm5')"],
+        },
+        None,
+    )
+
+    assert output == {"result": "s3://mltrain-data/requests/gan.result.json"}
+    written = s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")
+    assert written["ContentType"] == "application/json"
+    assert json.loads(written["Body"].read()) == {
+        "request": "s3://mltrain-data/requests/gan.json",
+        "request_version": "v1",
+        "status": "Invalid",
+        "errors": ["instance_type: must be an ml.* instance type (got 'm5')"],
+    }
+
+
+def test_result_writer_refuses_an_unknown_status(versioned_bucket) -> None:
+    request_files, _ = versioned_bucket
+
+    with pytest.raises(ValueError, match="'Done' is not a valid RequestStatus"):
+        request_files.handler({"request_file": {"bucket": "mltrain-data", "key": "requests/gan.json"}, "status": "Done"}, None)

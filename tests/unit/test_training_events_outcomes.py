@@ -173,3 +173,9 @@ def test_duration_from_either_time_format(start: object, end: object, duration: 
 def test_state_change_without_job_or_status_is_malformed(event: dict) -> None:
     with pytest.raises(MalformedEvent):
         job_state_notification(event)
+
+
+def test_request_file_travels_through_the_workflow_as_json() -> None:
+    assert RequestFile.from_mapping(json.loads(json.dumps(REQUEST.to_mapping()))) == REQUEST
+    with pytest.raises(MalformedEvent, match="needs a bucket and a key"):
+        RequestFile.from_mapping({"bucket": "b"})
