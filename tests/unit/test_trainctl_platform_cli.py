@@ -1,0 +1,107 @@
+"""The platform commands' contract: one-line errors and exit codes, input from a file or stdin with
+--set overrides checked before anything starts, and the human-readable summary."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from trainctl.platform import ExecutionStatus, JobStatus, TrainingState
+from trainctl.platform_cli import add_platform_commands, describe
+
+REGION = "eu-west-1"
+MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:TrainingWorkflow"
+T0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="trainctl")
+    add_platform_commands(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(list(argv))
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    args = parse(*argv)
+    out, err = io.StringIO(), io.StringIO()
+    saved = __import__("sys").stdin
+    __import__("sys").stdin = io.StringIO(stdin)
+    try:
+        code = args.run(args, out, err)
+    finally:
+        __import__("sys").stdin = saved
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def platform_stack(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name="TrainingWorkflow", roleArn="arn:aws:iam::123456789012:role/workflow",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        )
+        boto3.client("cloudformation", region_name=REGION).create_stack(
+            StackName="platform",
+            TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"TrainingStateMachineArn": {"Value": MACHINE}}}),
+        )
+        yield
+
+
+def test_missing_stack_is_one_line_and_exit_1(platform_stack):
+    code, out, err = run("status", "job-1", "--stack", "nope", "--region", REGION)
+    assert (code, out) == (1, "")
+    assert err == "error: stack 'nope' not found in eu-west-1: deploy the platform or pick its stack with --stack / TRAINCTL_STACK\n"
+
+
+def test_invalid_json_on_stdin_is_exit_2_naming_the_position():
+    code, _, err = run("start", "--stack", "s", "--region", REGION, stdin="{\"instance_type\": ")
+    assert code == 2
+    assert err.startswith("error: stdin: not valid JSON: Expecting value at line 1 column 19")
+
+
+def test_missing_file_is_exit_2(tmp_path):
+    code, _, err = run("start", str(tmp_path / "absent.json"), "--stack", "s", "--region", REGION)
+    assert (code, err) == (2, f"error: {tmp_path / 'absent.json'}: No such file or directory\n")
+
+
+def test_bad_override_is_exit_2():
+    code, _, err = run("start", "--set", "instance_type.x=1", "--stack", "s", "--region", REGION, stdin='{"instance_type": "ml.m5.xlarge"}')
+    assert (code, err) == (2, "error: --set instance_type.x=1: 'instance_type' is a string, not an object\n")
+
+
+def test_invalid_input_after_overrides_lists_every_problem_and_starts_nothing(platform_stack, tmp_path):
+    source = tmp_path / "input.json"
+    source.write_text(json.dumps({"instance_count": 1, "instance_type": "ml.m5.xlarge", "hyperparameters": {"epochs": 10}}))
+    code, out, err = run("start", str(source), "--set", "instance_type=m5.large", "--set", "max_run=-1", "--stack", "platform", "--region", REGION)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "error: invalid training input:"
+    assert any(line.startswith("  instance_type:") for line in lines) and any(line.startswith("  max_run:") for line in lines)
+    assert boto3.client("stepfunctions", region_name=REGION).list_executions(stateMachineArn=MACHINE)["executions"] == []
+
+
+def test_summary_shows_status_metrics_model_billable_time_and_links():
+    job = JobStatus(
+        name="gan-1", arn="", status="Completed", secondary_status="Completed", failure_reason=None,
+        instance_type="ml.g5.xlarge", instance_count=2, created=T0, ended=T0.replace(minute=12),
+        training_seconds=600, billable_seconds=3725, model_artifacts="s3://a/gan-1/output/model.tar.gz",
+        final_metrics={"ganloss": 0.25}, transitions=(),
+    )
+    execution = ExecutionStatus("arn:x", "run-1", "SUCCEEDED", T0, T0, output={"links": {"console": "https://console/x"}})
+    assert describe(TrainingState(execution, job)) == [
+        "execution: run-1 SUCCEEDED",
+        "job:       gan-1 Completed (Completed)",
+        "instances: 2 x ml.g5.xlarge",
+        "duration:  12m00s (training 10m00s, billable 1h02m05s)",
+        "metric:    ganloss = 0.25",
+        "model:     s3://a/gan-1/output/model.tar.gz",
+        "console:   https://console/x",
+    ]

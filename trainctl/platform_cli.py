@@ -1,0 +1,243 @@
+"""The commands that work with the deployed platform: start, logs, status, list, stop.
+
+Human-readable output by default; `--json` prints one JSON document on stdout (progress, if any,
+goes to stderr). Errors are one line on stderr. Exit codes: 0 success, 1 the training failed or was
+stopped (or AWS refused), 2 invalid input, 130 interrupted with the training left running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from training_request import InvalidTrainingInput
+from trainctl.locate import PlatformError
+from trainctl.overrides import OverrideError, apply_overrides
+from trainctl.platform import Platform, TrainingFailedToStart, TrainingState
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+PROG = "python -m trainctl"
+
+
+class InputError(ValueError):
+    """The input file cannot be read as JSON."""
+
+
+def add_platform_commands(subparsers: Any) -> None:
+    """Add start/logs/status/list/stop to the CLI's subparsers; each sets `run(args, out, err) -> int`."""
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--stack", help="platform stack name (default: TRAINCTL_STACK, the config file, then cdk.json's deployment)")
+    where.add_argument("--region", help="AWS region (default: AWS_REGION, the config file, then the AWS profile)")
+    where.add_argument("--json", action="store_true", help="print one JSON document for scripts")
+
+    start = subparsers.add_parser("start", parents=[where], help="start a training on the deployed platform")
+    start.add_argument("input", nargs="?", default="-", metavar="INPUT", help="execution input JSON file, or - for stdin (default)")
+    start.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                       help="override a field: dotted path, JSON value (e.g. hyperparameters.epochs=20); repeatable")
+    start.add_argument("--wait", action="store_true", help="show status changes until the job ends; exit code = success")
+    start.add_argument("--follow", action="store_true", help="like --wait, also streaming every instance's log lines")
+    start.set_defaults(run=run_start)
+
+    logs = subparsers.add_parser("logs", parents=[where], help="print a training job's log lines")
+    logs.add_argument("job", metavar="JOB")
+    logs.add_argument("--follow", action="store_true", help="keep printing new lines until the job ends")
+    logs.set_defaults(run=run_logs)
+
+    status = subparsers.add_parser("status", parents=[where], help="status of an execution or a training job")
+    status.add_argument("reference", metavar="EXECUTION_OR_JOB")
+    status.set_defaults(run=run_status)
+
+    listing = subparsers.add_parser("list", parents=[where], help="recent trainings")
+    listing.add_argument("--limit", type=int, default=10, help="how many (default 10)")
+    listing.set_defaults(run=run_list)
+
+    stop = subparsers.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")
+    stop.add_argument("reference", metavar="EXECUTION_OR_JOB")
+    stop.set_defaults(run=run_stop)
+
+
+def guarded(command: Callable[[argparse.Namespace, TextIO, TextIO], int]) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
+    """Every failure becomes one line on stderr and an exit code, never a traceback."""
+
+    def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+        try:
+            return command(args, out, err)
+        except InvalidTrainingInput as error:
+            print("error: invalid training input:", file=err)
+            for problem in error.problems:
+                print(f"  {problem}", file=err)
+            return EXIT_INVALID
+        except (InputError, OverrideError) as error:
+            print(f"error: {error}", file=err)
+            return EXIT_INVALID
+        except TrainingFailedToStart as error:
+            print(f"error: {error}", file=err)
+            return EXIT_INVALID if "InvalidTrainingInput" in str(error) else EXIT_FAILED
+        except PlatformError as error:
+            print(f"error: {error}", file=err)
+            return EXIT_FAILED
+        except NoCredentialsError:
+            print("error: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)", file=err)
+            return EXIT_FAILED
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            print(f"error: AWS refused {error.operation_name}: {details.get('Code')}: {details.get('Message')}", file=err)
+            return EXIT_FAILED
+        except BotoCoreError as error:
+            print(f"error: {error}", file=err)
+            return EXIT_FAILED
+
+    return run
+
+
+def read_input(source: str, stdin: TextIO) -> object:
+    name = "stdin" if source == "-" else source
+    try:
+        text = stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+    except OSError as error:
+        raise InputError(f"{name}: {error.strerror or error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{name}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+
+
+def _connect(args: argparse.Namespace) -> Platform:
+    return Platform.connect(args.stack, args.region)
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h{rest // 60:02d}m{rest % 60:02d}s" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+def describe(state: TrainingState) -> list[str]:
+    """The human-readable status: what ran, how it ended, where the results are."""
+    lines: list[str] = []
+    if state.execution is not None:
+        execution = state.execution
+        lines.append(f"execution: {execution.name} {execution.status}")
+        if execution.error and state.job is None:
+            lines.append(f"error:     {execution.error}: {execution.cause}")
+    job = state.job
+    if job is not None:
+        lines.append(f"job:       {job.name} {job.status}" + (f" ({job.secondary_status})" if job.secondary_status else ""))
+        if job.failure_reason:
+            lines.append(f"reason:    {job.failure_reason}")
+        lines.append(f"instances: {job.instance_count} x {job.instance_type}")
+        lines.append(f"duration:  {_duration(job.duration_seconds())} (training {_duration(job.training_seconds)}, billable {_duration(job.billable_seconds)})")
+        for name, value in sorted(job.final_metrics.items()):
+            lines.append(f"metric:    {name} = {value}")
+        if job.model_artifacts:
+            lines.append(f"model:     {job.model_artifacts}")
+    if state.execution is not None:
+        for name, url in state.execution.links.items():
+            lines.append(f"{name + ':':<10} {url}")
+    return lines
+
+
+def _leave_or_stop(platform: Platform, reference: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Ctrl-C while waiting: ask (on a terminal) whether to stop the training; else leave it running."""
+    if stdin.isatty():
+        try:
+            answer = input(f"\nStop the training ({reference})? [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        if answer.strip().lower() in ("y", "yes"):
+            platform.stop(reference)
+            print(f"stopping {reference}", file=err)
+            return EXIT_FAILED
+    print(f"\nleft running; stop it with: {PROG} stop {reference}", file=err)
+    return EXIT_INTERRUPTED
+
+
+@guarded
+def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    stdin = sys.stdin
+    execution_input = read_input(args.input, stdin)
+    if args.overrides:
+        execution_input = apply_overrides(execution_input, args.overrides)  # type: ignore[arg-type]
+    platform = _connect(args)
+    training = platform.start(execution_input)  # type: ignore[arg-type]
+    progress = err if args.json else out
+    print(f"execution: {training.execution_arn}", file=progress)
+    try:
+        job_name = training.wait_for_job()
+        print(f"job:       {job_name}", file=progress)
+        if not (args.wait or args.follow):
+            if args.json:
+                print(json.dumps({"execution_arn": training.execution_arn, "job_name": job_name}), file=out)
+            else:
+                print(f"follow it with: {PROG} logs {job_name} --follow", file=out)
+            return EXIT_OK
+        for event in training.events(logs=args.follow):
+            print(event, file=progress, flush=True)
+    except KeyboardInterrupt:
+        return _leave_or_stop(platform, training.execution_arn, out, err, stdin)
+    state = training.status()
+    if args.json:
+        print(json.dumps(state.to_json(), indent=2), file=out)
+    else:
+        print("\n".join(describe(state)), file=out)
+    return EXIT_OK if state.succeeded else EXIT_FAILED
+
+
+@guarded
+def run_logs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    platform = _connect(args)
+    try:
+        for line in platform.logs(args.job, follow=args.follow):
+            print(json.dumps({"instance": line.instance, "timestamp": line.timestamp, "message": line.message}) if args.json else line,
+                  file=out, flush=True)
+    except KeyboardInterrupt:
+        return _leave_or_stop(platform, args.job, out, err, sys.stdin)
+    return EXIT_OK if not args.follow or platform.job(args.job).succeeded else EXIT_FAILED
+
+
+@guarded
+def run_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    state = _connect(args).status(args.reference)
+    print(json.dumps(state.to_json(), indent=2) if args.json else "\n".join(describe(state)), file=out)
+    return EXIT_OK
+
+
+@guarded
+def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    states = _connect(args).list(limit=args.limit)
+    if args.json:
+        print(json.dumps([state.to_json() for state in states], indent=2), file=out)
+        return EXIT_OK
+    rows = [("STARTED", "EXECUTION", "STATUS", "JOB", "JOB STATUS", "INSTANCES", "DURATION")]
+    for state in states:
+        execution, job = state.execution, state.job
+        rows.append((
+            execution.started.strftime("%Y-%m-%d %H:%M") if execution and execution.started else "-",
+            execution.name if execution else "-",
+            execution.status if execution else "-",
+            job.name if job else "-",
+            job.status if job else "-",
+            f"{job.instance_count} x {job.instance_type}" if job else "-",
+            _duration(job.duration_seconds()) if job else "-",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+    return EXIT_OK
+
+
+@guarded
+def run_stop(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    state = _connect(args).stop(args.reference)
+    if args.json:
+        print(json.dumps(state.to_json(), indent=2), file=out)
+    else:
+        what = [f"execution {state.execution.name}" if state.execution else "", f"job {state.job.name}" if state.job else ""]
+        print(f"stop requested: {' and '.join(part for part in what if part)}", file=out)
+    return EXIT_OK
