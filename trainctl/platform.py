@@ -511,8 +511,12 @@ class Training:
         """Show status changes (and log lines) until the job ends; returns the final state."""
         for event in self.events(logs=logs):
             out(str(event))
+        return self.final_state()
+
+    def final_state(self) -> TrainingState:
+        """The state once the job has ended, after the execution has recorded it (its output has
+        the console links); bounded, so a workflow that lags never hangs the caller."""
         state = self.status()
-        # The execution records the job's end shortly after it (its output has the console links).
         for _ in range(12):
             if state.execution is None or state.execution.finished:
                 break

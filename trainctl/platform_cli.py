@@ -181,7 +181,7 @@ def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(event, file=progress, flush=True)
     except KeyboardInterrupt:
         return _leave_or_stop(platform, training.execution_arn, out, err, stdin)
-    state = training.status()
+    state = training.final_state()
     if args.json:
         print(json.dumps(state.to_json(), indent=2), file=out)
     else:
