@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -36,6 +37,7 @@ _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "
 def install(endpoint: str, work_dir: Path) -> None:
     """Apply every adapter. `endpoint` is the emulator's own URL (http://localhost:PORT)."""
     run_state_machines_created_by_cloudformation()
+    name_executions_started_without_a_name()
     run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
     rebuild_stack_outputs_after_change_sets()
     accept_tagged_kms_keys_from_cloudformation()
@@ -61,6 +63,22 @@ def run_state_machines_created_by_cloudformation() -> None:
 
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     sfn_models.stepfunctions_backends = stepfunctions_parser_backends  # read by the CFN model
+
+
+def name_executions_started_without_a_name() -> None:
+    """StartExecution without a name gets a generated one, as on AWS.
+
+    moto's interpreter names such an execution `None`: the second one fails with
+    ExecutionAlreadyExists (as do the executions EventBridge starts).
+    """
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_start = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    StepFunctionsParserBackend.start_execution = start_execution
 
 
 # 2. Lambda ---------------------------------------------------------------------------------
@@ -204,13 +222,13 @@ def accept_tagged_kms_keys_from_cloudformation() -> None:
 
     original_create = Key.create_from_cloudformation_json.__func__
 
-    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any) -> Any:
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
         template = copy.deepcopy(cloudformation_json)
         properties = template["Properties"]
         properties["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
         if not isinstance(properties.get("KeyPolicy"), str):
             properties["KeyPolicy"] = json.dumps(properties.get("KeyPolicy"))
-        return original_create(cls, resource_name, template, account_id, region_name, **kw)
+        return original_create(cls, resource_name, template, *args, **kwargs)
 
     Key.create_from_cloudformation_json = classmethod(create)
 
@@ -278,12 +296,13 @@ def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
             bucket.set_notification_configuration({"EventBridgeConfiguration": {}})
         return bucket
 
-    def create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any) -> Any:
-        bucket = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+        bucket = original_create(cls, resource_name, cloudformation_json, *args, **kwargs)
         return apply(bucket, cloudformation_json)
 
-    def update(cls: Any, original: Any, new_name: str, cloudformation_json: Any, account_id: str, region_name: str) -> Any:
-        bucket = original_update(cls, original, new_name, cloudformation_json, account_id, region_name)
+    def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+               *args: Any, **kwargs: Any) -> Any:
+        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs)
         return apply(bucket, cloudformation_json)
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)

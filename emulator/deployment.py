@@ -1,0 +1,72 @@
+"""Bootstrap, deploy and destroy the project's CDK app in the emulator, with the real CDK CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator import ACCOUNT_ID, DEFAULT_REGION, REPOSITORY_ROOT, client_environment
+
+CDK_COMMAND = ("npx", "--no-install", "cdk")
+# The offline settings the Makefile exports, for runs that do not come through make.
+_OFFLINE_CLI = {
+    "CDK_DISABLE_CLI_TELEMETRY": "1",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "NODE_NO_WARNINGS": "1",  # the AWS SDK's "node >= 22 soon" notice on every call
+    "CI": "true",             # no interactive progress bars in captured output
+}
+
+
+class DeploymentError(RuntimeError):
+    """A CDK CLI command failed; the message carries the end of its output."""
+
+
+@dataclass(frozen=True)
+class CdkRunner:
+    port: int
+    output_dir: Path                       # the cloud assembly (kept apart from ./cdk.out)
+    region: str = DEFAULT_REGION
+    cdk_home: Path = REPOSITORY_ROOT / ".cdk-home"
+
+    def environment(self) -> dict[str, str]:
+        environment = client_environment(self.port, self.region)
+        environment.update(_OFFLINE_CLI)
+        environment.setdefault("CDK_HOME", str(self.cdk_home))
+        return environment
+
+    def run(self, arguments: Sequence[str], context: Mapping[str, Any] | None = None) -> str:
+        command = [*CDK_COMMAND, *arguments, "--output", str(self.output_dir)]
+        for key, value in (context or {}).items():
+            command += ["--context", f"{key}={value}"]
+        result = subprocess.run(command, cwd=REPOSITORY_ROOT, env=self.environment(),
+                                capture_output=True, text=True)
+        output = result.stdout + result.stderr
+        if result.returncode != 0:
+            tail = "\n".join(output.strip().splitlines()[-25:])
+            raise DeploymentError(f"`cdk {' '.join(arguments)}` failed (exit {result.returncode}):\n{tail}")
+        return output
+
+    def bootstrap(self) -> str:
+        return self.run(["bootstrap", f"aws://{ACCOUNT_ID}/{self.region}"])
+
+    def deploy(self, context: Mapping[str, Any] | None = None) -> str:
+        return self.run(["deploy", "--all", "--require-approval", "never"], context)
+
+    def destroy(self, context: Mapping[str, Any] | None = None) -> str:
+        return self.run(["destroy", "--all", "--force"], context)
+
+
+def stack_outputs(cloudformation: Any) -> dict[str, str]:
+    """Every output of every deployed stack, by output key."""
+    outputs: dict[str, str] = {}
+    for stack in cloudformation.describe_stacks()["Stacks"]:
+        for output in stack.get("Outputs", []):
+            outputs[output["OutputKey"]] = output["OutputValue"]
+    return outputs
+
+
+__all__ = ["CdkRunner", "DeploymentError", "stack_outputs"]

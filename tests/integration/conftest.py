@@ -1,0 +1,87 @@
+"""One emulator per test session (its own free port and state directory), stopped at the end
+whatever happens; the platform deployed into it once, with the real CDK CLI, when a test asks."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from emulator import DEFAULT_REGION, client_environment, endpoint_url, process
+from emulator.deployment import CdkRunner, stack_outputs
+
+TRAINING_SECONDS = "2"
+
+pytestmark = pytest.mark.integration
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Emulator:
+    port: int
+    state_dir: Path
+    region: str = DEFAULT_REGION
+
+    @property
+    def endpoint(self) -> str:
+        return endpoint_url(self.port)
+
+    def environment(self) -> dict[str, str]:
+        return client_environment(self.port, self.region)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=self.region,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 2}),
+        )
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    state_dir = tmp_path_factory.mktemp("emulator")
+    port = _free_port()
+    environment = dict(os.environ, EMULATOR_TRAINING_SECONDS=TRAINING_SECONDS)
+    process.start(port, state_dir, environment)
+    try:
+        yield Emulator(port, state_dir)
+    finally:
+        process.stop(port, state_dir)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The deployed app: its stack outputs and the CLI runner that deployed it."""
+
+    outputs: dict[str, str]
+    cdk: CdkRunner
+
+    @property
+    def state_machine_arn(self) -> str:
+        return next(v for k, v in self.outputs.items() if k.endswith("StateMachineArn"))
+
+
+@pytest.fixture(scope="session")
+def platform(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Platform:
+    cdk = CdkRunner(emulator.port, tmp_path_factory.mktemp("cdk.out"))
+    cdk.bootstrap()
+    cdk.deploy()
+    return Platform(stack_outputs(emulator.client("cloudformation")), cdk)
