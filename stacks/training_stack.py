@@ -12,6 +12,7 @@ from constructs import Construct
 from stacks.execution_role import TrainingExecutionRole
 from stacks.settings import PlatformSettings
 from stacks.stateful_stack import StatefulReferences
+from stacks.training_workflow import TrainingWorkflow
 
 
 class TrainingStack(Stack):
@@ -55,6 +56,23 @@ class TrainingStack(Stack):
             "ExecutionRoleArn",
             value=self.execution_role.role.role_arn,
             description="SageMaker execution role (the default `role` of a training request)",
+        )
+        self.workflow = TrainingWorkflow(
+            self,
+            "TrainingWorkflow",
+            execution_role=self.execution_role.role,
+            default_image_uri=self.repository.repository_uri_for_tag(settings.default_image_tag),
+            default_output_path=f"s3://{self.artifacts_bucket.bucket_name}/",
+            default_checkpoint_s3_uri=f"s3://{self.checkpoints_bucket.bucket_name}/",
+            readable_bucket_names=self.execution_role.readable_bucket_names,
+            writable_bucket_names=self.execution_role.writable_bucket_names,
+            max_capacity_retries=settings.max_capacity_retries,
+        )
+        CfnOutput(
+            self,
+            "TrainingStateMachineArn",
+            value=self.workflow.state_machine.state_machine_arn,
+            description="Training workflow: start an execution with a training request as input",
         )
 
     def _bucket(self, construct_id: str, bucket_name: str) -> s3.IBucket:

@@ -78,8 +78,9 @@ def logical_id(template: dict[str, Any], resource_type: str, containing: str) ->
 
 def deployed_definition(template: dict[str, Any]) -> dict[str, Any]:
     """The DefinitionString with the Prepare function's ARN put in as FUNCTION_ARN."""
-    function_id = logical_id(template, "AWS::Lambda::Function", "Prepare")
-    parts = only(template, "AWS::StepFunctions::StateMachine")["Properties"]["DefinitionString"]["Fn::Join"][1]
+    function_id = logical_id(template, "AWS::Lambda::Function", "WorkflowPrepare")
+    state_machine_id = logical_id(template, "AWS::StepFunctions::StateMachine", "Workflow")
+    parts = template["Resources"][state_machine_id]["Properties"]["DefinitionString"]["Fn::Join"][1]
     text = ""
     for part in parts:
         if isinstance(part, str):
@@ -352,3 +353,43 @@ def test_every_log_group_expires(template: dict[str, Any]) -> None:
 
     assert len(log_groups) == 2
     assert all(group["Properties"]["RetentionInDays"] > 0 for group in log_groups.values())
+
+
+# ---------------------------------------------------------------- wired into the training stack
+
+
+def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized_app: Any) -> None:
+    from app import cdk_json_context
+
+    template = synthesized_app.template("training")
+    function_id = logical_id(template, "AWS::Lambda::Function", "TrainingWorkflowPrepare")
+    variables = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+    settings = cdk_json_context()
+    prefix = f"{settings['prefix']}-{settings['environment']}-stateful"
+
+    assert joined(variables["DEFAULT_ROLE_ARN"]) == f"<{logical_id(template, 'AWS::IAM::Role', 'ExecutionRole')}.Arn>"
+    assert joined_imports(variables["DEFAULT_IMAGE_URI"]).endswith(f"/<{prefix}-RepositoryName>:{settings['default_image_tag']}")
+    assert joined_imports(variables["DEFAULT_OUTPUT_PATH"]) == f"s3://<{prefix}-ArtifactsBucketName>/"
+    assert joined_imports(variables["DEFAULT_CHECKPOINT_S3_URI"]) == f"s3://<{prefix}-CheckpointsBucketName>/"
+    assert joined_imports(variables["WRITABLE_BUCKETS"]).split(",") == [
+        f"<{prefix}-{name}BucketName>" for name in ("Artifacts", "Checkpoints", "TensorBoard")
+    ]
+    assert f"<{prefix}-DataBucketName>" in joined_imports(variables["READABLE_BUCKETS"]).split(",")
+    state_machine_id = logical_id(template, "AWS::StepFunctions::StateMachine", "TrainingWorkflow")
+    assert {"Ref": state_machine_id} in [output["Value"] for output in template["Outputs"].values()]
+    retry_condition = next(
+        choice["Condition"]
+        for choice in deployed_definition(template)["States"]["ClassifyFailure"]["Choices"]
+        if choice["Next"] == "RetryWithFreshName"
+    )
+    assert f"$capacity_retries < {settings['max_capacity_retries']}" in retry_condition
+
+
+def joined_imports(value: Any) -> str:
+    """Like joined(), with cross-stack imports written as <export name>."""
+    if isinstance(value, dict) and "Fn::ImportValue" in value:
+        return f"<{value['Fn::ImportValue']}>"
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(joined_imports(part) for part in parts)
+    return joined(value)
