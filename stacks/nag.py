@@ -12,20 +12,20 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import Construct
 
 
-def _flatten(node: object) -> str:
+def flatten_reference(node: object) -> str:
     if isinstance(node, str):
         return node.replace("${", "<").replace("}", ">")
     if isinstance(node, dict):
         if "Fn::Join" in node:
             delimiter, items = node["Fn::Join"]
-            return str(delimiter).join(_flatten(item) for item in items)
+            return str(delimiter).join(flatten_reference(item) for item in items)
         if "Fn::GetAtt" in node:
             resource, attribute = node["Fn::GetAtt"]
-            return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+            return f"<{flatten_reference(resource)}.{flatten_reference(attribute)}>"
         if "Fn::ImportValue" in node:
-            return _flatten(node["Fn::ImportValue"])
+            return flatten_reference(node["Fn::ImportValue"])
         if "Ref" in node:
-            return f"<{_flatten(node['Ref'])}>"
+            return f"<{flatten_reference(node['Ref'])}>"
     raise ValueError(f"cannot name a cdk-nag finding for {node!r}")
 
 
@@ -33,6 +33,6 @@ def acknowledge_wildcard_resources(scope: Construct, resources: list[str], reaso
     """Acknowledge AwsSolutions-IAM5 for each resource containing '*' in a policy statement of `scope`."""
     stack = Stack.of(scope)
     for resource in resources:
-        flat = _flatten(stack.resolve(resource))
+        flat = flatten_reference(stack.resolve(resource))
         if "*" in flat:
             Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{flat}]", reason=reason))
