@@ -116,11 +116,14 @@ def _build(data: object, region: str, defaults: PlatformDefaults, now: datetime,
     if max_wait is not None and not use_spot:
         problems.add("max_wait", max_wait, "applies only to spot training: set use_spot_instances to true or omit max_wait")
 
-    channels = read_inputs(reader.raw("inputs"), problems, reach)
+    inputs = reader.raw("inputs")
+    channels = read_inputs(inputs, problems, reach)
     model_channel_name = reader.string("model_channel_name") or "model"
     model_uri = reader.string("model_uri")
     add_model_channel(channels, model_uri, model_channel_name, problems, reach)
-    if channels.config is not None:
+    if inputs == {} and not channels.config:
+        problems.add("inputs", inputs, "must name at least one channel")
+    elif channels.config:
         check(problems, "inputs", channels.config, "InputDataConfig")
 
     vpc = _vpc(reader, problems)

@@ -51,7 +51,8 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.rule} (got {_safe_repr(self.value)})"
+        got = "" if self.value is None else f" (got {_safe_repr(self.value)})"
+        return f"{self.field}: {self.rule}{got}"
 
 
 class InvalidTrainingInput(ValueError):

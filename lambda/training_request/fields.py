@@ -122,13 +122,15 @@ class ObjectReader:
         return list(value) if good else None
 
     def string_map(self, key: str) -> dict[str, str] | None:
-        """An object whose values must be strings (the SDK passes them to the API unchanged)."""
+        """An object whose values must be strings (the SDK passes them to the API unchanged); the entries
+        that are strings, each other one reported."""
         value = self.obj(key)
         if value is None:
             return None
-        good = True
+        strings: dict[str, str] = {}
         for name, item in value.items():
-            if not isinstance(item, str):
+            if isinstance(item, str):
+                strings[name] = item
+            else:
                 self.problems.add(join(self.field(key), name), item, f"must be a string, not {json_type(item)}")
-                good = False
-        return dict(value) if good else None
+        return strings

@@ -72,7 +72,7 @@ def check(problems: Problems, field: str, value: object, path: str) -> bool:
     meta = shape.metadata
     before = len(problems)
     if shape.type_name == "string" and isinstance(value, str):
-        _check_string(problems, field, value, shape)
+        _check_string(problems, field, value, shape, path)
     elif shape.type_name in _INTEGER_LIMITS and isinstance(value, int) and not isinstance(value, bool):
         low = meta.get("min")
         high = min(meta.get("max", _INTEGER_LIMITS[shape.type_name]), _INTEGER_LIMITS[shape.type_name])
@@ -88,19 +88,23 @@ def check(problems: Problems, field: str, value: object, path: str) -> bool:
     return len(problems) == before
 
 
-def _check_string(problems: Problems, field: str, value: str, shape: Shape) -> None:
+def _check_string(problems: Problems, field: str, value: str, shape: Shape, path: str) -> None:
     meta = shape.metadata
     if shape.enum:
         if value not in shape.enum:
             suggestion = closest(value, shape.enum)
-            listed = ", ".join(shape.enum) if len(shape.enum) <= _MAX_ENUM_LISTED else f"{len(shape.enum)} values"
             hint = f"; did you mean {suggestion!r}?" if suggestion else ""
-            problems.add(field, value, f"must be one of {listed}{hint}")
+            if len(shape.enum) <= _MAX_ENUM_LISTED:
+                problems.add(field, value, f"must be one of {', '.join(shape.enum)}{hint}")
+            else:
+                problems.add(field, value, f"must be one of the {len(shape.enum)} values CreateTrainingJob allows for {path}{hint}")
         return
     if len(value) < meta.get("min", 0):
         problems.add(field, value, f"must be at least {meta['min']} characters long")
+        return
     if "max" in meta and len(value) > meta["max"]:
         problems.add(field, value, f"must be at most {meta['max']} characters long (got {len(value)})")
+        return
     pattern = meta.get("pattern")
     compiled = _compiled(pattern) if pattern else None
     if compiled is not None and not compiled.fullmatch(value):
