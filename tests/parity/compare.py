@@ -4,6 +4,7 @@ SPEC allows (section 3 differences; the SDK's set-ordered debugger collections).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from typing import Any
@@ -73,12 +74,17 @@ def field_diff(expected: Any, actual: Any, path: str = "") -> list[str]:
     return []
 
 
-def botocore_problems(request: dict[str, Any]) -> str:
-    """botocore's own CreateTrainingJob input validation report ('' when valid)."""
+@functools.cache
+def _create_training_job_shape() -> Any:
     import botocore.session
-    from botocore.validate import ParamValidator
 
     model = botocore.session.get_session().get_service_model("sagemaker")
-    shape = model.operation_model("CreateTrainingJob").input_shape
-    report = ParamValidator().validate(request, shape)
+    return model.operation_model("CreateTrainingJob").input_shape
+
+
+def botocore_problems(request: dict[str, Any]) -> str:
+    """botocore's own CreateTrainingJob input validation report ('' when valid)."""
+    from botocore.validate import ParamValidator
+
+    report = ParamValidator().validate(request, _create_training_job_shape())
     return report.generate_report() if report.has_errors() else ""

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
@@ -126,6 +128,11 @@ class _LocalAws:
         return AWSResponse(request.url, 200, {}, _Body(respond(self.region)))
 
 
+def _not_about_the_capture(record: logging.LogRecord) -> bool:
+    """The SDK logs an error for any exception out of CreateTrainingJob, ours included: drop that."""
+    return sys.exc_info()[0] is not _CapturedRequest
+
+
 class _TelemetryRecorder:
     """Stands in for the SDK's telemetry sender: records, sends nothing."""
 
@@ -148,6 +155,8 @@ def isolated_sdk() -> Iterator[None]:
         saved_env = {k: os.environ.get(k) for k in _CONFIG_OVERRIDES}
         saved_cwd = os.getcwd()
         saved_sender = telemetry_logging._send_telemetry_request
+        sdk_logger = logging.getLogger("sagemaker")
+        sdk_logger.addFilter(_not_about_the_capture)
         try:
             for key in _CONFIG_OVERRIDES:
                 os.environ[key] = empty_config
@@ -158,6 +167,7 @@ def isolated_sdk() -> Iterator[None]:
             telemetry_logging._send_telemetry_request = _TelemetryRecorder()
             yield
         finally:
+            sdk_logger.removeFilter(_not_about_the_capture)
             telemetry_logging._send_telemetry_request = saved_sender
             os.chdir(saved_cwd)
             for key, value in saved_env.items():

@@ -1,0 +1,164 @@
+"""Issue 3 speed and size targets, as ratios against baselines measured in the same run.
+
+1. Cold import of the Lambda handler module (lambda/prepare_training.py) in a fresh interpreter,
+   against `import boto3` alone (target <= 1.2x) and against `import sagemaker` (the SDK path).
+   Measured twice: with bytecode caches, and as in Lambda, where the asset ships no __pycache__
+   and /var/task is read-only, so our modules are compiled on every cold start.
+2. Time to build one request: `build_training_job` against the SDK's `Estimator(...).fit(wait=False)`
+   with its AWS calls answered locally (tests/parity/sdk_oracle.py; one SDK session reused, which
+   favours the SDK). Target: ours >= 100x faster. Medians over repetitions.
+3. Size of the Lambda asset: lambda/ zipped as CDK packages it (no __pycache__, *.pyc, tests).
+   Target < 200 KB.
+
+Run: `python -m bench` (all benchmarks) or `python -m bench.bench_request`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_DIR = ROOT / "lambda"
+HANDLER_MODULE = "prepare_training"
+FALLBACK_MODULE = "training_request"
+ASSET_EXCLUDES = ("__pycache__", ".pytest_cache", "tests")  # as stacks/training_workflow.py
+ASSET_TARGET_BYTES = 200 * 1024
+IMPORT_REPEATS = 7
+SDK_IMPORT_REPEATS = 3
+SDK_BUILD_REPEATS = 30
+OUR_BUILD_REPEATS = 2000
+OFFLINE_ENV = {"AWS_EC2_METADATA_DISABLED": "true", "SAGEMAKER_SUPPRESS_V2_WARNING": "1"}
+
+
+def _import_seconds(module: str, pythonpath: Path | None, repeats: int, *, bytecode: bool) -> float:
+    """Median wall time of `import module` inside a fresh interpreter (interpreter start excluded)."""
+    code = (
+        "import time; t = time.perf_counter(); import {m}; "
+        "print(time.perf_counter() - t)".format(m=module)
+    )
+    env = dict(os.environ, **OFFLINE_ENV, AWS_REGION="eu-west-1")
+    env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    flags = [] if bytecode else ["-B"]
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, *flags, "-c", code], env=env, cwd=tempfile.gettempdir(),
+            capture_output=True, text=True, check=True,
+        )
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def _lambda_copy_without_bytecode(destination: Path) -> Path:
+    target = destination / "lambda"
+    shutil.copytree(LAMBDA_DIR, target, ignore=shutil.ignore_patterns(*ASSET_EXCLUDES, "*.pyc"))
+    return target
+
+
+def bench_imports() -> None:
+    module = HANDLER_MODULE
+    if not (LAMBDA_DIR / f"{HANDLER_MODULE}.py").exists():
+        module = FALLBACK_MODULE
+        print(f"note: lambda/{HANDLER_MODULE}.py not found; measuring `import {module}` instead")
+    boto3 = _import_seconds("boto3", None, IMPORT_REPEATS, bytecode=True)
+    sagemaker = _import_seconds("sagemaker", None, SDK_IMPORT_REPEATS, bytecode=True)
+    ours_cached = _import_seconds(module, LAMBDA_DIR, IMPORT_REPEATS, bytecode=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        ours_cold = _import_seconds(
+            module, _lambda_copy_without_bytecode(Path(scratch)), IMPORT_REPEATS, bytecode=False
+        )
+    print(f"cold import (median; boto3 {boto3 * 1000:.1f} ms, sagemaker {sagemaker * 1000:.0f} ms):")
+    for label, seconds in (("with bytecode cache", ours_cached), ("as in Lambda, no .pyc", ours_cold)):
+        print(
+            f"  import {module} {label}: {seconds * 1000:.1f} ms = "
+            f"{seconds / boto3:.2f}x import boto3 (target <= 1.2x), "
+            f"{seconds / sagemaker:.4f}x import sagemaker"
+        )
+
+
+def _median_seconds(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_build() -> None:
+    os.environ.update(OFFLINE_ENV)
+    for path in (str(LAMBDA_DIR), str(ROOT / "tests")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    from parity.cases import CASES_BY_NAME  # tests/parity, named as pytest imports it
+    from parity.sdk_oracle import isolated_sdk, offline_session, sdk_request
+    from training_request import build_training_job
+
+    logging.getLogger("sagemaker").setLevel(logging.WARNING)
+    logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
+    print("time to build one request (median):")
+    for name in ("seed_gan_example", "everything_at_once"):
+        case = CASES_BY_NAME[name]
+        with isolated_sdk():
+            session = offline_session(case.region)
+        sdk_request(case.execution_input, region=case.region, session=session)  # warm-up
+        sdk = _median_seconds(
+            lambda: sdk_request(case.execution_input, region=case.region, session=session),
+            SDK_BUILD_REPEATS,
+        )
+        ours = _median_seconds(
+            lambda: build_training_job(case.execution_input, region=case.region),
+            OUR_BUILD_REPEATS,
+        )
+        print(
+            f"  {name}: ours {ours * 1e6:.0f} us, SDK Estimator(...).fit(wait=False) "
+            f"{sdk * 1e3:.2f} ms: ours is {sdk / ours:.0f}x faster (target >= 100x)"
+        )
+
+
+def lambda_asset_bytes() -> tuple[int, int]:
+    """(zipped, unzipped) size of lambda/ packaged as CDK's Code.from_asset does (deflate)."""
+    buffer = io.BytesIO()
+    raw = 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in sorted(LAMBDA_DIR.rglob("*")):
+            relative = path.relative_to(LAMBDA_DIR)
+            if path.is_dir() or path.suffix == ".pyc":
+                continue
+            if any(part in ASSET_EXCLUDES for part in relative.parts):
+                continue
+            archive.write(path, relative.as_posix())
+            raw += path.stat().st_size
+    return len(buffer.getvalue()), raw
+
+
+def bench_asset() -> None:
+    zipped, raw = lambda_asset_bytes()
+    print(
+        f"Lambda asset: {zipped / 1024:.1f} KB zipped ({raw / 1024:.1f} KB of files) = "
+        f"{zipped / ASSET_TARGET_BYTES:.2f}x the 200 KB target (target < 1)"
+    )
+
+
+def main() -> None:
+    print("== bench_request: issue 3 speed and size ==")
+    bench_imports()
+    bench_build()
+    bench_asset()
+
+
+if __name__ == "__main__":
+    main()
