@@ -121,6 +121,10 @@ CASES: tuple[ParityCase, ...] = (
         },
     ),
     _case(
+        "training_input_instance_groups",
+        inputs={"train": {"s3_data": f"{DATA}/train", "instance_groups": ["gpu-group"]}},
+    ),
+    _case(
         "training_input_shuffle_config",
         inputs={"train": {"s3_data": f"{DATA}/train", "shuffle_config": {"seed": 42}}},
     ),
