@@ -20,8 +20,9 @@ States (the definition is `training_definition()`, a plain dict, so tests can ru
   waiting for running jobs to finish) and throttling (Step Functions reports SageMaker's
   ThrottlingException as the generic SageMaker.AmazonSageMakerException: a few quick retries).
 - ClassifyFailure (Choice, after any RunTrainingJob error): a job that ended Stopped -> Fail
-  `TrainingJobStopped`; Failed for lack of capacity and retries left -> RetryWithFreshName (Pass:
-  counter + 1, back to Prepare, which names a new job: the old name can never be reused); Failed ->
+  `TrainingJobStopped`; Failed for lack of capacity, retries left and a generated job name (not the
+  input's `job_name`) -> RetryWithFreshName (Pass: counter + 1, back to Prepare, which names a new
+  job: the old name can never be reused); Failed ->
   Fail `TrainingJobFailed` (Cause: SageMaker's FailureReason); anything else (the API call itself
   failed) -> Fail `SageMakerRequestFailed` with the integration's own error and cause.
 
@@ -169,7 +170,9 @@ def training_definition(prepare_function_arn: str, max_capacity_retries: int) ->
                         "Condition": (
                             "{% $job.TrainingJobStatus = 'Failed' "
                             f"and $contains($job.FailureReason, {_CAPACITY_FAILURE}) "
-                            f"and $capacity_retries < {max_capacity_retries} %}}"
+                            f"and $capacity_retries < {max_capacity_retries} "
+                            # A name the user chose cannot be changed, and a second job under it is refused.
+                            "and $not($exists($states.context.Execution.Input.job_name)) %}"
                         ),
                         "Next": "RetryWithFreshName",
                     },

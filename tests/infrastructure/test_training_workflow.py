@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -393,3 +392,217 @@ def joined_imports(value: Any) -> str:
         separator, parts = value["Fn::Join"]
         return separator.join(joined_imports(part) for part in parts)
     return joined(value)
+
+
+# ---------------------------------------------------------------- executions in moto's interpreter
+#
+# moto 5.2.5 runs the definition, with two stand-ins: JSONata is evaluated by jsonata-python (moto's
+# own evaluator is a stub; jsonata-python is a port of the Java library AWS's interpreter lineage uses),
+# and `createTrainingJob.sync`, which moto does not run, is replaced by a Lambda that answers like the
+# integration: the DescribeTrainingJob output, or for a Failed/Stopped job an error whose Cause is
+# that output as JSON. Prepare is the real handler; `wait: false` goes to moto's SageMaker.
+
+PLATFORM_ENVIRONMENT = {
+    "AWS_REGION": REGION,
+    "DEFAULT_ROLE_ARN": "arn:aws:iam::123456789012:role/training-execution",
+    "DEFAULT_IMAGE_URI": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/training:latest",
+    "DEFAULT_OUTPUT_PATH": "s3://artifacts-bucket/",
+    "DEFAULT_CHECKPOINT_S3_URI": "s3://checkpoints-bucket/",
+    "READABLE_BUCKETS": "data-bucket,artifacts-bucket",
+    "WRITABLE_BUCKETS": "artifacts-bucket,checkpoints-bucket",
+}
+TRAINING_INPUT = {"instance_type": "ml.m5.xlarge", "instance_count": 1, "inputs": {"train": "s3://data-bucket/train/"}}
+CAPACITY = {"TrainingJobStatus": "Failed", "FailureReason": "CapacityError: Unable to provision requested ML compute capacity."}
+COMPLETED = {"TrainingJobStatus": "Completed"}
+
+
+class LambdaError(Exception):
+    """What the Python Lambda runtime reports for an unhandled exception (or, here, the .sync failure)."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__(payload)
+        self.payload = payload
+
+
+class Workflow:
+    def __init__(self, sfn: Any, state_machine_arn: str) -> None:
+        self.sfn = sfn
+        self.state_machine_arn = state_machine_arn
+        self.outcomes: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+
+    def describe_after_sync(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.requests.append(request)
+        name = request["TrainingJobName"]
+        description = {
+            "TrainingJobName": name,
+            "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:123456789012:training-job/{name}",
+            "SecondaryStatus": "Completed",
+            **self.outcomes.pop(0),
+        }
+        if description["TrainingJobStatus"] != "Completed":
+            raise LambdaError({**description, "errorType": "SageMakerTrainingJobEnded"})
+        return {
+            **description,
+            "ModelArtifacts": {"S3ModelArtifacts": f"{request['OutputDataConfig']['S3OutputPath']}{name}/output/model.tar.gz"},
+            "FinalMetricDataList": [{"MetricName": "GAN_loss", "Value": 0.25}, {"MetricName": "D_loss", "Value": 0.5}],
+            "TrainingTimeInSeconds": 310,
+            "BillableTimeInSeconds": 124,
+        }
+
+    def run(self, execution_input: object, outcomes: list[dict[str, Any]] = ()) -> dict[str, Any]:
+        self.outcomes = list(outcomes)
+        execution_arn = self.sfn.start_execution(
+            stateMachineArn=self.state_machine_arn, name=f"test-{time.time_ns()}", input=json.dumps(execution_input)
+        )["executionArn"]
+        deadline = time.monotonic() + 30
+        while (execution := self.sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not end"
+            time.sleep(0.02)
+        return execution
+
+
+@pytest.fixture
+def workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[Workflow]:
+    import boto3
+    import jsonata
+    from moto import mock_aws
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+
+    import prepare_training
+
+    for name, value in PLATFORM_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(
+        moto_jsonata, "_eval_jsonata", lambda expression: json.loads(json.dumps(jsonata.Jsonata(expression).evaluate(None)))
+    )
+    handlers: dict[str, Callable[[Any], Any]] = {}
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: dict) -> bytes:
+        handler = handlers[function_name.rsplit(":", 1)[-1]]
+        try:
+            return json.dumps(handler(json.loads(body))).encode()
+        except LambdaError as error:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(error.payload).encode()
+        except Exception as error:  # as the Python runtime reports it
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": []}).encode()
+
+    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
+    with mock_aws(config={"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}):
+        role = boto3.client("iam", region_name=REGION).create_role(RoleName="workflow", AssumeRolePolicyDocument="{}")
+        lambdas = boto3.client("lambda", region_name=REGION)
+        arns = {
+            name: lambdas.create_function(
+                FunctionName=name, Runtime="python3.13", Role=role["Role"]["Arn"], Handler="h.h", Code={"ZipFile": b"-"}
+            )["FunctionArn"]
+            for name in ("prepare", "sync")
+        }
+        definition = training_definition(arns["prepare"], MAX_CAPACITY_RETRIES)
+        definition["States"]["RunTrainingJob"]["Resource"] = arns["sync"]
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        state_machine_arn = sfn.create_state_machine(
+            name="training", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
+        )["stateMachineArn"]
+        workflow = Workflow(sfn, state_machine_arn)
+        handlers.update(prepare=lambda event: prepare_training.handler(event, None), sync=workflow.describe_after_sync)
+        yield workflow
+
+
+def test_a_completed_job_gives_a_usable_summary(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, [COMPLETED])
+
+    assert execution["status"] == "SUCCEEDED", execution
+    output = json.loads(execution["output"])
+    (request,) = workflow.requests
+    name = request["TrainingJobName"]
+    assert request["RoleArn"] == PLATFORM_ENVIRONMENT["DEFAULT_ROLE_ARN"]
+    assert output == {
+        "job_name": name,
+        "job_arn": f"arn:aws:sagemaker:{REGION}:123456789012:training-job/{name}",
+        "status": "Completed",
+        "model_artifacts": f"s3://artifacts-bucket/{name}/output/model.tar.gz",
+        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
+        "training_time_seconds": 310,
+        "billable_time_seconds": 124,
+        "capacity_retries": 0,
+        "links": output["links"],
+    }
+    assert name in output["links"]["console"] and name in output["links"]["logs"]
+
+
+def test_invalid_input_fails_naming_every_field_before_any_job(workflow: Workflow) -> None:
+    execution = workflow.run({"instance_type": "m5.xlarge", "instance_count": 0, "inputs": {"train": "/data"}})
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "InvalidTrainingInput"
+    for field in ("instance_type", "instance_count", "inputs.train"):
+        assert field in execution["cause"]
+    assert "Traceback" not in execution["cause"] and "stackTrace" not in execution["cause"]
+    assert workflow.requests == []
+
+
+def test_wait_false_creates_the_job_and_ends(workflow: Workflow) -> None:
+    import boto3
+
+    execution = workflow.run({**TRAINING_INPUT, "wait": False})
+
+    assert execution["status"] == "SUCCEEDED", execution
+    output = json.loads(execution["output"])
+    assert output["status"] == "InProgress"
+    # The request reached moto's SageMaker through botocore, which validated it against the API model.
+    job = boto3.client("sagemaker", region_name=REGION).describe_training_job(TrainingJobName=output["job_name"])
+    assert job["TrainingJobArn"] == output["job_arn"]
+    assert workflow.requests == []
+
+
+def test_a_capacity_failure_is_retried_under_a_fresh_name(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, [CAPACITY, COMPLETED])
+
+    assert execution["status"] == "SUCCEEDED", execution
+    first, second = (request["TrainingJobName"] for request in workflow.requests)
+    assert first != second
+    assert json.loads(execution["output"])["job_name"] == second
+    assert json.loads(execution["output"])["capacity_retries"] == 1
+
+
+def test_capacity_retries_stop_at_the_configured_count(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, [CAPACITY] * (MAX_CAPACITY_RETRIES + 1))
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "TrainingJobFailed"
+    assert "CapacityError" in execution["cause"]
+    assert f"after {MAX_CAPACITY_RETRIES} retries" in execution["cause"]
+    assert len(workflow.requests) == MAX_CAPACITY_RETRIES + 1
+
+
+def test_a_job_name_the_user_chose_is_not_retried_for_capacity(workflow: Workflow) -> None:
+    execution = workflow.run({**TRAINING_INPUT, "job_name": "gan-run-7"}, [CAPACITY])
+
+    assert execution["error"] == "TrainingJobFailed"
+    assert [request["TrainingJobName"] for request in workflow.requests] == ["gan-run-7"]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "error", "cause"),
+    [
+        (
+            {"TrainingJobStatus": "Failed", "FailureReason": "AlgorithmError: ExecuteUserScriptError: exit code 1"},
+            "TrainingJobFailed",
+            "failed: AlgorithmError: ExecuteUserScriptError: exit code 1",
+        ),
+        ({"TrainingJobStatus": "Stopped", "SecondaryStatus": "MaxRuntimeExceeded"}, "TrainingJobStopped", "was stopped (MaxRuntimeExceeded)"),
+    ],
+)
+def test_a_job_that_ends_badly_fails_the_execution_with_sagemakers_reason(
+    workflow: Workflow, outcome: dict[str, Any], error: str, cause: str
+) -> None:
+    execution = workflow.run(TRAINING_INPUT, [outcome])
+
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == error
+    assert workflow.requests[0]["TrainingJobName"] in execution["cause"]
+    assert cause in execution["cause"]
+    assert len(workflow.requests) == 1
