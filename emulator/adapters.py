@@ -38,6 +38,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     """Apply every adapter. `endpoint` is the emulator's own URL (http://localhost:PORT)."""
     run_state_machines_created_by_cloudformation()
     name_executions_started_without_a_name()
+    evaluate_jsonata_with_jsonata_python()
     run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
     rebuild_stack_outputs_after_change_sets()
     accept_tagged_kms_keys_from_cloudformation()
@@ -79,6 +80,35 @@ def name_executions_started_without_a_name() -> None:
         return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
 
     StepFunctionsParserBackend.start_execution = start_execution
+
+
+def evaluate_jsonata_with_jsonata_python() -> None:
+    """JSONata state machines run: expressions are evaluated by jsonata-python.
+
+    moto's interpreter parses JSONata but leaves the evaluator unset (it expects a JVM bridge), so
+    the first `{% ... %}` fails. It also declares string variables without escaping them, which
+    breaks on any value with a quote or backslash (an error Cause holding JSON): values are
+    declared as JSON here.
+    """
+    import jsonata as jsonata_python
+    from moto.stepfunctions.parser.asl.eval import states as states_module
+    from moto.stepfunctions.parser.asl.eval import variable_store as variable_store_module
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    def evaluate(expression: str) -> Any:
+        try:
+            result = jsonata_python.Jsonata(expression).evaluate(None)
+        except Exception as error:  # noqa: BLE001 - reported as States.QueryEvaluationError
+            raise moto_jsonata.JSONataException("UNKNOWN", str(error)) from None
+        return None if result is None else json.loads(to_json_str(result))
+
+    def encode_declarations(bindings: dict[str, Any]) -> str:
+        return "".join(f"{reference}:={to_json_str(value, separators=(',', ':'))};" for reference, value in bindings.items())
+
+    moto_jsonata._eval_jsonata = evaluate
+    for module in (moto_jsonata, states_module, variable_store_module):
+        module.encode_jsonata_variable_declarations = encode_declarations
 
 
 # 2. Lambda ---------------------------------------------------------------------------------

@@ -108,6 +108,22 @@ def test_executions_started_without_a_name_get_distinct_names(emulator: Any) -> 
     assert len(arns) == 2 and not any(arn.endswith(":None") for arn in arns)
 
 
+# evaluate_jsonata_with_jsonata_python -----------------------------------------------------------
+def test_a_jsonata_state_machine_evaluates_its_expressions(emulator: Any) -> None:
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"quoted": "{% $states.input.text %}", "count": 1}, "Next": "Answer"},
+        "Answer": {"Type": "Pass", "Output": (
+            "{% {'parsed': $parse($quoted).a, 'count': $count + 1, "
+            "'capacity': $contains('CapacityError: none left', /CapacityError|InsufficientCapacity/), "
+            "'metrics': $merge([{'MetricName': 'loss', 'Value': 0.5}].{MetricName: Value})} %}"), "End": True}}}
+    sfn = emulator.client("stepfunctions")
+    machine = sfn.create_state_machine(name=unique("jsonata"), definition=json.dumps(definition), roleArn=ROLE_ARN)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps({"text": '{"a": "b\\"c"}'}))
+    described = finished_execution(sfn, execution["executionArn"])
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    assert execution_output(described) == {"parsed": 'b"c', "count": 2, "capacity": True, "metrics": {"loss": 0.5}}
+
+
 # run_python_lambdas_in_a_subprocess -----------------------------------------------------------
 def test_a_python_lambda_runs_with_its_environment_and_reaches_the_emulator(
         emulator: Any, output_bucket: str, lambda_role: str) -> None:
