@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
-from .fields import ObjectReader, join, json_type
+from .fields import ObjectReader, join, json_type, text_of
 from .inputs import Channels, add_model_channel, read_inputs
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
@@ -267,9 +267,8 @@ def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str]
         if value is None:
             problems.add(field, None, "must not be null (the SDK would send the text 'None')")
             continue
-        try:
-            text = str(value)
-        except (RecursionError, ValueError):
+        text = text_of(value)
+        if text is None:
             problems.add(field, value, "must be a value whose text fits in 2500 characters")
             continue
         check(problems, field, str(key), "HyperParameters{key}")
@@ -292,10 +291,11 @@ def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
     if isinstance(value, dict):
         for key, item in value.items():
             field = join("tags", str(key))
-            if item is None or isinstance(item, (dict, list)):
+            text = text_of(item) if not (item is None or isinstance(item, (dict, list))) else None
+            if text is None:
                 problems.add(field, item, f"must be a string or a number, not {json_type(item)}")
                 continue
-            tags.append({"Key": str(key), "Value": str(item)})
+            tags.append({"Key": str(key), "Value": text})
             _check_tag(problems, field, field, tags[-1])
     elif isinstance(value, list):
         for index, item in enumerate(value):

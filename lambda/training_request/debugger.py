@@ -9,7 +9,7 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Mapping
 
 from .errors import Problems
-from .fields import ObjectReader, closest, join, json_type
+from .fields import ObjectReader, closest, join, json_type, text_of
 from .locations import Reachability, check_s3_uri
 from .rule_catalog import (
     DEBUGGER_RULES,
@@ -145,7 +145,7 @@ def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, prob
             suggestion = closest(key, accepted)
             hint = f"did you mean {suggestion!r}?" if suggestion else f"parameters: {', '.join(accepted) or 'none'}"
             problems.add(argument_field, value, f"is not a parameter of {class_name}; {hint}")
-        elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        elif isinstance(value, bool) or not isinstance(value, (int, float, str)) or text_of(value) is None:
             problems.add(argument_field, value, f"must be a number or a string, not {json_type(value)}")
         else:
             parameters[key] = value

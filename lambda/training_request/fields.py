@@ -22,7 +22,17 @@ def json_type(value: object) -> str:
     return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def text_of(value: object) -> str | None:
+    """str(value) as the SDK sends it, or None where Python cannot make the text (huge or deeply nested)."""
+    try:
+        return str(value)
+    except (RecursionError, ValueError):
+        return None
+
+
 def join(path: str, key: str) -> str:
+    if not key:  # an empty key still needs a visible field name
+        return f'{path}[""]'
     return f"{path}.{key}" if path else key
 
 
