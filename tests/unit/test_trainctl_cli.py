@@ -1,0 +1,113 @@
+"""`trainctl render` / `validate`: exit codes, streams, and never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainctl.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+VALID = {"image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:latest", "role": "arn:aws:iam::123456789012:role/r",
+         "instance_count": 1, "instance_type": "ml.m5.xlarge", "output_path": "s3://artifacts/out", "inputs": "s3://data/train"}
+NOW = "2024-05-06T07:08:09.010Z"
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(tmp_path: Path, data: object, name: str = "input.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_render_prints_the_request_json(tmp_path: Path) -> None:
+    code, out, err = run(["render", write(tmp_path, VALID), "--now", NOW])
+    request = json.loads(out)
+    assert (code, err) == (0, "")
+    assert request["TrainingJobName"] == "gan-2024-05-06-07-08-09-010"
+    assert request["InputDataConfig"][0]["ChannelName"] == "training"
+
+
+def test_region_defaults_to_eu_west_1_and_can_change(tmp_path: Path) -> None:
+    data = {**VALID, "rules": [{"rule": "overfit"}]}
+    _, out, _ = run(["render", write(tmp_path, data)])
+    assert ".eu-west-1.amazonaws.com/" in json.loads(out)["DebugRuleConfigurations"][0]["RuleEvaluatorImage"]
+    _, out, _ = run(["render", write(tmp_path, data), "--region", "us-east-1"])
+    assert ".us-east-1.amazonaws.com/" in json.loads(out)["DebugRuleConfigurations"][0]["RuleEvaluatorImage"]
+
+
+def test_defaults_file_fills_omitted_values(tmp_path: Path) -> None:
+    defaults = write(tmp_path, {"role_arn": "arn:aws:iam::123456789012:role/platform", "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform:1",
+                                "output_path": "s3://platform-artifacts/"}, "defaults.json")
+    code, out, _ = run(["render", write(tmp_path, {"instance_count": 1, "instance_type": "ml.m5.large"}), "--defaults", defaults])
+    assert code == 0 and json.loads(out)["RoleArn"] == "arn:aws:iam::123456789012:role/platform"
+
+
+def test_defaults_file_bucket_lists_turn_on_the_reachability_check(tmp_path: Path) -> None:
+    defaults = write(tmp_path, {"readable_buckets": ["data-only"], "writable_buckets": ["artifacts"]}, "defaults.json")
+    code, out, err = run(["validate", write(tmp_path, VALID), "--defaults", defaults])
+    assert (code, out) == (2, "") and "inputs: the execution role cannot read this bucket" in err
+
+
+def test_bad_defaults_file_names_the_field(tmp_path: Path) -> None:
+    code, _, err = run(["validate", write(tmp_path, VALID), "--defaults", write(tmp_path, {"role": "x"}, "d.json")])
+    assert code == 2 and "defaults.role: unknown key; did you mean 'role_arn'?" in err
+
+
+def test_invalid_input_lists_each_problem_on_its_own_line(tmp_path: Path) -> None:
+    code, out, err = run(["render", write(tmp_path, {**VALID, "instance_type": "ml.m5.xlarg", "max_retry_attempts": 40})])
+    lines = err.strip().splitlines()
+    assert (code, out) == (2, "")
+    assert "2 problems" in lines[0]
+    assert lines[1].strip().startswith("instance_type: ") and lines[2].strip().startswith("max_retry_attempts: must be between 1 and 30")
+
+
+def test_validate_says_valid(tmp_path: Path) -> None:
+    code, out, err = run(["validate", write(tmp_path, VALID), "--now", NOW])
+    assert (code, err) == (0, "") and "valid" in out and "gan-2024-05-06-07-08-09-010" in out
+
+
+def test_stdin_input() -> None:
+    code, out, _ = run(["render", "-", "--now", NOW], stdin=json.dumps(VALID))
+    assert code == 0 and json.loads(out)["ResourceConfig"]["InstanceType"] == "ml.m5.xlarge"
+
+
+@pytest.mark.parametrize(("content", "message"), [("{", "not valid JSON"), ("[1, 2", "not valid JSON"), ("\xff", None)])
+def test_bad_json_is_one_clear_line(tmp_path: Path, content: str, message: str | None) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content.encode("latin-1"))
+    code, out, err = run(["validate", str(path)])
+    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1 and str(path) in err
+    assert message is None or message in err
+
+
+def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    code, _, err = run(["render", str(tmp_path / "absent.json")])
+    assert code == 2 and "cannot read the file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_now_option(tmp_path: Path) -> None:
+    code, _, err = run(["render", write(tmp_path, VALID), "--now", "yesterday"])
+    assert code == 2 and "--now" in err
+
+
+def test_module_entry_point_never_shows_a_traceback(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"instance_count": ' + "9" * 5000 + "}")
+    for path in (deep, huge):
+        result = subprocess.run([sys.executable, "-m", "trainctl", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.strip()
+    result = subprocess.run([sys.executable, "-m", "trainctl", "render", "examples/minimal.json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "image_uri: is required" in result.stderr and "Traceback" not in result.stderr
