@@ -9,6 +9,7 @@ from aws_cdk import Acknowledgment, Aws, CfnOutput, Stack, Validations
 from constructs import Construct
 
 from stacks.encryption import PlatformKey
+from stacks.monitoring import cloudwatch_alarms_key_statement
 from stacks.registry import TrainingImageRepository
 from stacks.settings import PlatformSettings
 from stacks.storage import TrainingStorage
@@ -41,6 +42,9 @@ class StatefulStack(Stack):
             existing_key_arn=settings.kms_key_arn,
         )
         self.key = self.platform_key.key
+        # The training stack's alarms publish to a topic encrypted with this key; only the stack that
+        # defines a key can change its policy (an imported key's owner adds the statement themselves).
+        self.key.add_to_resource_policy(cloudwatch_alarms_key_statement(), allow_no_op=True)
         self.storage = TrainingStorage(
             self,
             "Storage",

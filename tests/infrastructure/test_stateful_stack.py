@@ -167,3 +167,9 @@ def test_outputs_give_what_a_user_needs(synthesized_app) -> None:
     rendered = json.dumps(outputs["DockerPushCommand"]["Value"])
     assert "docker push " in rendered and ":latest" in rendered
     assert "ExecutionRoleArn" in synthesized_app.template("training")["Outputs"]
+
+
+def test_the_key_lets_cloudwatch_alarms_use_the_encrypted_notification_topic(synthesized_app) -> None:
+    [key] = synthesized_app.resources("stateful", "AWS::KMS::Key").values()
+    principals = [s.get("Principal") for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert {"Service": "cloudwatch.amazonaws.com"} in principals
