@@ -289,6 +289,27 @@ def _with_defaults(execution_input: Mapping[str, Any], defaults: DefaultsLike | 
     return filled
 
 
+def fit_and_capture(execution_input: Mapping[str, Any], session: Any) -> dict[str, Any]:
+    """`Estimator(...).fit(wait=False)` on `session`, returning the CreateTrainingJob parameters.
+
+    The bare SDK path, for timing; call it inside `isolated_sdk()` (or use `sdk_request`).
+    """
+    from sagemaker.estimator import Estimator
+
+    estimator = Estimator(sagemaker_session=session, **estimator_kwargs(execution_input))
+    try:
+        estimator.fit(
+            inputs=sdk_inputs(execution_input.get("inputs")),
+            wait=False,  # waiting changes nothing in the request
+            logs=execution_input.get("logs", "All"),
+            job_name=execution_input.get("job_name"),
+            experiment_config=copy.deepcopy(execution_input.get("experiment_config")),
+        )
+    except _CapturedRequest as captured:
+        return captured.params
+    raise AssertionError("fit() returned without calling CreateTrainingJob")
+
+
 def sdk_request(
     execution_input: Mapping[str, Any],
     *,
@@ -302,8 +323,6 @@ def sdk_request(
     when the input omits them; with None the SDK's own behaviour applies. Pass `session` (from
     `offline_session`, created under `isolated_sdk`) to reuse one across calls.
     """
-    from sagemaker.estimator import Estimator
-
     unknown = set(execution_input) - ESTIMATOR_KEYS - FIT_KEYS
     if unknown:
         raise KeyError(f"not an Estimator or fit() argument: {sorted(unknown)}")
@@ -312,15 +331,4 @@ def sdk_request(
         sdk_session = session if session is not None else offline_session(region)
         if sdk_session.boto_region_name != region:
             raise ValueError(f"session is for {sdk_session.boto_region_name}, not {region}")
-        estimator = Estimator(sagemaker_session=sdk_session, **estimator_kwargs(filled))
-        try:
-            estimator.fit(
-                inputs=sdk_inputs(filled.get("inputs")),
-                wait=False,  # waiting changes nothing in the request
-                logs=filled.get("logs", "All"),
-                job_name=filled.get("job_name"),
-                experiment_config=copy.deepcopy(filled.get("experiment_config")),
-            )
-        except _CapturedRequest as captured:
-            return captured.params
-    raise AssertionError("fit() returned without calling CreateTrainingJob")
+        return fit_and_capture(filled, sdk_session)
