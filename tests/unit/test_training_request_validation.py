@@ -348,3 +348,38 @@ def test_defaults_from_mapping_rejects_bad_shapes() -> None:
         "defaults.role_arn", "defaults.readable_bucket", "defaults.writable_buckets"}
     with pytest.raises(InvalidTrainingInput):
         PlatformDefaults.from_mapping([])
+
+
+def test_botocore_model_is_the_final_safety_net() -> None:
+    from training_request.errors import Problems
+    from training_request.validation import check_request
+
+    found = Problems()
+    check_request(found, {"TrainingJobName": 5, "RoleArn": "arn:aws:iam::123456789012:role/r", "OutputDataConfig": {"S3OutputPath": "s3://b/o"}, "Extra": 1})
+    with pytest.raises(InvalidTrainingInput) as caught:
+        found.raise_if_any()
+    rules = " ".join(problem.rule for problem in caught.value.problems)
+    assert "TrainingJobName" in rules and "Extra" in rules
+
+
+def test_every_rendered_request_passes_botocore_validation() -> None:
+    from botocore.validate import ParamValidator
+
+    from training_request.validation import create_training_job_shape
+
+    request = build_training_job({**BASE, "inputs": {"a": "s3://d/a", "b": {"s3_data": "s3://d/b", "shuffle_config": {"seed": 1}}},
+                                  "use_spot_instances": True, "max_wait": 90000, "rules": [{"rule": "overfit"}, {"profiler_rule": "ProfilerReport"}],
+                                  "tags": {"team": "x"}, "hyperparameters": {"lr": 0.1}, "environment": {"A": "1"}},
+                                 region="eu-west-1", now=NOW).request
+    assert not ParamValidator().validate(request, create_training_job_shape()).has_errors()
+
+
+def test_importing_the_package_does_not_load_botocore() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys; import training_request; print('botocore' in sys.modules)"
+    lambda_dir = Path(__file__).resolve().parents[2] / "lambda"
+    result = subprocess.run([sys.executable, "-c", code], cwd=lambda_dir, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "False"
