@@ -13,7 +13,7 @@ from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
 from .fields import ObjectReader, join, json_type, text_of
-from .inputs import Channels, add_model_channel, read_inputs
+from .inputs import add_model_channel, read_inputs
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
 from .validation import check, check_request

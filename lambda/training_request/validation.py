@@ -62,10 +62,6 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def enum_values(path: str) -> list[str]:
-    return list(shape_at(path).enum)
-
-
 def check(problems: Problems, field: str, value: object, path: str) -> bool:
     """Checks a value against the API's constraints for the request member at `path`; True if it passes."""
     shape = shape_at(path)
