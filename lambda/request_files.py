@@ -2,7 +2,8 @@
 
 `handler` is the workflow's result writer. Event: {"request_file": {"bucket", "key", "version_id", "etag"},
 "status": one of training_events.RequestStatus, and any of "job_name", "model_artifacts", "failure_reason",
-"errors" (list of text), "links", "execution_arn"}. Returns {"result": "s3://<bucket>/<result key>"}.
+"errors" (list of text), "links", "execution_arn"}. Returns {"result": "s3://<bucket>/<result key>", "written": bool}:
+a Duplicate never replaces a result already there.
 """
 
 from __future__ import annotations
@@ -41,13 +42,24 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, str]:
         links={str(k): str(v) for k, v in links.items()} if isinstance(links, Mapping) else None,
         execution_arn=_text(event.get("execution_arn")),
     )
-    _S3.put_object(
-        Bucket=request_file.bucket,
-        Key=request_file.result_key,
-        Body=result_body(document),
-        ContentType="application/json",
-    )
-    return {"result": f"s3://{request_file.bucket}/{request_file.result_key}"}
+    arguments = {
+        "Bucket": request_file.bucket,
+        "Key": request_file.result_key,
+        "Body": result_body(document),
+        "ContentType": "application/json",
+    }
+    location = f"s3://{request_file.bucket}/{request_file.result_key}"
+    if document["status"] == RequestStatus.DUPLICATE.value:
+        # A redelivered event must not replace the outcome the first delivery's execution wrote: the
+        # duplicate's note is written only while there is none (the first job is still running).
+        arguments["IfNoneMatch"] = "*"
+    try:
+        _S3.put_object(**arguments)
+    except _S3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "PreconditionFailed":
+            raise
+        return {"result": location, "written": False}
+    return {"result": location, "written": True}
 
 
 def _text(value: object) -> str | None:

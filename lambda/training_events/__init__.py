@@ -14,7 +14,7 @@ from .events import (
     recognise_event,
     wildcard_match,
 )
-from .names import JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH, event_job_name
+from .names import JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH, capacity_retry_job_name, event_job_name
 from .notifications import FINAL_STATUSES, Notification, job_state_notification
 from .results import RequestStatus, result_body, result_document
 
@@ -31,6 +31,7 @@ __all__ = [
     "TrainingTrigger",
     "TriggerConfig",
     "TriggerKind",
+    "capacity_retry_job_name",
     "event_job_name",
     "job_state_notification",
     "recognise_event",

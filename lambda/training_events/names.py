@@ -29,3 +29,16 @@ def event_job_name(hint: str, identity: tuple[str, ...], *, fallback_hint: str) 
     if not readable:
         readable = fallback_hint
     return f"{readable}-{digest}"
+
+
+def capacity_retry_job_name(job_name: str, attempt: int) -> str:
+    """The name of the `attempt`-th capacity retry of an event-named job: same hint, another hash.
+
+    A retry needs a fresh name (SageMaker never reuses one), yet it must stay a function of the event: a
+    duplicate delivery of the event still meets the first attempt's name and is recognised as a duplicate.
+    """
+    if attempt == 0:
+        return job_name
+    readable, _, _ = job_name.rpartition("-")
+    digest = hashlib.sha256(json.dumps([job_name, attempt]).encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    return f"{readable or job_name}-{digest}"

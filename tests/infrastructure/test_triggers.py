@@ -194,7 +194,7 @@ def test_by_default_train_tags_start_trainings_and_there_is_no_schedule() -> Non
     settings = trigger_settings()
 
     assert settings.image_tag_pattern == "train-*"
-    assert settings.image_push_request == {"instance_type": "ml.m5.large"}
+    assert settings.image_push_request == {"instance_type": "ml.m5.large", "instance_count": 1}
     assert settings.training_schedule is None
 
 

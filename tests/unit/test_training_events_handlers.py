@@ -83,7 +83,7 @@ def test_result_is_written_beside_the_request(versioned_bucket) -> None:
         None,
     )
 
-    assert output == {"result": "s3://mltrain-data/requests/gan.result.json"}
+    assert output == {"result": "s3://mltrain-data/requests/gan.result.json", "written": True}
     written = s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")
     assert written["ContentType"] == "application/json"
     assert json.loads(written["Body"].read()) == {
@@ -99,3 +99,31 @@ def test_result_writer_refuses_an_unknown_status(versioned_bucket) -> None:
 
     with pytest.raises(ValueError, match="'Done' is not a valid RequestStatus"):
         request_files.handler({"request_file": {"bucket": "mltrain-data", "key": "requests/gan.json"}, "status": "Done"}, None)
+
+
+def _write(request_files, status: str, **fields: object) -> dict:
+    location = {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": "v1", "etag": None}
+    return request_files.handler({"request_file": location, "status": status, **fields}, None)
+
+
+def test_a_duplicate_never_replaces_the_outcome_of_the_first_delivery(versioned_bucket) -> None:
+    request_files, s3 = versioned_bucket
+    _write(request_files, "Completed", job_name="gan-0123456789ab", model_artifacts="s3://a/gan/model.tar.gz")
+
+    output = _write(request_files, "Duplicate", job_name="gan-0123456789ab")
+
+    assert output["written"] is False
+    written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
+    assert written["status"] == "Completed"
+
+
+def test_a_duplicate_is_noted_while_the_first_job_has_no_outcome_yet(versioned_bucket) -> None:
+    request_files, s3 = versioned_bucket
+
+    assert _write(request_files, "Duplicate", job_name="gan-0123456789ab")["written"] is True
+    written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
+    assert (written["status"], written["job_name"]) == ("Duplicate", "gan-0123456789ab")
+    # The first execution's outcome, written when its job ends, replaces the note.
+    _write(request_files, "Completed", job_name="gan-0123456789ab")
+    written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
+    assert written["status"] == "Completed"
