@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--defaults", metavar="DEFAULTS.json", help="the values a deployed stack supplies (role_arn, image_uri, ...)")
         # Fixes the timestamp of generated job names, so that renders can be compared (tests, examples).
         command.add_argument("--now", help=argparse.SUPPRESS)
+    # Imported here: platform_cli reuses this module's input reading (read_json), so a top-level
+    # import would be circular.
+    from trainctl.platform_cli import add_platform_commands
+
+    add_platform_commands(commands)
     return parser
 
 
@@ -66,6 +71,12 @@ def parse_now(text: str | None) -> datetime | None:
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     arguments = build_parser().parse_args(argv)
+    if hasattr(arguments, "run"):  # start, logs, status, list, stop: the deployed platform
+        try:
+            return int(arguments.run(arguments, stdout, stderr))
+        except KeyboardInterrupt:  # Ctrl-C before anything was started or while only reading
+            print(f"trainctl {arguments.command}: interrupted", file=stderr)
+            return 130
     try:
         execution_input = read_json(arguments.input, stdin)
         defaults = PlatformDefaults()

@@ -16,16 +16,13 @@ from typing import Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from training_request import InvalidTrainingInput
+from trainctl.cli import UnreadableInput, read_json
 from trainctl.locate import PlatformError
 from trainctl.overrides import OverrideError, apply_overrides
 from trainctl.platform import Platform, TrainingFailedToStart, TrainingState
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m trainctl"
-
-
-class InputError(ValueError):
-    """The input file cannot be read as JSON."""
 
 
 def add_platform_commands(subparsers: Any) -> None:
@@ -72,7 +69,7 @@ def guarded(command: Callable[[argparse.Namespace, TextIO, TextIO], int]) -> Cal
             for problem in error.problems:
                 print(f"  {problem}", file=err)
             return EXIT_INVALID
-        except (InputError, OverrideError) as error:
+        except (UnreadableInput, OverrideError) as error:
             print(f"error: {error}", file=err)
             return EXIT_INVALID
         except TrainingFailedToStart as error:
@@ -93,18 +90,6 @@ def guarded(command: Callable[[argparse.Namespace, TextIO, TextIO], int]) -> Cal
             return EXIT_FAILED
 
     return run
-
-
-def read_input(source: str, stdin: TextIO) -> object:
-    name = "stdin" if source == "-" else source
-    try:
-        text = stdin.read() if source == "-" else open(source, encoding="utf-8").read()
-    except OSError as error:
-        raise InputError(f"{name}: {error.strerror or error}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{name}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
 
 
 def _connect(args: argparse.Namespace) -> Platform:
@@ -161,7 +146,9 @@ def _leave_or_stop(platform: Platform, reference: str, out: TextIO, err: TextIO,
 @guarded
 def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stdin = sys.stdin
-    execution_input = read_input(args.input, stdin)
+    if args.input == "-" and stdin.isatty():
+        raise UnreadableInput("no input: give INPUT.json, or pipe the JSON into `start -`")
+    execution_input = read_json(args.input, stdin)
     if args.overrides:
         execution_input = apply_overrides(execution_input, args.overrides)  # type: ignore[arg-type]
     platform = _connect(args)

@@ -64,12 +64,12 @@ def test_missing_stack_is_one_line_and_exit_1(platform_stack):
 def test_invalid_json_on_stdin_is_exit_2_naming_the_position():
     code, _, err = run("start", "--stack", "s", "--region", REGION, stdin="{\"instance_type\": ")
     assert code == 2
-    assert err.startswith("error: stdin: not valid JSON: Expecting value at line 1 column 19")
+    assert err.startswith("error: -: not valid JSON: Expecting value at line 1 column 19")
 
 
 def test_missing_file_is_exit_2(tmp_path):
     code, _, err = run("start", str(tmp_path / "absent.json"), "--stack", "s", "--region", REGION)
-    assert (code, err) == (2, f"error: {tmp_path / 'absent.json'}: No such file or directory\n")
+    assert (code, err) == (2, f"error: {tmp_path / 'absent.json'}: cannot read the file: No such file or directory\n")
 
 
 def test_bad_override_is_exit_2():
