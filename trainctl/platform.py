@@ -38,6 +38,8 @@ from training_request import PlatformDefaults, TrainingJob, build_training_job
 TERMINAL_JOB_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 TERMINAL_EXECUTION_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 DEFAULT_POLL_SECONDS = 5.0
+# How many polls to give the workflow to record a job's end (or start a retry) before reporting.
+_WORKFLOW_LAG_POLLS = 12
 
 # Used only for the local check when the Prepare Lambda's environment cannot be read: the fields
 # the user wrote are still validated, and the Lambda checks again with the real defaults.
@@ -223,23 +225,24 @@ def _find_key(value: object, key: str) -> str | None:
 
 
 def job_name_in_history(events: list[Mapping[str, Any]]) -> str | None:
-    """The job an execution created, from its history (newest event first): the SageMaker task's
-    TrainingJobName, else the Prepare step's job_name. A capacity retry's fresh name is the newest."""
-    for key in ("TrainingJobName", "job_name"):
-        for event in events:
-            for name, details in event.items():
-                if not name.endswith("EventDetails") or not isinstance(details, dict):
+    """The job an execution created, from its history (newest event first): the newest event naming
+    one, as the SageMaker task's TrainingJobName or the Prepare step's job_name. After a capacity
+    retry that is the fresh name, from Prepare's output even before the new task is scheduled."""
+    for event in events:
+        for name, details in event.items():
+            if not name.endswith("EventDetails") or not isinstance(details, dict):
+                continue
+            for payload_key in ("parameters", "output"):
+                text = details.get(payload_key)
+                if not isinstance(text, str):
                     continue
-                for payload_key in ("parameters", "output"):
-                    text = details.get(payload_key)
-                    if not isinstance(text, str):
-                        continue
-                    try:
-                        found = _find_key(json.loads(text), key)
-                    except ValueError:
-                        continue
-                    if found:
-                        return found
+                try:
+                    payload = json.loads(text)
+                except ValueError:
+                    continue
+                found = _find_key(payload, "TrainingJobName") or _find_key(payload, "job_name")
+                if found:
+                    return found
     return None
 
 
@@ -364,7 +367,9 @@ class Platform:
         request: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": True, "maxResults": 1000}
         while True:
             page = self.client("stepfunctions").get_execution_history(**request)
-            found = job_name_in_history(page.get("events", []))
+            # Newest first even where reverseOrder is ignored (the emulator's moto does).
+            events = sorted(page.get("events", []), key=lambda event: event.get("id", 0), reverse=True)
+            found = job_name_in_history(events)
             if found or not page.get("nextToken"):
                 return found
             request["nextToken"] = page["nextToken"]
@@ -502,7 +507,30 @@ class Training:
         return self.wait_for_job()
 
     def events(self, *, logs: bool = True) -> Iterator[ProgressEvent]:
-        return self.platform.follow(self.wait_for_job(), logs=logs)
+        """Status changes (and log lines) until the job ends; when a job fails and the workflow
+        starts another (a capacity retry under a fresh name), on into that one."""
+        job_name = self.wait_for_job()
+        while True:
+            yield from self.platform.follow(job_name, logs=logs)
+            retry = self._job_after(job_name)
+            if retry is None:
+                return
+            yield StatusChange("Retrying", f"{job_name} failed; the workflow retries it as {retry}", datetime.now(timezone.utc))
+            self._job_name = job_name = retry
+
+    def _job_after(self, job_name: str) -> str | None:
+        """The job the execution started after `job_name` failed, if any (waits a bounded time)."""
+        if self.platform.job(job_name).status != "Failed":
+            return None
+        for _ in range(_WORKFLOW_LAG_POLLS):
+            finished = self.platform.execution(self.execution_arn).finished
+            newest = self.platform.job_name_of(self.execution_arn)
+            if newest and newest != job_name:
+                return newest
+            if finished:
+                return None
+            self.platform.sleep(self.platform.poll_seconds)
+        return None
 
     def status(self) -> TrainingState:
         return self.platform.status(self.execution_arn)
@@ -517,7 +545,7 @@ class Training:
         """The state once the job has ended, after the execution has recorded it (its output has
         the console links); bounded, so a workflow that lags never hangs the caller."""
         state = self.status()
-        for _ in range(12):
+        for _ in range(_WORKFLOW_LAG_POLLS):
             if state.execution is None or state.execution.finished:
                 break
             self.platform.sleep(self.platform.poll_seconds)
