@@ -1,0 +1,252 @@
+"""`python -m trainctl` against the platform deployed in the emulator: the real CLI in a subprocess,
+the real state machine and Prepare Lambda, the emulator's training jobs (emulator/training_jobs.py:
+the `emulator_outcome` and `emulator_seconds` hyperparameters choose how and when a job ends).
+
+Every test starts its own executions with a unique `run` hyperparameter (and unique job names where
+it names one), so it does not depend on what other tests in the session started.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from execution_waits import finished_execution, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+LINE_TIMEOUT = 30.0
+
+
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@dataclass(frozen=True)
+class Trainctl:
+    """The command line, set up the way a user would (TRAINCTL_STACK and AWS_REGION), polling fast."""
+
+    environment: dict[str, str]
+    data_bucket: str
+    artifacts_bucket: str
+
+    def command(self, *argv: str) -> list[str]:
+        return [sys.executable, "-m", "trainctl", *argv]
+
+    def run(self, *argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.command(*argv), cwd=ROOT, env=self.environment, input=stdin,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def popen(self, *argv: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(self.command(*argv), cwd=ROOT, env=self.environment, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def input_file(self, directory: Path, **fields: Any) -> str:
+        """The seed's console input (Estimator/fit() arguments), with a unique run."""
+        execution_input = {
+            "instance_type": "ml.m5.xlarge",
+            "instance_count": 1,
+            "base_job_name": "gan",
+            "inputs": {"nome_modello": f"s3://{self.data_bucket}/gan/train/"},
+            "metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?);"}],
+            **fields,
+        }
+        execution_input["hyperparameters"] = {"epochs": 3, "run": run_id(), **fields.get("hyperparameters", {})}
+        path = directory / f"input-{run_id()}.json"
+        path.write_text(json.dumps(execution_input))
+        return str(path)
+
+
+@pytest.fixture(scope="module")
+def trainctl(emulator: Any, platform: Any) -> Trainctl:
+    machine = platform.state_machine_arn
+    stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
+    stack = next(s["StackName"] for s in stacks if machine in (o["OutputValue"] for o in s.get("Outputs", [])))
+    environment = emulator.environment()
+    environment.update(
+        TRAINCTL_STACK=stack,
+        TRAINCTL_POLL_SECONDS="0.3",
+        TRAINCTL_CONFIG=str(ROOT / "tests" / "integration" / "no-such-trainctl-config.toml"),
+    )
+    return Trainctl(environment, platform.outputs["DataBucketName"], platform.outputs["ArtifactsBucketName"])
+
+
+class Lines:
+    """A running process's stdout, line by line as it writes them."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self.seen: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def until(self, predicate: Any) -> str:
+        """The first new line matching `predicate`; fails if the output ends or stalls first."""
+        deadline = time.monotonic() + LINE_TIMEOUT
+        while True:
+            line = self._queue.get(timeout=max(0.1, deadline - time.monotonic()))
+            if line is None:
+                raise AssertionError(f"output ended without the line; got {self.seen}")
+            self.seen.append(line)
+            if predicate(line):
+                return line
+
+    def rest(self) -> list[str]:
+        while (line := self._queue.get(timeout=LINE_TIMEOUT)) is not None:
+            self.seen.append(line)
+        return self.seen
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test starts, never left behind when it fails."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def job_of(lines: Lines) -> str:
+    return lines.until(lambda line: line.startswith("job:")).split()[1]
+
+
+def test_start_follow_prints_log_lines_while_the_job_runs_then_the_summary(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    source = trainctl.input_file(tmp_path, hyperparameters={"emulator_seconds": 6})
+    process = trainctl.popen("start", source, "--follow")
+    processes.append(process)
+    lines = Lines(process)
+    job = job_of(lines)
+    first_log_line = lines.until(lambda line: line.startswith("[algo-1] "))
+    # The line is on screen while SageMaker still runs the job: streamed, not printed at the end.
+    described = emulator.client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert described["TrainingJobStatus"] == "InProgress", first_log_line
+    assert process.wait(timeout=60) == 0, process.stderr.read() if process.stderr else ""
+    output = lines.rest()
+    assert any(" Training: " in line for line in output) and any(" Completed: " in line for line in output)
+    assert f"[algo-1] Starting training job {job} on ml.m5.xlarge" in output
+    assert f"job:       {job} Completed (Completed)" in output
+    assert "metric:    loss = 0.5" in output
+    assert f"model:     s3://{trainctl.artifacts_bucket}/{job}/output/model.tar.gz" in output
+    assert any(line.startswith("duration:") and "billable" in line for line in output)
+
+    logs = trainctl.run("logs", job)
+    assert logs.returncode == 0
+    assert f"[algo-1] Starting training job {job} on ml.m5.xlarge" in logs.stdout.splitlines()
+    status = trainctl.run("status", job, "--json")
+    assert status.returncode == 0
+    assert json.loads(status.stdout)["job"]["status"] == "Completed"
+
+
+def test_start_follow_exits_non_zero_when_the_job_fails(trainctl: Trainctl, tmp_path: Path) -> None:
+    source = trainctl.input_file(tmp_path, hyperparameters={"emulator_outcome": "failed"})
+    result = trainctl.run("start", source, "--follow")
+    assert result.returncode == 1, result.stderr
+    assert "[algo-1] AlgorithmError: ExecuteUserScriptError" in result.stdout
+    assert "reason:    AlgorithmError: ExecuteUserScriptError" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_wait_json_follows_a_capacity_retry_to_the_job_that_completes(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
+    source = trainctl.input_file(tmp_path, hyperparameters={"emulator_outcome": "capacity,completed"})
+    result = trainctl.run("start", source, "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout)  # stdout is the one JSON document; progress went to stderr
+    assert state["succeeded"] is True and state["execution"]["execution_status"] == "SUCCEEDED"
+    first = next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("job:"))
+    assert state["job"]["job_name"] != first
+    assert f"{first} failed; the workflow retries it as {state['job']['job_name']}" in result.stderr
+    assert emulator.client("sagemaker").describe_training_job(TrainingJobName=first)["FailureReason"].startswith("CapacityError")
+
+
+def test_set_overrides_change_the_job_that_runs(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
+    job_name = f"overridden-{run_id()}"
+    source = trainctl.input_file(tmp_path)
+    result = trainctl.run(
+        "start", "-", "--json", "--set", "hyperparameters.epochs=20", "--set", "instance_type=ml.c5.2xlarge",
+        "--set", f"job_name={job_name}", "--set", 'tags=[{"Key": "team", "Value": "vision"}]',
+        stdin=Path(source).read_text(),
+    )
+    assert result.returncode == 0, result.stderr
+    started = json.loads(result.stdout)
+    assert started["job_name"] == job_name
+    job = emulator.client("sagemaker").describe_training_job(TrainingJobName=job_name)
+    assert job["HyperParameters"]["epochs"] == "20"
+    assert job["ResourceConfig"]["InstanceType"] == "ml.c5.2xlarge"
+    tags = emulator.client("sagemaker").list_tags(ResourceArn=job["TrainingJobArn"])["Tags"]
+    assert {"Key": "team", "Value": "vision"} in tags
+
+
+def test_invalid_input_starts_nothing(trainctl: Trainctl, emulator: Any, platform: Any, tmp_path: Path) -> None:
+    sfn = emulator.client("stepfunctions")
+    before = len(sfn.list_executions(stateMachineArn=platform.state_machine_arn)["executions"])
+    result = trainctl.run("start", trainctl.input_file(tmp_path), "--set", "instance_type=m5.xlarge", "--set", "max_run=0")
+    assert result.returncode == 2 and result.stdout == ""
+    problems = result.stderr.splitlines()
+    assert problems[0] == "error: invalid training input:"
+    assert {line.split(":")[0].strip() for line in problems[1:]} == {"instance_type", "max_run"}
+    assert len(sfn.list_executions(stateMachineArn=platform.state_machine_arn)["executions"]) == before
+
+
+def test_ctrl_c_leaves_the_training_running_and_stop_ends_it(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    source = trainctl.input_file(tmp_path, hyperparameters={"emulator_seconds": 120})
+    process = trainctl.popen("start", source, "--follow")
+    processes.append(process)
+    lines = Lines(process)
+    execution_arn = lines.until(lambda line: line.startswith("execution:")).split()[1]
+    job = job_of(lines)
+    lines.until(lambda line: " Starting: " in line)
+    process.send_signal(signal.SIGINT)  # Ctrl-C; stdin is not a terminal, so no question is asked
+    assert process.wait(timeout=30) == 130
+    assert process.stderr is not None
+    assert f"left running; stop it with: python -m trainctl stop {execution_arn}" in process.stderr.read()
+    sagemaker = emulator.client("sagemaker")
+    assert sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress"
+
+    stopped = trainctl.run("stop", execution_arn)
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.startswith("stop requested: execution ")
+    wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Stopped")
+    finished_execution(emulator.client("stepfunctions"), execution_arn)
+    status = trainctl.run("status", execution_arn.rsplit(":", 1)[1])  # the execution's name also works
+    assert status.returncode == 0
+    assert status.stdout.splitlines()[:2] == [f"execution: {execution_arn.rsplit(':', 1)[1]} ABORTED",
+                                              f"job:       {job} Stopped (Stopped)"]
+    again = trainctl.run("stop", job)
+    assert again.returncode == 1 and again.stderr == f"error: {job} already ended (Stopped); nothing to stop\n"
+
+
+def test_list_shows_recent_trainings_with_status_duration_and_instance_type(trainctl: Trainctl, tmp_path: Path) -> None:
+    started = trainctl.run("start", trainctl.input_file(tmp_path, instance_type="ml.c5.xlarge"), "--wait", "--json")
+    assert started.returncode == 0, started.stderr
+    job = json.loads(started.stdout)["job"]["job_name"]
+    listed = trainctl.run("list", "--limit", "5", "--json")
+    assert listed.returncode == 0, listed.stderr
+    newest = json.loads(listed.stdout)[0]
+    assert (newest["job"]["job_name"], newest["job"]["status"], newest["execution"]["execution_status"]) == (job, "Completed", "SUCCEEDED")
+    table = trainctl.run("list", "--limit", "5").stdout.splitlines()
+    assert table[0].split() == ["STARTED", "EXECUTION", "STATUS", "JOB", "JOB", "STATUS", "INSTANCES", "DURATION"]
+    row = table[1].split()
+    assert row[3:6] == ["SUCCEEDED", job, "Completed"] and "ml.c5.xlarge" in row
