@@ -6,11 +6,14 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.monitoring import cloudwatch_alarms_key_statement
+
 
 class PlatformKey(Construct):
     """Encrypts the data buckets and the image repository.
 
-    An imported key's policy is not ours to change: it must let this account's IAM policies use the key.
+    An imported key's policy is not ours to change: it must let this account's IAM policies use the key, and
+    CloudWatch alarms publish to the encrypted notification topic (monitoring.cloudwatch_alarms_key_statement).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, alias: str, existing_key_arn: str | None) -> None:
@@ -26,5 +29,7 @@ class PlatformKey(Construct):
                 # Destroying the key would make every retained bucket unreadable.
                 removal_policy=RemovalPolicy.RETAIN,
             )
+            # The notification topic is encrypted with this key: CloudWatch alarms must be able to publish to it.
+            self.key.add_to_resource_policy(cloudwatch_alarms_key_statement())
         else:
             self.key = kms.Key.from_key_arn(self, "Key", existing_key_arn)

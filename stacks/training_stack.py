@@ -1,5 +1,5 @@
-"""What runs trainings: the SageMaker execution role and (wired below) the training workflow.
-Holds no data, so it can be destroyed and redeployed freely."""
+"""What runs trainings: the SageMaker execution role, the training workflow, its event triggers and the
+notifications and alarms. Holds no data, so it can be destroyed and redeployed freely."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.execution_role import TrainingExecutionRole
+from stacks.monitoring import TrainingMonitoring
 from stacks.settings import PlatformSettings
 from stacks.stateful_stack import StatefulReferences
 from stacks.training_workflow import TrainingWorkflow
+from stacks.triggers import TrainingTriggers
 
 
 class TrainingStack(Stack):
@@ -66,6 +68,9 @@ class TrainingStack(Stack):
             default_checkpoint_s3_uri=f"s3://{self.checkpoints_bucket.bucket_name}/",
             readable_bucket_names=self.execution_role.readable_bucket_names,
             writable_bucket_names=self.execution_role.writable_bucket_names,
+            request_bucket=self.data_bucket,
+            request_prefix=settings.request_prefix,
+            key=self.key,
             max_capacity_retries=settings.max_capacity_retries,
         )
         CfnOutput(
@@ -73,6 +78,36 @@ class TrainingStack(Stack):
             "TrainingStateMachineArn",
             value=self.workflow.state_machine.state_machine_arn,
             description="Training workflow: start an execution with a training request as input",
+        )
+        self.triggers = TrainingTriggers(
+            self,
+            "Triggers",
+            state_machine=self.workflow.state_machine,
+            data_bucket=self.data_bucket,
+            request_prefix=settings.request_prefix,
+            repository=self.repository,
+            image_tag_pattern=settings.image_tag_pattern,
+            image_push_request=settings.image_push_request,
+            schedule_expression=settings.training_schedule,
+            scheduled_request=settings.scheduled_request if settings.training_schedule else None,
+        )
+        # Prepare turns the triggers' events into requests: it needs their settings.
+        for name, value in self.triggers.prepare_environment.items():
+            self.workflow.prepare_function.add_environment(name, value)
+        self.monitoring = TrainingMonitoring(
+            self,
+            "Monitoring",
+            key=self.key,
+            state_machine=self.workflow.state_machine,
+            execution_role=self.execution_role.role,
+            metrics_namespace=f"{settings.prefix}/{settings.environment}",
+            notification_email=settings.notification_email,
+        )
+        CfnOutput(
+            self,
+            "NotificationTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="SNS topic told when a training job completes, fails or is stopped, and of alarms",
         )
 
     def _bucket(self, construct_id: str, bucket_name: str) -> s3.IBucket:

@@ -1,35 +1,45 @@
-"""The training workflow: a Step Functions state machine that turns an execution input (SPEC section 1)
-into a SageMaker training job and runs it to the end.
+"""The training workflow: a Step Functions state machine that turns an execution input (SPEC section 1, or
+an EventBridge event of the triggers: request file, image push, schedule) into a SageMaker training job and
+runs it to the end.
 
 States (the definition is `training_definition()`, a plain dict, so tests can run and validate it):
 
-- Begin (Pass): sets the capacity-retry counter `$capacity_retries` to 0.
-- Prepare (Task, lambda:invoke): the Lambda builds the CreateTrainingJob request from the EXECUTION
-  input (`$states.context.Execution.Input`, not the state input, because a capacity retry comes back
-  here with the state input of a failure). It validates everything and stamps a fresh job name on every
-  call. Invalid input -> Fail `InvalidInput` (Error InvalidTrainingInput, Cause: one line per problem).
-  Lambda service hiccups are retried; anything else -> Fail `PreparationFailed`.
-- ChooseWait (Choice): `"wait": false` -> StartTrainingJob, otherwise RunTrainingJob.
+- Begin (Pass): sets the retry counters `$capacity_retries` and `$name_retries` to 0.
+- Prepare (Task, lambda:invoke): the Lambda recognises the EXECUTION input (`$states.context.Execution.Input`,
+  not the state input, because a retry comes back here with the state input of a failure), reads a request
+  file, builds and validates the CreateTrainingJob request and names the job: after the event for event
+  triggers (the same event always gives the same name; a capacity retry another name derived from it),
+  else the input's `job_name` or a fresh generated one. Invalid console input -> Fail `InvalidInput`
+  (Error InvalidTrainingInput, Cause: one line per problem). Lambda hiccups are retried; anything else
+  -> Fail `PreparationFailed`. `$prepared` keeps the Lambda's result for the later states.
+- Route (Choice): an ignored event (a result file, a tag that does not match) -> Succeed `Ignored` at
+  once; an invalid request file -> its errors are reported (below), then Fail `InvalidInput`;
+  `"wait": false` -> StartTrainingJob; otherwise RunTrainingJob.
 - RunTrainingJob (Task, `sagemaker:createTrainingJob.sync`): SageMaker's optimized integration creates
   the job and follows it to its end (no polling Lambda, no Wait loop); stopping the execution makes Step
   Functions stop the training job. Output: job name and ARN, status, model artifact URI, final
   metrics, training and billable seconds, console links.
-- StartTrainingJob (Task, `sagemaker:createTrainingJob`): creates the job and ends at once with its
-  name, ARN and links.
+- StartTrainingJob (Task, `sagemaker:createTrainingJob`): creates the job and ends with its name, ARN, links.
 - Both SageMaker tasks retry quota errors (SageMaker.ResourceLimitExceededException: minutes apart,
   waiting for running jobs to finish) and throttling (Step Functions reports SageMaker's
   ThrottlingException as the generic SageMaker.AmazonSageMakerException: a few quick retries).
-- ClassifyFailure (Choice, after any RunTrainingJob error): a job that ended Stopped -> Fail
-  `TrainingJobStopped`; Failed for lack of capacity, retries left and a generated job name (not the
-  input's `job_name`) -> RetryWithFreshName (Pass: counter + 1, back to Prepare, which names a new
-  job: the old name can never be reused); Failed ->
-  Fail `TrainingJobFailed` (Cause: SageMaker's FailureReason); anything else (the API call itself
-  failed) -> Fail `SageMakerRequestFailed` with the integration's own error and cause.
+- ClassifyFailure (Choice, after any SageMaker task error): a job that ended Stopped -> `TrainingJobStopped`;
+  Failed for lack of capacity, retries left and a name not chosen by the user -> RetryWithFreshName (Pass:
+  counter + 1, back to Prepare, which names a new job: the old name can never be reused); Failed ->
+  `TrainingJobFailed` (Cause: SageMaker's FailureReason). The job name already in use (ResourceInUse):
+  for an event-derived name the event was delivered before -> Succeed `Duplicate` (exactly one job per
+  event); for a generated name two executions met in one millisecond -> RetryWithNewName (bounded); for
+  the user's `job_name` -> Fail `JobNameInUse`. Anything else (SageMaker refused the request) -> Fail
+  `SageMakerRequestFailed` with the integration's own error and cause.
+- ReportOutcome / WriteResult / Conclude: every outcome of a request-file execution (completed, started,
+  failed, stopped, invalid, duplicate, refused) is written beside the request file by the result-writer
+  Lambda (`lambda/request_files.py`), then Conclude routes to the end state the outcome named in `$ending`.
+  A result that cannot be written fails the execution (`ResultNotWritten`), naming the outcome.
 
 Query language: JSONata. The request's keys depend on the input (VpcConfig, CheckpointConfig,
 DebugHookConfig ... appear only when used); with JSONPath a task's Parameters must spell out every key,
 while JSONata's `"Arguments": "{% $states.input.request %}"` passes the built request through whole.
-JSONata also gives variables (the retry counter, the links) and expressions in Fail states.
+JSONata also gives variables (the retry counters, the prepared job, the outcome) and expressions in Fail states.
 """
 
 from __future__ import annotations
@@ -39,10 +49,14 @@ from pathlib import Path
 
 from aws_cdk import Acknowledgment, Duration, Fn, Stack, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
+
+from stacks.nag import acknowledge_wildcard_resources
 
 LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda"
 CREATE_TRAINING_JOB_SYNC = "arn:aws:states:::sagemaker:createTrainingJob.sync"
@@ -91,6 +105,21 @@ _DESCRIBED_JOB = (
     "{% ($cause := $states.errorOutput.Cause; "
     "$contains($cause, /^\\s*\\{/) and $contains($cause, 'TrainingJobStatus') ? $parse($cause) : {}) %}"
 )
+# A job of that name exists. Step Functions names SageMaker's modelled ResourceInUse error
+# SageMaker.ResourceInUseException; errors it reports generically (SageMaker.AmazonSageMakerException)
+# carry SageMaker's error code and message in the Cause, so both forms are recognised.
+_NAME_IN_USE = (
+    "{% $states.errorOutput.Error = 'SageMaker.ResourceInUseException' or "
+    "($contains($states.errorOutput.Error, 'SageMaker') and "
+    "$contains($states.errorOutput.Cause, /Error Code: ResourceInUse|must be unique/)) %}"
+)
+_CATCH_SAGEMAKER_FAILURE = {
+    "ErrorEquals": ["States.ALL"],
+    "Assign": {"failure": "{% $states.errorOutput %}", "job": _DESCRIBED_JOB, "name_in_use": _NAME_IN_USE},
+    "Next": "ClassifyFailure",
+}
+# Generated names collide only when executions start in the same millisecond: a few fresh tries suffice.
+_MAX_NAME_COLLISION_RETRIES = 3
 _RUN_OUTPUT = (
     "{% ($job := $states.result; {"
     "'job_name': $job.TrainingJobName, "
@@ -101,38 +130,63 @@ _RUN_OUTPUT = (
     "'training_time_seconds': $job.TrainingTimeInSeconds, "
     "'billable_time_seconds': $job.BillableTimeInSeconds, "
     "'capacity_retries': $capacity_retries, "
-    "'links': $links}) %}"
+    "'links': $prepared.links}) %}"
 )
 
 
-def training_definition(prepare_function_arn: str, max_capacity_retries: int) -> dict[str, object]:
+def training_definition(
+    prepare_function_arn: str, max_capacity_retries: int, write_result_function_arn: str
+) -> dict[str, object]:
     """The state machine definition (Amazon States Language, JSONata) as a dict."""
     return {
-        "Comment": "Training request -> SageMaker training job, run to its end",
+        "Comment": "Training request or event -> SageMaker training job, run to its end",
         "QueryLanguage": "JSONata",
         "StartAt": "Begin",
         "States": {
-            "Begin": {"Type": "Pass", "Assign": {"capacity_retries": 0}, "Next": "Prepare"},
+            "Begin": {"Type": "Pass", "Assign": {"capacity_retries": 0, "name_retries": 0}, "Next": "Prepare"},
             "Prepare": {
                 "Type": "Task",
                 "Resource": LAMBDA_INVOKE,
                 "Arguments": {
                     "FunctionName": prepare_function_arn,
-                    "Payload": {"input": "{% $states.context.Execution.Input %}"},
+                    "Payload": {
+                        "input": "{% $states.context.Execution.Input %}",
+                        # An event-named job's capacity retry gets a fresh name still derived from the event.
+                        "capacity_retries": "{% $capacity_retries %}",
+                    },
                 },
                 "TimeoutSeconds": 120,
                 "Retry": [_LAMBDA_SERVICE_RETRY],
                 "Catch": [
-                    {**_CATCH_ANY, "ErrorEquals": ["InvalidTrainingInput"], "Next": "InvalidInput"},
+                    {
+                        **_CATCH_ANY,
+                        "ErrorEquals": ["InvalidTrainingInput"],
+                        # The Lambda's error Cause is {"errorMessage", "errorType", "stackTrace"}: keep the message.
+                        "Assign": {"invalid_errors": "{% $parse($states.errorOutput.Cause).errorMessage %}"},
+                        "Next": "InvalidInput",
+                    },
                     {**_CATCH_ANY, "Next": "PreparationFailed"},
                 ],
-                "Assign": {"job_name": "{% $states.result.Payload.job_name %}", "links": "{% $states.result.Payload.links %}"},
+                "Assign": {"prepared": "{% $states.result.Payload %}"},
                 "Output": "{% $states.result.Payload %}",
-                "Next": "ChooseWait",
+                "Next": "Route",
             },
-            "ChooseWait": {
+            "Route": {
                 "Type": "Choice",
-                "Choices": [{"Condition": "{% $states.input.wait = false %}", "Next": "StartTrainingJob"}],
+                "Choices": [
+                    {"Condition": "{% $exists($states.input.ignored) %}", "Next": "Ignored"},
+                    {
+                        # Only request files come back invalid (console input raises): write the errors beside it.
+                        "Condition": "{% $exists($states.input.invalid) %}",
+                        "Assign": {
+                            "ending": "InvalidInput",
+                            "invalid_errors": "{% $join($states.input.invalid, '\\n') %}",
+                            "report": "{% {'status': 'Invalid', 'errors': $states.input.invalid} %}",
+                        },
+                        "Next": "ReportOutcome",
+                    },
+                    {"Condition": "{% $states.input.wait = false %}", "Next": "StartTrainingJob"},
+                ],
                 "Default": "RunTrainingJob",
             },
             "RunTrainingJob": {
@@ -140,57 +194,150 @@ def training_definition(prepare_function_arn: str, max_capacity_retries: int) ->
                 "Resource": CREATE_TRAINING_JOB_SYNC,
                 "Arguments": "{% $states.input.request %}",
                 "Retry": _SAGEMAKER_RETRIES,
-                "Catch": [
-                    {
-                        "ErrorEquals": ["States.ALL"],
-                        "Assign": {"failure": "{% $states.errorOutput %}", "job": _DESCRIBED_JOB},
-                        "Next": "ClassifyFailure",
-                    }
-                ],
-                "Output": _RUN_OUTPUT,
-                "End": True,
+                "Catch": [_CATCH_SAGEMAKER_FAILURE],
+                "Assign": {
+                    "ending": "Completed",
+                    "summary": _RUN_OUTPUT,
+                    "report": (
+                        "{% {'status': 'Completed', 'model_artifacts': $states.result.ModelArtifacts.S3ModelArtifacts, "
+                        "'links': $prepared.links} %}"
+                    ),
+                },
+                "Next": "ReportOutcome",
             },
             "StartTrainingJob": {
                 "Type": "Task",
                 "Resource": CREATE_TRAINING_JOB,
                 "Arguments": "{% $states.input.request %}",
                 "Retry": _SAGEMAKER_RETRIES,
-                "Catch": [{**_CATCH_ANY, "Next": "SageMakerRequestFailed"}],
-                "Output": (
-                    "{% {'job_name': $job_name, 'job_arn': $states.result.TrainingJobArn, "
-                    "'status': 'InProgress', 'links': $links} %}"
-                ),
-                "End": True,
+                "Catch": [_CATCH_SAGEMAKER_FAILURE],
+                "Assign": {
+                    "ending": "Started",
+                    "summary": (
+                        "{% {'job_name': $prepared.job_name, 'job_arn': $states.result.TrainingJobArn, "
+                        "'status': 'InProgress', 'links': $prepared.links} %}"
+                    ),
+                    "report": "{% {'status': 'InProgress', 'links': $prepared.links} %}",
+                },
+                "Next": "ReportOutcome",
             },
             "ClassifyFailure": {
                 "Type": "Choice",
                 "Choices": [
-                    {"Condition": "{% $job.TrainingJobStatus = 'Stopped' %}", "Next": "TrainingJobStopped"},
+                    {
+                        "Condition": "{% $job.TrainingJobStatus = 'Stopped' %}",
+                        "Assign": {
+                            "ending": "TrainingJobStopped",
+                            # One expression per report: a key whose value is undefined is left out.
+                            "report": (
+                                "{% {'status': 'Stopped', 'failure_reason': $job.FailureReason ? $job.FailureReason : "
+                                "$job.SecondaryStatus, 'model_artifacts': $job.ModelArtifacts.S3ModelArtifacts, "
+                                "'links': $prepared.links} %}"
+                            ),
+                        },
+                        "Next": "ReportOutcome",
+                    },
                     {
                         "Condition": (
                             "{% $job.TrainingJobStatus = 'Failed' "
                             f"and $contains($job.FailureReason, {_CAPACITY_FAILURE}) "
                             f"and $capacity_retries < {max_capacity_retries} "
                             # A name the user chose cannot be changed, and a second job under it is refused.
-                            "and $not($exists($states.context.Execution.Input.job_name)) %}"
+                            "and $prepared.job_name_origin != 'input' %}"
                         ),
                         "Next": "RetryWithFreshName",
                     },
-                    {"Condition": "{% $job.TrainingJobStatus = 'Failed' %}", "Next": "TrainingJobFailed"},
+                    {
+                        "Condition": "{% $job.TrainingJobStatus = 'Failed' %}",
+                        "Assign": {
+                            "ending": "TrainingJobFailed",
+                            "report": "{% {'status': 'Failed', 'failure_reason': $job.FailureReason, 'links': $prepared.links} %}",
+                        },
+                        "Next": "ReportOutcome",
+                    },
+                    {
+                        # The event was delivered before: its job exists under the name derived from it.
+                        "Condition": "{% $name_in_use and $prepared.job_name_origin = 'event' %}",
+                        "Assign": {"ending": "Duplicate", "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}"},
+                        "Next": "ReportOutcome",
+                    },
+                    {
+                        # Two executions generated the same SDK-form name in the same millisecond.
+                        "Condition": (
+                            f"{{% $name_in_use and $prepared.job_name_origin = 'generated' "
+                            f"and $name_retries < {_MAX_NAME_COLLISION_RETRIES} %}}"
+                        ),
+                        "Next": "RetryWithNewName",
+                    },
+                    {"Condition": "{% $name_in_use %}", "Next": "JobNameInUse"},
                 ],
-                "Default": "SageMakerRequestFailed",
+                "Default": "RequestRefused",
             },
             "RetryWithFreshName": {
                 "Type": "Pass",
                 "Assign": {"capacity_retries": "{% $capacity_retries + 1 %}"},
                 "Next": "Prepare",
             },
-            "InvalidInput": {
-                "Type": "Fail",
-                "Error": "InvalidTrainingInput",
-                # The Lambda's error Cause is {"errorMessage", "errorType", "stackTrace"}: keep the message.
-                "Cause": "{% $parse($failure.Cause).errorMessage %}",
+            "RetryWithNewName": {
+                "Type": "Pass",
+                "Assign": {"name_retries": "{% $name_retries + 1 %}"},
+                "Next": "Prepare",
             },
+            "RequestRefused": {
+                "Type": "Pass",
+                "Assign": {
+                    "ending": "SageMakerRequestFailed",
+                    "report": "{% {'status': 'Failed', 'failure_reason': $failure.Error & ': ' & $failure.Cause} %}",
+                },
+                "Next": "ReportOutcome",
+            },
+            "ReportOutcome": {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% $type($prepared.request_file) = 'object' %}", "Next": "WriteResult"}],
+                "Default": "Conclude",
+            },
+            "WriteResult": {
+                "Type": "Task",
+                "Resource": LAMBDA_INVOKE,
+                "Arguments": {
+                    "FunctionName": write_result_function_arn,
+                    "Payload": (
+                        "{% $merge([$report, {'request_file': $prepared.request_file, 'job_name': $prepared.job_name, "
+                        "'execution_arn': $states.context.Execution.Id}]) %}"
+                    ),
+                },
+                "TimeoutSeconds": 60,
+                "Retry": [_LAMBDA_SERVICE_RETRY],
+                "Catch": [{**_CATCH_ANY, "Next": "ResultNotWritten"}],
+                "Next": "Conclude",
+            },
+            "Conclude": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Condition": f"{{% $ending = '{ending}' %}}", "Next": ending}
+                    for ending in (
+                        "Completed",
+                        "Started",
+                        "Duplicate",
+                        "InvalidInput",
+                        "TrainingJobFailed",
+                        "TrainingJobStopped",
+                    )
+                ],
+                "Default": "SageMakerRequestFailed",
+            },
+            "Completed": {"Type": "Succeed", "Output": "{% $summary %}"},
+            "Started": {"Type": "Succeed", "Output": "{% $summary %}"},
+            "Duplicate": {
+                "Type": "Succeed",
+                "Output": (
+                    "{% {'status': 'Duplicate', 'job_name': $prepared.job_name, 'links': $prepared.links, "
+                    "'message': 'This event was delivered before: training job ' & $prepared.job_name & "
+                    "' was started for it by an earlier execution; no second job was created.'} %}"
+                ),
+            },
+            "Ignored": {"Type": "Succeed", "Output": "{% {'ignored': $states.input.ignored} %}"},
+            "InvalidInput": {"Type": "Fail", "Error": "InvalidTrainingInput", "Cause": "{% $invalid_errors %}"},
             "PreparationFailed": {"Type": "Fail", "Error": "{% $failure.Error %}", "Cause": "{% $failure.Cause %}"},
             "TrainingJobFailed": {
                 "Type": "Fail",
@@ -208,7 +355,23 @@ def training_definition(prepare_function_arn: str, max_capacity_retries: int) ->
                     " & ($job.FailureReason ? ': ' & $job.FailureReason : '') %}"
                 ),
             },
+            "JobNameInUse": {
+                "Type": "Fail",
+                "Error": "JobNameInUse",
+                "Cause": (
+                    "{% 'Training job name ' & $prepared.job_name & ' is already in use: SageMaker never reuses a job '"
+                    " & 'name. Choose another job_name, or leave it out to get a generated one.' %}"
+                ),
+            },
             "SageMakerRequestFailed": {"Type": "Fail", "Error": "{% $failure.Error %}", "Cause": "{% $failure.Cause %}"},
+            "ResultNotWritten": {
+                "Type": "Fail",
+                "Error": "ResultNotWritten",
+                "Cause": (
+                    "{% 'The outcome (' & $report.status & ($prepared.job_name ? ', training job ' & $prepared.job_name : '')"
+                    " & ') could not be written beside the request file: ' & $failure.Error & ': ' & $failure.Cause %}"
+                ),
+            },
         },
     }
 
@@ -234,21 +397,38 @@ class TrainingWorkflow(Construct):
         default_checkpoint_s3_uri: str,
         readable_bucket_names: Sequence[str],
         writable_bucket_names: Sequence[str],
+        request_bucket: s3.IBucket,
+        request_prefix: str,
+        key: kms.IKey,
         max_capacity_retries: int = 2,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.prepare_function = self._prepare_function(
-            log_retention,
-            {
+        self.prepare_function = self._function(
+            "Prepare",
+            handler="prepare_training.handler",
+            description="Builds and validates the CreateTrainingJob request of a training workflow execution",
+            role_description="Prepare step of the training workflow: read request files, write its logs and traces",
+            log_retention=log_retention,
+            environment={
                 "DEFAULT_ROLE_ARN": execution_role.role_arn,
                 "DEFAULT_IMAGE_URI": default_image_uri,
                 "DEFAULT_OUTPUT_PATH": default_output_path,
                 "DEFAULT_CHECKPOINT_S3_URI": default_checkpoint_s3_uri,
                 "READABLE_BUCKETS": Fn.join(",", list(readable_bucket_names)),
                 "WRITABLE_BUCKETS": Fn.join(",", list(writable_bucket_names)),
+                "REQUEST_PREFIX": request_prefix,
             },
         )
+        self.write_result_function = self._function(
+            "WriteResult",
+            handler="request_files.handler",
+            description="Writes the outcome of a request-file training beside the request file",
+            role_description="Result writer of the training workflow: write result files beside request files",
+            log_retention=log_retention,
+            environment={},
+        )
+        self._grant_request_files(request_bucket, request_prefix, key)
         self.role = iam.Role(
             self,
             "StateMachineRole",
@@ -258,9 +438,9 @@ class TrainingWorkflow(Construct):
         self._grant_training_jobs(self.role, execution_role)
         self.role.add_to_policy(
             iam.PolicyStatement(
-                sid="InvokePrepare",
+                sid="InvokeWorkflowFunctions",
                 actions=["lambda:InvokeFunction"],
-                resources=[self.prepare_function.function_arn],
+                resources=[self.prepare_function.function_arn, self.write_result_function.function_arn],
             )
         )
         self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
@@ -268,9 +448,15 @@ class TrainingWorkflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            comment="Start a SageMaker training from an Estimator/fit() style JSON input (see the README)",
+            comment="Start a SageMaker training from an Estimator/fit() style JSON input or a trigger event (see the README)",
             definition_body=sfn.DefinitionBody.from_string(
-                stack.to_json_string(training_definition(self.prepare_function.function_arn, max_capacity_retries))
+                stack.to_json_string(
+                    training_definition(
+                        self.prepare_function.function_arn,
+                        max_capacity_retries,
+                        self.write_result_function.function_arn,
+                    )
+                )
             ),
             state_machine_type=sfn.StateMachineType.STANDARD,
             role=self.role,
@@ -279,22 +465,31 @@ class TrainingWorkflow(Construct):
         )
         self._acknowledge_wildcards_aws_requires()
 
-    def _prepare_function(self, log_retention: logs.RetentionDays, environment: dict[str, str]) -> lambda_.Function:
-        log_group = logs.LogGroup(self, "PrepareLogs", retention=log_retention)
+    def _function(
+        self,
+        construct_id: str,
+        *,
+        handler: str,
+        description: str,
+        role_description: str,
+        log_retention: logs.RetentionDays,
+        environment: dict[str, str],
+    ) -> lambda_.Function:
+        log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=log_retention)
         role = iam.Role(
             self,
-            "PrepareRole",
+            f"{construct_id}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Prepare step of the training workflow: no AWS access beyond its logs and traces",
+            description=role_description,
         )
         log_group.grant_write(role)
         return lambda_.Function(
             self,
-            "Prepare",
-            description="Builds and validates the CreateTrainingJob request of a training workflow execution",
+            construct_id,
+            description=description,
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
-            handler="prepare_training.handler",
+            handler=handler,
             code=lambda_.Code.from_asset(
                 str(LAMBDA_SOURCE), exclude=["tests", "**/__pycache__", "**/*.pyc", ".pytest_cache"]
             ),
@@ -305,7 +500,49 @@ class TrainingWorkflow(Construct):
             timeout=Duration.seconds(30),
             environment=environment,
             # No reserved concurrency: reserving any in an account at the default limit of 10 fails the
-            # deployment, and one invocation per execution (plus capacity retries) needs no protection.
+            # deployment, and one invocation per execution (plus retries) needs no protection.
+        )
+
+    def _grant_request_files(self, bucket: s3.IBucket, prefix: str, key: kms.IKey) -> None:
+        """Prepare reads request files (any version) under the prefix; the writer writes only result files there.
+
+        The data bucket is encrypted with the project key: S3 uses it on the functions' behalf, and only S3 may.
+        """
+        via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}}
+        prepare_role, writer_role = self.prepare_function.role, self.write_result_function.role
+        assert prepare_role is not None and writer_role is not None
+        request_files = bucket.arn_for_objects(f"{prefix}*")
+        result_files = bucket.arn_for_objects(f"{prefix}*.result.json")
+        prepare_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadRequestFiles", actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[request_files]
+            )
+        )
+        prepare_role.add_to_principal_policy(
+            iam.PolicyStatement(sid="DecryptRequestFiles", actions=["kms:Decrypt"], resources=[key.key_arn], conditions=via_s3)
+        )
+        writer_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteResultFiles",
+                actions=["s3:PutObject"],
+                # training_events.RESULT_SUFFIX: `<prefix>/<name>.result.json` beside `<prefix>/<name>.json`.
+                resources=[result_files],
+            )
+        )
+        writer_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EncryptResultFiles", actions=["kms:GenerateDataKey"], resources=[key.key_arn], conditions=via_s3
+            )
+        )
+        acknowledge_wildcard_resources(
+            prepare_role,
+            [request_files],
+            "Request files are any objects users put under the request prefix: their names are only known as <prefix>*.",
+        )
+        acknowledge_wildcard_resources(
+            writer_role,
+            [result_files],
+            "Result files are named after the request files users choose: only known as <prefix>*.result.json.",
         )
 
     def _grant_training_jobs(self, role: iam.Role, execution_role: iam.IRole) -> None:
@@ -359,17 +596,18 @@ class TrainingWorkflow(Construct):
             "X-Ray trace delivery and the CloudWatch Logs delivery APIs Step Functions uses for execution "
             "logging have no resource-level permissions: AWS requires Resource '*'.",
         )
-        _acknowledge(
-            self.prepare_function.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions: AWS requires Resource '*'.",
-        )
-        _acknowledge(
-            self.prepare_function,
-            "AwsSolutions-L1",
-            "Python 3.13 is the runtime the team pinned for the handler (stdlib + boto3 only); move to the "
-            "newest runtime in a deliberate upgrade, not on every CDK release.",
-        )
+        for function in (self.prepare_function, self.write_result_function):
+            _acknowledge(
+                function.role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions: AWS requires Resource '*'.",
+            )
+            _acknowledge(
+                function,
+                "AwsSolutions-L1",
+                "Python 3.13 is the runtime the team pinned for the handlers (stdlib + boto3 only); move to the "
+                "newest runtime in a deliberate upgrade, not on every CDK release.",
+            )
 
 
 def _acknowledge(construct: Construct | None, rule: str, reason: str) -> None:

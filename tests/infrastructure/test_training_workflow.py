@@ -8,6 +8,7 @@ The construct is synthesized once, in a small stack of its own with cdk-nag's Aw
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import subprocess
 import time
@@ -18,6 +19,8 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.training_workflow import (
@@ -31,7 +34,9 @@ from stacks.training_workflow import (
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_CAPACITY_RETRIES = 2
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:prepare"
+WRITER_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:write-result"
 REGION = "eu-west-1"
+KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +55,9 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any
         default_checkpoint_s3_uri="s3://checkpoints-bucket/",
         readable_bucket_names=["data-bucket", "shared-datasets"],
         writable_bucket_names=["artifacts-bucket", "checkpoints-bucket", "tensorboard-bucket"],
+        request_bucket=s3.Bucket.from_bucket_name(stack, "DataBucket", "data-bucket"),
+        request_prefix="requests/",
+        key=kms.Key.from_key_arn(stack, "Key", KEY_ARN),
         max_capacity_retries=MAX_CAPACITY_RETRIES,
     )
     assembly = app.synth()
@@ -76,8 +84,11 @@ def logical_id(template: dict[str, Any], resource_type: str, containing: str) ->
 
 
 def deployed_definition(template: dict[str, Any]) -> dict[str, Any]:
-    """The DefinitionString with the Prepare function's ARN put in as FUNCTION_ARN."""
-    function_id = logical_id(template, "AWS::Lambda::Function", "WorkflowPrepare")
+    """The DefinitionString with the Prepare and WriteResult functions' ARNs put in as FUNCTION_ARN, WRITER_ARN."""
+    functions = {
+        logical_id(template, "AWS::Lambda::Function", "WorkflowPrepare"): FUNCTION_ARN,
+        logical_id(template, "AWS::Lambda::Function", "WorkflowWriteResult"): WRITER_ARN,
+    }
     state_machine_id = logical_id(template, "AWS::StepFunctions::StateMachine", "Workflow")
     parts = template["Resources"][state_machine_id]["Properties"]["DefinitionString"]["Fn::Join"][1]
     text = ""
@@ -85,8 +96,9 @@ def deployed_definition(template: dict[str, Any]) -> dict[str, Any]:
         if isinstance(part, str):
             text += part
         else:
-            assert part == {"Fn::GetAtt": [function_id, "Arn"]}, f"unexpected reference in the definition: {part}"
-            text += FUNCTION_ARN
+            (function_id, attribute) = part["Fn::GetAtt"]
+            assert attribute == "Arn" and function_id in functions, f"unexpected reference in the definition: {part}"
+            text += functions[function_id]
     return json.loads(text)
 
 
@@ -103,7 +115,7 @@ def states_of_type(definition: dict[str, Any], state_type: str) -> dict[str, dic
 
 
 def test_the_deployed_definition_is_the_one_tested_here(definition: dict[str, Any]) -> None:
-    assert definition == training_definition(FUNCTION_ARN, MAX_CAPACITY_RETRIES)
+    assert definition == training_definition(FUNCTION_ARN, MAX_CAPACITY_RETRIES, WRITER_ARN)
 
 
 def test_tasks_are_the_prepare_lambda_and_sagemakers_own_integration(definition: dict[str, Any]) -> None:
@@ -113,8 +125,10 @@ def test_tasks_are_the_prepare_lambda_and_sagemakers_own_integration(definition:
         "Prepare": LAMBDA_INVOKE,
         "RunTrainingJob": CREATE_TRAINING_JOB_SYNC,
         "StartTrainingJob": CREATE_TRAINING_JOB,
+        "WriteResult": LAMBDA_INVOKE,
     }
     assert definition["States"]["Prepare"]["Arguments"]["FunctionName"] == FUNCTION_ARN
+    assert definition["States"]["WriteResult"]["Arguments"]["FunctionName"] == WRITER_ARN
     # No polling: nothing waits in the definition, SageMaker's .sync integration follows the job.
     assert not states_of_type(definition, "Wait")
 
@@ -127,15 +141,16 @@ def test_both_sagemaker_tasks_send_the_built_request_whole(definition: dict[str,
 def test_prepare_reads_the_execution_input_so_a_retry_rebuilds_the_same_request(definition: dict[str, Any]) -> None:
     payload = definition["States"]["Prepare"]["Arguments"]["Payload"]
 
-    assert payload == {"input": "{% $states.context.Execution.Input %}"}
+    assert payload == {"input": "{% $states.context.Execution.Input %}", "capacity_retries": "{% $capacity_retries %}"}
 
 
 def test_wait_false_starts_the_job_and_ends(definition: dict[str, Any]) -> None:
-    choose = definition["States"]["ChooseWait"]
+    route = definition["States"]["Route"]
 
-    assert choose["Choices"] == [{"Condition": "{% $states.input.wait = false %}", "Next": "StartTrainingJob"}]
-    assert choose["Default"] == "RunTrainingJob"
-    assert definition["States"]["StartTrainingJob"]["End"] is True
+    assert {"Condition": "{% $states.input.wait = false %}", "Next": "StartTrainingJob"} in route["Choices"]
+    assert route["Default"] == "RunTrainingJob"
+    assert definition["States"]["StartTrainingJob"]["Assign"]["ending"] == "Started"
+    assert definition["States"]["Started"]["Type"] == "Succeed"
 
 
 def test_quota_and_throttling_errors_are_retried_with_backoff(definition: dict[str, Any]) -> None:
@@ -155,8 +170,8 @@ def test_only_the_capacity_branch_leads_back_to_prepare_and_it_counts(definition
         choice for choice in definition["States"]["ClassifyFailure"]["Choices"] if choice["Next"] == "RetryWithFreshName"
     ]
 
-    assert sorted(into_prepare) == ["Begin", "RetryWithFreshName"]
-    assert definition["States"]["Begin"]["Assign"] == {"capacity_retries": 0}
+    assert sorted(into_prepare) == ["Begin", "RetryWithFreshName", "RetryWithNewName"]
+    assert definition["States"]["Begin"]["Assign"] == {"capacity_retries": 0, "name_retries": 0}
     assert retry["Assign"] == {"capacity_retries": "{% $capacity_retries + 1 %}"}
     assert len(capacity_choice) == 1
     assert f"$capacity_retries < {MAX_CAPACITY_RETRIES}" in capacity_choice[0]["Condition"]
@@ -171,11 +186,13 @@ def test_every_failure_ends_in_a_named_fail_state(definition: dict[str, Any]) ->
         "TrainingJobFailed": "TrainingJobFailed",
         "TrainingJobStopped": "TrainingJobStopped",
         "SageMakerRequestFailed": "{% $failure.Error %}",
+        "JobNameInUse": "JobNameInUse",
+        "ResultNotWritten": "ResultNotWritten",
     }
     catch_targets = {
         catch["Next"] for state in states_of_type(definition, "Task").values() for catch in state.get("Catch", [])
     }
-    assert catch_targets == {"InvalidInput", "PreparationFailed", "ClassifyFailure", "SageMakerRequestFailed"}
+    assert catch_targets == {"InvalidInput", "PreparationFailed", "ClassifyFailure", "ResultNotWritten"}
 
 
 def run_asl_validator(definition: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -237,6 +254,7 @@ def joined(value: Any) -> str:
 def test_state_machine_role_holds_exactly_what_the_integrations_need(template: dict[str, Any]) -> None:
     statements = policy_statements(template, "StateMachineRole")
     function_id = logical_id(template, "AWS::Lambda::Function", "Prepare")
+    writer_id = logical_id(template, "AWS::Lambda::Function", "WriteResult")
     execution_role_id = logical_id(template, "AWS::IAM::Role", "ExecutionRole")
     training_jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/*"
     by_action = {
@@ -258,7 +276,7 @@ def test_state_machine_role_holds_exactly_what_the_integrations_need(template: d
         "events:PutTargets": ((sync_rule,), "null"),
         "events:PutRule": ((sync_rule,), "null"),
         "events:DescribeRule": ((sync_rule,), "null"),
-        "lambda:InvokeFunction": ((f"<{function_id}.Arn>",), "null"),
+        "lambda:InvokeFunction": ((f"<{function_id}.Arn>", f"<{writer_id}.Arn>"), "null"),
     }
     # Actions AWS offers no resource-level permission for (X-Ray, CloudWatch Logs delivery), added by the CDK.
     resource_wide = {action for action, (res, _) in by_action.items() if res == ("*",)}
@@ -286,26 +304,57 @@ def test_state_machine_role_is_assumed_by_step_functions_only(template: dict[str
     assert statement["Principal"] == {"Service": "states.amazonaws.com"}
 
 
-def test_prepare_lambda_can_only_write_its_logs_and_traces(template: dict[str, Any]) -> None:
-    statements = policy_statements(template, "PrepareRole")
-    log_group_id = logical_id(template, "AWS::Logs::LogGroup", "PrepareLogs")
+def role_actions(template: dict[str, Any], role_id_part: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    return {
+        action: (tuple(joined(r) for r in as_list(s["Resource"])), json.dumps(s.get("Condition"), sort_keys=True))
+        for s in policy_statements(template, role_id_part)
+        for action in as_list(s["Action"])
+    }
 
-    actions = {
-        action: tuple(joined(r) for r in as_list(s["Resource"])) for s in statements for action in as_list(s["Action"])
+
+def _logs_and_traces(template: dict[str, Any], log_group_part: str) -> dict[str, tuple[tuple[str, ...], str]]:
+    log_group_id = logical_id(template, "AWS::Logs::LogGroup", log_group_part)
+    return {
+        "logs:CreateLogStream": ((f"<{log_group_id}.Arn>",), "null"),
+        "logs:PutLogEvents": ((f"<{log_group_id}.Arn>",), "null"),
+        "xray:PutTraceSegments": (("*",), "null"),
+        "xray:PutTelemetryRecords": (("*",), "null"),
     }
+
+
+def test_prepare_lambda_reads_only_request_files_besides_its_logs_and_traces(template: dict[str, Any]) -> None:
+    actions = role_actions(template, "PrepareRole")
+
     assert actions == {
-        "logs:CreateLogStream": (f"<{log_group_id}.Arn>",),
-        "logs:PutLogEvents": (f"<{log_group_id}.Arn>",),
-        "xray:PutTraceSegments": ("*",),
-        "xray:PutTelemetryRecords": ("*",),
+        **_logs_and_traces(template, "PrepareLogs"),
+        "s3:GetObject": (("arn:<AWS::Partition>:s3:::data-bucket/requests/*",), "null"),
+        "s3:GetObjectVersion": (("arn:<AWS::Partition>:s3:::data-bucket/requests/*",), "null"),
+        # Only through S3: the key cannot decrypt anything else for this role.
+        "kms:Decrypt": ((KEY_ARN,), actions["kms:Decrypt"][1]),
     }
+    assert "kms:ViaService" in actions["kms:Decrypt"][1] and "s3." in actions["kms:Decrypt"][1]
+
+
+def test_result_writer_writes_only_result_files_beside_the_requests(template: dict[str, Any]) -> None:
+    actions = role_actions(template, "WriteResultRole")
+
+    assert actions == {
+        **_logs_and_traces(template, "WriteResultLogs"),
+        "s3:PutObject": (("arn:<AWS::Partition>:s3:::data-bucket/requests/*.result.json",), "null"),
+        "kms:GenerateDataKey": ((KEY_ARN,), actions["kms:GenerateDataKey"][1]),
+    }
+    assert "kms:ViaService" in actions["kms:GenerateDataKey"][1]
 
 
 # ---------------------------------------------------------------- Lambda, logging, tracing
 
 
+def function_properties(template: dict[str, Any], id_part: str) -> dict[str, Any]:
+    return template["Resources"][logical_id(template, "AWS::Lambda::Function", id_part)]["Properties"]
+
+
 def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[str, Any]) -> None:
-    function = only(template, "AWS::Lambda::Function")["Properties"]
+    function = function_properties(template, "Prepare")
     execution_role_id = logical_id(template, "AWS::IAM::Role", "ExecutionRole")
 
     assert function["Runtime"] in ("python3.12", "python3.13")
@@ -319,12 +368,16 @@ def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[
         "DEFAULT_CHECKPOINT_S3_URI": "s3://checkpoints-bucket/",
         "READABLE_BUCKETS": "data-bucket,shared-datasets",
         "WRITABLE_BUCKETS": "artifacts-bucket,checkpoints-bucket,tensorboard-bucket",
+        "REQUEST_PREFIX": "requests/",
     }
+    writer = function_properties(template, "WriteResult")
+    assert writer["Handler"] == "request_files.handler"
+    assert writer["Code"] == function["Code"]
 
 
 def test_lambda_asset_is_the_runtime_code_without_tests_or_caches(synthesized: tuple[dict[str, Any], Path]) -> None:
     template, outdir = synthesized
-    function = only(template, "AWS::Lambda::Function")
+    function = template["Resources"][logical_id(template, "AWS::Lambda::Function", "Prepare")]
     asset = outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {path.relative_to(asset).as_posix() for path in asset.rglob("*") if path.is_file()}
 
@@ -350,7 +403,7 @@ def test_executions_are_logged_without_their_data_and_traced(template: dict[str,
 def test_every_log_group_expires(template: dict[str, Any]) -> None:
     log_groups = resources(template, "AWS::Logs::LogGroup")
 
-    assert len(log_groups) == 2
+    assert len(log_groups) == 3
     assert all(group["Properties"]["RetentionInDays"] > 0 for group in log_groups.values())
 
 
@@ -414,6 +467,7 @@ PLATFORM_ENVIRONMENT = {
 TRAINING_INPUT = {"instance_type": "ml.m5.xlarge", "instance_count": 1, "inputs": {"train": "s3://data-bucket/train/"}}
 CAPACITY = {"TrainingJobStatus": "Failed", "FailureReason": "CapacityError: Unable to provision requested ML compute capacity."}
 COMPLETED = {"TrainingJobStatus": "Completed"}
+DATA_BUCKET = "data-bucket"
 
 
 class LambdaError(Exception):
@@ -434,6 +488,8 @@ class Workflow:
     def describe_after_sync(self, request: dict[str, Any]) -> dict[str, Any]:
         self.requests.append(request)
         name = request["TrainingJobName"]
+        if "errorType" in self.outcomes[0]:  # SageMaker refused the request (e.g. ResourceInUse)
+            raise LambdaError(self.outcomes.pop(0))
         description = {
             "TrainingJobName": name,
             "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:123456789012:training-job/{name}",
@@ -472,7 +528,7 @@ def workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[Workflow]:
 
     import prepare_training
 
-    for name, value in PLATFORM_ENVIRONMENT.items():
+    for name, value in {**PLATFORM_ENVIRONMENT, "AWS_DEFAULT_REGION": REGION, "REQUEST_PREFIX": "requests/"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(
         moto_jsonata, "_eval_jsonata", lambda expression: json.loads(json.dumps(jsonata.Jsonata(expression).evaluate(None)))
@@ -498,16 +554,26 @@ def workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[Workflow]:
             name: lambdas.create_function(
                 FunctionName=name, Runtime="python3.13", Role=role["Role"]["Arn"], Handler="h.h", Code={"ZipFile": b"-"}
             )["FunctionArn"]
-            for name in ("prepare", "sync")
+            for name in ("prepare", "sync", "write_result")
         }
-        definition = training_definition(arns["prepare"], MAX_CAPACITY_RETRIES)
+        definition = training_definition(arns["prepare"], MAX_CAPACITY_RETRIES, arns["write_result"])
         definition["States"]["RunTrainingJob"]["Resource"] = arns["sync"]
         sfn = boto3.client("stepfunctions", region_name=REGION)
         state_machine_arn = sfn.create_state_machine(
             name="training", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
         )["stateMachineArn"]
         workflow = Workflow(sfn, state_machine_arn)
-        handlers.update(prepare=lambda event: prepare_training.handler(event, None), sync=workflow.describe_after_sync)
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_versioning(Bucket=DATA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        import request_files
+
+        importlib.reload(request_files)  # its S3 client is made at import: make it inside moto
+        handlers.update(
+            prepare=lambda event: prepare_training.handler(event, None),
+            sync=workflow.describe_after_sync,
+            write_result=lambda event: request_files.handler(event, None),
+        )
         yield workflow
 
 
@@ -606,3 +672,140 @@ def test_a_job_that_ends_badly_fails_the_execution_with_sagemakers_reason(
     assert workflow.requests[0]["TrainingJobName"] in execution["cause"]
     assert cause in execution["cause"]
     assert len(workflow.requests) == 1
+
+
+# ---------------------------------------------------------------- event-triggered executions
+#
+# The execution input is the EventBridge event itself; the request file lives in moto's S3 and the result
+# file is written there by the real result writer. SageMaker's ResourceInUse comes as Step Functions names
+# the modelled error (SageMaker.ResourceInUseException); the emulator's tests cover the generic form.
+
+NAME_IN_USE = {
+    "errorType": "SageMaker.ResourceInUseException",
+    "errorMessage": "Training job names must be unique within an AWS account and region, and a training job with this name already exists",
+}
+
+
+def request_file_event(key: str, body: object) -> dict[str, Any]:
+    """Upload a request file to moto's S3 and return the "Object Created" event EventBridge would deliver."""
+    import boto3
+
+    text = body if isinstance(body, str) else json.dumps(body)
+    put = boto3.client("s3", region_name=REGION).put_object(Bucket=DATA_BUCKET, Key=key, Body=text.encode())
+    return {
+        "version": "0",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "123456789012",
+        "region": REGION,
+        "detail": {
+            "bucket": {"name": DATA_BUCKET},
+            "object": {"key": key, "etag": put["ETag"].strip('"'), "version-id": put["VersionId"]},
+        },
+    }
+
+
+def result_file(key: str) -> dict[str, Any] | None:
+    import boto3
+
+    s3 = boto3.client("s3", region_name=REGION)
+    try:
+        return json.loads(s3.get_object(Bucket=DATA_BUCKET, Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
+def test_a_request_file_trains_and_its_outcome_is_written_beside_it(workflow: Workflow) -> None:
+    event = request_file_event("requests/gan.json", TRAINING_INPUT)
+
+    execution = workflow.run(event, [COMPLETED])
+
+    assert execution["status"] == "SUCCEEDED", execution
+    (request,) = workflow.requests
+    output = json.loads(execution["output"])
+    assert output["job_name"] == request["TrainingJobName"] and output["job_name"].startswith("gan-")
+    result = result_file("requests/gan.result.json")
+    assert result == {
+        "request": f"s3://{DATA_BUCKET}/requests/gan.json",
+        "request_version": event["detail"]["object"]["version-id"],
+        "status": "Completed",
+        "job_name": output["job_name"],
+        "model_artifacts": output["model_artifacts"],
+        "links": output["links"],
+        "execution_arn": execution["executionArn"],
+    }
+
+
+def test_an_invalid_request_file_fails_with_its_errors_written_beside_it(workflow: Workflow) -> None:
+    event = request_file_event("requests/bad.json", {"instance_type": "m5.xlarge", "instance_count": 0})
+
+    execution = workflow.run(event)
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "InvalidTrainingInput")
+    assert "instance_type" in execution["cause"] and "instance_count" in execution["cause"]
+    result = result_file("requests/bad.result.json")
+    assert result["status"] == "Invalid"
+    assert execution["cause"].splitlines() == result["errors"]
+    assert workflow.requests == []
+
+
+def test_a_failed_job_of_a_request_file_is_reported_beside_it(workflow: Workflow) -> None:
+    reason = "AlgorithmError: ExecuteUserScriptError: exit code 1"
+
+    execution = workflow.run(request_file_event("requests/gan.json", TRAINING_INPUT), [{"TrainingJobStatus": "Failed", "FailureReason": reason}])
+
+    assert execution["error"] == "TrainingJobFailed"
+    result = result_file("requests/gan.result.json")
+    assert (result["status"], result["failure_reason"]) == ("Failed", reason)
+
+
+def test_a_redelivered_event_ends_as_a_duplicate_of_the_first_job(workflow: Workflow) -> None:
+    event = request_file_event("requests/gan.json", TRAINING_INPUT)
+
+    execution = workflow.run(event, [NAME_IN_USE])
+
+    assert execution["status"] == "SUCCEEDED", execution
+    output = json.loads(execution["output"])
+    (request,) = workflow.requests
+    assert output["status"] == "Duplicate"
+    assert output["job_name"] == request["TrainingJobName"]
+    assert f"training job {output['job_name']} was started for it by an earlier execution" in output["message"]
+    assert result_file("requests/gan.result.json")["status"] == "Duplicate"
+
+
+def test_a_capacity_retry_of_an_event_keeps_a_name_derived_from_the_event(workflow: Workflow) -> None:
+    event = request_file_event("requests/gan.json", TRAINING_INPUT)
+
+    execution = workflow.run(event, [CAPACITY, COMPLETED])
+
+    assert execution["status"] == "SUCCEEDED", execution
+    first, second = (request["TrainingJobName"] for request in workflow.requests)
+    assert first != second and first.startswith("gan-") and second.startswith("gan-")
+    # Not a duplicate: the retry's name is new, and so is the job.
+    assert result_file("requests/gan.result.json")["job_name"] == second
+    assert result_file("requests/gan.result.json")["status"] == "Completed"
+
+
+def test_a_generated_name_already_in_use_is_replaced_by_a_fresh_one(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, [NAME_IN_USE, COMPLETED])
+
+    assert execution["status"] == "SUCCEEDED", execution
+    first, second = (request["TrainingJobName"] for request in workflow.requests)
+    assert first != second
+    assert json.loads(execution["output"])["job_name"] == second
+
+
+def test_a_job_name_the_user_chose_that_is_in_use_fails_saying_so(workflow: Workflow) -> None:
+    execution = workflow.run({**TRAINING_INPUT, "job_name": "gan-run-7"}, [NAME_IN_USE])
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "JobNameInUse")
+    assert "gan-run-7 is already in use" in execution["cause"]
+    assert len(workflow.requests) == 1
+
+
+def test_a_result_file_event_ends_at_once_without_training(workflow: Workflow) -> None:
+    execution = workflow.run(request_file_event("requests/gan.result.json", {"status": "Completed"}))
+
+    assert execution["status"] == "SUCCEEDED", execution
+    assert "result file" in json.loads(execution["output"])["ignored"]
+    assert workflow.requests == []

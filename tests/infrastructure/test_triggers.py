@@ -219,3 +219,40 @@ def test_bad_trigger_settings_are_named_together() -> None:
 
     with pytest.raises(SettingsError, match="a schedule needs the request it trains"):
         trigger_settings(training_schedule="cron(0 2 * * ? *)")
+
+
+# ---------------------------------------------------------------- wired into the app
+
+
+def _resources(template: dict, resource_type: str) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def test_the_training_stack_starts_its_workflow_from_the_triggers_and_reports_to_its_topic(synthesized_app) -> None:
+    template = synthesized_app.template("training")
+    (state_machine_id,) = _resources(template, "AWS::StepFunctions::StateMachine")
+    rules = _resources(template, "AWS::Events::Rule")
+    starting = {
+        k for k, rule in rules.items() for target in rule["Properties"].get("Targets", []) if target["Arn"] == {"Ref": state_machine_id}
+    }
+    # cdk.json: request files and train-* pushes on, no schedule.
+    assert sorted(k.split("Triggers")[1][:12] for k in starting) == ["ImagePushRul", "RequestFileR"]
+
+    (prepare_id,) = [k for k in _resources(template, "AWS::Lambda::Function") if "Prepare" in k]
+    variables = template["Resources"][prepare_id]["Properties"]["Environment"]["Variables"]
+    assert variables["REQUEST_PREFIX"] == "requests/"
+    assert variables["IMAGE_TAG_PATTERN"] == "train-*"
+    assert json.loads(variables["IMAGE_PUSH_REQUEST"]) == {"instance_type": "ml.m5.large", "instance_count": 1}
+    assert "SCHEDULED_REQUEST" not in variables
+
+    (topic_id,) = _resources(template, "AWS::SNS::Topic")
+    assert {"Ref": topic_id} in [output["Value"] for output in template["Outputs"].values()]
+    assert "NotificationTopicArn" in template["Outputs"]
+
+
+def test_the_project_key_lets_cloudwatch_alarms_publish_to_the_encrypted_topic(synthesized_app) -> None:
+    (key,) = _resources(synthesized_app.template("stateful"), "AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+
+    (alarms,) = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert set(alarms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
