@@ -485,15 +485,18 @@ class Training:
     _job_name: str | None = None
 
     def wait_for_job(self) -> str:
-        """The job's name, once Prepare has named it; TrainingFailedToStart if the execution ended first."""
+        """The job's name, once SageMaker has created it (Prepare names it a moment before, and
+        `logs`/`status` need the job itself); TrainingFailedToStart if the execution ended first."""
         while self._job_name is None:
-            self._job_name = self.platform.job_name_of(self.execution_arn)
-            if self._job_name:
+            name = self.platform.job_name_of(self.execution_arn)
+            if name and self._created(name):
+                self._job_name = name
                 break
             execution = self.platform.execution(self.execution_arn)
             if execution.finished:
-                self._job_name = self.platform.job_name_of(self.execution_arn)
-                if self._job_name:
+                name = self.platform.job_name_of(self.execution_arn)
+                if name and self._created(name):
+                    self._job_name = name
                     break
                 raise TrainingFailedToStart(
                     f"execution {execution.name} {execution.status} before starting a job: "
@@ -501,6 +504,13 @@ class Training:
                 )
             self.platform.sleep(self.platform.poll_seconds)
         return self._job_name
+
+    def _created(self, job_name: str) -> bool:
+        try:
+            self.platform.job(job_name)
+        except PlatformError:
+            return False
+        return True
 
     @property
     def job_name(self) -> str:

@@ -134,10 +134,38 @@ def test_start_waits_for_prepare_to_name_the_job(stubs):
     stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionStarted"}))
     stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0})
     stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description(), {"TrainingJobName": JOB})
     training = stubs.platform.start({"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": "img:1", "instance_type": "ml.m5.xlarge"}, check=False)
     assert training.job_name == JOB
     assert stubs.sleeps == 1
     stubs.done()
+
+
+def test_start_waits_for_sagemaker_to_create_the_job_prepare_named(stubs):
+    running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
+    stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
+    stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
+    stubs.add("stepfunctions", "describe_execution", running)
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description(), {"TrainingJobName": JOB})
+    assert Training(stubs.platform, EXECUTION).wait_for_job() == JOB
+    assert stubs.sleeps == 1
+    stubs.done()
+
+
+def test_a_job_sagemaker_refused_to_create_is_a_failure_to_start_with_the_workflows_cause(stubs):
+    cause = "SageMaker.ResourceLimitExceededException: The account-level service limit was exceeded"
+    stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
+    stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
+    stubs.add(
+        "stepfunctions", "describe_execution",
+        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "FAILED", "startDate": T0, "error": "SageMakerRequestFailed", "cause": cause},
+    )
+    stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
+    stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
+    with pytest.raises(TrainingFailedToStart) as caught:
+        Training(stubs.platform, EXECUTION).wait_for_job()
+    assert str(caught.value) == f"execution run-1 FAILED before starting a job: SageMakerRequestFailed: {cause}"
 
 
 def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
