@@ -250,3 +250,43 @@ def test_list_shows_recent_trainings_with_status_duration_and_instance_type(trai
     assert table[0].split() == ["STARTED", "EXECUTION", "STATUS", "JOB", "JOB", "STATUS", "INSTANCES", "DURATION"]
     row = table[1].split()
     assert row[3:6] == ["SUCCEEDED", job, "Completed"] and "ml.c5.xlarge" in row
+
+
+def test_a_notebook_estimator_runs_through_the_platform(trainctl: Trainctl, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Platform.connect().start(from_estimator(estimator, inputs=...))` in place of `estimator.fit(...)`."""
+    pytest.importorskip("sagemaker")
+    import boto3
+
+    # The SDK without config files, project tags or telemetry: the parity oracle's isolation
+    # (tests/ is no package: site-packages already has a `tests`).
+    sys.path.insert(0, str(ROOT / "tests"))
+    from parity.sdk_oracle import isolated_sdk, offline_session
+    from sagemaker.estimator import Estimator
+    from sagemaker.inputs import TrainingInput
+
+    from trainctl.notebook import from_estimator
+    from trainctl.platform import Platform
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
+    monkeypatch.setenv("TRAINCTL_POLL_SECONDS", "0.3")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=emulator.region)
+    platform = Platform.connect(trainctl.environment["TRAINCTL_STACK"], emulator.region, session=session)
+    defaults = platform.defaults()
+    with isolated_sdk():
+        estimator = Estimator(
+            image_uri=defaults.image_uri, role=defaults.role_arn, instance_type="ml.m5.xlarge", instance_count=1,
+            base_job_name="notebook", hyperparameters={"epochs": 10, "run": run_id(), "emulator_seconds": 2},
+            metric_definitions=[{"Name": "ganloss", "Regex": "GAN_loss=(.*?);"}],
+            sagemaker_session=offline_session(emulator.region),
+        )
+    data = TrainingInput(f"s3://{trainctl.data_bucket}/gan/train/", distribution="ShardedByS3Key")
+    printed: list[str] = []
+    state = platform.start(from_estimator(estimator, inputs={"nome_modello": data})).wait(logs=True, out=printed.append)
+
+    assert state.succeeded and state.job is not None and state.job.name.startswith("notebook-")
+    assert state.job.final_metrics == {"ganloss": 0.5}
+    assert f"[algo-1] Starting training job {state.job.name} on ml.m5.xlarge" in printed
+    job = emulator.client("sagemaker").describe_training_job(TrainingJobName=state.job.name)
+    assert job["HyperParameters"]["epochs"] == "10"
+    channel = job["InputDataConfig"][0]
+    assert (channel["ChannelName"], channel["DataSource"]["S3DataSource"]["S3DataDistributionType"]) == ("nome_modello", "ShardedByS3Key")
