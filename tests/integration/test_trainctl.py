@@ -9,6 +9,8 @@ it names one), so it does not depend on what other tests in the session started.
 from __future__ import annotations
 
 import json
+import os
+import pty
 import queue
 import signal
 import subprocess
@@ -101,7 +103,10 @@ class Lines:
         """The first new line matching `predicate`; fails if the output ends or stalls first."""
         deadline = time.monotonic() + LINE_TIMEOUT
         while True:
-            line = self._queue.get(timeout=max(0.1, deadline - time.monotonic()))
+            try:
+                line = self._queue.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no such line in {LINE_TIMEOUT} s; got {self.seen}") from None
             if line is None:
                 raise AssertionError(f"output ended without the line; got {self.seen}")
             self.seen.append(line)
@@ -290,3 +295,29 @@ def test_a_notebook_estimator_runs_through_the_platform(trainctl: Trainctl, emul
     assert job["HyperParameters"]["epochs"] == "10"
     channel = job["InputDataConfig"][0]
     assert (channel["ChannelName"], channel["DataSource"]["S3DataSource"]["S3DataDistributionType"]) == ("nome_modello", "ShardedByS3Key")
+
+
+def test_ctrl_c_on_a_terminal_asks_and_yes_stops_the_training(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    source = trainctl.input_file(tmp_path, hyperparameters={"emulator_seconds": 120})
+    terminal, terminal_side = pty.openpty()  # standard input is a terminal: trainctl asks
+    try:
+        process = subprocess.Popen(trainctl.command("start", source, "--follow"), cwd=ROOT, env=trainctl.environment,
+                                   stdin=terminal_side, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        processes.append(process)
+        lines = Lines(process)
+        execution_arn = lines.until(lambda line: line.startswith("execution:")).split()[1]
+        job = job_of(lines)
+        lines.until(lambda line: " Starting: " in line)
+        process.send_signal(signal.SIGINT)
+        os.write(terminal, b"y\n")  # the terminal keeps the answer until trainctl reads it
+        assert process.wait(timeout=30) == 1
+    finally:
+        os.close(terminal)
+        os.close(terminal_side)
+    assert f"Stop the training ({execution_arn})? [y/N] " in lines.rest()
+    assert process.stderr is not None and f"stopping {execution_arn}" in process.stderr.read()
+    sagemaker = emulator.client("sagemaker")
+    wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Stopped")
+    assert finished_execution(emulator.client("stepfunctions"), execution_arn)["status"] == "ABORTED"
