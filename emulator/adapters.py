@@ -41,6 +41,8 @@ def install(endpoint: str, work_dir: Path) -> None:
     evaluate_jsonata_with_jsonata_python()
     run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
     rebuild_stack_outputs_after_change_sets()
+    find_change_sets_by_stack_and_name()
+    keep_previous_ssm_parameter_values_on_update()
     accept_tagged_kms_keys_from_cloudformation()
     name_unnamed_ecr_repositories_in_lowercase()
     let_eventbridge_rules_start_state_machines()
@@ -222,6 +224,61 @@ def rebuild_stack_outputs_after_change_sets() -> None:
 
     CloudFormationBackend.create_change_set = create_change_set
     CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def keep_previous_ssm_parameter_values_on_update() -> None:
+    """A stack update that reuses an SSM-typed parameter's previous value (CDK's BootstrapVersion) works.
+
+    For UsePreviousValue moto passes the previous *resolved* value ("30") where it expects the
+    SSM parameter's name, looks "30" up in SSM and crashes on None. A value that names no SSM
+    parameter is taken as that already-resolved value.
+    """
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ssm.models import ssm_backends
+
+    original_parse = ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self: ResourceMap, value: str, value_type: str) -> Any:
+        if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            return value
+        return original_parse(self, value, value_type)
+
+    ResourceMap.parse_ssm_parameter = parse_ssm_parameter
+
+
+def find_change_sets_by_stack_and_name() -> None:
+    """A change set named with its stack is that stack's change set (CDK reuses one name for all).
+
+    moto looks change sets up by name alone, ignoring StackName: with two stacks deployed, the CDK
+    CLI's `cdk-deploy-change-set` of one stack is described, executed or deleted in place of the
+    other's, and the second deploy fails with "Stack with id cdk-deploy-change-set does not exist".
+    """
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import EmptyResult
+
+    def scoped(method_name: str) -> None:
+        original = getattr(CloudFormationResponse, method_name)
+
+        def method(self: CloudFormationResponse) -> Any:
+            name, stack = self._get_param("ChangeSetName"), self._get_param("StackName")
+            if name and stack and not str(name).startswith("arn:"):
+                candidates = [cs for cs in self.cloudformation_backend.change_sets.values()
+                              if cs.change_set_name == name and stack in (cs.stack_name, cs.stack_id)]
+                if not candidates:
+                    if method_name == "delete_change_set":
+                        return EmptyResult()  # the CLI deletes "if it exists"
+                    raise CloudFormationError("ChangeSetNotFound", f"ChangeSet [{name}] does not exist")
+                change_set_id = max(candidates, key=lambda cs: cs.creation_time).change_set_id
+                unscoped_get_param = self._get_param
+                self._get_param = lambda key, if_none=None: (  # type: ignore[method-assign]
+                    change_set_id if key == "ChangeSetName" else unscoped_get_param(key, if_none))
+            return original(self)
+
+        setattr(CloudFormationResponse, method_name, method)
+
+    for method_name in ("describe_change_set", "execute_change_set", "delete_change_set"):
+        scoped(method_name)
 
 
 def name_unnamed_ecr_repositories_in_lowercase() -> None:

@@ -33,15 +33,27 @@ def python_package(source: str) -> bytes:
     return buffer.getvalue()
 
 
+CDK_CHANGE_SET = "cdk-deploy-change-set"  # the CDK CLI gives every stack's change set this name
+
+
 def deploy_template(emulator: Any, template: dict[str, Any], stack_name: str) -> dict[str, Any]:
-    """Deploy as the CDK CLI does: a change set, created then executed."""
+    """Deploy as the CDK CLI does: delete the stack's old change set, create one by name, execute it.
+
+    find_change_sets_by_stack_and_name keeps the same-named change sets of several stacks apart;
+    keep_previous_ssm_parameter_values_on_update lets an update reuse an SSM-typed parameter.
+    """
     cloudformation = emulator.client("cloudformation")
     exists = any(s["StackName"] == stack_name for s in cloudformation.describe_stacks()["Stacks"])
-    change_set = cloudformation.create_change_set(
-        StackName=stack_name, ChangeSetName=unique("cs"), TemplateBody=json.dumps(template),
-        ChangeSetType="UPDATE" if exists else "CREATE",
+    cloudformation.delete_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)
+    with pytest.raises(ClientError, match="ChangeSetNotFound"):
+        cloudformation.describe_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)
+    parameters = [{"ParameterKey": name, "UsePreviousValue": True} for name in template.get("Parameters", {})]
+    cloudformation.create_change_set(
+        StackName=stack_name, ChangeSetName=CDK_CHANGE_SET, TemplateBody=json.dumps(template),
+        ChangeSetType="UPDATE" if exists else "CREATE", Parameters=parameters if exists else [],
     )
-    cloudformation.execute_change_set(ChangeSetName=change_set["Id"])
+    assert cloudformation.describe_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)["StackName"] == stack_name
+    cloudformation.execute_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)
     return cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
 
 
@@ -159,9 +171,13 @@ def test_a_python_lambda_runs_with_its_environment_and_reaches_the_emulator(
 def test_a_change_set_deploy_gives_outputs_and_exports_and_can_be_redeployed(emulator: Any) -> None:
     export = unique("Export")
     producer = unique("producer")
+    ssm_parameter = f"/{unique('bootstrap')}/version"
+    emulator.client("ssm").put_parameter(Name=ssm_parameter, Value="30", Type="String")
 
     def producer_template(tag: str) -> dict[str, Any]:
-        return {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
+        return {"Parameters": {"BootstrapVersion": {
+                    "Type": "AWS::SSM::Parameter::Value<String>", "Default": ssm_parameter}},
+                "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}},
                 "Outputs": {"BucketName": {"Value": {"Ref": "Bucket"}, "Export": {"Name": export}},
                             "Version": {"Value": tag}}}
 

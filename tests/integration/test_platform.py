@@ -1,0 +1,151 @@
+"""The deployed platform in the emulator: the real stacks (deployed with the real CDK CLI), the real
+state machine, the real Prepare Lambda. Tests run in file order: the last two redeploy and destroy.
+
+How a training job ends is chosen with the emulator's hyperparameters (emulator/training_jobs.py):
+`emulator_outcome` (failed, capacity, stopped, or a sequence like capacity,completed) and
+`emulator_seconds`. A unique `run` hyperparameter keeps each test's outcome sequence its own.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from execution_waits import execution_output, finished_execution, wait_for
+
+
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def console_input(platform: Any, **overrides: Any) -> dict[str, Any]:
+    """What a console user pastes: the seed's Estimator/fit() arguments, defaults for the rest."""
+    data = platform.outputs["DataBucketName"]
+    request = {
+        "instance_type": "ml.m5.xlarge",
+        "instance_count": 1,
+        "base_job_name": "gan",
+        "inputs": {"nome_modello": f"s3://{data}/gan/train/"},
+        "hyperparameters": {"epochs": 3, "run": run_id()},
+        "metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?);"}, {"Name": "ganloss", "Regex": "GAN_loss=(.*?);"}],
+    }
+    hyperparameters = {**request["hyperparameters"], **overrides.pop("hyperparameters", {})}
+    return {**request, **overrides, "hyperparameters": hyperparameters}
+
+
+def start(emulator: Any, platform: Any, execution_input: dict[str, Any]) -> str:
+    sfn = emulator.client("stepfunctions")
+    return sfn.start_execution(stateMachineArn=platform.state_machine_arn, input=json.dumps(execution_input))["executionArn"]
+
+
+def run(emulator: Any, platform: Any, execution_input: dict[str, Any]) -> dict[str, Any]:
+    return finished_execution(emulator.client("stepfunctions"), start(emulator, platform, execution_input))
+
+
+def job_names(emulator: Any) -> set[str]:
+    summaries = emulator.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+    return {s["TrainingJobName"] for s in summaries}
+
+
+def jobs_with_run(emulator: Any, run: str) -> list[dict[str, Any]]:
+    sagemaker = emulator.client("sagemaker")
+    described = [sagemaker.describe_training_job(TrainingJobName=name) for name in job_names(emulator)]
+    return sorted((j for j in described if j["HyperParameters"].get("run") == run), key=lambda j: j["CreationTime"])
+
+
+def test_a_console_execution_trains_and_reports_the_job(emulator: Any, platform: Any) -> None:
+    described = run(emulator, platform, console_input(platform))
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    output = execution_output(described)
+    artifacts = platform.outputs["ArtifactsBucketName"]
+    assert output["job_name"].startswith("gan-")
+    assert output["status"] == "Completed"
+    assert output["model_artifacts"] == f"s3://{artifacts}/{output['job_name']}/output/model.tar.gz"
+    assert set(output["final_metrics"]) == {"loss", "ganloss"}
+    assert output["capacity_retries"] == 0
+    emulator.client("s3").head_object(Bucket=artifacts, Key=f"{output['job_name']}/output/model.tar.gz")
+
+    job = emulator.client("sagemaker").describe_training_job(TrainingJobName=output["job_name"])
+    assert job["ResourceConfig"]["InstanceType"] == "ml.m5.xlarge"
+    assert job["InputDataConfig"][0]["ChannelName"] == "nome_modello"
+    assert job["OutputDataConfig"]["S3OutputPath"] == f"s3://{artifacts}/"
+
+
+def test_wait_false_ends_the_execution_while_the_job_runs_on(emulator: Any, platform: Any) -> None:
+    described = run(emulator, platform, console_input(platform, wait=False))
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    output = execution_output(described)
+    assert output["status"] == "InProgress"
+    sagemaker = emulator.client("sagemaker")
+    assert wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=output["job_name"])[
+        "TrainingJobStatus"] == "Completed")
+
+
+def test_an_invalid_input_fails_naming_the_field_and_creates_no_job(emulator: Any, platform: Any) -> None:
+    before = job_names(emulator)
+    described = run(emulator, platform, console_input(platform, instance_type="m5.xlarge", instance_count=0))
+    assert (described["status"], described["error"]) == ("FAILED", "InvalidTrainingInput")
+    assert "instance_type" in described["cause"] and "instance_count" in described["cause"]
+    assert "Traceback" not in described["cause"]
+    assert job_names(emulator) == before
+
+
+def test_a_failing_job_fails_the_execution_with_sagemaker_s_reason(emulator: Any, platform: Any) -> None:
+    described = run(emulator, platform, console_input(platform, hyperparameters={"emulator_outcome": "failed"}))
+    assert (described["status"], described["error"]) == ("FAILED", "TrainingJobFailed")
+    assert "AlgorithmError: ExecuteUserScriptError" in described["cause"]
+
+
+def test_a_capacity_failure_is_retried_with_a_fresh_job_name(emulator: Any, platform: Any) -> None:
+    execution_input = console_input(platform, hyperparameters={"emulator_outcome": "capacity,completed"})
+    described = run(emulator, platform, execution_input)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    output = execution_output(described)
+    assert output["capacity_retries"] == 1
+    first, retry = jobs_with_run(emulator, execution_input["hyperparameters"]["run"])
+    assert first["TrainingJobStatus"] == "Failed" and first["FailureReason"].startswith("CapacityError")
+    assert retry["TrainingJobName"] == output["job_name"] != first["TrainingJobName"]
+
+
+def test_stopping_an_execution_stops_its_job(emulator: Any, platform: Any) -> None:
+    job_name = f"stop-me-{run_id()}"
+    execution = start(emulator, platform, console_input(platform, job_name=job_name, hyperparameters={"emulator_seconds": 120}))
+    sagemaker, sfn = emulator.client("sagemaker"), emulator.client("stepfunctions")
+    wait_for(lambda: job_name in job_names(emulator))
+    sfn.stop_execution(executionArn=execution)
+    assert finished_execution(sfn, execution)["status"] == "ABORTED"
+    assert wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job_name)["TrainingJobStatus"] == "Stopped")
+
+
+def test_every_job_carries_the_cost_tag(emulator: Any, platform: Any) -> None:
+    sagemaker = emulator.client("sagemaker")
+    summaries = sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+    assert len(summaries) >= 6  # one or more per test above
+    for summary in summaries:
+        tags = sagemaker.list_tags(ResourceArn=summary["TrainingJobArn"])["Tags"]
+        assert {"Key": "CER", "Value": "1"} in tags, summary["TrainingJobName"]
+
+
+def test_redeploying_an_updated_stack_takes_effect(emulator: Any, platform: Any) -> None:
+    platform.cdk.deploy({"max_capacity_retries": 3})
+    stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
+    training = next(s for s in stacks if any(o["OutputKey"].endswith("StateMachineArn") for o in s.get("Outputs", [])))
+    assert training["StackStatus"] == "UPDATE_COMPLETE"
+    described = run(emulator, platform, console_input(platform, hyperparameters={"emulator_outcome": "capacity"}))
+    assert (described["status"], described["error"]) == ("FAILED", "TrainingJobFailed")
+    assert "after 3 retries" in described["cause"]
+
+
+def test_destroy_keeps_the_buckets_and_their_objects(emulator: Any, platform: Any) -> None:
+    s3 = emulator.client("s3")
+    artifacts = platform.outputs["ArtifactsBucketName"]
+    kept = [o["Key"] for o in s3.list_objects_v2(Bucket=artifacts).get("Contents", [])]
+    assert kept
+    platform.cdk.destroy()
+    remaining = {s["StackName"] for s in emulator.client("cloudformation").describe_stacks()["Stacks"]}
+    assert remaining == {"CDKToolkit"}
+    for output, bucket in platform.outputs.items():
+        if output.endswith("BucketName") and not output.startswith("Export"):
+            s3.head_bucket(Bucket=bucket)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=artifacts).get("Contents", [])] == kept
