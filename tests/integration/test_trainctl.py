@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from emulator.deployment import stack_outputs
 from execution_waits import finished_execution, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +43,7 @@ class Trainctl:
     environment: dict[str, str]
     data_bucket: str
     artifacts_bucket: str
+    state_machine_arn: str
 
     def command(self, *argv: str) -> list[str]:
         return [sys.executable, "-m", "trainctl", *argv]
@@ -70,18 +72,29 @@ class Trainctl:
         return str(path)
 
 
+def _training_stack(cloudformation: Any) -> dict[str, Any] | None:
+    stacks = cloudformation.describe_stacks()["Stacks"]
+    return next((s for s in stacks if any(o["OutputKey"].endswith("StateMachineArn") for o in s.get("Outputs", []))), None)
+
+
 @pytest.fixture(scope="module")
 def trainctl(emulator: Any, platform: Any) -> Trainctl:
-    machine = platform.state_machine_arn
-    stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
-    stack = next(s["StackName"] for s in stacks if machine in (o["OutputValue"] for o in s.get("Outputs", [])))
+    cloudformation = emulator.client("cloudformation")
+    if _training_stack(cloudformation) is None:
+        # A test that destroys the session's deployment ran before this module: deploy it again
+        # (new stacks beside the retained buckets) rather than depend on the order of modules.
+        platform.cdk.deploy()
+    training = _training_stack(cloudformation)
+    assert training is not None, "the training stack is not deployed"
+    outputs = stack_outputs(cloudformation)  # the live values, also after a redeploy
     environment = emulator.environment()
     environment.update(
-        TRAINCTL_STACK=stack,
+        TRAINCTL_STACK=training["StackName"],
         TRAINCTL_POLL_SECONDS="0.3",
         TRAINCTL_CONFIG=str(ROOT / "tests" / "integration" / "no-such-trainctl-config.toml"),
     )
-    return Trainctl(environment, platform.outputs["DataBucketName"], platform.outputs["ArtifactsBucketName"])
+    return Trainctl(environment, outputs["DataBucketName"], outputs["ArtifactsBucketName"],
+                    next(v for k, v in outputs.items() if k.endswith("StateMachineArn")))
 
 
 class Lines:
@@ -202,15 +215,15 @@ def test_set_overrides_change_the_job_that_runs(trainctl: Trainctl, emulator: An
     assert {"Key": "team", "Value": "vision"} in tags
 
 
-def test_invalid_input_starts_nothing(trainctl: Trainctl, emulator: Any, platform: Any, tmp_path: Path) -> None:
+def test_invalid_input_starts_nothing(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
     sfn = emulator.client("stepfunctions")
-    before = len(sfn.list_executions(stateMachineArn=platform.state_machine_arn)["executions"])
+    before = len(sfn.list_executions(stateMachineArn=trainctl.state_machine_arn)["executions"])
     result = trainctl.run("start", trainctl.input_file(tmp_path), "--set", "instance_type=m5.xlarge", "--set", "max_run=0")
     assert result.returncode == 2 and result.stdout == ""
     problems = result.stderr.splitlines()
     assert problems[0] == "error: invalid training input:"
     assert {line.split(":")[0].strip() for line in problems[1:]} == {"instance_type", "max_run"}
-    assert len(sfn.list_executions(stateMachineArn=platform.state_machine_arn)["executions"]) == before
+    assert len(sfn.list_executions(stateMachineArn=trainctl.state_machine_arn)["executions"]) == before
 
 
 def test_ctrl_c_leaves_the_training_running_and_stop_ends_it(
