@@ -45,7 +45,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     keep_previous_ssm_parameter_values_on_update()
     accept_tagged_kms_keys_from_cloudformation()
     name_unnamed_ecr_repositories_in_lowercase()
-    let_eventbridge_rules_start_state_machines()
+    deliver_eventbridge_events_to_state_machines_and_topics()
     apply_bucket_eventbridge_setting_from_cloudformation()
     give_training_jobs_a_lifecycle(endpoint)
     run_create_training_job_sync_in_step_functions()
@@ -321,46 +321,53 @@ def accept_tagged_kms_keys_from_cloudformation() -> None:
 
 
 # 4. EventBridge and S3 ---------------------------------------------------------------------
-def let_eventbridge_rules_start_state_machines() -> None:
-    """A rule whose target is a state machine starts an execution with the (transformed) event.
+def deliver_eventbridge_events_to_state_machines_and_topics() -> None:
+    """A rule whose target is a state machine starts an execution; one whose target is an SNS topic
+    publishes to it; both with the (transformed) event.
 
     moto raises NotImplementedError for any target but logs, archives, SQS, buses and API
     destinations. Input, InputPath ($ or $.detail...) and InputTransformer are honoured.
     """
     from moto.events.models import EventTemplateParser, Rule
+    from moto.sns.models import sns_backends
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     original_send = Rule.send_to_targets
 
+    def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+        if "Input" in target:
+            return str(target["Input"])
+        if "InputTransformer" in target:
+            transformer = target["InputTransformer"]
+            rendered = EventTemplateParser.parse(
+                input_template=transformer.get("InputTemplate"),
+                input_paths_map=transformer.get("InputPathsMap", {}),
+                event=event,
+            )
+            return rendered if isinstance(rendered, str) else json.dumps(rendered)
+        selected: Any = event
+        for part in target.get("InputPath", "$").removeprefix("$").strip(".").split("."):
+            selected = selected[part] if part else selected
+        return json.dumps(selected)
+
     def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
-        state_machine_targets = [t for t in self.targets if ":states:" in t["Arn"]]
+        handled = [t for t in self.targets if t["Arn"].split(":")[2] in ("states", "sns")]
         event = dict(original_event)
         if isinstance(event.get("time"), (int, float)):
             event["time"] = datetime.utcfromtimestamp(event["time"]).strftime("%Y-%m-%dT%H:%M:%SZ")
-        for target in state_machine_targets:
-            if "Input" in target:
-                execution_input = target["Input"]
-            elif "InputTransformer" in target:
-                transformer = target["InputTransformer"]
-                rendered = EventTemplateParser.parse(
-                    input_template=transformer.get("InputTemplate"),
-                    input_paths_map=transformer.get("InputPathsMap", {}),
-                    event=event,
-                )
-                execution_input = rendered if isinstance(rendered, str) else json.dumps(rendered)
-            else:
-                selected: Any = event
-                for part in target.get("InputPath", "$").removeprefix("$").strip(".").split("."):
-                    selected = selected[part] if part else selected
-                execution_input = json.dumps(selected)
+        for target in handled:
             arn = target["Arn"]
-            _, _, _, region, account = arn.split(":")[:5]
-            stepfunctions_parser_backends[account][region].start_execution(arn, execution_input=execution_input)
-        if len(state_machine_targets) < len(self.targets):
+            _, _, service, region, account = arn.split(":")[:5]
+            if service == "states":
+                stepfunctions_parser_backends[account][region].start_execution(
+                    arn, execution_input=target_input(target, event))
+            else:
+                sns_backends[account][region].publish(message=target_input(target, event), arn=arn)
+        if len(handled) < len(self.targets):
             others = copy.copy(self)
-            others.targets = [t for t in self.targets if t not in state_machine_targets]
+            others.targets = [t for t in self.targets if t not in handled]
             original_send(others, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets
@@ -438,7 +445,14 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
             logs.put_log_events(logGroupName=group, logStreamName=stream,
                                 logEvents=[{"timestamp": now, "message": line} for line in lines])
 
-        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines)
+        def put_state_change(described: dict[str, Any]) -> None:
+            detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
+            client("events", region).put_events(Entries=[{
+                "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
+                "Resources": [described["TrainingJobArn"]], "Detail": detail}])
+
+        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines,
+                                         put_state_change=put_state_change)
 
     def registry(response: SageMakerResponse) -> training_jobs.TrainingJobRegistry:
         key = (response.current_account, response.region)

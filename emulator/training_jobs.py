@@ -16,7 +16,9 @@ How a job ends is chosen per job, by the caller, through hyperparameters the emu
   Add any unique hyperparameter to start a new sequence.
 - `emulator_seconds`: how long the job runs (default: `EMULATOR_TRAINING_SECONDS`, else 3).
 
-StopTrainingJob works on any InProgress job (Stopping, then Stopped). A second job with the same
+StopTrainingJob works on any InProgress job (Stopping, then Stopped). Like SageMaker, the job sends a
+"SageMaker Training Job State Change" event (source aws.sagemaker, the DescribeTrainingJob output as
+detail) to the default event bus when it starts and when it ends. A second job with the same
 name is refused with ResourceInUse, like SageMaker.
 """
 
@@ -85,6 +87,7 @@ class SideEffects:
 
     put_object: Callable[[str, str, bytes], None]           # bucket, key, body
     put_log_lines: Callable[[str, str, list[str]], None]    # group, stream, messages
+    put_state_change: Callable[[dict[str, Any]], None]      # "SageMaker Training Job State Change" detail
 
 
 def _now() -> datetime:
@@ -264,6 +267,13 @@ class TrainingJobRegistry:
 
     def _run(self, job: TrainingJob) -> None:
         effects = self._side_effects()
+        _best_effort(effects.put_state_change, job.describe())
+        try:
+            self._advance(job, effects)
+        finally:
+            _best_effort(effects.put_state_change, job.describe())
+
+    def _advance(self, job: TrainingJob, effects: SideEffects) -> None:
         stream = f"{job.name}/algo-1-{int(time.time())}"
         lines: list[str] = []
         for index, (phase, message, share) in enumerate(_PHASES):

@@ -211,7 +211,7 @@ def test_a_tagged_kms_key_and_an_unnamed_repository_deploy(emulator: Any) -> Non
     emulator.client("ecr").describe_repositories(repositoryNames=[outputs["Repository"]])
 
 
-# let_eventbridge_rules_start_state_machines, apply_bucket_eventbridge_setting_from_cloudformation
+# deliver_eventbridge_events_to_state_machines_and_topics, apply_bucket_eventbridge_setting_from_cloudformation
 def test_an_object_put_in_an_eventbridge_enabled_bucket_starts_the_rule_s_state_machine(emulator: Any) -> None:
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
     stack = deploy_template(emulator, {
@@ -375,3 +375,23 @@ def test_stopping_the_execution_stops_its_training_job(emulator: Any, training_m
     sfn.stop_execution(executionArn=execution)
     assert finished_execution(sfn, execution)["status"] == "ABORTED"
     assert final_job(sagemaker, name)["TrainingJobStatus"] == "Stopped"
+
+
+# deliver_eventbridge_events_to_state_machines_and_topics (SNS), and the job's state change events
+def test_a_job_s_end_reaches_a_topic_through_an_eventbridge_rule(emulator: Any, output_bucket: str) -> None:
+    sns, sqs, events = emulator.client("sns"), emulator.client("sqs"), emulator.client("events")
+    topic = sns.create_topic(Name=unique("jobs"))["TopicArn"]
+    queue = sqs.create_queue(QueueName=unique("inbox"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    name = unique("job")
+    rule = unique("job-ends")
+    events.put_rule(Name=rule, EventPattern=json.dumps({
+        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Training Job State Change"],
+        "detail": {"TrainingJobName": [name], "TrainingJobStatus": ["Completed", "Failed", "Stopped"]}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "topic", "Arn": topic, "InputPath": "$.detail"}])
+
+    emulator.client("sagemaker").create_training_job(**training_request(name, output_bucket))
+    messages = wait_for(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"), timeout=30)
+    detail = json.loads(messages[0]["Body"])
+    assert (detail["TrainingJobName"], detail["TrainingJobStatus"]) == (name, "Completed")
