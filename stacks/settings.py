@@ -69,6 +69,11 @@ class PlatformSettings:
     def stack_name_prefix(self) -> str:
         return f"{self.prefix}-{self.environment}"
 
+    @property
+    def state_machine_name(self) -> str:
+        """Fixed, so that console users find the workflow by name; unique per account and region as the stack name is."""
+        return f"{self.stack_name_prefix}-training"
+
     @classmethod
     def from_context(cls, context: Mapping[str, object]) -> PlatformSettings:
         """Validate every key and report all problems at once (SettingsError), or return the settings."""

@@ -62,6 +62,7 @@ class TrainingStack(Stack):
         self.workflow = TrainingWorkflow(
             self,
             "TrainingWorkflow",
+            state_machine_name=settings.state_machine_name,
             execution_role=self.execution_role.role,
             default_image_uri=self.repository.repository_uri_for_tag(settings.default_image_tag),
             default_output_path=f"s3://{self.artifacts_bucket.bucket_name}/",

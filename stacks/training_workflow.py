@@ -391,6 +391,7 @@ class TrainingWorkflow(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        state_machine_name: str,
         execution_role: iam.IRole,
         default_image_uri: str,
         default_output_path: str,
@@ -448,6 +449,7 @@ class TrainingWorkflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
+            state_machine_name=state_machine_name,
             comment="Start a SageMaker training from an Estimator/fit() style JSON input or a trigger event (see the README)",
             definition_body=sfn.DefinitionBody.from_string(
                 stack.to_json_string(

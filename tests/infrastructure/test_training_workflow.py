@@ -49,6 +49,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any
     TrainingWorkflow(
         stack,
         "Workflow",
+        state_machine_name="workflow-test",
         execution_role=execution_role,
         default_image_uri="111122223333.dkr.ecr.eu-west-1.amazonaws.com/training:latest",
         default_output_path="s3://artifacts-bucket/",
@@ -429,12 +430,20 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     assert f"<{prefix}-DataBucketName>" in joined_imports(variables["READABLE_BUCKETS"]).split(",")
     state_machine_id = logical_id(template, "AWS::StepFunctions::StateMachine", "TrainingWorkflow")
     assert {"Ref": state_machine_id} in [output["Value"] for output in template["Outputs"].values()]
+    # The name console users search for, as the README says.
+    assert template["Resources"][state_machine_id]["Properties"]["StateMachineName"] == "mltrain-dev-training"
     retry_condition = next(
         choice["Condition"]
         for choice in deployed_definition(template)["States"]["ClassifyFailure"]["Choices"]
         if choice["Next"] == "RetryWithFreshName"
     )
     assert f"$capacity_retries < {settings['max_capacity_retries']}" in retry_condition
+
+
+def test_the_state_machine_is_named_after_the_prefix_and_environment(customised_app: Any) -> None:
+    (state_machine,) = customised_app.resources("training", "AWS::StepFunctions::StateMachine").values()
+
+    assert state_machine["Properties"]["StateMachineName"] == "team-prod-training"
 
 
 def joined_imports(value: Any) -> str:
