@@ -2,15 +2,19 @@
 
 Values given with `-c` arrive as strings, so every reader also accepts the string form of its type:
 numbers as digits, lists as comma-separated text or a JSON array, an empty string as "not set".
+The trigger requests (`image_push_request`, `scheduled_request`) are judged by the request builder itself.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
+
+from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 
 T = TypeVar("T")
 
@@ -116,6 +120,13 @@ class PlatformSettings:
         )
         if settings.training_schedule and not settings.scheduled_request:
             reader.problems.append("training_schedule, scheduled_request: a schedule needs the request it trains")
+        elif settings.training_schedule and settings.scheduled_request is not None:
+            reader.problems.extend(trigger_request_problems("scheduled_request", settings.scheduled_request))
+        # A request is judged when its trigger is on: only then does it train.
+        if settings.image_tag_pattern and settings.image_push_request is not None:
+            reader.problems.extend(
+                trigger_request_problems("image_push_request", settings.image_push_request, image_uri=_PUSHED_IMAGE)
+            )
         if bool(settings.vpc_subnet_ids) != bool(settings.vpc_security_group_ids):
             reader.problems.append(
                 "vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither"
@@ -149,6 +160,36 @@ _KEYS = (
 )
 
 Parser = Callable[[object], T]
+
+# What the deployed stack and the events supply, as placeholders, so that only the request's own fields are
+# judged. Bucket reach is not checked: the stack's bucket names are known only once it is deployed.
+_PLACEHOLDER_DEFAULTS = PlatformDefaults(
+    role_arn="arn:aws:iam::000000000000:role/synth-check-execution-role",
+    image_uri="000000000000.dkr.ecr.eu-west-1.amazonaws.com/synth-check:latest",
+    output_path="s3://synth-check-artifacts/",
+    checkpoint_s3_uri="s3://synth-check-checkpoints/",
+)
+_PUSHED_IMAGE = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/synth-check@sha256:" + "0" * 64
+_EVENT_JOB_NAME = "synth-check-000000000000"
+
+
+def trigger_request_problems(setting: str, request: Mapping[str, object], *, image_uri: str | None = None) -> list[str]:
+    """The request builder's problems with a trigger's request, each named `<setting>.<field>`.
+
+    Judged as the trigger builds it (training_events): the event names the job, replacing any `job_name`, and
+    an image push supplies `image_uri` (the pushed image, by digest).
+    """
+    execution_input = {**request, "job_name": _EVENT_JOB_NAME}
+    if image_uri is not None:
+        execution_input["image_uri"] = image_uri
+    # The stacks are region-agnostic: judge region-specific rules (Debugger rule images) for the region the
+    # CDK CLI deploys to when it knows one.
+    region = os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1"
+    try:
+        build_training_job(execution_input, region=region, defaults=_PLACEHOLDER_DEFAULTS)
+    except InvalidTrainingInput as invalid:
+        return [f"{setting}.{problem}" for problem in invalid.problems]
+    return []
 
 
 class _Problem(Exception):

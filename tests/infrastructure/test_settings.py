@@ -105,3 +105,58 @@ def test_cdk_synth_with_a_bad_value_fails_with_the_message_and_no_traceback(tmp_
     assert result.returncode != 0
     assert "checkpoint_retention_days: must be a whole number from 1 to 3650 (got 'zero')" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# ---------------------------------------------------------------- trigger requests, judged by the request builder
+
+
+def test_a_bad_image_push_request_is_named_with_the_builders_own_errors() -> None:
+    problems = problems_of(image_push_request='{"instance_type": "m5"}')
+
+    assert [p.split(":")[0] for p in problems] == ["image_push_request.instance_type", "image_push_request.instance_count"]
+    assert "ResourceConfig.InstanceType (got 'm5')" in problems[0]
+    assert problems[1] == "image_push_request.instance_count: is required"
+
+
+def test_an_image_push_request_needs_no_image_as_the_push_supplies_it() -> None:
+    settings = settings_with(image_push_request={"instance_type": "ml.g5.xlarge", "instance_count": 2, "wait": False})
+
+    assert settings.image_push_request == {"instance_type": "ml.g5.xlarge", "instance_count": 2, "wait": False}
+
+
+def test_nested_fields_of_a_scheduled_request_are_named_in_full() -> None:
+    problems = problems_of(
+        training_schedule="rate(1 day)",
+        scheduled_request={
+            "instance_type": "ml.m5.large",
+            "instance_count": 1,
+            "inputs": {"train": "https://example.com/data"},
+            "rules": [{"rule": "loss_not_decresing"}],
+        },
+    )
+
+    assert [p.split(":")[0] for p in problems] == ["scheduled_request.inputs.train", "scheduled_request.rules[0].rule"]
+
+
+def test_a_request_is_judged_only_when_its_trigger_is_on() -> None:
+    settings_with(image_tag_pattern="", image_push_request={"instance_type": "m5"})
+    settings_with(training_schedule="", scheduled_request={"instance_type": "m5"})
+
+
+def test_request_problems_are_reported_with_the_other_settings() -> None:
+    problems = problems_of(prefix="A", image_push_request={"instance_type": "ml.m5.large", "instance_count": 0})
+
+    assert problems == ["prefix: must be a lowercase name: a letter, then up to 19 letters, digits or '-' (got 'A')",
+                        "image_push_request.instance_count: must be at least 1 (got 0)"]
+
+
+def test_cdk_synth_with_a_bad_image_push_request_fails_naming_the_field(tmp_path: Path, run_cdk) -> None:
+    result = run_cdk(
+        ["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", 'image_push_request={"instance_type":"m5"}'], tmp_path
+    )
+
+    assert result.returncode != 0
+    assert "image_push_request.instance_type: must be one of" in result.stderr
+    assert "(got 'm5')" in result.stderr
+    assert "image_push_request.instance_count: is required" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
