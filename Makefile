@@ -9,7 +9,7 @@ export AWS_EC2_METADATA_DISABLED := true
 export SAGEMAKER_SUPPRESS_V2_WARNING := 1
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-unit test-infra demo deploy destroy bench clean emulator-start emulator-stop
+.PHONY: setup synth test test-unit test-infra test-integration demo deploy destroy bench clean emulator-start emulator-stop
 
 setup: .venv/.installed node_modules/.installed
 
@@ -25,17 +25,24 @@ node_modules/.installed: package.json package-lock.json
 synth: setup
 	$(CDK) synth --quiet
 
-# The main job on the local default: for now the offline synth of the whole app.
-demo: synth
+# The main job on the local default: deploy into the emulator with the real CDK CLI and train end to end.
+demo: setup
+	$(PY) -m emulator.demo
 
+# Everything but the emulator's tests on both cores, then the integration tests, which share one
+# emulator and one deployment per session and so run in a single process.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --ignore=tests/integration
+	$(PY) -m pytest tests/integration
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
 
 test-infra: setup
 	$(PY) -m pytest tests/infrastructure
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
 
 deploy: setup
 	$(CDK) deploy --all
