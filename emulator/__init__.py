@@ -2,11 +2,13 @@
 
 `python -m emulator start|stop|status [--port N]` (default port 5000). Clients reach it with
 `client_environment(port)`: AWS_ENDPOINT_URL=http://localhost:PORT (localhost, not 127.0.0.1:
-moto treats only localhost URLs as path-style S3), dummy credentials and a region.
+moto treats only localhost URLs as path-style S3), dummy credentials and a region. Schedules do not
+fire by themselves: put `scheduled_event_entry(rule_arn)` with EventBridge's PutEvents to fire one now.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,3 +41,12 @@ def client_environment(port: int, region: str = DEFAULT_REGION,
         CDK_DEFAULT_REGION=region,
     )
     return environment
+
+
+def scheduled_event_entry(rule_arn: str) -> dict[str, object]:
+    """The PutEvents entry that fires the scheduled rule `rule_arn` now, as its schedule would.
+
+    Its targets get the "Scheduled Event" EventBridge sends (source aws.events, the rule's ARN in
+    `resources`); no other rule matches it (adapters.match_scheduled_rules_only_to_their_own_firings).
+    """
+    return {"Source": "aws.events", "DetailType": "Scheduled Event", "Resources": [rule_arn], "Detail": json.dumps({})}

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore import xform_name
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 
@@ -45,8 +47,11 @@ def install(endpoint: str, work_dir: Path) -> None:
     keep_previous_ssm_parameter_values_on_update()
     accept_tagged_kms_keys_from_cloudformation()
     name_unnamed_ecr_repositories_in_lowercase()
-    deliver_eventbridge_events_to_state_machines_and_topics()
+    deliver_eventbridge_events_to_state_machines_topics_and_functions()
+    match_scheduled_rules_only_to_their_own_firings()
+    spell_s3_events_like_aws()
     apply_bucket_eventbridge_setting_from_cloudformation()
+    apply_bucket_versioning_from_cloudformation()
     give_training_jobs_a_lifecycle(endpoint)
     run_create_training_job_sync_in_step_functions()
 
@@ -321,39 +326,55 @@ def accept_tagged_kms_keys_from_cloudformation() -> None:
 
 
 # 4. EventBridge and S3 ---------------------------------------------------------------------
-def deliver_eventbridge_events_to_state_machines_and_topics() -> None:
-    """A rule whose target is a state machine starts an execution; one whose target is an SNS topic
-    publishes to it; both with the (transformed) event.
+SCHEDULED_EVENT = ("aws.events", "Scheduled Event")  # (source, detail-type) of a schedule's firing
+_ASYNC_LAMBDA_CONCURRENCY = 4
+
+
+def deliver_eventbridge_events_to_state_machines_topics_and_functions() -> None:
+    """A rule whose target is a state machine starts an execution, an SNS topic gets a message, a
+    Lambda function is invoked (asynchronously, as EventBridge does: PutEvents never waits for it);
+    each with the (transformed) event.
 
     moto raises NotImplementedError for any target but logs, archives, SQS, buses and API
-    destinations. Input, InputPath ($ or $.detail...) and InputTransformer are honoured.
+    destinations (PutEvents answered HTTP 500 for an event matching a rule with a Lambda target).
+    Input, InputPath ($ or $.detail...) and InputTransformer are honoured.
     """
-    from moto.events.models import EventTemplateParser, Rule
+    from moto.awslambda.models import lambda_backends
+    from moto.events.models import Rule
     from moto.sns.models import sns_backends
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     original_send = Rule.send_to_targets
+    handled_services = ("states", "sns", "lambda")
 
     def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
         if "Input" in target:
             return str(target["Input"])
         if "InputTransformer" in target:
             transformer = target["InputTransformer"]
-            rendered = EventTemplateParser.parse(
-                input_template=transformer.get("InputTemplate"),
-                input_paths_map=transformer.get("InputPathsMap", {}),
-                event=event,
-            )
-            return rendered if isinstance(rendered, str) else json.dumps(rendered)
+            return render_input_template(transformer["InputTemplate"], transformer.get("InputPathsMap", {}), event)
         selected: Any = event
         for part in target.get("InputPath", "$").removeprefix("$").strip(".").split("."):
             selected = selected[part] if part else selected
         return json.dumps(selected)
 
+    # Asynchronous invocations queue up, a few run at once: a burst of events must not start a
+    # Python process for each at the same time on a small machine.
+    running_invocations = threading.BoundedSemaphore(_ASYNC_LAMBDA_CONCURRENCY)
+
+    def invoke_function(arn: str, payload: str) -> None:
+        _, _, _, region, account = arn.split(":")[:5]
+        with running_invocations:
+            try:
+                function = lambda_backends[account][region].get_function(arn)
+                function.invoke(payload, {"x-amz-invocation-type": "Event"}, {})
+            except Exception as error:  # noqa: BLE001 - asynchronous: reported in the emulator's log
+                print(f"emulator: EventBridge could not invoke {arn}: {error}", flush=True)
+
     def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
-        handled = [t for t in self.targets if t["Arn"].split(":")[2] in ("states", "sns")]
+        handled = [t for t in self.targets if t["Arn"].split(":")[2] in handled_services]
         event = dict(original_event)
         if isinstance(event.get("time"), (int, float)):
             event["time"] = datetime.utcfromtimestamp(event["time"]).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -363,14 +384,133 @@ def deliver_eventbridge_events_to_state_machines_and_topics() -> None:
             if service == "states":
                 stepfunctions_parser_backends[account][region].start_execution(
                     arn, execution_input=target_input(target, event))
-            else:
+            elif service == "sns":
                 sns_backends[account][region].publish(message=target_input(target, event), arn=arn)
+            else:
+                threading.Thread(target=invoke_function, args=(arn, target_input(target, event)),
+                                 name=f"eventbridge-{self.name}", daemon=True).start()
         if len(handled) < len(self.targets):
             others = copy.copy(self)
             others.targets = [t for t in self.targets if t not in handled]
             original_send(others, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets
+
+
+def render_input_template(template: str, paths: dict[str, str], event: dict[str, Any]) -> str:
+    """An InputTransformer's output, as EventBridge renders it (moto's parser leaves strings unquoted).
+
+    A placeholder inside a JSON string is replaced by the value's text; elsewhere by the value as JSON
+    (a string gets its quotes). A path that selects nothing gives null.
+    """
+    from jsonpath_ng.ext import parse as parse_json_path
+
+    values: dict[str, Any] = {"aws.events.event.json": event}
+    for name, path in paths.items():
+        found = parse_json_path(path).find(event)
+        values[name] = found[0].value if found else None
+    rendered, position = [], 0
+    for placeholder in re.finditer(r"<([A-Za-z0-9_.\-]+)>", template):
+        if placeholder.group(1) not in values:
+            continue
+        before = template[position:placeholder.start()]
+        rendered.append(before)
+        value = values[placeholder.group(1)]
+        in_string = len(re.findall(r'(?<!\\)"', template[:placeholder.start()])) % 2 == 1
+        if in_string:
+            rendered.append(json.dumps(value if isinstance(value, str) else json.dumps(value))[1:-1])
+        else:
+            rendered.append(json.dumps(value))
+        position = placeholder.end()
+    rendered.append(template[position:])
+    return "".join(rendered)
+
+
+def match_scheduled_rules_only_to_their_own_firings() -> None:
+    """A rule with a ScheduleExpression receives only its own firings, which can be sent at will.
+
+    moto has no pattern for such a rule, so it matched EVERY event put on the bus (an image push
+    started the scheduled training too), and it never fires schedules. Here a scheduled rule
+    receives only a "Scheduled Event" (source aws.events) naming the rule's ARN in its resources:
+    the event EventBridge sends when the schedule fires. To fire a schedule now, put that event
+    (emulator.scheduled_event_entry(rule_arn)) with PutEvents.
+    """
+    from moto.events.models import Rule
+
+    original_send = Rule.send_to_targets
+
+    def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        if self.scheduled_expression:
+            firing = (original_event.get("source"), original_event.get("detail-type")) == SCHEDULED_EVENT
+            if not firing or self.arn not in original_event.get("resources", []) or self.state != "ENABLED":
+                return
+        original_send(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets
+
+
+def spell_s3_events_like_aws() -> None:
+    """S3's "Object Created" events carry `detail.object.etag` and an event id of their own.
+
+    moto spells the field `eTag` (AWS's S3 EventBridge events spell it `etag`) and sends every S3
+    event with the same fixed id. The S3 event being sent is marked per thread, so events other
+    callers put meanwhile are left as they are.
+    """
+    from moto.events.models import Rule
+    from moto.s3 import notifications
+
+    original_send_s3_event = notifications._send_event_bridge_message
+    original_send = Rule.send_to_targets
+    sending = threading.local()
+
+    def send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+        sending.event_id = str(uuid.uuid4())
+        try:
+            original_send_s3_event(account_id, bucket, event_name, key)
+        finally:
+            sending.event_id = None
+
+    def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        event_id = getattr(sending, "event_id", None)
+        if event_id is not None:
+            original_event = copy.deepcopy(original_event)
+            original_event["id"] = event_id
+            s3_object = original_event.get("detail", {}).get("object", {})
+            if "eTag" in s3_object:
+                s3_object["etag"] = s3_object.pop("eTag")
+        original_send(self, original_event, transform_input)
+
+    notifications._send_event_bridge_message = send_event_bridge_message
+    Rule.send_to_targets = send_to_targets
+
+
+def apply_bucket_versioning_from_cloudformation() -> None:
+    """A bucket whose template says VersioningConfiguration.Status Enabled (or Suspended) has it.
+
+    moto's CloudFormation drops VersioningConfiguration: the data bucket, declared versioned, gave
+    no VersionId, so a new version of a request file could not be told from the old one.
+    """
+    from moto.s3.models import FakeBucket
+
+    original_create = FakeBucket.create_from_cloudformation_json.__func__
+    original_update = FakeBucket.update_from_cloudformation_json.__func__
+
+    def apply(bucket: Any, cloudformation_json: dict[str, Any]) -> Any:
+        status = cloudformation_json.get("Properties", {}).get("VersioningConfiguration", {}).get("Status")
+        if status in ("Enabled", "Suspended"):
+            bucket.versioning_status = status
+        return bucket
+
+    def create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+        return apply(original_create(cls, resource_name, cloudformation_json, *args, **kwargs), cloudformation_json)
+
+    def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+               *args: Any, **kwargs: Any) -> Any:
+        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs)
+        return apply(bucket, cloudformation_json)
+
+    FakeBucket.create_from_cloudformation_json = classmethod(create)
+    FakeBucket.update_from_cloudformation_json = classmethod(update)
 
 
 def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
@@ -500,8 +640,11 @@ def run_create_training_job_sync_in_step_functions() -> None:
     is created). Here: create the job, poll DescribeTrainingJob until it ends, return its output
     (timestamps in epoch milliseconds, as Step Functions gives them); Failed or Stopped fail the
     task with States.TaskFailed and the DescribeTrainingJob output as Cause; an execution stopped
-    (or a task timed out) while waiting stops the job. SageMaker API errors are named
-    `SageMaker.AmazonSageMakerException`, the cause carrying the SageMaker error code.
+    (or a task timed out) while waiting stops the job. SageMaker API errors are named as Step
+    Functions names them (after the AWS Java SDK's exception classes): an error the operation
+    models gets its own name (ResourceInUse -> `SageMaker.ResourceInUseException`, likewise
+    ResourceLimitExceeded and ResourceNotFound), any other one (ValidationException, throttling)
+    is `SageMaker.AmazonSageMakerException`; the cause carries the SageMaker error code.
     """
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
@@ -524,6 +667,15 @@ def run_create_training_job_sync_in_step_functions() -> None:
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
     from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    service_model = boto3.session.Session()._session.get_service_model("sagemaker")
+
+    def step_functions_error_name(boto_action: str, code: str) -> str:
+        operation = service_model.operation_model(
+            next(name for name in service_model.operation_names if xform_name(name) == boto_action))
+        if code in {shape.name for shape in operation.error_shapes}:
+            return f"SageMaker.{code}" + ("" if code.endswith("Exception") else "Exception")
+        return "SageMaker.AmazonSageMakerException"
 
     def step_functions_json(value: Any) -> Any:
         if isinstance(value, datetime):
@@ -548,7 +700,7 @@ def run_create_training_job_sync_in_step_functions() -> None:
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if not isinstance(ex, ClientError):
                 return super()._from_error(env=env, ex=ex)
-            error = "SageMaker.AmazonSageMakerException"
+            error = step_functions_error_name(self._get_boto_service_action(), ex.response["Error"]["Code"])
             meta = ex.response["ResponseMetadata"]
             cause = (f"{ex.response['Error']['Message']} (Service: AmazonSageMaker; Status Code: "
                      f"{meta['HTTPStatusCode']}; Error Code: {ex.response['Error']['Code']}; "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import uuid
 import zipfile
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from emulator import scheduled_event_entry
 from execution_waits import execution_output, finished_execution, wait_for
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/emulator-test"
@@ -211,12 +213,14 @@ def test_a_tagged_kms_key_and_an_unnamed_repository_deploy(emulator: Any) -> Non
     emulator.client("ecr").describe_repositories(repositoryNames=[outputs["Repository"]])
 
 
-# deliver_eventbridge_events_to_state_machines_and_topics, apply_bucket_eventbridge_setting_from_cloudformation
+# deliver_eventbridge_events_to_state_machines_topics_and_functions, spell_s3_events_like_aws,
+# apply_bucket_eventbridge_setting_from_cloudformation, apply_bucket_versioning_from_cloudformation
 def test_an_object_put_in_an_eventbridge_enabled_bucket_starts_the_rule_s_state_machine(emulator: Any) -> None:
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
     stack = deploy_template(emulator, {
         "Resources": {
             "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
+                "VersioningConfiguration": {"Status": "Enabled"},
                 "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}},
             "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
                 "DefinitionString": json.dumps(definition), "RoleArn": ROLE_ARN}}},
@@ -231,17 +235,70 @@ def test_an_object_put_in_an_eventbridge_enabled_bucket_starts_the_rule_s_state_
     events.put_targets(Rule=rule, Targets=[{"Id": "workflow", "Arn": outputs["Machine"], "RoleArn": ROLE_ARN}])
 
     s3 = emulator.client("s3")
+    assert s3.get_bucket_versioning(Bucket=outputs["Bucket"])["Status"] == "Enabled"
     s3.put_object(Bucket=outputs["Bucket"], Key="elsewhere/ignored.json", Body=b"{}")
-    s3.put_object(Bucket=outputs["Bucket"], Key="requests/gan.json", Body=b"{}")
+    put = [s3.put_object(Bucket=outputs["Bucket"], Key="requests/gan.json", Body=body) for body in (b"{}", b"[]")]
 
     sfn = emulator.client("stepfunctions")
-    executions = wait_for(lambda: sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"])
-    described = finished_execution(sfn, executions[0]["executionArn"])
-    event = json.loads(described["input"])
-    assert len(executions) == 1
-    assert (event["source"], event["detail-type"]) == ("aws.s3", "Object Created")
-    assert event["detail"]["object"]["key"] == "requests/gan.json"
-    assert event["detail"]["bucket"]["name"] == outputs["Bucket"]
+    executions = wait_for(lambda: len(sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"]) == 2 and
+                          sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"])
+    events_in = [json.loads(finished_execution(sfn, e["executionArn"])["input"]) for e in executions]
+    assert len(executions) == 2
+    for event in events_in:
+        assert (event["source"], event["detail-type"]) == ("aws.s3", "Object Created")
+        assert event["detail"]["object"]["key"] == "requests/gan.json"
+        assert event["detail"]["bucket"]["name"] == outputs["Bucket"]
+        assert "eTag" not in event["detail"]["object"]
+    by_version = {e["detail"]["object"]["version-id"]: e["detail"]["object"]["etag"] for e in events_in}
+    assert by_version == {p["VersionId"]: p["ETag"].strip('"') for p in put}  # two versions, AWS's spelling
+    assert len({e["id"] for e in events_in}) == 2
+
+
+def test_a_rule_invokes_its_lambda_target_without_making_put_events_wait(emulator: Any, lambda_role: str) -> None:
+    sqs, events, awslambda = emulator.client("sqs"), emulator.client("events"), emulator.client("lambda")
+    queue = sqs.create_queue(QueueName=unique("delivered"))["QueueUrl"]
+    source = (
+        "import json, os, time, boto3\n"
+        "def handler(event, context):\n"
+        "    time.sleep(3)\n"
+        "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody=json.dumps(event))\n"
+    )
+    function = awslambda.create_function(
+        FunctionName=unique("notify"), Runtime="python3.11", Role=lambda_role, Handler="index.handler", Timeout=30,
+        Code={"ZipFile": python_package(source)}, Environment={"Variables": {"QUEUE": queue}})["FunctionArn"]
+    rule, job = unique("job-state"), unique("job")
+    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["aws.sagemaker"], "detail": {"TrainingJobStatus": ["Failed"]}}))
+    events.put_targets(Rule=rule, Targets=[{"Id": "notifier", "Arn": function, "InputTransformer": {
+        "InputPathsMap": {"name": "$.detail.TrainingJobName"}, "InputTemplate": '{"job": <name>, "why": "it failed"}'}}])
+
+    started = time.monotonic()
+    answer = events.put_events(Entries=[{"Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
+                                         "Detail": json.dumps({"TrainingJobName": job, "TrainingJobStatus": "Failed"})}])
+    assert answer["FailedEntryCount"] == 0
+    assert time.monotonic() - started < 2.5  # the function sleeps 3 s: PutEvents did not wait for it
+
+    messages = wait_for(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"), timeout=30)
+    assert json.loads(messages[0]["Body"]) == {"job": job, "why": "it failed"}
+
+
+# match_scheduled_rules_only_to_their_own_firings ------------------------------------------------
+def test_a_scheduled_rule_receives_only_its_own_firings(emulator: Any) -> None:
+    sqs, events = emulator.client("sqs"), emulator.client("events")
+    queue = sqs.create_queue(QueueName=unique("nightly"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = events.put_rule(Name=unique("nightly"), ScheduleExpression="cron(0 2 * * ? *)")["RuleArn"]
+    events.put_targets(Rule=rule.split("/")[-1], Targets=[{"Id": "queue", "Arn": queue_arn}])
+
+    events.put_events(Entries=[
+        {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps({"result": "SUCCESS"})},
+        scheduled_event_entry(rule.replace("nightly", "another")),
+    ])
+    assert not sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages")
+
+    events.put_events(Entries=[scheduled_event_entry(rule)])
+    messages = wait_for(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"), timeout=10)
+    firing = json.loads(messages[0]["Body"])
+    assert (firing["source"], firing["detail-type"], firing["resources"]) == ("aws.events", "Scheduled Event", [rule])
 
 
 # give_training_jobs_a_lifecycle -----------------------------------------------------------------
@@ -368,6 +425,24 @@ def test_create_training_job_sync_fails_with_the_job_description_as_cause(emulat
     assert cause["FailureReason"].startswith("AlgorithmError: ")
 
 
+def test_sagemaker_errors_are_named_as_step_functions_names_them(emulator: Any, training_machine: str) -> None:
+    """A modelled error (ResourceInUse) gets its own name; others the generic AmazonSageMakerException."""
+    sfn = emulator.client("stepfunctions")
+    first, name = start_training(emulator, training_machine)
+    finished_execution(sfn, first)
+    duplicate = sfn.start_execution(stateMachineArn=training_machine, input=json.dumps(
+        {"name": name, "hyperparameters": {"run": unique("run")}}))["executionArn"]
+    described = finished_execution(sfn, duplicate)
+    assert (described["status"], described["error"]) == ("FAILED", "SageMaker.ResourceInUseException")
+    assert "Error Code: ResourceInUse;" in described["cause"]
+
+    invalid = sfn.start_execution(stateMachineArn=training_machine, input=json.dumps(
+        {"name": unique("job"), "hyperparameters": {"run": unique("run"), "emulator_outcome": "unknown"}}))["executionArn"]
+    described = finished_execution(sfn, invalid)
+    assert (described["status"], described["error"]) == ("FAILED", "SageMaker.AmazonSageMakerException")
+    assert "Error Code: ValidationException;" in described["cause"]
+
+
 def test_stopping_the_execution_stops_its_training_job(emulator: Any, training_machine: str) -> None:
     sfn, sagemaker = emulator.client("stepfunctions"), emulator.client("sagemaker")
     execution, name = start_training(emulator, training_machine, emulator_seconds="60")
@@ -377,7 +452,7 @@ def test_stopping_the_execution_stops_its_training_job(emulator: Any, training_m
     assert final_job(sagemaker, name)["TrainingJobStatus"] == "Stopped"
 
 
-# deliver_eventbridge_events_to_state_machines_and_topics (SNS), and the job's state change events
+# deliver_eventbridge_events_to_state_machines_topics_and_functions (SNS), and the job's state change events
 def test_a_job_s_end_reaches_a_topic_through_an_eventbridge_rule(emulator: Any, output_bucket: str) -> None:
     sns, sqs, events = emulator.client("sns"), emulator.client("sqs"), emulator.client("events")
     topic = sns.create_topic(Name=unique("jobs"))["TopicArn"]
