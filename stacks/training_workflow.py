@@ -100,6 +100,14 @@ _SAGEMAKER_RETRIES = [
     },
 ]
 _CATCH_ANY = {"ErrorEquals": ["States.ALL"], "Assign": {"failure": "{% $states.errorOutput %}"}}
+# A Lambda's unhandled error comes with Cause = {"errorMessage", "errorType", "stackTrace"} as JSON: keep the
+# message, never the traceback. Other causes (States.Timeout, Lambda service errors) are kept as they are.
+_LAMBDA_FAILURE = (
+    "{% ($cause := $states.errorOutput.Cause; "
+    "$message := $contains($cause, /^\\s*\\{/) ? $parse($cause).errorMessage; "
+    "{'Error': $states.errorOutput.Error, 'Cause': $message ? $message : $cause}) %}"
+)
+_CATCH_LAMBDA_FAILURE = {"ErrorEquals": ["States.ALL"], "Assign": {"failure": _LAMBDA_FAILURE}}
 # The `.sync` task fails with the job's DescribeTrainingJob response, as JSON, in its Cause.
 _DESCRIBED_JOB = (
     "{% ($cause := $states.errorOutput.Cause; "
@@ -165,7 +173,7 @@ def training_definition(
                         "Assign": {"invalid_errors": "{% $parse($states.errorOutput.Cause).errorMessage %}"},
                         "Next": "InvalidInput",
                     },
-                    {**_CATCH_ANY, "Next": "PreparationFailed"},
+                    {**_CATCH_LAMBDA_FAILURE, "Next": "PreparationFailed"},
                 ],
                 "Assign": {"prepared": "{% $states.result.Payload %}"},
                 "Output": "{% $states.result.Payload %}",
@@ -308,7 +316,7 @@ def training_definition(
                 },
                 "TimeoutSeconds": 60,
                 "Retry": [_LAMBDA_SERVICE_RETRY],
-                "Catch": [{**_CATCH_ANY, "Next": "ResultNotWritten"}],
+                "Catch": [{**_CATCH_LAMBDA_FAILURE, "Next": "ResultNotWritten"}],
                 "Next": "Conclude",
             },
             "Conclude": {

@@ -818,3 +818,39 @@ def test_a_result_file_event_ends_at_once_without_training(workflow: Workflow) -
     assert execution["status"] == "SUCCEEDED", execution
     assert "result file" in json.loads(execution["output"])["ignored"]
     assert workflow.requests == []
+
+
+def test_prepare_failing_on_a_malformed_event_fails_with_its_message_and_no_traceback(workflow: Workflow) -> None:
+    event = {
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "detail": {"bucket": {"name": DATA_BUCKET}, "object": {"key": "requests/gan.json"}},
+    }
+
+    execution = workflow.run(event)
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "MalformedEvent")
+    assert execution["cause"] == f"S3 event for s3://{DATA_BUCKET}/requests/gan.json has neither object.version-id nor object.etag"
+    assert workflow.requests == []
+
+
+def test_a_result_that_cannot_be_written_fails_the_execution_naming_the_outcome(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import request_files
+    from botocore.exceptions import ClientError
+
+    def denied(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject")
+
+    event = request_file_event("requests/gan.json", TRAINING_INPUT)
+    monkeypatch.setattr(request_files._S3, "put_object", denied)
+
+    execution = workflow.run(event, [COMPLETED])
+
+    assert (execution["status"], execution["error"]) == ("FAILED", "ResultNotWritten")
+    (request,) = workflow.requests
+    assert execution["cause"] == (
+        f"The outcome (Completed, training job {request['TrainingJobName']}) could not be written beside the request "
+        "file: ClientError: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
+    )
