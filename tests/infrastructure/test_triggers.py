@@ -202,12 +202,12 @@ def test_trigger_settings_accept_their_command_line_forms() -> None:
     settings = trigger_settings(
         image_tag_pattern="",
         training_schedule="rate(1 day)",
-        scheduled_request='{"instance_type": "ml.g5.xlarge"}',
+        scheduled_request='{"instance_type": "ml.g5.xlarge", "instance_count": 1}',
     )
 
     assert settings.image_tag_pattern is None
     assert settings.training_schedule == "rate(1 day)"
-    assert settings.scheduled_request == {"instance_type": "ml.g5.xlarge"}
+    assert settings.scheduled_request == {"instance_type": "ml.g5.xlarge", "instance_count": 1}
 
 
 def test_bad_trigger_settings_are_named_together() -> None:
