@@ -3,6 +3,17 @@
 Each adapter is a function named for what it makes work; `install(endpoint)` applies them all,
 in the emulator's server process, before it serves. Each has a test in tests/integration/
 test_adapters.py: after a moto upgrade, the failing test names the adapter to look at again.
+
+1. Step Functions: run_state_machines_created_by_cloudformation, name_executions_started_without_a_name,
+   evaluate_jsonata_with_jsonata_python
+2. Lambda: run_python_lambdas_in_a_subprocess
+3. CloudFormation: rebuild_stack_outputs_after_change_sets, find_change_sets_by_stack_and_name,
+   keep_previous_ssm_parameter_values_on_update, accept_tagged_kms_keys_from_cloudformation,
+   name_unnamed_ecr_repositories_in_lowercase
+4. EventBridge and S3: deliver_eventbridge_events_to_state_machines_topics_and_functions,
+   match_scheduled_rules_only_to_their_own_firings, spell_s3_events_like_aws,
+   apply_bucket_eventbridge_setting_from_cloudformation, apply_bucket_versioning_from_cloudformation
+5. SageMaker: give_training_jobs_a_lifecycle, run_create_training_job_sync_in_step_functions
 """
 
 from __future__ import annotations

@@ -22,10 +22,18 @@ TRAINING_SECONDS = "2"
 pytestmark = pytest.mark.integration
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "destructive: changes or removes the session's shared deployment; runs after every other test")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Integration tests are marked `integration`; `destructive` ones (a redeploy with other settings,
+    a destroy) run last of the whole session, in file order, so no test finds the deployment changed."""
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: item.get_closest_marker("destructive") is not None)
 
 
 def _free_port() -> int:

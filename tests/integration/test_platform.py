@@ -1,5 +1,6 @@
 """The deployed platform in the emulator: the real stacks (deployed with the real CDK CLI), the real
-state machine, the real Prepare Lambda. Tests run in file order: the last two redeploy and destroy.
+state machine, the real Prepare Lambda. The last two, marked `destructive`, redeploy and destroy the
+session's deployment: conftest.py runs them after every other test of the session.
 
 How a training job ends is chosen with the emulator's hyperparameters (emulator/training_jobs.py):
 `emulator_outcome` (failed, capacity, stopped, or a sequence like capacity,completed) and
@@ -10,13 +11,25 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from emulator import scheduled_event_entry
 from execution_waits import execution_output, finished_execution, wait_for
+from training_events import event_job_name
+
+
+_CONTEXT = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
+PLATFORM_STACKS = f"{_CONTEXT['prefix']}-{_CONTEXT['environment']}-"  # <prefix>-<environment>-stateful/-training
 
 
 def run_id() -> str:
     return uuid.uuid4().hex[:10]
+
+
+SCHEDULED_RUN = run_id()  # the `run` of the scheduled request the redeploy configures
 
 
 def console_input(platform: Any, **overrides: Any) -> dict[str, Any]:
@@ -51,7 +64,7 @@ def job_names(emulator: Any) -> set[str]:
 def jobs_with_run(emulator: Any, run: str) -> list[dict[str, Any]]:
     sagemaker = emulator.client("sagemaker")
     described = [sagemaker.describe_training_job(TrainingJobName=name) for name in job_names(emulator)]
-    return sorted((j for j in described if j["HyperParameters"].get("run") == run), key=lambda j: j["CreationTime"])
+    return sorted((j for j in described if j.get("HyperParameters", {}).get("run") == run), key=lambda j: j["CreationTime"])
 
 
 def test_a_console_execution_trains_and_reports_the_job(emulator: Any, platform: Any) -> None:
@@ -127,8 +140,11 @@ def test_every_job_carries_the_cost_tag(emulator: Any, platform: Any) -> None:
         assert {"Key": "CER", "Value": "1"} in tags, summary["TrainingJobName"]
 
 
+@pytest.mark.destructive
 def test_redeploying_an_updated_stack_takes_effect(emulator: Any, platform: Any) -> None:
-    platform.cdk.deploy({"max_capacity_retries": 3})
+    scheduled_request = console_input(platform, hyperparameters={"run": SCHEDULED_RUN})
+    platform.cdk.deploy({"max_capacity_retries": 3, "training_schedule": "rate(1 day)",
+                         "scheduled_request": json.dumps(scheduled_request)})
     stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
     training = next(s for s in stacks if any(o["OutputKey"].endswith("StateMachineArn") for o in s.get("Outputs", [])))
     assert training["StackStatus"] == "UPDATE_COMPLETE"
@@ -137,14 +153,44 @@ def test_redeploying_an_updated_stack_takes_effect(emulator: Any, platform: Any)
     assert "after 3 retries" in described["cause"]
 
 
+@pytest.mark.destructive
+def test_a_schedule_firing_trains_the_scheduled_request_once(emulator: Any, platform: Any) -> None:
+    """The schedule rule the redeploy above added, fired now (the emulator fires no schedule by itself)."""
+    events, sfn = emulator.client("events"), emulator.client("stepfunctions")
+    scheduled = [r for r in events.list_rules()["Rules"] if r.get("ScheduleExpression") == "rate(1 day)"]
+    assert len(scheduled) == 1, "the redeploy with training_schedule deploys one schedule rule"
+    rule_arn = scheduled[0]["Arn"]
+    before = {e["executionArn"] for e in sfn.list_executions(stateMachineArn=platform.state_machine_arn)["executions"]}
+
+    events.put_events(Entries=[scheduled_event_entry(rule_arn)])
+
+    def started() -> list[str]:
+        executions = sfn.list_executions(stateMachineArn=platform.state_machine_arn)["executions"]
+        return [e["executionArn"] for e in executions if e["executionArn"] not in before]
+
+    (execution,) = wait_for(started)
+    described = finished_execution(sfn, execution)
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    firing = json.loads(described["input"])
+    assert (firing["source"], firing["detail-type"], firing["resources"]) == ("aws.events", "Scheduled Event", [rule_arn])
+    output = execution_output(described)
+    rule_name = rule_arn.rsplit("/", 1)[-1]
+    assert output["job_name"] == event_job_name(rule_name, (rule_arn, firing["time"]), fallback_hint="scheduled")
+    job = emulator.client("sagemaker").describe_training_job(TrainingJobName=output["job_name"])
+    assert job["HyperParameters"]["run"] == SCHEDULED_RUN
+
+
+@pytest.mark.destructive
 def test_destroy_keeps_the_buckets_and_their_objects(emulator: Any, platform: Any) -> None:
-    s3 = emulator.client("s3")
+    s3, cloudformation = emulator.client("s3"), emulator.client("cloudformation")
     artifacts = platform.outputs["ArtifactsBucketName"]
     kept = [o["Key"] for o in s3.list_objects_v2(Bucket=artifacts).get("Contents", [])]
     assert kept
+    deployed = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"] if s["StackName"].startswith(PLATFORM_STACKS)}
+    assert len(deployed) == 2  # stateful and training
     platform.cdk.destroy()
-    remaining = {s["StackName"] for s in emulator.client("cloudformation").describe_stacks()["Stacks"]}
-    assert remaining == {"CDKToolkit"}
+    remaining = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}
+    assert not deployed & remaining
     for output, bucket in platform.outputs.items():
         if output.endswith("BucketName") and not output.startswith("Export"):
             s3.head_bucket(Bucket=bucket)

@@ -80,13 +80,9 @@ def _training_stack(cloudformation: Any) -> dict[str, Any] | None:
 @pytest.fixture(scope="module")
 def trainctl(emulator: Any, platform: Any) -> Trainctl:
     cloudformation = emulator.client("cloudformation")
-    if _training_stack(cloudformation) is None:
-        # A test that destroys the session's deployment ran before this module: deploy it again
-        # (new stacks beside the retained buckets) rather than depend on the order of modules.
-        platform.cdk.deploy()
     training = _training_stack(cloudformation)
     assert training is not None, "the training stack is not deployed"
-    outputs = stack_outputs(cloudformation)  # the live values, also after a redeploy
+    outputs = stack_outputs(cloudformation)
     environment = emulator.environment()
     environment.update(
         TRAINCTL_STACK=training["StackName"],
