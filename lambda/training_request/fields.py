@@ -54,7 +54,10 @@ class ObjectReader:
     """Reads one JSON object whose keys are known; reports unknown keys (with the closest known key)."""
 
     def __init__(self, data: Mapping[str, object], path: str, problems: Problems, known: Collection[str]) -> None:
-        self.data = data
+        # A null option is an option not given, as the SDK's keyword arguments default to None: a console
+        # user may keep a template's unused keys as null. Values inside maps (hyperparameters, environment,
+        # channels) are data, not options, and their readers reject null.
+        self.data = {key: value for key, value in data.items() if value is not None}
         self.path = path
         self.problems = problems
         for key in data:
@@ -68,15 +71,12 @@ class ObjectReader:
         return key in self.data
 
     def raw(self, key: str, *, required: bool = False) -> object | None:
-        """The value if present and not null; null and missing required keys are problems."""
+        """The value if given (not missing, not null); a required key not given is a problem."""
         if key not in self.data:
             if required:
                 self.problems.add(self.field(key), None, "is required")
             return None
-        value = self.data[key]
-        if value is None:
-            self.problems.add(self.field(key), None, "must not be null; omit the key to use the default")
-        return value
+        return self.data[key]
 
     def string(self, key: str, *, required: bool = False, non_empty: bool = True) -> str | None:
         value = self.raw(key, required=required)

@@ -67,8 +67,22 @@ def test_float_is_not_an_integer() -> None:
     assert_problem(the_problem({"max_run": 3600.5}), "max_run", "must be an integer")
 
 
-def test_null_is_rejected_with_a_hint() -> None:
-    assert_problem(the_problem({"volume_size": None}), "volume_size", "must not be null")
+def test_null_option_means_not_given() -> None:
+    # A console template may keep unused keys as null: each takes its default, as None does in the SDK.
+    nulls = {"volume_size": None, "max_wait": None, "tensorboard_output_config": None, "inputs": None}
+    request = build_training_job({**BASE, **nulls}, region="eu-west-1", now=NOW).request
+    assert request == build_training_job(BASE, region="eu-west-1", now=NOW).request
+    assert request["ResourceConfig"]["VolumeSizeInGB"] == 30
+
+
+def test_null_required_option_is_missing() -> None:
+    assert_problem(the_problem({"instance_type": None}), "instance_type", "is required")
+
+
+def test_null_nested_option_means_not_given() -> None:
+    channel = {"train": {"s3_data": "s3://data/train", "content_type": None, "shuffle_config": None}}
+    request = build_training_job({**BASE, "inputs": channel}, region="eu-west-1", now=NOW).request
+    assert "ContentType" not in request["InputDataConfig"][0]
 
 
 def test_missing_instance_type_and_count_like_the_sdk() -> None:
