@@ -1,11 +1,17 @@
-"""The README's first command: the whole platform, locally, end to end, in about a minute.
+"""The README's first command: the whole platform, locally, end to end, in well under a minute (warm).
 
 `python -m emulator.demo [--port N] [--keep]`: starts the emulator, bootstraps and deploys the
-stacks with the real CDK CLI, starts an execution with examples/gan-seed.json as a console user
-would (its example bucket names replaced by the deployed ones), and prints what happens: the
-stack outputs, the CreateTrainingJob request the workflow sent, the job's status changes and the
-execution's output. With a request-file trigger deployed, it also uploads the example as a
-request file and shows the execution that starts. Stops the emulator at the end unless --keep.
+stacks with the real CDK CLI, then trains twice, the two ways a user starts a training:
+
+- as a console user: an execution started with examples/gan-seed.json (its example bucket names
+  replaced by the deployed ones);
+- as an event-driven user: examples/minimal.json uploaded to s3://<data bucket>/requests/demo.json,
+  which the request-file rule turns into an execution; its outcome is written beside it
+  (requests/demo.result.json).
+
+For each it prints the CreateTrainingJob request the workflow sent, the job's status changes and
+the outcome. Every step is numbered and timed. On failure it says what failed and exits 1. It stops
+the emulator at the end, whatever happened, unless --keep.
 """
 
 from __future__ import annotations
@@ -18,13 +24,23 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from emulator import DEFAULT_PORT, DEFAULT_REGION, REPOSITORY_ROOT, STATE_DIR, endpoint_url, process
 from emulator.deployment import CdkRunner, DeploymentError, stack_outputs
 
-EXAMPLE = REPOSITORY_ROOT / "examples" / "gan-seed.json"
-# The example's bucket names, as a user would replace them with the deployed stack's.
+CONSOLE_EXAMPLE = REPOSITORY_ROOT / "examples" / "gan-seed.json"
+REQUEST_FILE_EXAMPLE = REPOSITORY_ROOT / "examples" / "minimal.json"
+REQUEST_KEY = "requests/demo.json"  # under cdk.json's request_prefix
+RESULT_KEY = "requests/demo.result.json"
+# The examples' bucket names, as a user would replace them with the deployed stack's.
 EXAMPLE_BUCKETS = {"my-training-data": "DataBucketName", "my-training-artifacts": "ArtifactsBucketName"}
+STEPS = 5
+EXECUTION_TIMEOUT_SECONDS = 120.0
+
+
+class DemoFailed(RuntimeError):
+    """A step did not do what it should; the message says which and why."""
 
 
 class Demo:
@@ -32,25 +48,33 @@ class Demo:
         self.port = port
         self.started = time.monotonic()
         self.timings: list[tuple[str, float]] = []
+        self.step_number = 0
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=endpoint_url(self.port), region_name=DEFAULT_REGION,
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
     def step(self, title: str, action: Callable[[], Any]) -> Any:
-        print(f"\n== {title}", flush=True)
+        self.step_number += 1
+        print(f"\n[{self.step_number}/{STEPS}] {title}", flush=True)
         began = time.monotonic()
         result = action()
-        self.timings.append((title, time.monotonic() - began))
+        seconds = time.monotonic() - began
+        self.timings.append((title, seconds))
+        print(f"      ({seconds:.1f} s)", flush=True)
         return result
 
 
+def say(text: str) -> None:
+    print(f"      {text}", flush=True)
+
+
 def show(data: Any) -> None:
-    print("   " + json.dumps(data, indent=2, default=str).replace("\n", "\n   "))
+    print("      " + json.dumps(data, indent=2, default=str).replace("\n", "\n      "), flush=True)
 
 
-def console_input(outputs: dict[str, str]) -> dict[str, Any]:
-    text = EXAMPLE.read_text(encoding="utf-8")
+def with_deployed_buckets(example: Any, outputs: dict[str, str]) -> dict[str, Any]:
+    text = example.read_text(encoding="utf-8")
     for example_bucket, output in EXAMPLE_BUCKETS.items():
         text = text.replace(f"s3://{example_bucket}/", f"s3://{outputs[output]}/")
     return json.loads(text)
@@ -65,70 +89,156 @@ def sent_request(sfn: Any, execution_arn: str) -> dict[str, Any] | None:
     return None
 
 
+def described_job(sagemaker: Any, name: str) -> dict[str, Any] | None:
+    """The job, or None while SageMaker has not created it yet (the task is scheduled just before)."""
+    try:
+        return dict(sagemaker.describe_training_job(TrainingJobName=name))
+    except ClientError as error:
+        if "not found" in str(error.response["Error"].get("Message", "")):
+            return None
+        raise
+
+
 def follow(demo: Demo, execution_arn: str) -> dict[str, Any]:
     """Print the request once sent and every status change of the job; return the ended execution."""
     sfn, sagemaker = demo.client("stepfunctions"), demo.client("sagemaker")
     request: dict[str, Any] | None = None
     seen: tuple[str, str] | None = None
-    while True:
+    deadline = time.monotonic() + EXECUTION_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
         execution = sfn.describe_execution(executionArn=execution_arn)
         if request is None:
             request = sent_request(sfn, execution_arn)
             if request is not None:
-                print("   CreateTrainingJob request sent by the workflow:")
+                say("CreateTrainingJob request sent by the workflow:")
                 show(request)
-        if request is not None:
-            job = sagemaker.describe_training_job(TrainingJobName=request["TrainingJobName"])
+        job = described_job(sagemaker, request["TrainingJobName"]) if request is not None else None
+        if job is not None:
             status = (job["TrainingJobStatus"], job["SecondaryStatus"])
             if status != seen:
                 seen = status
                 message = job["SecondaryStatusTransitions"][-1].get("StatusMessage", "")
-                print(f"   {time.strftime('%H:%M:%S')}  job {job['TrainingJobName']}: {status[0]} / {status[1]}  {message}",
-                      flush=True)
+                say(f"{time.strftime('%H:%M:%S')}  job {job['TrainingJobName']}: {status[0]} / {status[1]}  {message}")
         if execution["status"] != "RUNNING":
             return execution
         time.sleep(0.3)
+    raise DemoFailed(f"the execution {execution_arn} was still running after {EXECUTION_TIMEOUT_SECONDS:.0f} s")
+
+
+def report(execution: dict[str, Any]) -> None:
+    say(f"Execution {execution['status']}")
+    if execution["status"] == "SUCCEEDED":
+        show(json.loads(execution["output"]))
+    else:
+        say(f"{execution.get('error')}: {execution.get('cause')}")
+
+
+def deploy(demo: Demo, cdk: CdkRunner) -> dict[str, str]:
+    say("cdk bootstrap (real CDK CLI)")
+    cdk.bootstrap()
+    say("cdk deploy --all (real CDK CLI, change sets; synthesises the app first)")
+    cdk.deploy()
+    cloudformation = demo.client("cloudformation")
+    for stack in cloudformation.describe_stacks()["Stacks"]:
+        if stack["StackName"] != "CDKToolkit":
+            say(f"Stack {stack['StackName']}: {stack['StackStatus']}")
+            for output in sorted(stack.get("Outputs", []), key=lambda o: o["OutputKey"]):
+                if not output["OutputKey"].startswith("Export"):
+                    say(f"  - {output['OutputKey']} = {output['OutputValue']}")
+    return stack_outputs(cloudformation)
+
+
+def console_run(demo: Demo, outputs: dict[str, str]) -> dict[str, Any]:
+    execution_input = with_deployed_buckets(CONSOLE_EXAMPLE, outputs)
+    say(f"Execution input: {CONSOLE_EXAMPLE.relative_to(REPOSITORY_ROOT)}, bucket names replaced by the deployed ones")
+    show(execution_input)
+    execution_arn = demo.client("stepfunctions").start_execution(
+        stateMachineArn=outputs["TrainingStateMachineArn"], input=json.dumps(execution_input))["executionArn"]
+    say(f"Started {execution_arn.rsplit(':', 1)[-1]}; following it")
+    execution = follow(demo, execution_arn)
+    report(execution)
+    return execution
+
+
+def execution_arns(demo: Demo, state_machine_arn: str) -> set[str]:
+    executions = demo.client("stepfunctions").list_executions(stateMachineArn=state_machine_arn)["executions"]
+    return {str(e["executionArn"]) for e in executions}
+
+
+def triggered_execution(demo: Demo, state_machine_arn: str, data_bucket: str, earlier: set[str]) -> str:
+    """The execution the request-file rule started for s3://<data bucket>/requests/demo.json."""
+    sfn = demo.client("stepfunctions")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for summary in sfn.list_executions(stateMachineArn=state_machine_arn)["executions"]:
+            if summary["executionArn"] in earlier:
+                continue
+            event = json.loads(sfn.describe_execution(executionArn=summary["executionArn"]).get("input") or "{}")
+            detail = event.get("detail") if isinstance(event, dict) else None
+            if (event.get("detail-type") == "Object Created" and isinstance(detail, dict)
+                    and detail.get("bucket", {}).get("name") == data_bucket
+                    and detail.get("object", {}).get("key") == REQUEST_KEY):
+                return str(summary["executionArn"])
+        time.sleep(0.5)
+    raise DemoFailed(f"no execution started within 30 s of uploading s3://{data_bucket}/{REQUEST_KEY}")
+
+
+def request_file_run(demo: Demo, outputs: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    data_bucket = outputs["DataBucketName"]
+    request = with_deployed_buckets(REQUEST_FILE_EXAMPLE, outputs)
+    say(f"Uploading {REQUEST_FILE_EXAMPLE.relative_to(REPOSITORY_ROOT)} (bucket names replaced) "
+        f"to s3://{data_bucket}/{REQUEST_KEY}")
+    show(request)
+    s3 = demo.client("s3")
+    earlier = execution_arns(demo, outputs["TrainingStateMachineArn"])
+    put = s3.put_object(Bucket=data_bucket, Key=REQUEST_KEY, Body=json.dumps(request, indent=2).encode())
+    say(f"Uploaded (version {put.get('VersionId')}); S3 sends \"Object Created\" to EventBridge, "
+        "whose request-file rule starts the workflow")
+    execution_arn = triggered_execution(demo, outputs["TrainingStateMachineArn"], data_bucket, earlier)
+    say(f"The rule started {execution_arn.rsplit(':', 1)[-1]}; following it")
+    execution = follow(demo, execution_arn)
+    report(execution)
+    try:
+        result = json.loads(s3.get_object(Bucket=data_bucket, Key=RESULT_KEY)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        raise DemoFailed(f"the workflow wrote no s3://{data_bucket}/{RESULT_KEY}") from None
+    say(f"Result file s3://{data_bucket}/{RESULT_KEY}, beside the request:")
+    show(result)
+    return execution, result
 
 
 def run(demo: Demo, keep: bool) -> int:
     cdk = CdkRunner(demo.port, STATE_DIR / "cdk.out-demo")
-    pid = demo.step(f"Starting the emulator on {endpoint_url(demo.port)}", lambda: process.start(demo.port))
-    print(f"   moto {_moto_version()} with the project's adapters (pid {pid}, log .emulator/emulator-{demo.port}.log)")
-    demo.step("cdk bootstrap (real CDK CLI)", cdk.bootstrap)
-    demo.step("cdk deploy --all (real CDK CLI, change sets)", cdk.deploy)
-    outputs = stack_outputs(demo.client("cloudformation"))
-    print("   Stack outputs:")
-    for key in sorted(k for k in outputs if not k.startswith("Export")):
-        print(f"   - {key} = {outputs[key]}")
-
-    execution_input = console_input(outputs)
-    print(f"\n== Console execution with {EXAMPLE.relative_to(REPOSITORY_ROOT)} (bucket names replaced by the deployed ones)")
-    show(execution_input)
-    sfn = demo.client("stepfunctions")
-    execution_arn = sfn.start_execution(stateMachineArn=outputs["TrainingStateMachineArn"],
-                                        input=json.dumps(execution_input))["executionArn"]
-    execution = demo.step("Following the execution", lambda: follow(demo, execution_arn))
-    print(f"   Execution {execution['status']}")
-    if execution["status"] == "SUCCEEDED":
-        show(json.loads(execution["output"]))
-    else:
-        print(f"   {execution.get('error')}: {execution.get('cause')}")
-
+    pid = demo.step(f"Starting the emulator (moto {_moto_version()} and the project's adapters) on "
+                    f"{endpoint_url(demo.port)}", lambda: process.start(demo.port))
+    say(f"pid {pid}, log .emulator/emulator-{demo.port}.log")
+    outputs = demo.step("Deploying the stacks into the emulator with the real CDK CLI", lambda: deploy(demo, cdk))
+    console = demo.step("A console user starts an execution", lambda: console_run(demo, outputs))
+    triggered, result = demo.step("An event-driven user uploads a request file",
+                                  lambda: request_file_run(demo, outputs))
     total = time.monotonic() - demo.started
-    print("\n== Summary")
-    print(f"   {'OK' if execution['status'] == 'SUCCEEDED' else 'FAILED'}: deployed 2 stacks with the CDK CLI and "
-          f"trained one job from {EXAMPLE.name} through the state machine, in {total:.0f} s")
+    succeeded = console["status"] == "SUCCEEDED" and triggered["status"] == "SUCCEEDED" and result.get("status") == "Completed"
+
+    demo.step_number = STEPS
+    print(f"\n[{STEPS}/{STEPS}] Summary")
+    say(f"{'OK' if succeeded else 'FAILED'}: deployed 2 stacks with the CDK CLI and trained "
+        f"{'2 jobs' if succeeded else 'with failures'} in {total:.0f} s")
+    say(f"- console execution ({CONSOLE_EXAMPLE.name}): {console['status']}"
+        + (f", job {json.loads(console['output'])['job_name']}" if console["status"] == "SUCCEEDED" else ""))
+    say(f"- request file s3://{outputs['DataBucketName']}/{REQUEST_KEY} ({REQUEST_FILE_EXAMPLE.name}): "
+        f"{triggered['status']}, result {result.get('status')}"
+        + (f", job {result['job_name']}, model {result.get('model_artifacts')}" if result.get("job_name") else ""))
     for title, seconds in demo.timings:
-        print(f"   {seconds:6.1f} s  {title}")
+        say(f"{seconds:6.1f} s  {title}")
     if keep:
-        print(f"\n   The emulator keeps running. Explore it:\n"
-              f"     export AWS_ENDPOINT_URL={endpoint_url(demo.port)} AWS_ACCESS_KEY_ID=testing "
-              f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={DEFAULT_REGION}\n"
-              f"     aws stepfunctions list-executions --state-machine-arn {outputs['TrainingStateMachineArn']}\n"
-              f"     aws sagemaker list-training-jobs\n"
-              f"     .venv/bin/python -m trainctl --help\n"
-              f"   Stop it with: .venv/bin/python -m emulator stop --port {demo.port}")
-    return 0 if execution["status"] == "SUCCEEDED" else 1
+        say(f"\n      The emulator keeps running. Explore it:\n"
+            f"        export AWS_ENDPOINT_URL={endpoint_url(demo.port)} AWS_ACCESS_KEY_ID=testing "
+            f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={DEFAULT_REGION}\n"
+            f"        aws stepfunctions list-executions --state-machine-arn {outputs['TrainingStateMachineArn']}\n"
+            f"        aws sagemaker list-training-jobs\n"
+            f"        .venv/bin/python -m trainctl --help\n"
+            f"      Stop it with: .venv/bin/python -m emulator stop --port {demo.port}")
+    return 0 if succeeded else 1
 
 
 def _moto_version() -> str:
@@ -145,13 +255,20 @@ def main(argv: list[str] | None = None) -> int:
     demo = Demo(args.port)
     try:
         return run(demo, args.keep)
-    except (DeploymentError, process.EmulatorError) as error:
-        print(f"\ndemo failed: {error}", file=sys.stderr)
+    except (DeploymentError, process.EmulatorError, DemoFailed) as error:
+        print(f"\ndemo failed at step {demo.step_number}: {error}", file=sys.stderr)
         return 1
+    except (ClientError, BotoCoreError) as error:
+        print(f"\ndemo failed at step {demo.step_number}: the emulator answered: {error}\n"
+              f"  (its log: .emulator/emulator-{args.port}.log)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ndemo interrupted", file=sys.stderr)
+        return 130
     finally:
         if not args.keep:
             process.stop(args.port)
-            print("\n   Emulator stopped (rerun with --keep to explore it).")
+            print("\n      Emulator stopped (rerun with --keep to explore it).")
 
 
 if __name__ == "__main__":
