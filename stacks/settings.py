@@ -161,15 +161,8 @@ _KEYS = (
 
 Parser = Callable[[object], T]
 
-# What the deployed stack and the events supply, as placeholders, so that only the request's own fields are
-# judged. Bucket reach is not checked: the stack's bucket names are known only once it is deployed.
-_PLACEHOLDER_DEFAULTS = PlatformDefaults(
-    role_arn="arn:aws:iam::000000000000:role/synth-check-execution-role",
-    image_uri="000000000000.dkr.ecr.eu-west-1.amazonaws.com/synth-check:latest",
-    output_path="s3://synth-check-artifacts/",
-    checkpoint_s3_uri="s3://synth-check-checkpoints/",
-)
-_PUSHED_IMAGE = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/synth-check@sha256:" + "0" * 64
+# What an image push supplies (the pushed image, by digest) and the name an event gives its job, as stand-ins.
+_PUSHED_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/stack-training-image@sha256:" + "0" * 64
 _EVENT_JOB_NAME = "synth-check-000000000000"
 
 
@@ -186,7 +179,8 @@ def trigger_request_problems(setting: str, request: Mapping[str, object], *, ima
     # CDK CLI deploys to when it knows one.
     region = os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1"
     try:
-        build_training_job(execution_input, region=region, defaults=_PLACEHOLDER_DEFAULTS)
+        # Only the request's own fields are judged: the stack's role, image and output path are stand-ins.
+        build_training_job(execution_input, region=region, defaults=PlatformDefaults.stand_ins(region))
     except InvalidTrainingInput as invalid:
         return [f"{setting}.{problem}" for problem in invalid.problems]
     return []

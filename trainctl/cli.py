@@ -79,15 +79,18 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
             return 130
     try:
         execution_input = read_json(arguments.input, stdin)
-        defaults = PlatformDefaults()
         if arguments.defaults is not None:
             defaults = PlatformDefaults.from_mapping(read_json(arguments.defaults, stdin))
+        else:
+            defaults = PlatformDefaults.stand_ins(arguments.region)
+            _note_stand_ins(arguments, execution_input, stderr)
         job = build_training_job(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
     except UnreadableInput as error:
         print(f"trainctl {arguments.command}: {error}", file=stderr)
         return EXIT_INVALID
     except InvalidTrainingInput as error:
-        print(f"trainctl {arguments.command}: {arguments.input}: invalid training input ({len(error.problems)} problems):", file=stderr)
+        count = f"{len(error.problems)} problem" + ("s" if len(error.problems) > 1 else "")
+        print(f"trainctl {arguments.command}: {arguments.input}: invalid training input ({count}):", file=stderr)
         for problem in error.problems:
             print(f"  {problem}", file=stderr)
         return EXIT_INVALID
@@ -101,3 +104,17 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
         # `trainctl render x.json | head`: the reader left; not an error worth a traceback.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's exit flush quiet
     return EXIT_OK
+
+
+# The input keys a deployed stack fills in when they are left out (SPEC section 3).
+_STACK_SUPPLIED = {"role": "role_arn", "image_uri": "image_uri", "output_path": "output_path"}
+
+
+def _note_stand_ins(arguments: argparse.Namespace, execution_input: object, stderr: TextIO) -> None:
+    """Say which values are stand-ins, so a rendered request is not mistaken for the deployed one."""
+    if not isinstance(execution_input, dict):
+        return
+    left_out = [key for key in _STACK_SUPPLIED if execution_input.get(key) is None]
+    if left_out:
+        print(f"trainctl {arguments.command}: no --defaults: {', '.join(left_out)} left to the stack, "
+              "shown as stand-ins (give --defaults DEFAULTS.json for the deployed values)", file=stderr)

@@ -41,11 +41,6 @@ DEFAULT_POLL_SECONDS = 5.0
 # How many polls to give the workflow to record a job's end (or start a retry) before reporting.
 _WORKFLOW_LAG_POLLS = 12
 
-# Used only for the local check when the Prepare Lambda's environment cannot be read: the fields
-# the user wrote are still validated, and the Lambda checks again with the real defaults.
-_PLACEHOLDER_ACCOUNT = "000000000000"
-
-
 class TrainingFailedToStart(PlatformError):
     """The execution ended before creating a job (for example invalid input caught by Prepare)."""
 
@@ -286,15 +281,11 @@ class Platform:
     # -- inputs ---------------------------------------------------------------------------------
 
     def defaults(self) -> PlatformDefaults:
-        """The defaults the Prepare Lambda applies, read from its environment; placeholders when
-        that is not readable (no stack name, or no lambda:GetFunctionConfiguration permission)."""
+        """The defaults the Prepare Lambda applies, read from its environment; stand-ins when that is
+        not readable (no stack name, or no lambda:GetFunctionConfiguration permission): the fields the
+        user wrote are still validated, and the Lambda checks again with the real defaults."""
         if self._defaults is None:
-            self._defaults = self._lambda_defaults() or PlatformDefaults(
-                role_arn=f"arn:aws:iam::{_PLACEHOLDER_ACCOUNT}:role/platform-default-role",
-                image_uri=f"{_PLACEHOLDER_ACCOUNT}.dkr.ecr.{self.region}.amazonaws.com/platform-default:latest",
-                output_path="s3://platform-default-output/",
-                checkpoint_s3_uri="s3://platform-default-checkpoints/",
-            )
+            self._defaults = self._lambda_defaults() or PlatformDefaults.stand_ins(self.region)
         return self._defaults
 
     def _lambda_defaults(self) -> PlatformDefaults | None:

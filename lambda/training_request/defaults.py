@@ -9,6 +9,8 @@ from .errors import Problems
 from .fields import ObjectReader
 
 _BUCKET_FIELDS = ("readable_buckets", "writable_buckets")
+# The stand-ins' account: AWS's documentation account, so a stand-in is never mistaken for a real resource.
+_STAND_IN_ACCOUNT = "123456789012"
 _URI_FIELDS = ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
 _ENVIRONMENT = {
     "role_arn": "DEFAULT_ROLE_ARN",
@@ -52,3 +54,16 @@ class PlatformDefaults:
             text = environ.get(_ENVIRONMENT[key])
             values[key] = None if text is None else tuple(name.strip() for name in text.split(",") if name.strip())
         return cls(**values)  # type: ignore[arg-type]
+
+    @classmethod
+    def stand_ins(cls, region: str) -> PlatformDefaults:
+        """Stand-ins for what a deployed stack supplies, where no stack is known (`trainctl render` and
+        `validate` without --defaults, the synth-time check of trigger requests): an input that leaves the
+        role, image or output path to the stack is judged on its own fields. Bucket reach is not checked:
+        the stack's bucket names are not known."""
+        return cls(
+            role_arn=f"arn:aws:iam::{_STAND_IN_ACCOUNT}:role/stack-execution-role",
+            image_uri=f"{_STAND_IN_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/stack-training-image:latest",
+            output_path="s3://stack-artifacts-bucket/",
+            checkpoint_s3_uri="s3://stack-checkpoints-bucket/",
+        )

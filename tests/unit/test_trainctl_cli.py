@@ -109,5 +109,23 @@ def test_module_entry_point_never_shows_a_traceback(tmp_path: Path) -> None:
     for path in (deep, huge):
         result = subprocess.run([sys.executable, "-m", "trainctl", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.strip()
-    result = subprocess.run([sys.executable, "-m", "trainctl", "render", "examples/minimal.json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "image_uri: is required" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run([sys.executable, "-m", "trainctl", "render", "-"], input="[", cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "-: not valid JSON" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_defaults_the_stack_values_are_stand_ins_and_said_so(tmp_path: Path) -> None:
+    # A console input leaves role, image and output path to the stack: it still renders and validates offline.
+    console_input = {"instance_count": 1, "instance_type": "ml.m5.large", "inputs": "s3://data/train"}
+    code, out, err = run(["render", write(tmp_path, console_input), "--region", "us-east-1"])
+    request = json.loads(out)
+    assert code == 0
+    assert "role, image_uri, output_path left to the stack, shown as stand-ins" in err
+    assert request["RoleArn"].endswith(":role/stack-execution-role")
+    assert request["AlgorithmSpecification"]["TrainingImage"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+    code, out, err = run(["validate", write(tmp_path, VALID)])
+    assert (code, err) == (0, "") and "valid" in out
+
+
+def test_one_problem_is_counted_in_the_singular(tmp_path: Path) -> None:
+    code, _, err = run(["validate", write(tmp_path, {**VALID, "instance_count": 0})])
+    assert code == 2 and "invalid training input (1 problem):" in err
