@@ -12,11 +12,11 @@ from datetime import datetime, timezone
 from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
-from .fields import ObjectReader, join, json_type, text_of
+from .fields import ObjectReader, join, json_type, object_readers, text_of
 from .inputs import add_model_channel, read_inputs
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
-from .validation import check, check_request
+from .validation import check, check_map, check_request
 
 ESTIMATOR_KEYS = (
     "image_uri", "role", "instance_count", "instance_type", "volume_size", "volume_kms_key", "max_run",
@@ -183,7 +183,7 @@ def _build(data: object, region: str, defaults: PlatformDefaults, now: datetime,
         request["HyperParameters"] = hyperparameters
     environment = reader.string_map("environment")
     if environment is not None:
-        _check_map(problems, "environment", environment, "Environment")
+        check_map(problems, "environment", environment, "Environment")
         request["Environment"] = environment
     request["Tags"] = _tags(reader, problems)
     if vpc is not None:
@@ -277,13 +277,6 @@ def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str]
     return result
 
 
-def _check_map(problems: Problems, field: str, values: dict[str, str], path: str) -> None:
-    check(problems, field, values, path)
-    for key, value in values.items():
-        check(problems, join(field, key), key, path + "{key}")
-        check(problems, join(field, key), value, path + "{value}")
-
-
 def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
     """sagemaker.utils.format_tags, then the CER tag appended unless the user already carries it."""
     value = reader.raw("tags")
@@ -298,12 +291,7 @@ def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
             tags.append({"Key": str(key), "Value": text})
             _check_tag(problems, field, field, tags[-1])
     elif isinstance(value, list):
-        for index, item in enumerate(value):
-            field = f"tags[{index}]"
-            if not isinstance(item, dict):
-                problems.add(field, item, f'must be a {{"Key": ..., "Value": ...}} object, not {json_type(item)}')
-                continue
-            tag = ObjectReader(item, field, problems, TAG_KEYS)
+        for tag in object_readers(value, "tags", problems, TAG_KEYS, '{"Key": ..., "Value": ...}'):
             key = tag.string("Key", required=True)
             text = tag.string("Value", required=True, non_empty=False)
             if key is not None and text is not None:
@@ -348,19 +336,11 @@ def _vpc(reader: ObjectReader, problems: Problems) -> dict[str, object] | None:
 
 
 def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[str, str]] | None:
-    value = reader.raw("metric_definitions")
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        problems.add("metric_definitions", value, f'must be a list of {{"Name", "Regex"}} objects, not {json_type(value)}')
+    metrics = reader.object_list("metric_definitions", METRIC_KEYS, '{"Name", "Regex"}')
+    if metrics is None:
         return None
     definitions: list[dict[str, str]] = []
-    for index, item in enumerate(value):
-        field = f"metric_definitions[{index}]"
-        if not isinstance(item, dict):
-            problems.add(field, item, f'must be a {{"Name", "Regex"}} object, not {json_type(item)}')
-            continue
-        metric = ObjectReader(item, field, problems, METRIC_KEYS)
+    for metric in metrics:
         name = metric.string("Name", required=True)
         regex = metric.string("Regex", required=True)
         if name is None or regex is None:

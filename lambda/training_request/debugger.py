@@ -20,7 +20,7 @@ from .rule_catalog import (
     RULE_EVALUATOR_ACCOUNTS,
     RULE_EVALUATOR_REPOSITORY,
 )
-from .validation import check
+from .validation import check, check_map
 
 __all__ = ["RULE_EVALUATOR_ACCOUNTS", "Rules", "debugger_settings", "read_rules", "rule_evaluator_image"]
 
@@ -189,29 +189,15 @@ def _rule_config(name: str, image: str, reader: ObjectReader, problems: Problems
 
 
 def _read_collections(reader: ObjectReader, key: str, problems: Problems) -> list[Collection]:
-    value = reader.raw(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems.add(reader.field(key), value, f'must be a list of {{"name", "parameters"}} objects, not {json_type(value)}')
-        return []
     collections: list[Collection] = []
-    for index, item in enumerate(value):
-        field = f"{reader.field(key)}[{index}]"
-        if not isinstance(item, dict):
-            problems.add(field, item, f'must be a {{"name", "parameters"}} object, not {json_type(item)}')
-            continue
-        collection = ObjectReader(item, field, problems, COLLECTION_KEYS)
+    for collection in reader.object_list(key, COLLECTION_KEYS, '{"name", "parameters"}') or []:
         name = collection.string("name", required=True)
         parameters = collection.string_map("parameters")
         if name is not None:
             check(problems, collection.field("name"), name, "DebugHookConfig.CollectionConfigurations[].CollectionName")
             if parameters is not None:
                 path = "DebugHookConfig.CollectionConfigurations[].CollectionParameters"
-                check(problems, collection.field("parameters"), parameters, path)
-                for parameter, text in parameters.items():
-                    check(problems, join(collection.field("parameters"), parameter), parameter, path + "{key}")
-                    check(problems, join(collection.field("parameters"), parameter), text, path + "{value}")
+                check_map(problems, collection.field("parameters"), parameters, path)
             collections.append((name, parameters))
     return collections
 

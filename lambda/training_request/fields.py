@@ -131,6 +131,17 @@ class ObjectReader:
                 good = False
         return list(value) if good else None
 
+    def object_list(self, key: str, known: Collection[str], shape: str) -> list[ObjectReader] | None:
+        """A reader for each object of a list of objects (`shape` names one in messages, e.g. '{"Name", "Regex"}');
+        None when the key is not given or is not a list."""
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            self.problems.add(self.field(key), value, f"must be a list of {shape} objects, not {json_type(value)}")
+            return None
+        return object_readers(value, self.field(key), self.problems, known, shape)
+
     def string_map(self, key: str) -> dict[str, str] | None:
         """An object whose values must be strings (the SDK passes them to the API unchanged); the entries
         that are strings, each other one reported."""
@@ -144,3 +155,15 @@ class ObjectReader:
             else:
                 self.problems.add(join(self.field(key), name), item, f"must be a string, not {json_type(item)}")
         return strings
+
+
+def object_readers(items: list[object], field: str, problems: Problems, known: Collection[str], shape: str) -> list[ObjectReader]:
+    """A reader for each item of a JSON list that is an object; every other item is reported and skipped."""
+    readers: list[ObjectReader] = []
+    for index, item in enumerate(items):
+        item_field = f"{field}[{index}]"
+        if isinstance(item, dict):
+            readers.append(ObjectReader(item, item_field, problems, known))
+        else:
+            problems.add(item_field, item, f"must be a {shape} object, not {json_type(item)}")
+    return readers

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problems
-from .fields import closest
+from .fields import closest, join
 
 if TYPE_CHECKING:  # pragma: no cover
     from botocore.model import Shape
@@ -105,6 +105,14 @@ def _check_string(problems: Problems, field: str, value: str, shape: Shape, path
     compiled = _compiled(pattern) if pattern else None
     if compiled is not None and not compiled.fullmatch(value):
         problems.add(field, value, f"must match the pattern {pattern}")
+
+
+def check_map(problems: Problems, field: str, values: dict[str, str], path: str) -> None:
+    """A string-to-string map against the API model: the map itself, then each key and value."""
+    check(problems, field, values, path)
+    for key, value in values.items():
+        check(problems, join(field, key), key, path + "{key}")
+        check(problems, join(field, key), value, path + "{value}")
 
 
 def check_request(problems: Problems, request: dict[str, object]) -> None:
