@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Sequence, TextIO
 
@@ -79,14 +80,15 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
             return 130
     try:
         execution_input = read_json(arguments.input, stdin)
-        if arguments.defaults is not None:
-            defaults = PlatformDefaults.from_mapping(read_json(arguments.defaults, stdin))
-        else:
-            defaults = PlatformDefaults.stand_ins(arguments.region)
-            _note_stand_ins(arguments, execution_input, stderr)
+        defaults = _defaults(arguments, execution_input, stdin, stderr)
         job = build_training_job(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
     except UnreadableInput as error:
         print(f"trainctl {arguments.command}: {error}", file=stderr)
+        return EXIT_INVALID
+    except InvalidDefaults as error:
+        print(f"trainctl {arguments.command}: {arguments.defaults}: invalid defaults file:", file=stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=stderr)
         return EXIT_INVALID
     except InvalidTrainingInput as error:
         count = f"{len(error.problems)} problem" + ("s" if len(error.problems) > 1 else "")
@@ -106,15 +108,34 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
     return EXIT_OK
 
 
-# The input keys a deployed stack fills in when they are left out (SPEC section 3).
+class InvalidDefaults(Exception):
+    """A DEFAULTS.json that is not of the SPEC's shape: reported against that file, not the input."""
+
+    def __init__(self, problems: list[object]) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+# The input keys a deployed stack fills in when they are left out (SPEC section 3), and its defaults' names.
 _STACK_SUPPLIED = {"role": "role_arn", "image_uri": "image_uri", "output_path": "output_path"}
 
 
-def _note_stand_ins(arguments: argparse.Namespace, execution_input: object, stderr: TextIO) -> None:
-    """Say which values are stand-ins, so a rendered request is not mistaken for the deployed one."""
-    if not isinstance(execution_input, dict):
-        return
-    left_out = [key for key in _STACK_SUPPLIED if execution_input.get(key) is None]
+def _defaults(arguments: argparse.Namespace, execution_input: object, stdin: TextIO, stderr: TextIO) -> PlatformDefaults:
+    """DEFAULTS.json's values; what it leaves out (all of it without --defaults) becomes a stand-in, said on
+    stderr when the input relies on it, so a rendered request is not mistaken for the deployed one."""
+    given = PlatformDefaults()
+    if arguments.defaults is not None:
+        try:
+            given = PlatformDefaults.from_mapping(read_json(arguments.defaults, stdin))
+        except InvalidTrainingInput as error:
+            raise InvalidDefaults(error.problems) from None
+    stand_ins = PlatformDefaults.stand_ins(arguments.region)
+    missing = {name: getattr(stand_ins, name) for name in ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
+               if getattr(given, name) is None}
+    left_out = [key for key, name in _STACK_SUPPLIED.items()
+                if name in missing and isinstance(execution_input, dict) and execution_input.get(key) is None]
     if left_out:
-        print(f"trainctl {arguments.command}: no --defaults: {', '.join(left_out)} left to the stack, "
-              "shown as stand-ins (give --defaults DEFAULTS.json for the deployed values)", file=stderr)
+        source = "not in the defaults file" if arguments.defaults is not None else "no --defaults"
+        print(f"trainctl {arguments.command}: {source}: {', '.join(left_out)} left to the stack, "
+              "shown as stand-ins (give them in --defaults DEFAULTS.json for the deployed values)", file=stderr)
+    return replace(given, **missing)

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _MAX_SHOWN = 80
+# Inputs may carry secrets in these maps (a password in `environment`, a token as a hyperparameter). A problem
+# there names the field and the rule but never shows the value: error messages reach the Lambda's log group,
+# the execution history and result files.
+_SECRET_ROOTS = ("environment", "hyperparameters")
+HIDDEN = "<hidden: it may be a secret>"
 
 
 def shorten(value: object) -> object:
@@ -42,6 +47,10 @@ def _safe_repr(value: object) -> str:
         return f"<{type(value).__name__} too large to show>"
 
 
+def _root(field: str) -> str:
+    return field.split(".", 1)[0].split("[", 1)[0]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input: the field as the user wrote it, the value, and what is allowed."""
@@ -51,7 +60,12 @@ class Problem:
     rule: str
 
     def __str__(self) -> str:
-        got = "" if self.value is None else f" (got {_safe_repr(self.value)})"
+        if self.value is None:
+            got = ""
+        elif self.value is HIDDEN:
+            got = " (value hidden: it may be a secret)"
+        else:
+            got = f" (got {_safe_repr(self.value)})"
         return f"{self.field}: {self.rule}{got}"
 
 
@@ -70,7 +84,8 @@ class Problems:
         self._items: list[Problem] = []
 
     def add(self, field: str, value: object, rule: str) -> None:
-        problem = Problem(field, shorten(value), rule)
+        shown = HIDDEN if value is not None and _root(field) in _SECRET_ROOTS else shorten(value)
+        problem = Problem(field, shown, rule)
         if problem not in self._items:
             self._items.append(problem)
 

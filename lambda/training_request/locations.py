@@ -54,7 +54,8 @@ class Reachability:
         if readable is not None:
             # A bucket the role writes to (artifacts, checkpoints) is one it reads too: a model_uri from
             # an earlier job's output is the common case.
-            allowed = tuple(readable) + tuple(writable or ())
+            # The stack lists its writable buckets among the readable ones too: name each once.
+            allowed = tuple(dict.fromkeys((*readable, *(writable or ()))))
             for field, uri in self._reads:
                 if bucket_of(uri) not in allowed:
                     problems.add(

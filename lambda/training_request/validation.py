@@ -80,7 +80,7 @@ def check(problems: Problems, field: str, value: object, path: str) -> bool:
         if len(value) < meta.get("min", 0):
             problems.add(field, value, f"must have at least {meta['min']} {noun}")
         if "max" in meta and len(value) > meta["max"]:
-            problems.add(field, value, f"must have at most {meta['max']} {noun} (got {len(value)})")
+            problems.add(field, value, f"must have at most {meta['max']} {noun}, not {len(value)}")
     return len(problems) == before
 
 
@@ -99,7 +99,7 @@ def _check_string(problems: Problems, field: str, value: str, shape: Shape, path
         problems.add(field, value, f"must be at least {meta['min']} characters long")
         return
     if "max" in meta and len(value) > meta["max"]:
-        problems.add(field, value, f"must be at most {meta['max']} characters long (got {len(value)})")
+        problems.add(field, value, f"must be at most {meta['max']} characters long, not {len(value)}")
         return
     pattern = meta.get("pattern")
     compiled = _compiled(pattern) if pattern else None

@@ -60,8 +60,20 @@ def test_defaults_file_bucket_lists_turn_on_the_reachability_check(tmp_path: Pat
 
 
 def test_bad_defaults_file_names_the_field(tmp_path: Path) -> None:
-    code, _, err = run(["validate", write(tmp_path, VALID), "--defaults", write(tmp_path, {"role": "x"}, "d.json")])
+    defaults = write(tmp_path, {"role": "x"}, "d.json")
+    code, _, err = run(["validate", write(tmp_path, VALID), "--defaults", defaults])
     assert code == 2 and "defaults.role: unknown key; did you mean 'role_arn'?" in err
+    assert f"{defaults}: invalid defaults file" in err and "invalid training input" not in err
+
+
+def test_a_partial_defaults_file_leaves_the_rest_to_stand_ins(tmp_path: Path) -> None:
+    # SPEC section 4: each key of DEFAULTS.json is optional; the bucket lists alone turn on the reach check.
+    defaults = write(tmp_path, {"readable_buckets": ["data"], "writable_buckets": ["artifacts"]}, "defaults.json")
+    console_input = {"instance_count": 1, "instance_type": "ml.m5.large", "inputs": "s3://elsewhere/train"}
+    code, _, err = run(["validate", write(tmp_path, console_input), "--defaults", defaults])
+    assert code == 2 and "invalid training input (1 problem):" in err
+    assert "inputs: the execution role cannot read this bucket; readable buckets: data, artifacts" in err
+    assert "not in the defaults file: role, image_uri, output_path left to the stack" in err
 
 
 def test_invalid_input_lists_each_problem_on_its_own_line(tmp_path: Path) -> None:

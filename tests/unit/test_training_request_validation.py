@@ -397,3 +397,14 @@ def test_importing_the_package_does_not_load_botocore() -> None:
     lambda_dir = Path(__file__).resolve().parents[2] / "lambda"
     result = subprocess.run([sys.executable, "-c", code], cwd=lambda_dir, capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_values_that_may_be_secrets_are_never_shown() -> None:
+    # Error messages reach the Lambda's log group and the execution history: name the field, not the value.
+    secret = "hunter2-" + "p" * 600
+    found = problems({"environment": {"DB_PASSWORD": secret}, "hyperparameters": {"api_key": "s3cr3t" + "x" * 2600}})
+    message = str(InvalidTrainingInput(found))
+    assert "environment.DB_PASSWORD: must be at most 512 characters long, not 608" in message
+    assert "hyperparameters.api_key" in message
+    assert "hunter2" not in message and "s3cr3t" not in message
+    assert "value hidden" in message
