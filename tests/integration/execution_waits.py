@@ -1,4 +1,5 @@
-"""Waiting for the emulator's asynchronous work (executions, training jobs) in tests."""
+"""Waiting for the emulator's asynchronous work (executions, training jobs) in tests, and listing
+every training job (a session creates well over one page of them)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ def finished_execution(sfn: Any, execution_arn: str, timeout: float = 60.0) -> d
 
 def execution_output(described: dict[str, Any]) -> Any:
     return json.loads(described["output"])
+
+
+def all_job_names(emulator: Any) -> list[str]:
+    """Every training job's name, all pages of ListTrainingJobs."""
+    pages = emulator.client("sagemaker").get_paginator("list_training_jobs").paginate(PaginationConfig={"PageSize": 100})
+    return [job["TrainingJobName"] for page in pages for job in page["TrainingJobSummaries"]]

@@ -21,7 +21,7 @@ import pytest
 
 from emulator import ACCOUNT_ID
 from emulator.deployment import stack_outputs
-from execution_waits import finished_execution, wait_for
+from execution_waits import all_job_names, finished_execution, wait_for
 from training_events import event_job_name
 
 REQUEST_PREFIX = "requests/"  # cdk.json
@@ -96,11 +96,6 @@ def image_job_name(emulator: Any, repository: str, digest: str) -> str:
 
 def new_digest() -> str:
     return "sha256:" + secrets.token_hex(32)
-
-
-def all_job_names(emulator: Any) -> list[str]:
-    pages = emulator.client("sagemaker").get_paginator("list_training_jobs").paginate(PaginationConfig={"PageSize": 100})
-    return [job["TrainingJobName"] for page in pages for job in page["TrainingJobSummaries"]]
 
 
 def describe_job(emulator: Any, name: str) -> dict[str, Any] | None:

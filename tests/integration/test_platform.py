@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from emulator import scheduled_event_entry
-from execution_waits import execution_output, finished_execution, wait_for
+from execution_waits import all_job_names, execution_output, finished_execution, wait_for
 from training_events import event_job_name
 
 
@@ -56,14 +56,9 @@ def run(emulator: Any, platform: Any, execution_input: dict[str, Any]) -> dict[s
     return finished_execution(emulator.client("stepfunctions"), start(emulator, platform, execution_input))
 
 
-def job_names(emulator: Any) -> set[str]:
-    summaries = emulator.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
-    return {s["TrainingJobName"] for s in summaries}
-
-
 def jobs_with_run(emulator: Any, run: str) -> list[dict[str, Any]]:
     sagemaker = emulator.client("sagemaker")
-    described = [sagemaker.describe_training_job(TrainingJobName=name) for name in job_names(emulator)]
+    described = [sagemaker.describe_training_job(TrainingJobName=name) for name in all_job_names(emulator)]
     return sorted((j for j in described if j.get("HyperParameters", {}).get("run") == run), key=lambda j: j["CreationTime"])
 
 
@@ -96,12 +91,12 @@ def test_wait_false_ends_the_execution_while_the_job_runs_on(emulator: Any, plat
 
 
 def test_an_invalid_input_fails_naming_the_field_and_creates_no_job(emulator: Any, platform: Any) -> None:
-    before = job_names(emulator)
+    before = set(all_job_names(emulator))
     described = run(emulator, platform, console_input(platform, instance_type="m5.xlarge", instance_count=0))
     assert (described["status"], described["error"]) == ("FAILED", "InvalidTrainingInput")
     assert "instance_type" in described["cause"] and "instance_count" in described["cause"]
     assert "Traceback" not in described["cause"]
-    assert job_names(emulator) == before
+    assert set(all_job_names(emulator)) == before
 
 
 def test_a_failing_job_fails_the_execution_with_sagemaker_s_reason(emulator: Any, platform: Any) -> None:
@@ -125,19 +120,22 @@ def test_stopping_an_execution_stops_its_job(emulator: Any, platform: Any) -> No
     job_name = f"stop-me-{run_id()}"
     execution = start(emulator, platform, console_input(platform, job_name=job_name, hyperparameters={"emulator_seconds": 120}))
     sagemaker, sfn = emulator.client("sagemaker"), emulator.client("stepfunctions")
-    wait_for(lambda: job_name in job_names(emulator))
+    wait_for(lambda: job_name in all_job_names(emulator))
     sfn.stop_execution(executionArn=execution)
     assert finished_execution(sfn, execution)["status"] == "ABORTED"
     assert wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job_name)["TrainingJobStatus"] == "Stopped")
 
 
 def test_every_job_carries_the_cost_tag(emulator: Any, platform: Any) -> None:
+    described = run(emulator, platform, console_input(platform))
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    own_job = execution_output(described)["job_name"]
+    names = all_job_names(emulator)
+    assert own_job in names
     sagemaker = emulator.client("sagemaker")
-    summaries = sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
-    assert len(summaries) >= 6  # one or more per test above
-    for summary in summaries:
-        tags = sagemaker.list_tags(ResourceArn=summary["TrainingJobArn"])["Tags"]
-        assert {"Key": "CER", "Value": "1"} in tags, summary["TrainingJobName"]
+    for name in names:  # this test's job and every other job of the session, on every page
+        arn = sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobArn"]
+        assert {"Key": "CER", "Value": "1"} in sagemaker.list_tags(ResourceArn=arn)["Tags"], name
 
 
 @pytest.mark.destructive
