@@ -11,7 +11,9 @@ stacks with the real CDK CLI, then trains twice, the two ways a user starts a tr
 
 For each it prints the CreateTrainingJob request the workflow sent, the job's status changes and
 the outcome. Every step is numbered and timed. On failure it says what failed and exits 1. It stops
-the emulator at the end, whatever happened, unless --keep.
+the emulator it started at the end, whatever happened, and deletes its work directory, unless --keep.
+It refuses to run on a port an emulator already serves (one kept by an earlier --keep run):
+it never stops an emulator it did not start.
 """
 
 from __future__ import annotations
@@ -252,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--keep", action="store_true", help="leave the emulator running to explore it")
     args = parser.parse_args(argv)
+    if process.is_serving(args.port):
+        print(f"demo: an emulator already serves {endpoint_url(args.port)} (kept by an earlier --keep run?); "
+              f"the demo deploys into an emulator of its own: stop that one with "
+              f"`.venv/bin/python -m emulator stop --port {args.port}`, or choose another --port", file=sys.stderr)
+        return 1
     demo = Demo(args.port)
     try:
         return run(demo, args.keep)
@@ -267,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if not args.keep:
-            process.stop(args.port)
+            process.stop_and_remove_work_dir(args.port)
             print("\n      Emulator stopped (rerun with --keep to explore it).")
 
 

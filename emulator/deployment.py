@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +13,8 @@ from typing import Any
 from emulator import ACCOUNT_ID, DEFAULT_REGION, REPOSITORY_ROOT, client_environment
 
 CDK_COMMAND = ("npx", "--no-install", "cdk")
+# A deploy of both stacks takes well under a minute; a CLI still running after this has hung.
+CDK_TIMEOUT_SECONDS = 600.0
 # The offline settings the Makefile exports, for runs that do not come through make.
 _OFFLINE_CLI = {
     "CDK_DISABLE_CLI_TELEMETRY": "1",
@@ -31,6 +35,8 @@ class CdkRunner:
     output_dir: Path                       # the cloud assembly (kept apart from ./cdk.out)
     region: str = DEFAULT_REGION
     cdk_home: Path = REPOSITORY_ROOT / ".cdk-home"
+    timeout_seconds: float = CDK_TIMEOUT_SECONDS
+    command: tuple[str, ...] = CDK_COMMAND
 
     def environment(self) -> dict[str, str]:
         environment = client_environment(self.port, self.region)
@@ -39,15 +45,24 @@ class CdkRunner:
         return environment
 
     def run(self, arguments: Sequence[str], context: Mapping[str, Any] | None = None) -> str:
-        command = [*CDK_COMMAND, *arguments, "--output", str(self.output_dir)]
+        command = [*self.command, *arguments, "--output", str(self.output_dir)]
         for key, value in (context or {}).items():
             command += ["--context", f"{key}={value}"]
-        result = subprocess.run(command, cwd=REPOSITORY_ROOT, env=self.environment(),
-                                capture_output=True, text=True)
-        output = result.stdout + result.stderr
-        if result.returncode != 0:
+        # Its own process group: on timeout npx's node children are killed too (they hold the pipes).
+        cli = subprocess.Popen(command, cwd=REPOSITORY_ROOT, env=self.environment(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+        try:
+            stdout, stderr = cli.communicate(timeout=self.timeout_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(cli.pid, signal.SIGKILL)
+            stdout, stderr = cli.communicate()
+            tail = "\n".join((stdout + stderr).strip().splitlines()[-25:])
+            raise DeploymentError(f"`cdk {' '.join(arguments)}` did not finish in {self.timeout_seconds:.0f} s "
+                                  f"and was stopped (a hung CDK CLI?); its last output:\n{tail}") from None
+        output = stdout + stderr
+        if cli.returncode != 0:
             tail = "\n".join(output.strip().splitlines()[-25:])
-            raise DeploymentError(f"`cdk {' '.join(arguments)}` failed (exit {result.returncode}):\n{tail}")
+            raise DeploymentError(f"`cdk {' '.join(arguments)}` failed (exit {cli.returncode}):\n{tail}")
         return output
 
     def bootstrap(self) -> str:

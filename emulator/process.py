@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,13 +48,28 @@ def is_serving(port: int) -> bool:
         return False
 
 
+def _command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:  # no /proc (macOS): ask ps
+        result = subprocess.run(["ps", "-p", str(pid), "-o", "command="], capture_output=True, text=True)
+        return result.stdout.split()
+
+
+def _is_emulator_server(pid: int, port: int) -> bool:
+    """Whether `pid` runs `python -m emulator serve --port PORT` (a stale pid file may name anything)."""
+    arguments = _command_line(pid)
+    return all(a in arguments for a in ("emulator", "serve")) and str(port) in arguments
+
+
 def running_pid(files: EmulatorFiles) -> int | None:
+    """The pid of the emulator server started for this port, if it still runs."""
     try:
         pid = int(files.pid_file.read_text().strip())
         os.kill(pid, 0)
-        return pid
     except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
         return None
+    return pid if _is_emulator_server(pid, files.port) else None
 
 
 def start(port: int, state_dir: Path = STATE_DIR, environment: dict[str, str] | None = None) -> int:
@@ -85,13 +101,15 @@ def start(port: int, state_dir: Path = STATE_DIR, environment: dict[str, str] | 
 
 
 def stop(port: int, state_dir: Path = STATE_DIR) -> bool:
-    """Stop the server started for `port`; False if none was running."""
+    """Stop the server started for `port` and every process it started (Lambda invocations);
+    False if none was running. A pid file naming another process (left by a crash) is discarded."""
     files = EmulatorFiles(port, state_dir)
     pid = running_pid(files)
     files.pid_file.unlink(missing_ok=True)
     if pid is None:
         return False
-    os.kill(pid, signal.SIGTERM)
+    # The server leads its own process group (start_new_session): its Lambda subprocesses are in it.
+    os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -105,5 +123,13 @@ def stop(port: int, state_dir: Path = STATE_DIR) -> bool:
         except ProcessLookupError:
             return True
         time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
+    os.killpg(pid, signal.SIGKILL)
     return True
+
+
+def stop_and_remove_work_dir(port: int, state_dir: Path = STATE_DIR) -> bool:
+    """Stop the emulator (as `stop`) and delete its work directory (unpacked Lambda code): for a
+    run that started the emulator for itself, so nothing piles up under .emulator/."""
+    stopped = stop(port, state_dir)
+    shutil.rmtree(EmulatorFiles(port, state_dir).work_dir, ignore_errors=True)
+    return stopped
