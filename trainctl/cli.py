@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Sequence, TextIO
 
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
+from trainctl.platform_parser import add_platform_commands
 
 DEFAULT_REGION = "eu-west-1"
 EXIT_OK = 0
@@ -34,10 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--defaults", metavar="DEFAULTS.json", help="the values a deployed stack supplies (role_arn, image_uri, ...)")
         # Fixes the timestamp of generated job names, so that renders can be compared (tests, examples).
         command.add_argument("--now", help=argparse.SUPPRESS)
-    # Imported here: platform_cli reuses this module's input reading (read_json), so a top-level
-    # import would be circular.
-    from trainctl.platform_cli import add_platform_commands
-
     add_platform_commands(commands)
     return parser
 

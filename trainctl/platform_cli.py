@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -23,39 +23,6 @@ from trainctl.platform import Platform, TrainingFailedToStart, TrainingState
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m trainctl"
-
-
-def add_platform_commands(subparsers: Any) -> None:
-    """Add start/logs/status/list/stop to the CLI's subparsers; each sets `run(args, out, err) -> int`."""
-    where = argparse.ArgumentParser(add_help=False)
-    where.add_argument("--stack", help="platform stack name (default: TRAINCTL_STACK, the config file, then cdk.json's deployment)")
-    where.add_argument("--region", help="AWS region (default: AWS_REGION, the config file, then the AWS profile)")
-    where.add_argument("--json", action="store_true", help="print one JSON document for scripts")
-
-    start = subparsers.add_parser("start", parents=[where], help="start a training on the deployed platform")
-    start.add_argument("input", nargs="?", default="-", metavar="INPUT", help="execution input JSON file, or - for stdin (default)")
-    start.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                       help="override a field: dotted path, JSON value (e.g. hyperparameters.epochs=20); repeatable")
-    start.add_argument("--wait", action="store_true", help="show status changes until the job ends; exit code = success")
-    start.add_argument("--follow", action="store_true", help="like --wait, also streaming every instance's log lines")
-    start.set_defaults(run=run_start)
-
-    logs = subparsers.add_parser("logs", parents=[where], help="print a training job's log lines")
-    logs.add_argument("job", metavar="JOB")
-    logs.add_argument("--follow", action="store_true", help="keep printing new lines until the job ends")
-    logs.set_defaults(run=run_logs)
-
-    status = subparsers.add_parser("status", parents=[where], help="status of an execution or a training job")
-    status.add_argument("reference", metavar="EXECUTION_OR_JOB")
-    status.set_defaults(run=run_status)
-
-    listing = subparsers.add_parser("list", parents=[where], help="recent trainings")
-    listing.add_argument("--limit", type=int, default=10, help="how many (default 10)")
-    listing.set_defaults(run=run_list)
-
-    stop = subparsers.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")
-    stop.add_argument("reference", metavar="EXECUTION_OR_JOB")
-    stop.set_defaults(run=run_stop)
 
 
 def guarded(command: Callable[[argparse.Namespace, TextIO, TextIO], int]) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
@@ -228,3 +195,8 @@ def run_stop(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         what = [f"execution {state.execution.name}" if state.execution else "", f"job {state.job.name}" if state.job else ""]
         print(f"stop requested: {' and '.join(part for part in what if part)}", file=out)
     return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+    "start": run_start, "logs": run_logs, "status": run_status, "list": run_list, "stop": run_stop,
+}

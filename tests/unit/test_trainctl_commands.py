@@ -3,6 +3,8 @@ one-line help, and platform errors as one line on stderr, never a traceback."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +39,53 @@ def test_an_unreachable_platform_is_one_line_and_exit_1() -> None:
         assert result.stdout == "" and "Traceback" not in result.stderr
         assert result.stderr.startswith("error: Could not connect to the endpoint URL") and len(result.stderr.splitlines()) == 1
 
+
+
+def without_the_sagemaker_sdk(tmp_path: Path) -> dict[str, str]:
+    """An environment where `import sagemaker` fails, as where the optional SDK is not installed."""
+    blocker = tmp_path / "blocked" / "sagemaker"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('the SageMaker SDK is not installed')\n")
+    return {**os.environ, "PYTHONPATH": str(blocker.parent)}
+
+
+def test_the_command_line_works_without_the_sagemaker_sdk(tmp_path: Path) -> None:
+    environment = without_the_sagemaker_sdk(tmp_path)
+    blocked = subprocess.run([sys.executable, "-c", "import sagemaker"], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert "the SageMaker SDK is not installed" in blocked.stderr  # the block works
+    assert trainctl("--help", env=environment).returncode == 0
+    rendered = trainctl("render", "examples/minimal.json", env=environment)
+    assert rendered.returncode == 0, rendered.stderr
+    assert json.loads(rendered.stdout)["ResourceConfig"]["InstanceCount"] >= 1
+    validated = trainctl("validate", "-", env=environment, stdin=(ROOT / "examples/minimal.json").read_text())
+    assert validated.returncode == 0 and "valid" in validated.stdout, validated.stderr
+    for command in ("start", "logs", "status", "list", "stop"):
+        helped = trainctl(command, "--help", env=environment)
+        assert helped.returncode == 0 and "--stack" in helped.stdout, helped.stderr
+    # A platform command runs its whole AWS path (boto3, the platform API) without the SDK too.
+    unreachable = {**client_environment(9, base=environment), "AWS_MAX_ATTEMPTS": "1"}
+    listed = trainctl("list", "--stack", "platform", env=unreachable)
+    assert listed.returncode == 1 and listed.stderr.startswith("error: Could not connect to the endpoint URL"), listed.stderr
+
+
+def imported_modules(*argv: str) -> set[str]:
+    """The top-level modules a trainctl command imports, from Python's own `-X importtime` report."""
+    environment = {**client_environment(9), "AWS_MAX_ATTEMPTS": "1"}  # nothing listens: a platform command fails at once
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "trainctl", *argv], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, timeout=60)
+    return {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_render_validate_and_help_do_not_load_boto3() -> None:
+    assert "boto3" not in imported_modules("render", "examples/minimal.json")
+    assert "boto3" not in imported_modules("validate", "examples/minimal.json")
+    assert "boto3" not in imported_modules("--help")
+    assert "boto3" in imported_modules("status", "x", "--stack", "platform")  # the check can see it
+
+
+def test_list_limit_outside_1_to_1000_is_a_usage_error() -> None:
+    for limit in ("0", "1001", "ten"):
+        result = trainctl("list", "--limit", limit, "--stack", "platform")
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.splitlines()[-1].startswith("trainctl list: error: argument --limit: "), result.stderr
+        assert "Traceback" not in result.stderr

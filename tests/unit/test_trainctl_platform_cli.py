@@ -13,7 +13,8 @@ import pytest
 from moto import mock_aws
 
 from trainctl.platform import ExecutionStatus, JobStatus, TrainingState
-from trainctl.platform_cli import add_platform_commands, describe
+from trainctl.platform_cli import describe
+from trainctl.platform_parser import add_platform_commands
 
 REGION = "eu-west-1"
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:TrainingWorkflow"
