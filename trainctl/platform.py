@@ -33,7 +33,7 @@ from trainctl.locate import (
     stack_outputs,
     state_machine_arn,
 )
-from training_request import PlatformDefaults, TrainingJob, build_training_job
+from training_request import InvalidTrainingInput, PlatformDefaults, TrainingJob, build_training_job
 
 TERMINAL_JOB_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 TERMINAL_EXECUTION_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
@@ -43,6 +43,15 @@ _WORKFLOW_LAG_POLLS = 12
 
 class TrainingFailedToStart(PlatformError):
     """The execution ended before creating a job (for example invalid input caught by Prepare)."""
+
+    def __init__(self, message: str, *, error: str | None) -> None:
+        super().__init__(message)
+        self.error = error  # the execution's error name, e.g. InvalidTrainingInput
+
+    @property
+    def invalid_input(self) -> bool:
+        """Prepare rejected the input: its builder's exception is the execution's error name."""
+        return self.error == InvalidTrainingInput.__name__
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -491,7 +500,8 @@ class Training:
                     break
                 raise TrainingFailedToStart(
                     f"execution {execution.name} {execution.status} before starting a job: "
-                    f"{execution.error or 'no error'}: {execution.cause or 'no cause given'}"
+                    f"{execution.error or 'no error'}: {execution.cause or 'no cause given'}",
+                    error=execution.error,
                 )
             self.platform.sleep(self.platform.poll_seconds)
         return self._job_name

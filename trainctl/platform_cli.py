@@ -41,7 +41,7 @@ def guarded(command: Callable[[argparse.Namespace, TextIO, TextIO], int]) -> Cal
             return EXIT_INVALID
         except TrainingFailedToStart as error:
             print(f"error: {error}", file=err)
-            return EXIT_INVALID if "InvalidTrainingInput" in str(error) else EXIT_FAILED
+            return EXIT_INVALID if error.invalid_input else EXIT_FAILED
         except PlatformError as error:
             print(f"error: {error}", file=err)
             return EXIT_FAILED

@@ -166,6 +166,7 @@ def test_a_job_sagemaker_refused_to_create_is_a_failure_to_start_with_the_workfl
     with pytest.raises(TrainingFailedToStart) as caught:
         Training(stubs.platform, EXECUTION).wait_for_job()
     assert str(caught.value) == f"execution run-1 FAILED before starting a job: SageMakerRequestFailed: {cause}"
+    assert (caught.value.error, caught.value.invalid_input) == ("SageMakerRequestFailed", False)
 
 
 def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
@@ -179,6 +180,7 @@ def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
     with pytest.raises(TrainingFailedToStart) as caught:
         Training(stubs.platform, EXECUTION).wait_for_job()
     assert str(caught.value) == f"execution run-1 FAILED before starting a job: InvalidTrainingInput: {cause}"
+    assert (caught.value.error, caught.value.invalid_input) == ("InvalidTrainingInput", True)
 
 
 def lambda_defaults(stubs: Stubs) -> None:

@@ -12,8 +12,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from trainctl.platform import ExecutionStatus, JobStatus, TrainingState
-from trainctl.platform_cli import describe
+from trainctl.platform import ExecutionStatus, JobStatus, TrainingFailedToStart, TrainingState
+from trainctl.platform_cli import describe, guarded
 from trainctl.platform_parser import add_platform_commands
 
 REGION = "eu-west-1"
@@ -106,3 +106,17 @@ def test_summary_shows_status_metrics_model_billable_time_and_links():
         "model:     s3://a/gan-1/output/model.tar.gz",
         "console:   https://console/x",
     ]
+
+
+@pytest.mark.parametrize(("error", "code"), [("InvalidTrainingInput", 2), ("SageMakerRequestFailed", 1), (None, 1)])
+def test_a_failure_to_start_is_exit_2_only_when_prepare_rejected_the_input(error, code):
+    # The cause quotes the input (here the words "InvalidTrainingInput"): only the error name decides.
+    message = f"execution run-1 FAILED before starting a job: {error}: tag 'InvalidTrainingInput' refused"
+
+    @guarded
+    def command(args, out, err):
+        raise TrainingFailedToStart(message, error=error)
+
+    err = io.StringIO()
+    assert command(argparse.Namespace(), io.StringIO(), err) == code
+    assert err.getvalue() == f"error: {message}\n"
