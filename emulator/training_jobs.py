@@ -3,7 +3,8 @@
 A job created here is `InProgress` and walks through the secondary statuses SageMaker reports
 (Starting, Downloading, Training, Uploading), then ends `Completed` after a configurable time,
 having written a model artifact to `<S3OutputPath>/<job>/output/model.tar.gz` and a few log lines
-with metric values to CloudWatch Logs (`/aws/sagemaker/TrainingJobs`, stream `<job>/algo-1-<ts>`).
+with metric values to CloudWatch Logs (`/aws/sagemaker/TrainingJobs`, one stream per instance,
+`<job>/algo-N-<ts>` for N = 1..InstanceCount), written one by one over the Training phase.
 
 How a job ends is chosen per job, by the caller, through hyperparameters the emulator reads:
 
@@ -274,8 +275,9 @@ class TrainingJobRegistry:
             _best_effort(effects.put_state_change, job.describe())
 
     def _advance(self, job: TrainingJob, effects: SideEffects) -> None:
-        stream = f"{job.name}/algo-1-{int(time.time())}"
-        lines: list[str] = []
+        instances = int(job.request.get("ResourceConfig", {}).get("InstanceCount") or 1)
+        started = int(time.time())
+        streams = [f"{job.name}/algo-{number}-{started}" for number in range(1, instances + 1)]
         for index, (phase, message, share) in enumerate(_PHASES):
             if index:
                 if job.status == "Stopping":
@@ -287,21 +289,13 @@ class TrainingJobRegistry:
                     return
                 break
             if phase == "Training":
-                lines = _training_log(job)
-                _best_effort(effects.put_log_lines, LOG_GROUP, stream, lines)
+                if self._train(job, effects, streams, job.seconds * share):
+                    break
                 if job.outcome is Outcome.FAILED:
-                    if job.stop_requested.wait(job.seconds * share):
-                        break
                     job.finish("Failed", ALGORITHM_FAILURE_REASON)
-                    _best_effort(effects.put_log_lines, LOG_GROUP, stream, [ALGORITHM_FAILURE_REASON])
+                    _log_on_every_instance(effects, streams, ALGORITHM_FAILURE_REASON)
                     return
-                if job.outcome is Outcome.STOPPED and job.status == "InProgress":
-                    job.stop_requested.wait(job.seconds * share / 2)
-                    try:
-                        self.stop(job.name)
-                    except TrainingJobError:
-                        pass  # stopped by a caller meanwhile
-            if job.stop_requested.wait(job.seconds * share):
+            elif job.stop_requested.wait(job.seconds * share):
                 break
         # SageMaker uploads what the algorithm saved also when a job is stopped.
         _best_effort(effects.put_object, *_split_s3_uri(job.model_artifact), _model_archive(job))
@@ -309,7 +303,29 @@ class TrainingJobRegistry:
             job.finish("Stopped")
             return
         job.finish("Completed")
-        _best_effort(effects.put_log_lines, LOG_GROUP, stream, ["Training seconds: %d" % job.seconds])
+        _log_on_every_instance(effects, streams, "Training seconds: %d" % job.seconds)
+
+    def _train(self, job: TrainingJob, effects: SideEffects, streams: list[str], seconds: float) -> bool:
+        """The Training phase: its log lines spread over `seconds`, each written on every instance's
+        stream as it comes (a reader following the logs sees them while the job runs). True if the
+        job was stopped meanwhile; the `stopped` outcome stops it halfway."""
+        lines = _training_log(job)
+        pause = seconds / len(lines)
+        for position, line in enumerate(lines):
+            _log_on_every_instance(effects, streams, line)
+            if job.outcome is Outcome.STOPPED and position == len(lines) // 2 and job.status == "InProgress":
+                try:
+                    self.stop(job.name)
+                except TrainingJobError:
+                    pass  # stopped by a caller meanwhile
+            if job.stop_requested.wait(pause):
+                return True
+        return False
+
+
+def _log_on_every_instance(effects: SideEffects, streams: list[str], line: str) -> None:
+    for stream in streams:
+        _best_effort(effects.put_log_lines, LOG_GROUP, stream, [line])
 
 
 def _training_log(job: TrainingJob) -> list[str]:

@@ -328,6 +328,35 @@ def test_a_training_job_goes_through_its_statuses_and_leaves_artifact_logs_and_m
     assert sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == [{"Key": "CER", "Value": "1"}]
 
 
+def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any, output_bucket: str) -> None:
+    sagemaker, logs = emulator.client("sagemaker"), emulator.client("logs")
+    name = unique("job")
+    request = training_request(name, output_bucket, emulator_seconds="10")  # Training: 4.5 s, a line every ~1 s
+    request["ResourceConfig"]["InstanceCount"] = 2
+    sagemaker.create_training_job(**request)
+
+    def stream_messages() -> dict[str, list[str]]:
+        streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs", logStreamNamePrefix=f"{name}/")
+        return {s["logStreamName"].split("/")[1].rsplit("-", 1)[0]: [e["message"] for e in logs.get_log_events(
+            logGroupName="/aws/sagemaker/TrainingJobs", logStreamName=s["logStreamName"])["events"]]
+            for s in streams["logStreams"]}
+
+    def first_lines_written() -> dict[str, list[str]] | None:
+        messages = stream_messages()
+        return messages if len(messages) == 2 and all(messages.values()) else None
+
+    during = wait_for(first_lines_written, timeout=30, interval=0.2)
+    assert sagemaker.describe_training_job(TrainingJobName=name)["SecondaryStatus"] == "Training"
+    assert set(during) == {"algo-1", "algo-2"}
+    assert not any("Training complete" in line for lines in during.values() for line in lines)  # more to come
+
+    job = final_job(sagemaker, name)
+    assert job["TrainingJobStatus"] == "Completed"
+    after = stream_messages()
+    assert after["algo-1"] == after["algo-2"]
+    assert any("loss=" in line for line in after["algo-1"]) and "Training complete" in after["algo-1"][-2]
+
+
 @pytest.mark.parametrize(("outcome", "reason_start"), [("failed", "AlgorithmError: "), ("capacity", "CapacityError: ")])
 def test_a_training_job_fails_when_asked(emulator: Any, output_bucket: str, outcome: str, reason_start: str) -> None:
     sagemaker = emulator.client("sagemaker")
