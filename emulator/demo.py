@@ -36,7 +36,8 @@ REQUEST_FILE_EXAMPLE = REPOSITORY_ROOT / "examples" / "minimal.json"
 REQUEST_KEY = "requests/demo.json"  # under cdk.json's request_prefix
 RESULT_KEY = "requests/demo.result.json"
 # The examples' bucket names, as a user would replace them with the deployed stack's.
-EXAMPLE_BUCKETS = {"my-training-data": "DataBucketName", "my-training-artifacts": "ArtifactsBucketName"}
+EXAMPLE_BUCKETS = {"my-training-data": "DataBucketName", "my-training-artifacts": "ArtifactsBucketName",
+                   "my-training-tensorboard": "TensorBoardBucketName"}
 STEPS = 5
 EXECUTION_TIMEOUT_SECONDS = 120.0
 

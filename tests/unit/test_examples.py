@@ -17,7 +17,7 @@ STACK = PlatformDefaults(
     output_path="s3://my-training-artifacts/jobs/",
     checkpoint_s3_uri="s3://my-training-checkpoints/checkpoints/",
     readable_buckets=("my-training-data",),
-    writable_buckets=("my-training-artifacts", "my-training-checkpoints"),
+    writable_buckets=("my-training-artifacts", "my-training-checkpoints", "my-training-tensorboard"),
 )
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 EXPECTED = {"minimal", "gan-seed", "spot-with-checkpoints", "vpc-fsx", "vpc-efs", "pipe-and-fastfile", "debugger-rules"}
@@ -51,7 +51,7 @@ def test_gan_seed_matches_the_team_notes() -> None:
     assert [channel["ChannelName"] for channel in request["InputDataConfig"]] == ["nome_modello"]
     assert [metric["Regex"] for metric in request["AlgorithmSpecification"]["MetricDefinitions"]] == [
         "Loss = (.*?);", "GAN_loss=(.*?);", "disc_train_loss=(.*?);", "disc-combined=(.*?);"]
-    assert request["TensorBoardOutputConfig"] == {"S3OutputPath": "s3://my-training-artifacts/tensorboard/gan/",
+    assert request["TensorBoardOutputConfig"] == {"S3OutputPath": "s3://my-training-tensorboard/gan/",
                                                   "LocalPath": "/opt/ml/output/tensorboard/"}
     assert request["Tags"] == [{"Key": "CER", "Value": "1"}]
     assert request["TrainingJobName"].startswith("gan-")
