@@ -133,9 +133,10 @@ def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_OK
         for event in training.events(logs=args.follow):
             print(event, file=progress, flush=True)
+        # Inside the try: the final read may wait for the workflow to record the end.
+        state = training.final_state()
     except KeyboardInterrupt:
         return _leave_or_stop(platform, training.execution_arn, out, err, stdin)
-    state = training.final_state()
     if args.json:
         print(json.dumps(state.to_json(), indent=2), file=out)
     else:

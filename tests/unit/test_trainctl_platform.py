@@ -4,7 +4,10 @@ the service models) and, for CloudWatch logs and CloudFormation, from moto in-pr
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +17,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from training_request import InvalidTrainingInput
+from trainctl import platform_cli
 from trainctl.joblogs import TRAINING_LOG_GROUP, LogLine
 from trainctl.locate import PlatformError
 from trainctl.platform import (
@@ -23,6 +27,7 @@ from trainctl.platform import (
     TrainingFailedToStart,
     job_name_in_history,
 )
+from trainctl.platform_parser import add_platform_commands
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -356,3 +361,44 @@ def test_connect_finds_the_state_machine_in_the_stack_outputs():
         assert (platform.state_machine_arn, platform.region, platform.stack_name) == (MACHINE, REGION, "mltrain-dev-training")
         with pytest.raises(PlatformError, match="stack 'other' not found in eu-west-1"):
             Platform.connect("other", REGION)
+
+
+# -- the command line over the API ----------------------------------------------------------------
+
+
+def ctrl_c() -> None:
+    raise KeyboardInterrupt
+
+
+def run_command(stubs: Stubs, monkeypatch, *argv: str) -> tuple[int, str, str]:
+    """A platform command as `python -m trainctl` runs it, on the stubbed platform, stdin not a terminal."""
+    parser = argparse.ArgumentParser(prog="trainctl")
+    add_platform_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    monkeypatch.setattr(platform_cli, "_connect", lambda _: stubs.platform)
+    monkeypatch.setattr(sys, "stdin", io.StringIO())
+    out, err = io.StringIO(), io.StringIO()
+    return args.run(args, out, err), out.getvalue(), err.getvalue()
+
+
+def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_running(stubs, monkeypatch, tmp_path):
+    source = tmp_path / "input.json"
+    source.write_text(json.dumps({"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": ENVIRONMENT["DEFAULT_IMAGE_URI"],
+                                  "instance_count": 1, "instance_type": "ml.m5.xlarge"}))
+    running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
+    completed = description("Completed", [("Completed", "Training job completed")])
+    stubs.error("cloudformation", "describe_stack_resources", "AccessDenied")
+    stubs.add("stepfunctions", "start_execution", {"executionArn": EXECUTION, "startDate": T0})
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("sagemaker", "describe_training_job", description())
+    stubs.add("sagemaker", "describe_training_job", completed)  # followed to its end
+    stubs.add("sagemaker", "describe_training_job", completed)  # no retry after a success
+    stubs.add("stepfunctions", "describe_execution", running)  # the final read: not recorded yet
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("sagemaker", "describe_training_job", completed)
+    stubs.meanwhile = [ctrl_c]  # pressed while waiting for the workflow
+    code, out, err = run_command(stubs, monkeypatch, "start", str(source), "--wait", "--stack", "s", "--region", REGION)
+    assert code == 130
+    assert "Completed: Training job completed" in out
+    assert err == f"\nleft running; stop it with: python -m trainctl stop {EXECUTION}\n"
+    stubs.done()
