@@ -88,6 +88,12 @@ class SynthesizedApp:
 
 
 @pytest.fixture(scope="session")
+def offline_cdk_env() -> Callable[[Path], dict[str, str]]:
+    """The offline environment `run_cdk` uses, for tests that change one of its variables."""
+    return offline_cdk_environment
+
+
+@pytest.fixture(scope="session")
 def run_cdk() -> Callable[[list[str], Path], subprocess.CompletedProcess[str]]:
     """Run the pinned CDK CLI from the project root, offline, with CDK_HOME under the given directory."""
     return _run_cdk
