@@ -55,6 +55,11 @@ class TrainingStorage(Construct):
         self.artifacts = self._bucket("Artifacts", key, versioned=True)
         self.checkpoints = self._bucket("Checkpoints", key, versioned=False, expire_after_days=checkpoint_retention_days)
         self.tensorboard = self._bucket("TensorBoard", key, versioned=False, expire_after_days=tensorboard_retention_days)
+        # A retained bucket keeps its policy: without it a bucket left by `cdk destroy` would accept plain
+        # HTTP and the access-log bucket would refuse S3's log deliveries.
+        for bucket in (self.access_logs, self.data, self.artifacts, self.checkpoints, self.tensorboard):
+            assert bucket.policy is not None  # enforce_ssl gives every bucket a policy
+            bucket.policy.apply_removal_policy(RemovalPolicy.RETAIN)
 
     def _bucket(
         self, construct_id: str, key: kms.IKey, *, versioned: bool, expire_after_days: int | None = None
@@ -78,7 +83,3 @@ class TrainingStorage(Construct):
             server_access_logs_prefix=f"{construct_id.lower()}/",
             removal_policy=RemovalPolicy.RETAIN,
         )
-
-    @property
-    def all_buckets(self) -> tuple[s3.Bucket, ...]:
-        return (self.data, self.artifacts, self.checkpoints, self.tensorboard, self.access_logs)

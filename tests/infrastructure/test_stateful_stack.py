@@ -37,6 +37,15 @@ def test_stateful_resources_survive_destroy_and_replacement(synthesized_app) -> 
     assert not any(t.startswith("Custom::") or t.startswith("AWS::Lambda::") for t in types), types
 
 
+def test_bucket_policies_survive_destroy_with_their_buckets(synthesized_app) -> None:
+    # TLS-only deny on every bucket, and S3's log-delivery grant on the access-log bucket.
+    policies = synthesized_app.resources("stateful", "AWS::S3::BucketPolicy")
+    assert len(policies) == 5
+    for logical_id, policy in policies.items():
+        assert policy.get("DeletionPolicy") == "Retain", logical_id
+        assert policy.get("UpdateReplacePolicy") == "Retain", logical_id
+
+
 def test_buckets_block_public_access_and_enforce_bucket_ownership(buckets) -> None:
     for bucket in buckets.values():
         assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
