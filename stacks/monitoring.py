@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -18,7 +16,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda"
+from stacks.platform_function import platform_function
+
 FINAL_JOB_STATUSES = ["Completed", "Failed", "Stopped"]
 _ALARM_PERIOD = Duration.minutes(5)
 
@@ -124,43 +123,24 @@ class TrainingMonitoring(Construct):
             alarm.add_alarm_action(action)
 
     def _notify_function(self, key: kms.IKey, log_retention: logs.RetentionDays) -> lambda_.Function:
-        self.notify_log_group = logs.LogGroup(self, "NotifyLogs", retention=log_retention)
-        role = iam.Role(
-            self,
-            "NotifyRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Training job notifier: publish to the platform's topic, write its own logs",
-        )
-        self.notify_log_group.grant_write(role)
-        role.add_to_policy(iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[self.topic.topic_arn]))
-        # Publishing to an encrypted topic makes SNS use the key on the publisher's behalf. Named actions only:
-        # `grant_publish` would add kms:GenerateDataKey*.
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EncryptNotifications", actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn]
-            )
-        )
-        function = lambda_.Function(
+        function = platform_function(
             self,
             "Notify",
-            description="Formats SageMaker training job state changes for people and publishes them to SNS",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
             handler="job_notification.handler",
-            code=lambda_.Code.from_asset(
-                str(LAMBDA_SOURCE), exclude=["tests", "**/__pycache__", "**/*.pyc", ".pytest_cache"]
-            ),
-            role=role,
-            log_group=self.notify_log_group,
-            memory_size=256,
-            timeout=Duration.seconds(30),
+            description="Formats SageMaker training job state changes for people and publishes them to SNS",
+            role_description="Training job notifier: publish to the platform's topic, write its own logs",
+            log_retention=log_retention,
             environment={"TOPIC_ARN": self.topic.topic_arn},
         )
-        Validations.of(function).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-L1",
-                reason="Python 3.13 is the runtime the team pinned for the handlers (stdlib + boto3 only); "
-                "move to the newest runtime in a deliberate upgrade, not on every CDK release.",
+        self.notify_log_group = function.log_group
+        function.add_to_role_policy(
+            iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        )
+        # Publishing to an encrypted topic makes SNS use the key on the publisher's behalf. Named actions only:
+        # `grant_publish` would add kms:GenerateDataKey*.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="EncryptNotifications", actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn]
             )
         )
         return function

@@ -45,20 +45,18 @@ JSONata also gives variables (the retry counters, the prepared job, the outcome)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, Fn, Stack, Validations
+from aws_cdk import Acknowledgment, Fn, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.nag import acknowledge_wildcard_resources
+from stacks.platform_function import platform_function
 
-LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda"
 CREATE_TRAINING_JOB_SYNC = "arn:aws:states:::sagemaker:createTrainingJob.sync"
 CREATE_TRAINING_JOB = "arn:aws:states:::sagemaker:createTrainingJob"
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -413,7 +411,8 @@ class TrainingWorkflow(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.prepare_function = self._function(
+        self.prepare_function = platform_function(
+            self,
             "Prepare",
             handler="prepare_training.handler",
             description="Builds and validates the CreateTrainingJob request of a training workflow execution",
@@ -429,7 +428,8 @@ class TrainingWorkflow(Construct):
                 "REQUEST_PREFIX": request_prefix,
             },
         )
-        self.write_result_function = self._function(
+        self.write_result_function = platform_function(
+            self,
             "WriteResult",
             handler="request_files.handler",
             description="Writes the outcome of a request-file training beside the request file",
@@ -474,44 +474,6 @@ class TrainingWorkflow(Construct):
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
         self._acknowledge_wildcards_aws_requires()
-
-    def _function(
-        self,
-        construct_id: str,
-        *,
-        handler: str,
-        description: str,
-        role_description: str,
-        log_retention: logs.RetentionDays,
-        environment: dict[str, str],
-    ) -> lambda_.Function:
-        log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=log_retention)
-        role = iam.Role(
-            self,
-            f"{construct_id}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=role_description,
-        )
-        log_group.grant_write(role)
-        return lambda_.Function(
-            self,
-            construct_id,
-            description=description,
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            architecture=lambda_.Architecture.ARM_64,
-            handler=handler,
-            code=lambda_.Code.from_asset(
-                str(LAMBDA_SOURCE), exclude=["tests", "**/__pycache__", "**/*.pyc", ".pytest_cache"]
-            ),
-            role=role,
-            log_group=log_group,
-            tracing=lambda_.Tracing.ACTIVE,
-            memory_size=256,
-            timeout=Duration.seconds(30),
-            environment=environment,
-            # No reserved concurrency: reserving any in an account at the default limit of 10 fails the
-            # deployment, and one invocation per execution (plus retries) needs no protection.
-        )
 
     def _grant_request_files(self, bucket: s3.IBucket, prefix: str, key: kms.IKey) -> None:
         """Prepare reads request files (any version) under the prefix; the writer writes only result files there.
@@ -606,18 +568,6 @@ class TrainingWorkflow(Construct):
             "X-Ray trace delivery and the CloudWatch Logs delivery APIs Step Functions uses for execution "
             "logging have no resource-level permissions: AWS requires Resource '*'.",
         )
-        for function in (self.prepare_function, self.write_result_function):
-            _acknowledge(
-                function.role,
-                "AwsSolutions-IAM5[Resource::*]",
-                "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions: AWS requires Resource '*'.",
-            )
-            _acknowledge(
-                function,
-                "AwsSolutions-L1",
-                "Python 3.13 is the runtime the team pinned for the handlers (stdlib + boto3 only); move to the "
-                "newest runtime in a deliberate upgrade, not on every CDK release.",
-            )
 
 
 def _acknowledge(construct: Construct | None, rule: str, reason: str) -> None:

@@ -85,13 +85,15 @@ def test_running_jobs_and_other_teams_jobs_do_not() -> None:
     assert sample_event("training-job-failed")["detail"]["RoleArn"] == EXECUTION_ROLE_ARN
 
 
-def test_notifier_may_only_write_its_logs_and_publish_encrypted_to_the_topic() -> None:
+def test_notifier_may_only_write_its_logs_and_traces_and_publish_encrypted_to_the_topic() -> None:
     stack = synthesize_event_stack()
     (policy,) = [p for k, p in stack.resources("AWS::IAM::Policy").items() if k.startswith("MonitoringNotifyRole")]
     (log_group,) = stack.resources("AWS::Logs::LogGroup")
 
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
         {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow", "Resource": {"Fn::GetAtt": [log_group, "Arn"]}},
+        # X-Ray has no resource-level permissions.
+        {"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Effect": "Allow", "Resource": "*"},
         {"Action": "sns:Publish", "Effect": "Allow", "Resource": topic_ref(stack), "Sid": "PublishNotifications"},
         {"Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Effect": "Allow", "Resource": key_arn(stack), "Sid": "EncryptNotifications"},
     ]
