@@ -191,6 +191,14 @@ class TrainingState:
         return self.job is not None and self.job.succeeded
 
     @property
+    def ignored(self) -> bool:
+        """An event the workflow ignored at once (a result file's upload, a tag that does not match):
+        the execution named no job and succeeded with {"ignored": <reason>}."""
+        execution = self.execution
+        return (self.job is None and execution is not None and execution.status == "SUCCEEDED"
+                and "ignored" in (execution.output or {}))
+
+    @property
     def finished(self) -> bool:
         if self.job is not None:
             return self.job.finished
@@ -397,7 +405,8 @@ class Platform:
             raise PlatformError(f"no training job or execution named {reference!r} in {self.region}") from None
 
     def list(self, limit: int = 10) -> list[TrainingState]:
-        """The most recent executions, newest first, each with the job it ran."""
+        """The most recent executions, newest first, each with the job it ran (see TrainingState.ignored
+        for the ones that ran none by design)."""
         page = self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn, maxResults=limit)
         states: list[TrainingState] = []
         for item in page.get("executions", [])[:limit]:
@@ -415,6 +424,8 @@ class Platform:
                     job = self.job(job_name)
                 except PlatformError:
                     job = None  # Prepare named it but the create call failed
+            elif execution.status == "SUCCEEDED":
+                execution = self.execution(execution.arn)  # ListExecutions has no output: was it ignored?
             states.append(TrainingState(execution, job))
         return states
 

@@ -166,6 +166,8 @@ def run_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 @guarded
 def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     states = _connect(args).list(limit=args.limit)
+    ignored = 0 if args.all else sum(state.ignored for state in states)
+    states = [state for state in states if args.all or not state.ignored]
     if args.json:
         print(json.dumps([state.to_json() for state in states], indent=2), file=out)
         return EXIT_OK
@@ -184,6 +186,8 @@ def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+    if ignored:
+        print(f"({ignored} ignored event{'s' if ignored > 1 else ''} not shown; --all to show)", file=out)
     return EXIT_OK
 
 

@@ -402,3 +402,29 @@ def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_r
     assert "Completed: Training job completed" in out
     assert err == f"\nleft running; stop it with: python -m trainctl stop {EXECUTION}\n"
     stubs.done()
+
+
+def test_list_hides_the_events_the_workflow_ignored_and_says_how_many(stubs, monkeypatch):
+    ignored_arn, failed_arn = EXECUTION.replace("run-1", "run-2"), EXECUTION.replace("run-1", "run-0")
+    prepare_ignored = json.dumps({"Payload": {"ignored": "a result file"}, "StatusCode": 200})
+    for _ in range(2):  # `list`, then `list --all`
+        stubs.add("stepfunctions", "list_executions", {"executions": [
+            {"executionArn": ignored_arn, "stateMachineArn": MACHINE, "name": "run-2", "status": "SUCCEEDED", "startDate": T0, "stopDate": T0},
+            {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "name": "run-1", "status": "RUNNING", "startDate": T0},
+            {"executionArn": failed_arn, "stateMachineArn": MACHINE, "name": "run-0", "status": "FAILED", "startDate": T0, "stopDate": T0},
+        ]})
+        stubs.add("stepfunctions", "get_execution_history", history(
+            {"type": "TaskSucceeded", "taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": prepare_ignored}}))
+        stubs.add("stepfunctions", "describe_execution", {
+            "executionArn": ignored_arn, "stateMachineArn": MACHINE, "name": "run-2", "status": "SUCCEEDED", "startDate": T0, "stopDate": T0,
+            "output": json.dumps({"ignored": "a result file"})}, {"executionArn": ignored_arn})
+        stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+        stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
+        stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionFailed"}))
+    code, out, _ = run_command(stubs, monkeypatch, "list", "--stack", "s", "--region", REGION)
+    lines = out.splitlines()
+    assert code == 0 and [line.split()[2] for line in lines[1:-1]] == ["run-1", "run-0"]  # a failure to start stays
+    assert lines[-1] == "(1 ignored event not shown; --all to show)"
+    code, out, _ = run_command(stubs, monkeypatch, "list", "--all", "--stack", "s", "--region", REGION)
+    assert code == 0 and [line.split()[2] for line in out.splitlines()[1:]] == ["run-2", "run-1", "run-0"]
+    stubs.done()
