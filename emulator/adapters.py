@@ -130,17 +130,41 @@ def evaluate_jsonata_with_jsonata_python() -> None:
 
 
 # 2. Lambda ---------------------------------------------------------------------------------
+# What a function can import besides its own code and the standard library: the Lambda Python
+# runtime's boto3 and what boto3 itself needs.
+LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+
+
+def lambda_runtime_library(directory: Path) -> Path:
+    """A directory holding (links to) only the project's copies of LAMBDA_RUNTIME_PACKAGES."""
+    import importlib.util
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in LAMBDA_RUNTIME_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin is not None, f"{name} is installed with boto3"
+        source = Path(spec.origin).parent if spec.submodule_search_locations else Path(spec.origin)
+        link = directory / source.name
+        if not link.exists():
+            link.symlink_to(source)
+    return directory
+
+
 def run_python_lambdas_in_a_subprocess(endpoint: str, code_root: Path) -> None:
     """Python Lambda functions run without Docker: the project's Python, in a subprocess.
 
     The deployment package (the CDK asset zip, or inline code) is unpacked once per code hash;
     the function gets its deployed environment variables, handler and timeout, the variables the
     Lambda runtime sets, dummy credentials and AWS_ENDPOINT_URL pointing at the emulator. Its
-    output goes to /aws/lambda/<function>, as moto does for Docker runs.
+    output goes to /aws/lambda/<function>, as moto does for Docker runs. It can import what it
+    can on AWS: its own code, the standard library, boto3 and boto3's dependencies; not the
+    project's other packages (sagemaker, moto...): the interpreter runs isolated and without
+    site-packages (-I -S), with only lambda_runtime_library() added to its path.
     """
     from moto.awslambda.models import LambdaFunction
 
     unpack_lock = threading.Lock()
+    library = lambda_runtime_library(code_root.parent / "lambda-runtime-library")
 
     def unpacked_code(function: Any) -> Path:
         target = code_root / hashlib.sha256(function.code_bytes).hexdigest()
@@ -177,13 +201,12 @@ def run_python_lambdas_in_a_subprocess(endpoint: str, code_root: Path) -> None:
             "AWS_ENDPOINT_URL": endpoint,
         }
         code_dir = unpacked_code(self)
-        environment["PYTHONPATH"] = str(code_dir)
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as result_file:
             result_path = result_file.name
         try:
             try:
                 process = subprocess.run(
-                    [sys.executable, "-c", _RUNTIME_SOURCE, str(self.handler), result_path],
+                    [sys.executable, "-I", "-S", "-c", _RUNTIME_SOURCE, str(self.handler), result_path, str(library)],
                     input=json.dumps(event if event is not None else {}),
                     capture_output=True, text=True, cwd=code_dir, env=environment,
                     timeout=float(self.timeout),

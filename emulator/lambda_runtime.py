@@ -1,8 +1,9 @@
 """The Lambda runtime of the emulator: runs ONE invocation of a Python handler, then exits.
 
 Started by the emulator (adapters.run_python_lambdas_in_a_subprocess) with the project's Python,
-in the directory the function's deployment package was unpacked to, as `python -c <this file>
-HANDLER RESULT_PATH`. The event comes on stdin. The handler's return value, or the error in
+in the directory the function's deployment package was unpacked to, as `python -I -S -c <this file>
+HANDLER RESULT_PATH LIBRARY` (LIBRARY: boto3 and its dependencies, the only packages on the path
+besides the function's own code and the standard library). The event comes on stdin. The handler's return value, or the error in
 Lambda's own shape ({"errorMessage", "errorType", "stackTrace"}), is written to RESULT_PATH;
 stdout and stderr are the function's log. Standard library only: the function sees no emulator
 module on its path, just as on AWS it sees only its own package.
@@ -35,9 +36,9 @@ class LambdaContext:
 
 
 def main() -> int:
-    handler_name, result_path = sys.argv[1], sys.argv[2]
+    handler_name, result_path, library = sys.argv[1], sys.argv[2], sys.argv[3]
     deadline = time.time() + float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "3"))
-    sys.path.insert(0, os.getcwd())
+    sys.path[:0] = [os.getcwd(), library]
     try:
         event = json.loads(sys.stdin.read() or "{}")
         module_name, _, function_name = handler_name.rpartition(".")

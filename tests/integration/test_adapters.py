@@ -169,6 +169,28 @@ def test_a_python_lambda_runs_with_its_environment_and_reaches_the_emulator(
     assert (error["errorType"], error["errorMessage"]) == ("ValueError", "instance_type: must be an ml.* type")
 
 
+def test_a_lambda_can_import_boto3_but_not_the_project_s_other_packages(emulator: Any, lambda_role: str) -> None:
+    """On AWS a function sees its own code, the standard library and boto3: an import of sagemaker
+    (installed in the project's venv) must fail here too, not pass unnoticed."""
+    source = (
+        "import importlib, boto3\n"
+        "def handler(event, context):\n"
+        "    importlib.import_module(event['module'])\n"
+        "    return boto3.__name__\n"
+    )
+    awslambda = emulator.client("lambda")
+    name = unique("imports")
+    awslambda.create_function(FunctionName=name, Runtime="python3.11", Role=lambda_role, Handler="index.handler",
+                              Timeout=30, Code={"ZipFile": python_package(source)})
+    allowed = awslambda.invoke(FunctionName=name, Payload=json.dumps({"module": "dateutil.parser"}))
+    assert "FunctionError" not in allowed and json.loads(allowed["Payload"].read()) == "boto3"
+    for module in ("sagemaker", "moto", "emulator"):
+        refused = awslambda.invoke(FunctionName=name, Payload=json.dumps({"module": module}))
+        assert refused.get("FunctionError"), module
+        error = json.loads(refused["Payload"].read())
+        assert (error["errorType"], error["errorMessage"]) == ("ModuleNotFoundError", f"No module named '{module}'")
+
+
 # rebuild_stack_outputs_after_change_sets ------------------------------------------------------
 def test_a_change_set_deploy_gives_outputs_and_exports_and_can_be_redeployed(emulator: Any) -> None:
     export = unique("Export")
