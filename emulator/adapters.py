@@ -48,7 +48,16 @@ _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "
 
 
 def install(endpoint: str, work_dir: Path) -> None:
-    """Apply every adapter. `endpoint` is the emulator's own URL (http://localhost:PORT)."""
+    """Apply every adapter. `endpoint` is the emulator's own URL (http://localhost:PORT).
+
+    The order matters where adapters wrap the same moto method. Three wrap Rule.send_to_targets,
+    each around the one installed before it, so the last installed runs first:
+    spell_s3_events_like_aws (rewrites an S3 event) -> match_scheduled_rules_only_to_their_own_firings
+    (drops what a scheduled rule must not get) -> deliver_eventbridge_events_to_state_machines_topics_and_functions
+    (delivers, handing other targets to moto's own). Installed in another order, a scheduled rule's
+    targets or the S3 event's spelling would be wrong. The two bucket adapters each wrap the bucket's
+    CloudFormation create/update and are independent of each other.
+    """
     run_state_machines_created_by_cloudformation()
     name_executions_started_without_a_name()
     evaluate_jsonata_with_jsonata_python()
@@ -524,27 +533,12 @@ def apply_bucket_versioning_from_cloudformation() -> None:
     moto's CloudFormation drops VersioningConfiguration: the data bucket, declared versioned, gave
     no VersionId, so a new version of a request file could not be told from the old one.
     """
-    from moto.s3.models import FakeBucket
-
-    original_create = FakeBucket.create_from_cloudformation_json.__func__
-    original_update = FakeBucket.update_from_cloudformation_json.__func__
-
-    def apply(bucket: Any, cloudformation_json: dict[str, Any]) -> Any:
-        status = cloudformation_json.get("Properties", {}).get("VersioningConfiguration", {}).get("Status")
+    def apply(bucket: Any, properties: dict[str, Any]) -> None:
+        status = properties.get("VersioningConfiguration", {}).get("Status")
         if status in ("Enabled", "Suspended"):
             bucket.versioning_status = status
-        return bucket
 
-    def create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
-        return apply(original_create(cls, resource_name, cloudformation_json, *args, **kwargs), cloudformation_json)
-
-    def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
-               *args: Any, **kwargs: Any) -> Any:
-        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs)
-        return apply(bucket, cloudformation_json)
-
-    FakeBucket.create_from_cloudformation_json = classmethod(create)
-    FakeBucket.update_from_cloudformation_json = classmethod(update)
+    _apply_to_buckets_from_cloudformation(apply)
 
 
 def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
@@ -553,25 +547,30 @@ def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
     moto's CloudFormation ignores the bucket's NotificationConfiguration, so objects put in a
     bucket deployed with `event_bridge_enabled` produced no "Object Created" event.
     """
+    def apply(bucket: Any, properties: dict[str, Any]) -> None:
+        if "EventBridgeConfiguration" in properties.get("NotificationConfiguration", {}):
+            bucket.set_notification_configuration({"EventBridgeConfiguration": {}})
+
+    _apply_to_buckets_from_cloudformation(apply)
+
+
+def _apply_to_buckets_from_cloudformation(apply: Callable[[Any, dict[str, Any]], None]) -> None:
+    """After moto's CloudFormation creates or updates an AWS::S3::Bucket, `apply(bucket, Properties)`."""
     from moto.s3.models import FakeBucket
 
     original_create = FakeBucket.create_from_cloudformation_json.__func__
     original_update = FakeBucket.update_from_cloudformation_json.__func__
 
-    def apply(bucket: Any, cloudformation_json: dict[str, Any]) -> Any:
-        notifications = cloudformation_json.get("Properties", {}).get("NotificationConfiguration", {})
-        if "EventBridgeConfiguration" in notifications:
-            bucket.set_notification_configuration({"EventBridgeConfiguration": {}})
-        return bucket
-
     def create(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
         bucket = original_create(cls, resource_name, cloudformation_json, *args, **kwargs)
-        return apply(bucket, cloudformation_json)
+        apply(bucket, cloudformation_json.get("Properties", {}))
+        return bucket
 
     def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
                *args: Any, **kwargs: Any) -> Any:
         bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs)
-        return apply(bucket, cloudformation_json)
+        apply(bucket, cloudformation_json.get("Properties", {}))
+        return bucket
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)
     FakeBucket.update_from_cloudformation_json = classmethod(update)
@@ -591,53 +590,7 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
 
     service_model = boto3.session.Session()._session.get_service_model("sagemaker")
     create_shape = service_model.operation_model("CreateTrainingJob").input_shape
-    registries: dict[tuple[str, str], training_jobs.TrainingJobRegistry] = {}
-    registries_lock = threading.Lock()
-    clients: dict[tuple[str, str], Any] = {}
-
-    def client(service: str, region: str) -> Any:
-        if (service, region) not in clients:
-            clients[(service, region)] = boto3.client(
-                service, region_name=region, endpoint_url=endpoint,
-                config=Config(retries={"max_attempts": 1}), **_DUMMY_CREDENTIALS,
-            )
-        return clients[(service, region)]
-
-    def side_effects(region: str) -> training_jobs.SideEffects:
-        def put_object(bucket: str, key: str, body: bytes) -> None:
-            client("s3", region).put_object(Bucket=bucket, Key=key, Body=body)
-
-        def put_log_lines(group: str, stream: str, lines: list[str]) -> None:
-            logs = client("logs", region)
-            for create in (lambda: logs.create_log_group(logGroupName=group),
-                           lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
-                try:
-                    create()
-                except logs.exceptions.ResourceAlreadyExistsException:
-                    pass
-            now = int(datetime.now().timestamp() * 1000)
-            logs.put_log_events(logGroupName=group, logStreamName=stream,
-                                logEvents=[{"timestamp": now, "message": line} for line in lines])
-
-        def put_state_change(described: dict[str, Any]) -> None:
-            detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
-            client("events", region).put_events(Entries=[{
-                "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
-                "Resources": [described["TrainingJobArn"]], "Detail": detail}])
-
-        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines,
-                                         put_state_change=put_state_change)
-
-    def registry(response: SageMakerResponse) -> training_jobs.TrainingJobRegistry:
-        key = (response.current_account, response.region)
-        with registries_lock:
-            if key not in registries:
-                backend = response.sagemaker_backend
-                prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
-                region = response.region
-                registries[key] = training_jobs.TrainingJobRegistry(prefix, lambda: side_effects(region))
-                registries[key].jobs = backend.training_jobs  # moto's list, search and tags see them
-            return registries[key]
+    registries = _TrainingJobRegistries(endpoint)
 
     def answer(action: Callable[[], Any]) -> Any:
         try:
@@ -650,21 +603,77 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
         report = ParamValidator().validate(request, create_shape)
         if report.has_errors():
             raise SagemakerClientError("ValidationException", report.generate_report())
-        job = answer(lambda: registry(self).create(request))
+        job = answer(lambda: registries.of(self).create(request))
         return ActionResult({"TrainingJobArn": job.arn})
 
     def describe_training_job(self: SageMakerResponse) -> ActionResult:
         name = json.loads(self.body)["TrainingJobName"]
-        return ActionResult(answer(lambda: registry(self).get(name).describe()))
+        return ActionResult(answer(lambda: registries.of(self).get(name).describe()))
 
     def stop_training_job(self: SageMakerResponse) -> EmptyResult:
         name = json.loads(self.body)["TrainingJobName"]
-        answer(lambda: registry(self).stop(name))
+        answer(lambda: registries.of(self).stop(name))
         return EmptyResult()
 
     SageMakerResponse.create_training_job = create_training_job
     SageMakerResponse.describe_training_job = describe_training_job
     SageMakerResponse.stop_training_job = stop_training_job
+
+
+class _TrainingJobRegistries:
+    """One training_jobs.TrainingJobRegistry per account and region, whose jobs leave their traces
+    (artifact, logs, state change events) through the emulator's own API at `endpoint`."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._endpoint = endpoint
+        self._registries: dict[tuple[str, str], training_jobs.TrainingJobRegistry] = {}
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def of(self, response: Any) -> training_jobs.TrainingJobRegistry:
+        """The registry of the SageMakerResponse's account and region."""
+        key = (response.current_account, response.region)
+        with self._lock:
+            if key not in self._registries:
+                prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
+                region = response.region
+                registry = training_jobs.TrainingJobRegistry(prefix, lambda: self._side_effects(region))
+                registry.jobs = response.sagemaker_backend.training_jobs  # moto's list, search and tags see them
+                self._registries[key] = registry
+            return self._registries[key]
+
+    def _client(self, service: str, region: str) -> Any:
+        if (service, region) not in self._clients:
+            self._clients[(service, region)] = boto3.client(
+                service, region_name=region, endpoint_url=self._endpoint,
+                config=Config(retries={"max_attempts": 1}), **_DUMMY_CREDENTIALS,
+            )
+        return self._clients[(service, region)]
+
+    def _side_effects(self, region: str) -> training_jobs.SideEffects:
+        def put_object(bucket: str, key: str, body: bytes) -> None:
+            self._client("s3", region).put_object(Bucket=bucket, Key=key, Body=body)
+
+        def put_log_lines(group: str, stream: str, lines: list[str]) -> None:
+            logs = self._client("logs", region)
+            for create in (lambda: logs.create_log_group(logGroupName=group),
+                           lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+                try:
+                    create()
+                except logs.exceptions.ResourceAlreadyExistsException:
+                    pass
+            now = int(datetime.now().timestamp() * 1000)
+            logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                logEvents=[{"timestamp": now, "message": line} for line in lines])
+
+        def put_state_change(described: dict[str, Any]) -> None:
+            detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
+            self._client("events", region).put_events(Entries=[{
+                "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
+                "Resources": [described["TrainingJobArn"]], "Detail": detail}])
+
+        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines,
+                                         put_state_change=put_state_change)
 
 
 def run_create_training_job_sync_in_step_functions() -> None:
@@ -680,6 +689,47 @@ def run_create_training_job_sync_in_step_functions() -> None:
     ResourceLimitExceeded and ResourceNotFound), any other one (ValidationException, throttling)
     is `SageMaker.AmazonSageMakerException`; the cause carries the SageMaker error code.
     """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory as task_factory
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_factory as factory,
+    )
+
+    sagemaker_task = _sagemaker_task_class()
+    original_factory = factory.state_task_service_for
+
+    def state_task_service_for(service_name: str) -> Any:
+        return sagemaker_task() if service_name == "sagemaker" else original_factory(service_name)
+
+    factory.state_task_service_for = state_task_service_for
+    task_factory.state_task_service_for = state_task_service_for  # imported there by name
+
+
+_SAGEMAKER_MODEL = boto3.session.Session()._session.get_service_model("sagemaker")
+
+
+def _step_functions_error_name(boto_action: str, code: str) -> str:
+    """The error name Step Functions gives a SageMaker API error (see the adapter's docstring)."""
+    operation = _SAGEMAKER_MODEL.operation_model(
+        next(name for name in _SAGEMAKER_MODEL.operation_names if xform_name(name) == boto_action))
+    if code in {shape.name for shape in operation.error_shapes}:
+        return f"SageMaker.{code}" + ("" if code.endswith("Exception") else "Exception")
+    return "SageMaker.AmazonSageMakerException"
+
+
+def _step_functions_json(value: Any) -> Any:
+    """A boto3 response as Step Functions passes it on: epoch-millisecond times, no ResponseMetadata."""
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    if isinstance(value, dict):
+        return {k: _step_functions_json(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [_step_functions_json(v) for v in value]
+    return value
+
+
+def _sagemaker_task_class() -> type:
+    """The Step Functions task state for `arn:aws:states:::sagemaker:*`: request-response, and .sync
+    for createTrainingJob (moto's interpreter classes are imported only in the server process)."""
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
@@ -690,10 +740,6 @@ def run_create_training_job_sync_in_step_functions() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory as task_factory
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_factory as factory,
-    )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
         StateTaskServiceCallback,
@@ -701,24 +747,6 @@ def run_create_training_job_sync_in_step_functions() -> None:
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
     from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
-
-    service_model = boto3.session.Session()._session.get_service_model("sagemaker")
-
-    def step_functions_error_name(boto_action: str, code: str) -> str:
-        operation = service_model.operation_model(
-            next(name for name in service_model.operation_names if xform_name(name) == boto_action))
-        if code in {shape.name for shape in operation.error_shapes}:
-            return f"SageMaker.{code}" + ("" if code.endswith("Exception") else "Exception")
-        return "SageMaker.AmazonSageMakerException"
-
-    def step_functions_json(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return int(value.timestamp() * 1000)
-        if isinstance(value, dict):
-            return {k: step_functions_json(v) for k, v in value.items() if k != "ResponseMetadata"}
-        if isinstance(value, list):
-            return [step_functions_json(v) for v in value]
-        return value
 
     class SageMakerTask(StateTaskServiceCallback):
         def __init__(self) -> None:
@@ -734,7 +762,7 @@ def run_create_training_job_sync_in_step_functions() -> None:
         def _from_error(self, env: Any, ex: Exception) -> Any:
             if not isinstance(ex, ClientError):
                 return super()._from_error(env=env, ex=ex)
-            error = step_functions_error_name(self._get_boto_service_action(), ex.response["Error"]["Code"])
+            error = _step_functions_error_name(self._get_boto_service_action(), ex.response["Error"]["Code"])
             meta = ex.response["ResponseMetadata"]
             cause = (f"{ex.response['Error']['Message']} (Service: AmazonSageMaker; Status Code: "
                      f"{meta['HTTPStatusCode']}; Error Code: {ex.response['Error']['Code']}; "
@@ -750,7 +778,7 @@ def run_create_training_job_sync_in_step_functions() -> None:
                                state_credentials: Any) -> None:
             sagemaker = self._client(resource_runtime_part.region, state_credentials)
             response = getattr(sagemaker, self._get_boto_service_action())(**normalised_parameters)
-            env.stack.append(step_functions_json(response))
+            env.stack.append(_step_functions_json(response))
 
         def _build_sync_resolver(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
                                  state_credentials: Any) -> Callable[[], Any]:
@@ -759,7 +787,7 @@ def run_create_training_job_sync_in_step_functions() -> None:
             name = normalised_parameters["TrainingJobName"]
 
             def resolve() -> dict[str, Any] | None:
-                described = step_functions_json(sagemaker.describe_training_job(TrainingJobName=name))
+                described = _step_functions_json(sagemaker.describe_training_job(TrainingJobName=name))
                 if described["TrainingJobStatus"] == "Completed":
                     return described
                 if described["TrainingJobStatus"] in ("Failed", "Stopped"):
@@ -785,13 +813,8 @@ def run_create_training_job_sync_in_step_functions() -> None:
                     pass  # it ended meanwhile
             return outcome
 
-    original_factory = factory.state_task_service_for
 
-    def state_task_service_for(service_name: str) -> Any:
-        return SageMakerTask() if service_name == "sagemaker" else original_factory(service_name)
-
-    factory.state_task_service_for = state_task_service_for
-    task_factory.state_task_service_for = state_task_service_for  # imported there by name
+    return SageMakerTask
 
 
 __all__ = ["install"]
