@@ -255,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--keep", action="store_true", help="leave the emulator running to explore it")
     args = parser.parse_args(argv)
-    if process.is_serving(args.port):
-        print(f"demo: an emulator already serves {endpoint_url(args.port)} (kept by an earlier --keep run?); "
+    if process.is_listening(args.port):
+        print(f"demo: an emulator (or another server) already serves {endpoint_url(args.port)} "
+              f"(kept by an earlier --keep run?); "
               f"the demo deploys into an emulator of its own: stop that one with "
               f"`.venv/bin/python -m emulator stop --port {args.port}`, or choose another --port", file=sys.stderr)
         return 1

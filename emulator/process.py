@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -45,6 +46,15 @@ def is_serving(port: int) -> bool:
         with urllib.request.urlopen(f"{endpoint_url(port)}/moto-api/data.json", timeout=2):
             return True
     except (urllib.error.URLError, OSError):
+        return False
+
+
+def is_listening(port: int) -> bool:
+    """Whether anything accepts connections on the port (a busy emulator may answer HTTP slowly)."""
+    try:
+        with socket.create_connection(("localhost", port), timeout=2):
+            return True
+    except OSError:
         return False
 
 
