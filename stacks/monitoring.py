@@ -87,16 +87,10 @@ class TrainingMonitoring(Construct):
             targets=[targets.LambdaFunction(self.notify_function, max_event_age=Duration.hours(6), retry_attempts=8)],
         )
 
-        action = cloudwatch_actions.SnsAction(self.topic)
-        self.failed_executions_alarm = cloudwatch.Alarm(
-            self,
+        self.failed_executions_alarm = self._alarm_on_any(
             "FailedExecutionsAlarm",
-            alarm_description="A training workflow execution failed (invalid input, job failed or stopped, SageMaker refused the request)",
-            metric=state_machine.metric_failed(period=_ALARM_PERIOD, statistic="Sum"),
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            "A training workflow execution failed (invalid input, job failed or stopped, SageMaker refused the request)",
+            state_machine.metric_failed(period=_ALARM_PERIOD, statistic="Sum"),
         )
         # SageMaker publishes no job status metric: count the notifier's "Failed" lines instead.
         failed_jobs = logs.MetricFilter(
@@ -109,18 +103,24 @@ class TrainingMonitoring(Construct):
             metric_value="1",
             default_value=0,
         )
-        self.failed_jobs_alarm = cloudwatch.Alarm(
+        self.failed_jobs_alarm = self._alarm_on_any(
+            "FailedJobsAlarm", "A training job of the platform failed", failed_jobs.metric(period=_ALARM_PERIOD, statistic="Sum")
+        )
+
+    def _alarm_on_any(self, construct_id: str, description: str, metric: cloudwatch.IMetric) -> cloudwatch.Alarm:
+        """An alarm that tells the topic as soon as the metric counts one in a period."""
+        alarm = cloudwatch.Alarm(
             self,
-            "FailedJobsAlarm",
-            alarm_description="A training job of the platform failed",
-            metric=failed_jobs.metric(period=_ALARM_PERIOD, statistic="Sum"),
+            construct_id,
+            alarm_description=description,
+            metric=metric,
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        for alarm in (self.failed_executions_alarm, self.failed_jobs_alarm):
-            alarm.add_alarm_action(action)
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
+        return alarm
 
     def _notify_function(self, key: kms.IKey, log_retention: logs.RetentionDays) -> lambda_.Function:
         function = platform_function(
