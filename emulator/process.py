@@ -42,8 +42,10 @@ class EmulatorFiles:
 
 
 def is_serving(port: int) -> bool:
+    # moto's dashboard page is static: unlike /moto-api/data.json, which dumps every resource, it
+    # answers at once however much a long session has created.
     try:
-        with urllib.request.urlopen(f"{endpoint_url(port)}/moto-api/data.json", timeout=2):
+        with urllib.request.urlopen(f"{endpoint_url(port)}/moto-api/", timeout=2):
             return True
     except (urllib.error.URLError, OSError):
         return False
