@@ -18,6 +18,7 @@ CDK_TIMEOUT_SECONDS = 600.0
 # The offline settings the Makefile exports, for runs that do not come through make.
 _OFFLINE_CLI = {
     "CDK_DISABLE_CLI_TELEMETRY": "1",
+    "CDK_DISABLE_VERSION_CHECK": "1",
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     "AWS_EC2_METADATA_DISABLED": "true",
     "NODE_NO_WARNINGS": "1",  # the AWS SDK's "node >= 22 soon" notice on every call

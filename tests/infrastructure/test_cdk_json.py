@@ -46,3 +46,12 @@ def test_the_cli_telemetry_key_is_not_taken_for_a_misspelt_setting() -> None:
         PlatformSettings.from_context({**cdk_json_context(), "cli_telemetry": False})
     assert caught.value.problems == [caught.value.problems[0]]
     assert caught.value.problems[0].startswith("cli_telemetry: unknown setting")
+
+
+def test_the_makefile_turns_the_clis_version_check_off() -> None:
+    # The CLI asks npm for a newer release whenever its output is a terminal (make synth, make deploy);
+    # only this variable stops it, cdk.json cannot.
+    database = subprocess.run(
+        ["make", "--no-print-directory", "-p", "-n", "clean"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "CDK_DISABLE_VERSION_CHECK := 1" in database.splitlines()
