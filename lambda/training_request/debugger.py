@@ -9,7 +9,7 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Mapping
 
 from .errors import Problems
-from .fields import ObjectReader, closest, join, json_type, text_of
+from .fields import ObjectReader, join, json_type, suggestion_hint, text_of
 from .locations import Reachability, check_s3_uri
 from .rule_catalog import (
     DEBUGGER_RULES,
@@ -95,8 +95,7 @@ def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problem
     function = reader.string("rule")
     builtin = DEBUGGER_RULES.get(function) if function is not None else None
     if function is not None and builtin is None:
-        suggestion = closest(function, DEBUGGER_RULES)
-        hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+        hint = suggestion_hint(function, DEBUGGER_RULES)
         problems.add(reader.field("rule"), function, f"must be a built-in rule_configs function: {', '.join(DEBUGGER_RULES)}{hint}")
     parameters: dict[str, object] = {}
     for position, uri in enumerate(reader.string_list("other_trials_s3_input_paths") or []):
@@ -131,8 +130,7 @@ def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, prob
     class_name = reader.string("profiler_rule")
     defaults = PROFILER_RULES.get(class_name) if class_name is not None else None
     if class_name is not None and defaults is None:
-        suggestion = closest(class_name, PROFILER_RULES)
-        hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+        hint = suggestion_hint(class_name, PROFILER_RULES)
         problems.add(reader.field("profiler_rule"), class_name, f"must be a built-in rule_configs profiler rule: {', '.join(PROFILER_RULES)}{hint}")
     arguments = reader.obj("rule_parameters") or {}
     if defaults is None or class_name is None:
@@ -142,9 +140,8 @@ def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, prob
     for key, value in arguments.items():
         argument_field = join(reader.field("rule_parameters"), key)
         if key.lower() not in {name.lower() for name in accepted}:
-            suggestion = closest(key, accepted)
-            hint = f"did you mean {suggestion!r}?" if suggestion else f"parameters: {', '.join(accepted) or 'none'}"
-            problems.add(argument_field, value, f"is not a parameter of {class_name}; {hint}")
+            hint = suggestion_hint(key, accepted) or f"; parameters: {', '.join(accepted) or 'none'}"
+            problems.add(argument_field, value, f"is not a parameter of {class_name}{hint}")
         elif isinstance(value, bool) or not isinstance(value, (int, float, str)) or text_of(value) is None:
             problems.add(argument_field, value, f"must be a number or a string, not {json_type(value)}")
         else:

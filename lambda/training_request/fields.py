@@ -44,10 +44,14 @@ def closest(word: str, candidates: Collection[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def suggestion_hint(word: str, candidates: Collection[str]) -> str:
+    """"; did you mean 'x'?" for the closest candidate, or "" when none is close."""
+    suggestion = closest(word, candidates)
+    return f"; did you mean {suggestion!r}?" if suggestion else ""
+
+
 def unknown_key_rule(key: str, known: Collection[str]) -> str:
-    suggestion = closest(key, known)
-    hint = f"; did you mean {suggestion!r}?" if suggestion else f"; known keys: {', '.join(sorted(known))}"
-    return f"unknown key{hint}"
+    return f"unknown key{suggestion_hint(key, known) or '; known keys: ' + ', '.join(sorted(known))}"
 
 
 class ObjectReader:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problems
-from .fields import closest, join
+from .fields import join, suggestion_hint
 
 if TYPE_CHECKING:  # pragma: no cover
     from botocore.model import Shape
@@ -88,8 +88,7 @@ def _check_string(problems: Problems, field: str, value: str, shape: Shape, path
     meta = shape.metadata
     if shape.enum:
         if value not in shape.enum:
-            suggestion = closest(value, shape.enum)
-            hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+            hint = suggestion_hint(value, shape.enum)
             if len(shape.enum) <= _MAX_ENUM_LISTED:
                 problems.add(field, value, f"must be one of {', '.join(shape.enum)}{hint}")
             else:
