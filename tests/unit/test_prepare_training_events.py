@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 import prepare_training
 from training_request import InvalidTrainingInput
@@ -43,26 +42,25 @@ def sample(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture()
-def data_bucket(monkeypatch: pytest.MonkeyPatch):
+def data_bucket(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
     """A versioned data bucket in moto; put(key, body) uploads and returns the S3 event EventBridge would send."""
     for name, value in ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_versioning(Bucket=DATA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        import request_files
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=DATA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    import request_files
 
-        importlib.reload(request_files)  # its client is made at import: make it inside moto
+    importlib.reload(request_files)  # its client is made at import: make it inside moto
 
-        def put(key: str, body: bytes) -> dict[str, Any]:
-            response = s3.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
-            event = copy.deepcopy(sample("s3-object-created"))
-            event["detail"]["bucket"]["name"] = DATA_BUCKET
-            event["detail"]["object"].update(key=key, etag=response["ETag"].strip('"'), **{"version-id": response["VersionId"]})
-            return event
+    def put(key: str, body: bytes) -> dict[str, Any]:
+        response = s3.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
+        event = copy.deepcopy(sample("s3-object-created"))
+        event["detail"]["bucket"]["name"] = DATA_BUCKET
+        event["detail"]["object"].update(key=key, etag=response["ETag"].strip('"'), **{"version-id": response["VersionId"]})
+        return event
 
-        yield put
+    yield put
 
 
 def prepare(execution_input: object, **extra: object) -> dict[str, Any]:

@@ -4,7 +4,6 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from trainctl.joblogs import TRAINING_LOG_GROUP, JobLogReader, LogLine, instance_of
 
@@ -13,12 +12,8 @@ NOW = int(time.time() * 1000)  # CloudWatch drops events older than 14 days
 
 
 @pytest.fixture
-def logs(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield boto3.client("logs", region_name="eu-west-1")
+def logs(mocked_aws):
+    yield boto3.client("logs", region_name="eu-west-1")
 
 
 def write(logs, stream, *events):

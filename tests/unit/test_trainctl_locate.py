@@ -5,7 +5,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from trainctl.locate import (
     PlatformError,
@@ -83,12 +82,8 @@ def test_stack_without_a_state_machine_output_says_so():
 
 
 @pytest.fixture
-def cloudformation(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        yield boto3.client("cloudformation", region_name="eu-west-1")
+def cloudformation(mocked_aws):
+    yield boto3.client("cloudformation", region_name="eu-west-1")
 
 
 def test_outputs_of_a_deployed_stack_are_read(cloudformation):

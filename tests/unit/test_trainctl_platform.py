@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
 
 from training_request import InvalidTrainingInput
 from trainctl import platform_cli
@@ -217,11 +216,10 @@ def test_without_access_to_the_lambda_the_users_fields_are_still_checked(stubs):
 
 
 @pytest.fixture
-def logs():
-    with mock_aws():
-        client = boto3.client("logs", region_name=REGION)
-        client.create_log_group(logGroupName=TRAINING_LOG_GROUP)
-        yield client
+def logs(mocked_aws):
+    client = boto3.client("logs", region_name=REGION)
+    client.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    yield client
 
 
 def log(client, instance: str, message: str) -> None:
@@ -351,16 +349,15 @@ def test_stop_of_a_finished_job_says_there_is_nothing_to_stop(stubs):
 # -- locating -------------------------------------------------------------------------------------
 
 
-def test_connect_finds_the_state_machine_in_the_stack_outputs():
-    with mock_aws():
-        boto3.client("cloudformation", region_name=REGION).create_stack(
-            StackName="mltrain-dev-training",
-            TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"StateMachineArn": {"Value": MACHINE}}}),
-        )
-        platform = Platform.connect("mltrain-dev-training", REGION)
-        assert (platform.state_machine_arn, platform.region, platform.stack_name) == (MACHINE, REGION, "mltrain-dev-training")
-        with pytest.raises(PlatformError, match="stack 'other' not found in eu-west-1"):
-            Platform.connect("other", REGION)
+def test_connect_finds_the_state_machine_in_the_stack_outputs(mocked_aws):
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="mltrain-dev-training",
+        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"StateMachineArn": {"Value": MACHINE}}}),
+    )
+    platform = Platform.connect("mltrain-dev-training", REGION)
+    assert (platform.state_machine_arn, platform.region, platform.stack_name) == (MACHINE, REGION, "mltrain-dev-training")
+    with pytest.raises(PlatformError, match="stack 'other' not found in eu-west-1"):
+        Platform.connect("other", REGION)
 
 
 # -- the command line over the API ----------------------------------------------------------------

@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from trainctl.platform import ExecutionStatus, JobStatus, TrainingFailedToStart, TrainingState
 from trainctl.platform_cli import describe, guarded
@@ -40,20 +39,16 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def platform_stack(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-            name="TrainingWorkflow", roleArn="arn:aws:iam::123456789012:role/workflow",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        )
-        boto3.client("cloudformation", region_name=REGION).create_stack(
-            StackName="platform",
-            TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"TrainingStateMachineArn": {"Value": MACHINE}}}),
-        )
-        yield
+def platform_stack(mocked_aws):
+    boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+        name="TrainingWorkflow", roleArn="arn:aws:iam::123456789012:role/workflow",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+    )
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="platform",
+        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"TrainingStateMachineArn": {"Value": MACHINE}}}),
+    )
+    yield
 
 
 def test_missing_stack_is_one_line_and_exit_1(platform_stack):

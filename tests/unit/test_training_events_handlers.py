@@ -8,27 +8,22 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 FAILED_JOB = json.loads((Path(__file__).resolve().parents[1] / "events" / "training-job-failed.json").read_text())
 
 
 @pytest.fixture()
-def topic_inbox(monkeypatch: pytest.MonkeyPatch):
+def topic_inbox(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
     """A topic (TOPIC_ARN) with a queue subscribed raw, and the handler module loaded against it."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic_arn = sns.create_topic(Name="training-notifications")["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-        monkeypatch.setenv("TOPIC_ARN", topic_arn)
-        import job_notification
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic_arn = sns.create_topic(Name="training-notifications")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    monkeypatch.setenv("TOPIC_ARN", topic_arn)
+    import job_notification
 
-        yield importlib.reload(job_notification), sqs, queue_url
+    yield importlib.reload(job_notification), sqs, queue_url
 
 
 def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,17 +41,13 @@ def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pyte
 
 
 @pytest.fixture()
-def versioned_bucket(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="mltrain-data", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        s3.put_bucket_versioning(Bucket="mltrain-data", VersioningConfiguration={"Status": "Enabled"})
-        import request_files
+def versioned_bucket(mocked_aws: None):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="mltrain-data", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket="mltrain-data", VersioningConfiguration={"Status": "Enabled"})
+    import request_files
 
-        yield importlib.reload(request_files), s3
+    yield importlib.reload(request_files), s3
 
 
 def test_the_version_that_triggered_is_read_even_after_a_new_upload(versioned_bucket) -> None:
