@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from emulator.deployment import OFFLINE_CDK_ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 5
 TARGET_RATIO = 1.5
@@ -23,12 +25,7 @@ _AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOK
 
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _AWS_VARIABLES}
-    env.update(
-        CDK_DISABLE_CLI_TELEMETRY="1",
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-        CDK_HOME=str(ROOT / ".cdk-home"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
+    env.update(OFFLINE_CDK_ENVIRONMENT, CDK_HOME=str(ROOT / ".cdk-home"))
     return env
 
 

@@ -15,12 +15,16 @@ from emulator import ACCOUNT_ID, DEFAULT_REGION, REPOSITORY_ROOT, client_environ
 CDK_COMMAND = ("npx", "--no-install", "cdk")
 # A deploy of both stacks takes well under a minute; a CLI still running after this has hung.
 CDK_TIMEOUT_SECONDS = 600.0
-# The offline settings the Makefile exports, for runs that do not come through make.
-_OFFLINE_CLI = {
+# The offline settings the Makefile exports, for every run of the CDK CLI that does not come through make
+# (this runner, the infrastructure tests, the synth benchmark): no telemetry, no check for a newer CLI, no
+# Node 20 end-of-life banner, no instance-metadata lookup for credentials.
+OFFLINE_CDK_ENVIRONMENT = {
     "CDK_DISABLE_CLI_TELEMETRY": "1",
     "CDK_DISABLE_VERSION_CHECK": "1",
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     "AWS_EC2_METADATA_DISABLED": "true",
+}
+_CAPTURED_OUTPUT = {
     "NODE_NO_WARNINGS": "1",  # the AWS SDK's "node >= 22 soon" notice on every call
     "CI": "true",             # no interactive progress bars in captured output
 }
@@ -41,7 +45,7 @@ class CdkRunner:
 
     def environment(self) -> dict[str, str]:
         environment = client_environment(self.port, self.region)
-        environment.update(_OFFLINE_CLI)
+        environment.update(OFFLINE_CDK_ENVIRONMENT, **_CAPTURED_OUTPUT)
         environment.setdefault("CDK_HOME", str(self.cdk_home))
         return environment
 

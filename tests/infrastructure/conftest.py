@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from emulator.deployment import OFFLINE_CDK_ENVIRONMENT
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Variables that could give the CDK CLI credentials, a profile or a region to go online with.
 _AWS_CREDENTIAL_VARIABLES = (
@@ -35,10 +37,8 @@ def offline_cdk_environment(home: Path) -> dict[str, str]:
     """The environment of a fresh machine without AWS credentials (as the Makefile sets it up)."""
     env = {k: v for k, v in os.environ.items() if k not in _AWS_CREDENTIAL_VARIABLES}
     env.update(
-        CDK_DISABLE_CLI_TELEMETRY="1",
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        OFFLINE_CDK_ENVIRONMENT,
         CDK_HOME=str(home),
-        AWS_EC2_METADATA_DISABLED="true",
         AWS_CONFIG_FILE=str(home / "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(home / "no-aws-credentials"),
         # No network: anything that tried to go online would meet a closed port.
