@@ -14,14 +14,12 @@ from .events import (
     recognise_event,
     wildcard_match,
 )
-from .names import JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH, capacity_retry_job_name, event_job_name
+from .names import capacity_retry_job_name, event_job_name
 from .notifications import FINAL_STATUSES, Notification, job_state_notification
 from .results import RequestStatus, result_body, result_document
 
 __all__ = [
     "FINAL_STATUSES",
-    "JOB_NAME_PATTERN",
-    "MAX_JOB_NAME_LENGTH",
     "IgnoredEvent",
     "InvalidRequestFile",
     "MalformedEvent",

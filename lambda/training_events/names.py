@@ -11,11 +11,11 @@ import hashlib
 import json
 import re
 
-MAX_JOB_NAME_LENGTH = 63
-JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+from training_request.job_name import MAX_LENGTH
+
 # 12 hex digits = 48 bits: a collision between two distinct events needs about 16 million of them.
 HASH_LENGTH = 12
-_MAX_HINT_LENGTH = MAX_JOB_NAME_LENGTH - 1 - HASH_LENGTH
+_MAX_HINT_LENGTH = MAX_LENGTH - 1 - HASH_LENGTH
 _NOT_NAME_CHARACTERS = re.compile(r"[^a-zA-Z0-9]+")
 
 
