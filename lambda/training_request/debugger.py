@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field as dataclass_field
-from typing import Mapping
+from typing import Mapping, TypeVar
 
 from .errors import Problems
 from .fields import ObjectReader, join, json_type, suggestion_hint, text_of
@@ -21,6 +21,8 @@ from .rule_catalog import (
     RULE_EVALUATOR_REPOSITORY,
 )
 from .validation import check, check_map
+
+T = TypeVar("T")
 
 __all__ = ["RULE_EVALUATOR_ACCOUNTS", "Rules", "debugger_settings", "read_rules", "rule_evaluator_image"]
 
@@ -89,14 +91,19 @@ def read_rules(value: object, region: str, problems: Problems, reach: Reachabili
     return rules
 
 
+def _builtin(reader: ObjectReader, key: str, catalog: Mapping[str, T], what: str) -> tuple[str | None, T | None]:
+    """The name under `key` and its catalog entry; a name not in the catalog is a problem, with a hint."""
+    name = reader.string(key)
+    entry = catalog.get(name) if name is not None else None
+    if name is not None and entry is None:
+        reader.problems.add(reader.field(key), name, f"must be {what}: {', '.join(catalog)}{suggestion_hint(name, catalog)}")
+    return name, entry
+
+
 def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules) -> None:
     """Rule.sagemaker(rule_configs.<rule>(), ...).to_debugger_rule_config_dict()"""
     reader = ObjectReader(item, field, problems, DEBUG_RULE_KEYS)
-    function = reader.string("rule")
-    builtin = DEBUGGER_RULES.get(function) if function is not None else None
-    if function is not None and builtin is None:
-        hint = suggestion_hint(function, DEBUGGER_RULES)
-        problems.add(reader.field("rule"), function, f"must be a built-in rule_configs function: {', '.join(DEBUGGER_RULES)}{hint}")
+    _, builtin = _builtin(reader, "rule", DEBUGGER_RULES, "a built-in rule_configs function")
     parameters: dict[str, object] = {}
     for position, uri in enumerate(reader.string_list("other_trials_s3_input_paths") or []):
         if check_s3_uri(problems, f"{reader.field('other_trials_s3_input_paths')}[{position}]", uri):
@@ -127,11 +134,7 @@ def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problem
 def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules) -> None:
     """ProfilerRule.sagemaker(rule_configs.<Cls>(**rule_parameters), ...).to_profiler_rule_config_dict()"""
     reader = ObjectReader(item, field, problems, PROFILER_RULE_KEYS)
-    class_name = reader.string("profiler_rule")
-    defaults = PROFILER_RULES.get(class_name) if class_name is not None else None
-    if class_name is not None and defaults is None:
-        hint = suggestion_hint(class_name, PROFILER_RULES)
-        problems.add(reader.field("profiler_rule"), class_name, f"must be a built-in rule_configs profiler rule: {', '.join(PROFILER_RULES)}{hint}")
+    class_name, defaults = _builtin(reader, "profiler_rule", PROFILER_RULES, "a built-in rule_configs profiler rule")
     arguments = reader.obj("rule_parameters") or {}
     if defaults is None or class_name is None:
         return
