@@ -10,13 +10,16 @@ import re
 from typing import Any
 
 CER_TAG = {"Key": "CER", "Value": "1"}
-# `<base>-<YYYY-MM-DD-HH-MM-SS-mmm>`: sagemaker.utils.name_from_base / sagemaker_timestamp.
+# `<base>-<YYYY-MM-DD-HH-MM-SS-mmm>`: sagemaker.utils.name_from_base / sagemaker_timestamp. Ours always has
+# three millisecond digits; the SDK's has one to three, as it cuts them from repr(time.time()), which is
+# short when the clock reads e.g. ...15.44 (then "-44", not "-440").
 GENERATED_NAME = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$")
+SDK_GENERATED_NAME = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{1,3}$")
 JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # CreateTrainingJob API
 
 
-def generated_name_base(job_name: str) -> str | None:
-    match = GENERATED_NAME.match(job_name)
+def generated_name_base(job_name: str, *, by_sdk: bool = False) -> str | None:
+    match = (SDK_GENERATED_NAME if by_sdk else GENERATED_NAME).match(job_name)
     return match["base"] if match else None
 
 
@@ -45,7 +48,7 @@ def expected_from_sdk(sdk: dict[str, Any], ours_job_name: str) -> dict[str, Any]
     if CER_TAG not in tags:
         tags.append(CER_TAG)
     expected["Tags"] = tags
-    sdk_base = generated_name_base(sdk["TrainingJobName"])
+    sdk_base = generated_name_base(sdk["TrainingJobName"], by_sdk=True)
     if sdk_base is not None and generated_name_base(ours_job_name) == sdk_base:
         expected["TrainingJobName"] = ours_job_name
     return expected

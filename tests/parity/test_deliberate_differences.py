@@ -119,7 +119,7 @@ def test_cer_tag_with_another_value_is_an_error(tags: Any, sdk) -> None:
 def test_generated_name_keeps_the_sdk_form_and_is_fresh_per_call(sdk) -> None:
     execution_input = without("job_name", base_job_name="gan-nightly")
     sdk_name = sdk(execution_input)["TrainingJobName"]
-    assert generated_name_base(sdk_name) == "gan-nightly"
+    assert generated_name_base(sdk_name, by_sdk=True) == "gan-nightly"
 
     first = datetime(2024, 5, 17, 9, 30, 15, 123000, tzinfo=timezone.utc)
     name = build_training_job(execution_input, region=REGION, defaults=STACK, now=first).job_name
@@ -133,7 +133,7 @@ def test_generated_name_keeps_the_sdk_form_and_is_fresh_per_call(sdk) -> None:
 def test_image_by_digest_gives_a_valid_generated_name(sdk) -> None:
     execution_input = without("job_name", image_uri=IMAGE_DIGEST)
     sdk_name = sdk(execution_input)["TrainingJobName"]
-    assert generated_name_base(sdk_name) == "gan-trainer@sha256"
+    assert generated_name_base(sdk_name, by_sdk=True) == "gan-trainer@sha256"
     assert not JOB_NAME_PATTERN.match(sdk_name)  # the service would refuse the SDK's name
 
     name = ours(execution_input)["TrainingJobName"]

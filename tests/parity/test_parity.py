@@ -56,5 +56,14 @@ def test_request_passes_botocore_validation(case: ParityCase) -> None:
 def test_generated_name_keeps_the_sdk_base(case: ParityCase, sdk) -> None:
     sdk_name = sdk(case.execution_input, region=case.region)["TrainingJobName"]
     ours = build_training_job(case.execution_input, region=case.region, defaults=STACK_DEFAULTS)
-    assert generated_name_base(ours.job_name) == generated_name_base(sdk_name) is not None
+    assert generated_name_base(ours.job_name) == generated_name_base(sdk_name, by_sdk=True) is not None
     assert len(ours.job_name) == len(sdk_name) <= 63
+
+
+def test_an_sdk_name_with_a_short_millisecond_part_is_still_compared_by_base() -> None:
+    # sagemaker_timestamp cuts the milliseconds from repr(time.time()): at ...15.44 it writes "-44", not "-440".
+    sdk = {"TrainingJobName": "gan-trainer-2026-11-29-01-39-15-44", "Tags": []}
+    assert expected_from_sdk(sdk, "gan-trainer-2026-11-29-01-39-15-440")["TrainingJobName"] == "gan-trainer-2026-11-29-01-39-15-440"
+    # Our base must still be the SDK's, and our name keeps three digits.
+    assert expected_from_sdk(sdk, "other-2026-11-29-01-39-15-440")["TrainingJobName"] == sdk["TrainingJobName"]
+    assert expected_from_sdk(sdk, "gan-trainer-2026-11-29-01-39-15-44")["TrainingJobName"] == sdk["TrainingJobName"]
