@@ -541,13 +541,16 @@ class Training:
             self._job_name = job_name = retry
 
     def _job_after(self, job_name: str) -> str | None:
-        """The job the execution started after `job_name` failed, if any (waits a bounded time)."""
+        """The job the execution started after `job_name` failed, if any (waits a bounded time).
+
+        Prepare names the retry a moment before SageMaker creates it: the name counts only once the
+        job exists, as for the first job (see wait_for_job)."""
         if self.platform.job(job_name).status != "Failed":
             return None
         for _ in range(_WORKFLOW_LAG_POLLS):
             finished = self.platform.execution(self.execution_arn).finished
             newest = self.platform.job_name_of(self.execution_arn)
-            if newest and newest != job_name:
+            if newest and newest != job_name and self._created(newest):
                 return newest
             if finished:
                 return None

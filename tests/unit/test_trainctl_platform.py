@@ -157,6 +157,24 @@ def test_start_waits_for_sagemaker_to_create_the_job_prepare_named(stubs):
     stubs.done()
 
 
+def test_a_capacity_retry_is_followed_once_sagemaker_has_the_job_prepare_named(stubs):
+    retry = f"{JOB}-r1"
+    failed = description("Failed", [("Failed", "Training job failed")], FailureReason="CapacityError: no ml.g5.xlarge")
+    running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
+    training = Training(stubs.platform, EXECUTION, _job_name=JOB)
+    stubs.add("sagemaker", "describe_training_job", failed, {"TrainingJobName": JOB})
+    # Prepare has named the retry, but SageMaker has no such job yet: not followed yet.
+    stubs.add("stepfunctions", "describe_execution", running)
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(retry)))
+    stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {retry}")
+    stubs.add("stepfunctions", "describe_execution", running)
+    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(retry), sagemaker_task_scheduled(retry)))
+    stubs.add("sagemaker", "describe_training_job", description(TrainingJobName=retry), {"TrainingJobName": retry})
+    assert training._job_after(JOB) == retry
+    assert stubs.sleeps == 1
+    stubs.done()
+
+
 def test_a_job_sagemaker_refused_to_create_is_a_failure_to_start_with_the_workflows_cause(stubs):
     cause = "SageMaker.ResourceLimitExceededException: The account-level service limit was exceeded"
     stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
