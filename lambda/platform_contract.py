@@ -1,0 +1,104 @@
+"""The facts the platform's parts share, in one place: the CDK app (`stacks/`), the Lambda handlers
+(`lambda/`), the command line (`trainctl/`), the emulator (`emulator/`) and the tests import them
+from here and never spell them again.
+
+It lives in the Lambda asset because the handlers can import only their own asset (and boto3);
+`stacks/`, `trainctl/` and `emulator/` put `lambda/` on their path for the same reason. Standard
+library only, no side effects: importing it costs a Lambda cold start nothing measurable.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+# -- Cost tag ---------------------------------------------------------------------------------------
+# Every resource of both stacks and every training job carries it. The request builder appends it to
+# each job's tags (a different value is an error) and the state machine's role may only create jobs
+# that carry it.
+COST_TAG_KEY = "CER"
+COST_TAG_VALUE = "1"
+
+
+# -- Lambda environment variables ---------------------------------------------------------------------
+class PrepareEnvironment(str, Enum):
+    """What the stacks give the Prepare function (and trainctl reads back, to check inputs with the
+    same defaults): the deployed stack's defaults and its trigger settings."""
+
+    DEFAULT_ROLE_ARN = "DEFAULT_ROLE_ARN"
+    DEFAULT_IMAGE_URI = "DEFAULT_IMAGE_URI"
+    DEFAULT_OUTPUT_PATH = "DEFAULT_OUTPUT_PATH"
+    DEFAULT_CHECKPOINT_S3_URI = "DEFAULT_CHECKPOINT_S3_URI"
+    READABLE_BUCKETS = "READABLE_BUCKETS"  # comma-separated bucket names; unset = no reachability check
+    WRITABLE_BUCKETS = "WRITABLE_BUCKETS"
+    REQUEST_PREFIX = "REQUEST_PREFIX"
+    IMAGE_TAG_PATTERN = "IMAGE_TAG_PATTERN"  # unset: the image-push trigger is off
+    IMAGE_PUSH_REQUEST = "IMAGE_PUSH_REQUEST"  # a JSON object
+    SCHEDULED_REQUEST = "SCHEDULED_REQUEST"  # a JSON object; unset: no schedule
+
+
+class NotifyEnvironment(str, Enum):
+    """What the stacks give the Notify function."""
+
+    TOPIC_ARN = "TOPIC_ARN"
+
+
+# -- SageMaker ------------------------------------------------------------------------------------------
+# SageMaker writes every training job's output to this log group, one stream per instance
+# ("<job name>/algo-1-<epoch>"), and its metric values to the CloudWatch namespace of the same name.
+TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+TRAINING_JOB_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
+
+
+class TrainingJobStatus(str, Enum):
+    """DescribeTrainingJob's TrainingJobStatus."""
+
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+# The statuses a job never leaves: the job state-change rule, the notifier and trainctl wait for them.
+FINAL_JOB_STATUSES = (TrainingJobStatus.COMPLETED.value, TrainingJobStatus.FAILED.value, TrainingJobStatus.STOPPED.value)
+
+
+class WorkflowExecutionStatus(str, Enum):
+    """DescribeExecution's status."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    ABORTED = "ABORTED"
+
+
+FINAL_EXECUTION_STATUSES = tuple(status.value for status in WorkflowExecutionStatus if status is not WorkflowExecutionStatus.RUNNING)
+
+
+# -- The workflow -------------------------------------------------------------------------------------
+class JobNameOrigin(str, Enum):
+    """Where Prepare got a job's name: the workflow's retries depend on it."""
+
+    EVENT = "event"  # derived from the triggering event: the same event always gives the same name
+    INPUT = "input"  # the input's job_name: never changed, so never retried under another name
+    GENERATED = "generated"  # the SDK's <base>-<timestamp> form, fresh on every call
+
+
+# -- Stack outputs ----------------------------------------------------------------------------------------
+class TrainingStackOutput(str, Enum):
+    """Output keys of the training stack, which trainctl and the emulator's demo read."""
+
+    STATE_MACHINE_ARN = "TrainingStateMachineArn"
+    EXECUTION_ROLE_ARN = "ExecutionRoleArn"
+    NOTIFICATION_TOPIC_ARN = "NotificationTopicArn"
+
+
+def training_stack_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<environment>-training`, also the state machine's name."""
+    return f"{prefix}-{environment}-training"
+
+
+def stateful_stack_name(prefix: str, environment: str) -> str:
+    """`<prefix>-<environment>-stateful`."""
+    return f"{prefix}-{environment}-stateful"
