@@ -85,11 +85,24 @@ class JobNameOrigin(str, Enum):
     GENERATED = "generated"  # the SDK's <base>-<timestamp> form, fresh on every call
 
 
+class WorkflowState(str, Enum):
+    """States of the training workflow that other parts look for in an execution's history."""
+
+    PREPARE = "Prepare"  # its output's JOB_NAME_FIELD names the job the execution creates next
+    RUN_TRAINING_JOB = "RunTrainingJob"  # createTrainingJob.sync: creates the job, waits for its end
+    START_TRAINING_JOB = "StartTrainingJob"  # createTrainingJob ("wait": false)
+
+
+# The field naming the training job in Prepare's output and in the execution's output.
+JOB_NAME_FIELD = "job_name"
+
+
 # -- Stack outputs ----------------------------------------------------------------------------------------
 class TrainingStackOutput(str, Enum):
     """Output keys of the training stack, which trainctl and the emulator's demo read."""
 
     STATE_MACHINE_ARN = "TrainingStateMachineArn"
+    PREPARE_FUNCTION_NAME = "PrepareFunctionName"
     EXECUTION_ROLE_ARN = "ExecutionRoleArn"
     NOTIFICATION_TOPIC_ARN = "NotificationTopicArn"
 
