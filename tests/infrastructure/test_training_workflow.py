@@ -196,19 +196,6 @@ def test_every_failure_ends_in_a_named_fail_state(definition: dict[str, Any]) ->
     assert catch_targets == {"InvalidInput", "PreparationFailed", "ClassifyFailure", "ResultNotWritten"}
 
 
-def test_the_readme_lists_every_fail_state_with_its_error(definition: dict[str, Any]) -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    section = readme.split("### When it fails\n", 1)[1].split("\n### ", 1)[0]
-    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `")]
-    documented = {state.strip("| `"): error for state, error, *_ in rows}
-    fails = states_of_type(definition, "Fail")
-
-    assert sorted(documented) == sorted(fails)
-    for name, state in fails.items():
-        if not state["Error"].startswith("{%"):  # a fixed error name, not the failed task's own error
-            assert documented[name] == f"`{state['Error']}`", name
-
-
 def run_asl_validator(definition: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "definition.json"
     path.write_text(json.dumps(definition))
