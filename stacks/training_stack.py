@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from platform_contract import TrainingStackOutput
 from stacks.execution_role import TrainingExecutionRole
 from stacks.monitoring import TrainingMonitoring
 from stacks.settings import PlatformSettings
@@ -79,6 +80,12 @@ class TrainingStack(Stack):
             "TrainingStateMachineArn",
             value=self.workflow.state_machine.state_machine_arn,
             description="Training workflow: start an execution with a training request as input",
+        )
+        CfnOutput(
+            self,
+            TrainingStackOutput.PREPARE_FUNCTION_NAME.value,
+            value=self.workflow.prepare_function.function_name,
+            description="Prepare Lambda: its environment holds the defaults the workflow applies to a request",
         )
         self.triggers = TrainingTriggers(
             self,
