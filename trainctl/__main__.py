@@ -1,5 +1,5 @@
 import sys
 
-from trainctl.cli import main
+from trainctl.cli import run_program
 
-sys.exit(main())
+sys.exit(run_program())

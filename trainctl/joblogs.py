@@ -1,9 +1,9 @@
 """A training job's CloudWatch logs, read incrementally from every instance's stream.
 
 SageMaker writes one stream per instance, `<job-name>/algo-<n>-<epoch>`, in the log group
-`/aws/sagemaker/TrainingJobs`; streams appear when their instance starts. Each `poll()` returns the
-lines written since the previous one, so a caller polling while the job runs shows them as they
-are written (the SDK's `fit(logs=...)` showed them at the end).
+platform_contract.TRAINING_JOB_LOG_GROUP; streams appear when their instance starts. Each `poll()`
+returns the lines written since the previous one, so a caller polling while the job runs shows them
+as they are written (the SDK's `fit(logs=...)` showed them at the end).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+from platform_contract import TRAINING_JOB_LOG_GROUP
 
 # `algo-1-1700000000` -> `algo-1`: the trailing epoch only tells restarts apart.
 _STREAM_EPOCH = re.compile(r"-\d{9,}$")
@@ -57,7 +57,7 @@ class JobLogReader:
 
     def _stream_names(self) -> list[str]:
         names: list[str] = []
-        request: dict[str, Any] = {"logGroupName": TRAINING_LOG_GROUP, "logStreamNamePrefix": f"{self._job_name}/"}
+        request: dict[str, Any] = {"logGroupName": TRAINING_JOB_LOG_GROUP, "logStreamNamePrefix": f"{self._job_name}/"}
         while True:
             try:
                 page = self._logs.describe_log_streams(**request)
@@ -76,7 +76,7 @@ class JobLogReader:
         lines: list[LogLine] = []
         token = self._forward_tokens[stream]
         while True:
-            request: dict[str, Any] = {"logGroupName": TRAINING_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
+            request: dict[str, Any] = {"logGroupName": TRAINING_JOB_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
             if token is not None:
                 request["nextToken"] = token
             if self._page_limit is not None:

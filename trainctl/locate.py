@@ -21,12 +21,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from trainctl.errors import PlatformError
+
 PROJECT_CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$")
-
-
-class PlatformError(Exception):
-    """Anything that stops a platform operation; the message is one line a user can act on."""
 
 
 @dataclass(frozen=True)

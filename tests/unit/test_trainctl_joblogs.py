@@ -5,7 +5,8 @@ import time
 import boto3
 import pytest
 
-from trainctl.joblogs import TRAINING_LOG_GROUP, JobLogReader, LogLine, instance_of
+from platform_contract import TRAINING_JOB_LOG_GROUP
+from trainctl.joblogs import JobLogReader, LogLine, instance_of
 
 JOB = "gan-2024-05-01-10-00-00-000"
 NOW = int(time.time() * 1000)  # CloudWatch drops events older than 14 days
@@ -18,11 +19,11 @@ def logs(mocked_aws):
 
 def write(logs, stream, *events):
     try:
-        logs.create_log_stream(logGroupName=TRAINING_LOG_GROUP, logStreamName=stream)
+        logs.create_log_stream(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)
     except logs.exceptions.ResourceAlreadyExistsException:
         pass
     logs.put_log_events(
-        logGroupName=TRAINING_LOG_GROUP,
+        logGroupName=TRAINING_JOB_LOG_GROUP,
         logStreamName=stream,
         logEvents=[{"timestamp": NOW + stamp, "message": message} for stamp, message in events],
     )
@@ -41,7 +42,7 @@ def test_no_log_group_yet_means_no_lines(logs):
 
 
 def test_lines_of_all_instances_are_merged_in_time_order_and_prefixed(logs):
-    logs.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    logs.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     write(logs, f"{JOB}/algo-1-1714557600", (1000, "epoch 1 GAN_loss=0.9;"), (3000, "epoch 2 GAN_loss=0.5;"))
     write(logs, f"{JOB}/algo-2-1714557600", (2000, "worker ready\n"))
     lines = JobLogReader(logs, JOB).poll()
@@ -53,7 +54,7 @@ def test_lines_of_all_instances_are_merged_in_time_order_and_prefixed(logs):
 
 
 def test_each_poll_returns_only_what_was_written_since_including_new_streams(logs):
-    logs.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    logs.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     write(logs, f"{JOB}/algo-1-1714557600", (1000, "a"))
     reader = JobLogReader(logs, JOB)
     assert [line.message for line in reader.poll()] == ["a"]
@@ -65,14 +66,14 @@ def test_each_poll_returns_only_what_was_written_since_including_new_streams(log
 
 
 def test_other_jobs_sharing_a_name_prefix_are_not_read(logs):
-    logs.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    logs.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     write(logs, f"{JOB}-retry/algo-1-1714557600", (1000, "not mine"))
     write(logs, f"{JOB}/algo-1-1714557600", (1000, "mine"))
     assert [line.message for line in JobLogReader(logs, JOB).poll()] == ["mine"]
 
 
 def test_long_streams_are_read_page_by_page_with_the_forward_token(logs):
-    logs.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    logs.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     write(logs, f"{JOB}/algo-1-1714557600", *[(1000 + i, f"line {i}") for i in range(7)])
     calls = []
     logs.meta.events.register("before-call.logs.GetLogEvents", lambda params, **_: calls.append(params.get("nextToken")))
@@ -84,7 +85,7 @@ def test_long_streams_are_read_page_by_page_with_the_forward_token(logs):
 
 
 def test_many_streams_are_listed_page_by_page(logs):
-    logs.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    logs.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     for host in range(1, 53):  # describe_log_streams returns 50 at most per page
         write(logs, f"{JOB}/algo-{host}-1714557600", (host, f"host {host}"))
     pages = []

@@ -6,8 +6,8 @@ import json
 import boto3
 import pytest
 
+from trainctl.errors import PlatformError
 from trainctl.locate import (
-    PlatformError,
     PlatformLocation,
     default_stack_name,
     resolve_location,

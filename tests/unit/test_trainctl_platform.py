@@ -4,10 +4,8 @@ the service models) and, for CloudWatch logs and CloudFormation, from moto in-pr
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -15,18 +13,16 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from platform_contract import TRAINING_JOB_LOG_GROUP
+from trainctl import platform_commands
+from trainctl.cli import main
+from trainctl.errors import PlatformError, TrainingFailedToStart
+from trainctl.history import job_name_in_history
+from trainctl.joblogs import LogLine
+from trainctl.platform import Platform
+from trainctl.states import StatusChange
+from trainctl.training import Training
 from training_request import InvalidTrainingInput
-from trainctl import platform_cli
-from trainctl.joblogs import TRAINING_LOG_GROUP, LogLine
-from trainctl.locate import PlatformError
-from trainctl.platform import (
-    Platform,
-    StatusChange,
-    Training,
-    TrainingFailedToStart,
-    job_name_in_history,
-)
-from trainctl.platform_parser import add_platform_commands
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -236,15 +232,15 @@ def test_without_access_to_the_lambda_the_users_fields_are_still_checked(stubs):
 @pytest.fixture
 def logs(mocked_aws):
     client = boto3.client("logs", region_name=REGION)
-    client.create_log_group(logGroupName=TRAINING_LOG_GROUP)
+    client.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     yield client
 
 
 def log(client, instance: str, message: str) -> None:
     stream = f"{JOB}/{instance}-1714557600"
-    if not client.describe_log_streams(logGroupName=TRAINING_LOG_GROUP, logStreamNamePrefix=stream)["logStreams"]:
-        client.create_log_stream(logGroupName=TRAINING_LOG_GROUP, logStreamName=stream)
-    client.put_log_events(logGroupName=TRAINING_LOG_GROUP, logStreamName=stream, logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
+    if not client.describe_log_streams(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamNamePrefix=stream)["logStreams"]:
+        client.create_log_stream(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)
+    client.put_log_events(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream, logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
 
 
 def test_follow_shows_status_changes_and_every_instances_lines_while_the_job_runs(stubs, logs):
@@ -387,13 +383,9 @@ def ctrl_c() -> None:
 
 def run_command(stubs: Stubs, monkeypatch, *argv: str) -> tuple[int, str, str]:
     """A platform command as `python -m trainctl` runs it, on the stubbed platform, stdin not a terminal."""
-    parser = argparse.ArgumentParser(prog="trainctl")
-    add_platform_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(argv))
-    monkeypatch.setattr(platform_cli, "_connect", lambda _: stubs.platform)
-    monkeypatch.setattr(sys, "stdin", io.StringIO())
+    monkeypatch.setattr(platform_commands, "_connect", lambda _: stubs.platform)
     out, err = io.StringIO(), io.StringIO()
-    return args.run(args, out, err), out.getvalue(), err.getvalue()
+    return main(list(argv), stdin=io.StringIO(), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_running(stubs, monkeypatch, tmp_path):

@@ -11,30 +11,19 @@ from datetime import datetime, timezone
 import boto3
 import pytest
 
-from trainctl.platform import ExecutionStatus, JobStatus, TrainingFailedToStart, TrainingState
-from trainctl.platform_cli import describe, guarded
-from trainctl.platform_parser import add_platform_commands
+from trainctl.cli import main
+from trainctl.errors import TrainingFailedToStart
+from trainctl.platform_commands import describe, guarded
+from trainctl.states import ExecutionStatus, JobStatus, TrainingState
 
 REGION = "eu-west-1"
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:TrainingWorkflow"
 T0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)
 
 
-def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="trainctl")
-    add_platform_commands(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(list(argv))
-
-
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    args = parse(*argv)
     out, err = io.StringIO(), io.StringIO()
-    saved = __import__("sys").stdin
-    __import__("sys").stdin = io.StringIO(stdin)
-    try:
-        code = args.run(args, out, err)
-    finally:
-        __import__("sys").stdin = saved
+    code = main(list(argv), stdin=io.StringIO(stdin), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -109,9 +98,9 @@ def test_a_failure_to_start_is_exit_2_only_when_prepare_rejected_the_input(error
     message = f"execution run-1 FAILED before starting a job: {error}: tag 'InvalidTrainingInput' refused"
 
     @guarded
-    def command(args, out, err):
+    def command(args, stdin, out, err):
         raise TrainingFailedToStart(message, error=error)
 
     err = io.StringIO()
-    assert command(argparse.Namespace(), io.StringIO(), err) == code
+    assert command(argparse.Namespace(), io.StringIO(), io.StringIO(), err) == code
     assert err.getvalue() == f"error: {message}\n"

@@ -9,28 +9,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from training_request import InvalidTrainingInput
-from trainctl.cli import UnreadableInput, read_json
-from trainctl.locate import PlatformError
+from trainctl.errors import PlatformError, TrainingFailedToStart
+from trainctl.input_files import UnreadableInput, read_json
 from trainctl.overrides import OverrideError, apply_overrides
-from trainctl.platform import Platform, TrainingFailedToStart, TrainingState
+from trainctl.platform import Platform
+from trainctl.states import TrainingState
+from training_request import InvalidTrainingInput
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m trainctl"
 
 
-def guarded(command: Callable[[argparse.Namespace, TextIO, TextIO], int]) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
+Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
+
+
+def guarded(command: Command) -> Command:
     """Every failure becomes one line on stderr and an exit code, never a traceback."""
 
-    def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
         try:
-            return command(args, out, err)
+            return command(args, stdin, out, err)
         except InvalidTrainingInput as error:
             print("error: invalid training input:", file=err)
             for problem in error.problems:
@@ -95,12 +98,13 @@ def describe(state: TrainingState) -> list[str]:
     return lines
 
 
-def _leave_or_stop(platform: Platform, reference: str, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def _leave_or_stop(platform: Platform, reference: str, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     """Ctrl-C while waiting: ask (on a terminal) whether to stop the training; else leave it running."""
     if stdin.isatty():
+        print(f"\nStop the training ({reference})? [y/N] ", end="", file=out, flush=True)
         try:
-            answer = input(f"\nStop the training ({reference})? [y/N] ")
-        except (EOFError, KeyboardInterrupt):
+            answer = stdin.readline()
+        except KeyboardInterrupt:
             answer = ""
         if answer.strip().lower() in ("y", "yes"):
             platform.stop(reference)
@@ -111,8 +115,7 @@ def _leave_or_stop(platform: Platform, reference: str, out: TextIO, err: TextIO,
 
 
 @guarded
-def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    stdin = sys.stdin
+def run_start(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     if args.input == "-" and stdin.isatty():
         raise UnreadableInput("no input: give INPUT.json, or pipe the JSON into `start -`")
     execution_input = read_json(args.input, stdin)
@@ -136,7 +139,7 @@ def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Inside the try: the final read may wait for the workflow to record the end.
         state = training.final_state()
     except KeyboardInterrupt:
-        return _leave_or_stop(platform, training.execution_arn, out, err, stdin)
+        return _leave_or_stop(platform, training.execution_arn, stdin, out, err)
     if args.json:
         print(json.dumps(state.to_json(), indent=2), file=out)
     else:
@@ -145,26 +148,26 @@ def run_start(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 @guarded
-def run_logs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_logs(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     platform = _connect(args)
     try:
         for line in platform.logs(args.job, follow=args.follow):
             print(json.dumps({"instance": line.instance, "timestamp": line.timestamp, "message": line.message}) if args.json else line,
                   file=out, flush=True)
     except KeyboardInterrupt:
-        return _leave_or_stop(platform, args.job, out, err, sys.stdin)
+        return _leave_or_stop(platform, args.job, stdin, out, err)
     return EXIT_OK if not args.follow or platform.job(args.job).succeeded else EXIT_FAILED
 
 
 @guarded
-def run_status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_status(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     state = _connect(args).status(args.reference)
     print(json.dumps(state.to_json(), indent=2) if args.json else "\n".join(describe(state)), file=out)
     return EXIT_OK
 
 
 @guarded
-def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_list(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     states = _connect(args).list(limit=args.limit)
     ignored = 0 if args.all else sum(state.ignored for state in states)
     states = [state for state in states if args.all or not state.ignored]
@@ -192,7 +195,7 @@ def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 @guarded
-def run_stop(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def run_stop(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     state = _connect(args).stop(args.reference)
     if args.json:
         print(json.dumps(state.to_json(), indent=2), file=out)
@@ -201,7 +204,3 @@ def run_stop(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"stop requested: {' and '.join(part for part in what if part)}", file=out)
     return EXIT_OK
 
-
-COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
-    "start": run_start, "logs": run_logs, "status": run_status, "list": run_list, "stop": run_stop,
-}

@@ -1,0 +1,95 @@
+"""`trainctl render` and `trainctl validate`: the Lambda's request builder, run locally.
+
+Exit codes: 0 valid, 2 invalid input or unreadable file. Problems go to stderr, one per line; never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import TextIO
+
+from trainctl.input_files import UnreadableInput, read_json
+from training_request import InvalidTrainingInput, PlatformDefaults, TrainingJob, build_training_job
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+# The input keys a deployed stack fills in when they are left out, and its defaults' names.
+_STACK_SUPPLIED = {"role": "role_arn", "image_uri": "image_uri", "output_path": "output_path"}
+
+
+class InvalidDefaults(Exception):
+    """A DEFAULTS.json that is not of the expected shape: reported against that file, not the input."""
+
+    def __init__(self, problems: list[object]) -> None:
+        super().__init__()
+        self.problems = problems
+
+
+def run_render(arguments: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    job = _built_job(arguments, stdin, err)
+    if job is None:
+        return EXIT_INVALID
+    out.write(json.dumps(job.request, indent=2) + "\n")
+    return EXIT_OK
+
+
+def run_validate(arguments: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
+    job = _built_job(arguments, stdin, err)
+    if job is None:
+        return EXIT_INVALID
+    out.write(f"{arguments.input}: valid (job {job.job_name}, wait={'true' if job.wait else 'false'})\n")
+    return EXIT_OK
+
+
+def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> TrainingJob | None:
+    """The job the input describes, or None once every problem is on stderr."""
+    try:
+        execution_input = read_json(arguments.input, stdin)
+        defaults = _defaults(arguments, execution_input, stdin, err)
+        return build_training_job(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
+    except UnreadableInput as error:
+        print(f"trainctl {arguments.command}: {error}", file=err)
+    except InvalidDefaults as error:
+        print(f"trainctl {arguments.command}: {arguments.defaults}: invalid defaults file:", file=err)
+        for problem in error.problems:
+            print(f"  {problem}", file=err)
+    except InvalidTrainingInput as error:
+        count = f"{len(error.problems)} problem" + ("s" if len(error.problems) > 1 else "")
+        print(f"trainctl {arguments.command}: {arguments.input}: invalid training input ({count}):", file=err)
+        for problem in error.problems:
+            print(f"  {problem}", file=err)
+    return None
+
+
+def parse_now(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UnreadableInput(f"--now: not an ISO 8601 time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _defaults(arguments: argparse.Namespace, execution_input: object, stdin: TextIO, err: TextIO) -> PlatformDefaults:
+    """DEFAULTS.json's values; what it leaves out (all of it without --defaults) becomes a stand-in, said on
+    stderr when the input relies on it, so a rendered request is not mistaken for the deployed one."""
+    given = PlatformDefaults()
+    if arguments.defaults is not None:
+        try:
+            given = PlatformDefaults.from_mapping(read_json(arguments.defaults, stdin))
+        except InvalidTrainingInput as error:
+            raise InvalidDefaults(error.problems) from None
+    stand_ins = PlatformDefaults.stand_ins(arguments.region)
+    missing = {name: getattr(stand_ins, name) for name in ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
+               if getattr(given, name) is None}
+    left_out = [key for key, name in _STACK_SUPPLIED.items()
+                if name in missing and isinstance(execution_input, dict) and execution_input.get(key) is None]
+    if left_out:
+        source = "not in the defaults file" if arguments.defaults is not None else "no --defaults"
+        print(f"trainctl {arguments.command}: {source}: {', '.join(left_out)} left to the stack, "
+              "shown as stand-ins (give them in --defaults DEFAULTS.json for the deployed values)", file=err)
+    return replace(given, **missing)

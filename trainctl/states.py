@@ -1,0 +1,199 @@
+"""What `status`, `list`, `start --wait` and the notebook API report: plain values read from SageMaker's
+DescribeTrainingJob and Step Functions' DescribeExecution/ListExecutions answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Union
+
+from platform_contract import FINAL_EXECUTION_STATUSES, FINAL_JOB_STATUSES, TrainingJobStatus, WorkflowExecutionStatus
+from trainctl.joblogs import LogLine
+
+# The key of the workflow's output for an event it ignored at once (its Ignored state).
+_IGNORED_KEY = "ignored"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One of SageMaker's SecondaryStatusTransitions: Starting, Downloading, Training, Uploading, ..."""
+
+    status: str
+    message: str
+    time: datetime | None
+
+    def __str__(self) -> str:
+        stamp = self.time.astimezone(timezone.utc).strftime("%H:%M:%S") if self.time else "--:--:--"
+        return f"{stamp} {self.status}: {self.message}" if self.message else f"{stamp} {self.status}"
+
+
+ProgressEvent = Union[StatusChange, LogLine]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    name: str
+    arn: str
+    status: str  # a platform_contract.TrainingJobStatus value
+    secondary_status: str | None
+    failure_reason: str | None
+    instance_type: str | None
+    instance_count: int | None
+    created: datetime | None
+    ended: datetime | None
+    training_seconds: int | None
+    billable_seconds: int | None
+    model_artifacts: str | None
+    final_metrics: dict[str, float]
+    transitions: tuple[StatusChange, ...]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_JOB_STATUSES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == TrainingJobStatus.COMPLETED.value
+
+    def duration_seconds(self, now: datetime | None = None) -> int | None:
+        if self.created is None:
+            return None
+        end = self.ended or (None if self.finished else (now or datetime.now(timezone.utc)))
+        return int((end - self.created).total_seconds()) if end else None
+
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any]) -> JobStatus:
+        resources = description.get("ResourceConfig", {})
+        return cls(
+            name=description["TrainingJobName"],
+            arn=description.get("TrainingJobArn", ""),
+            status=description["TrainingJobStatus"],
+            secondary_status=description.get("SecondaryStatus"),
+            failure_reason=description.get("FailureReason"),
+            instance_type=resources.get("InstanceType"),
+            instance_count=resources.get("InstanceCount"),
+            created=description.get("CreationTime"),
+            ended=description.get("TrainingEndTime"),
+            training_seconds=description.get("TrainingTimeInSeconds"),
+            billable_seconds=description.get("BillableTimeInSeconds"),
+            model_artifacts=description.get("ModelArtifacts", {}).get("S3ModelArtifacts"),
+            final_metrics={
+                metric["MetricName"]: metric["Value"] for metric in description.get("FinalMetricDataList", [])
+            },
+            transitions=tuple(
+                StatusChange(item["Status"], item.get("StatusMessage", ""), item.get("StartTime"))
+                for item in description.get("SecondaryStatusTransitions", [])
+            ),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "job_name": self.name,
+            "job_arn": self.arn,
+            "status": self.status,
+            "secondary_status": self.secondary_status,
+            "failure_reason": self.failure_reason,
+            "instance_type": self.instance_type,
+            "instance_count": self.instance_count,
+            "created": _iso(self.created),
+            "ended": _iso(self.ended),
+            "duration_seconds": self.duration_seconds(),
+            "training_seconds": self.training_seconds,
+            "billable_seconds": self.billable_seconds,
+            "model_artifacts": self.model_artifacts,
+            "final_metrics": self.final_metrics,
+        }
+
+
+@dataclass(frozen=True)
+class ExecutionStatus:
+    arn: str
+    name: str
+    status: str  # a platform_contract.WorkflowExecutionStatus value
+    started: datetime | None
+    stopped: datetime | None
+    error: str | None = None
+    cause: str | None = None
+    output: dict[str, Any] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_EXECUTION_STATUSES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == WorkflowExecutionStatus.SUCCEEDED.value
+
+    @property
+    def links(self) -> dict[str, str]:
+        links = (self.output or {}).get("links")
+        return dict(links) if isinstance(links, dict) else {}
+
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any]) -> ExecutionStatus:
+        """From DescribeExecution, or from an item of ListExecutions (which has no output, error or cause)."""
+        output = description.get("output")
+        try:
+            parsed = json.loads(output) if output else None
+        except ValueError:
+            parsed = None
+        return cls(
+            arn=description["executionArn"],
+            name=description.get("name") or description["executionArn"].rsplit(":", 1)[-1],
+            status=description["status"],
+            started=description.get("startDate"),
+            stopped=description.get("stopDate"),
+            error=description.get("error"),
+            cause=description.get("cause"),
+            output=parsed if isinstance(parsed, dict) else None,
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "execution_arn": self.arn,
+            "execution_name": self.name,
+            "execution_status": self.status,
+            "started": _iso(self.started),
+            "stopped": _iso(self.stopped),
+            "error": self.error,
+            "cause": self.cause,
+            "links": self.links,
+        }
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """An execution and/or its job, as `status` shows them."""
+
+    execution: ExecutionStatus | None
+    job: JobStatus | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.job is not None and self.job.succeeded
+
+    @property
+    def ignored(self) -> bool:
+        """An event the workflow ignored at once (a result file's upload, a tag that does not match):
+        the execution named no job and succeeded with {"ignored": <reason>}."""
+        execution = self.execution
+        return self.job is None and execution is not None and execution.succeeded and _IGNORED_KEY in (execution.output or {})
+
+    @property
+    def finished(self) -> bool:
+        if self.job is not None:
+            return self.job.finished
+        return self.execution is not None and self.execution.finished
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "succeeded": self.succeeded,
+            "execution": self.execution.to_json() if self.execution else None,
+            "job": self.job.to_json() if self.job else None,
+        }
