@@ -1,18 +1,17 @@
-"""Where the deployed platform is: stack name and region, then the state machine in its outputs.
+"""Where the deployed platform is: stack name and region, then what its outputs name.
 
 Stack and region come, first found wins, from: explicit arguments (the CLI's --stack/--region),
 the environment (TRAINCTL_STACK; AWS_REGION or AWS_DEFAULT_REGION), the config file
 (TRAINCTL_CONFIG, else $XDG_CONFIG_HOME/trainctl/config.toml, else ~/.config/trainctl/config.toml)
 with `stack = "..."` and `region = "..."`; then, for the stack, the training stack of this
-checkout's default deployment (`<prefix>-<environment>-training` from cdk.json's context) and, for
-the region, the AWS profile's own setting.
+checkout's default deployment (platform_contract.training_stack_name of cdk.json's prefix and
+environment) and, for the region, the AWS profile's own setting.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from platform_contract import TrainingStackOutput, training_stack_name
 from trainctl.errors import PlatformError
 
 PROJECT_CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
-STATE_MACHINE_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def default_stack_name(cdk_json: Path = PROJECT_CDK_JSON) -> str | None:
     """The training stack app.py names from cdk.json's defaults, when trainctl runs from a checkout."""
     try:
         context = json.loads(cdk_json.read_text())["context"]
-        return f"{context['prefix']}-{context['environment']}-training"
+        return training_stack_name(context["prefix"], context["environment"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -102,13 +101,17 @@ def stack_outputs(cloudformation: Any, location: PlatformLocation) -> dict[str, 
 
 
 def state_machine_arn(outputs: Mapping[str, str], location: PlatformLocation) -> str:
-    """The training workflow's ARN among the stack outputs (found by its value, not its key's name)."""
-    candidates = sorted(key for key, value in outputs.items() if STATE_MACHINE_ARN.match(value))
-    if not candidates:
+    """The training workflow's ARN, the stack's TrainingStackOutput.STATE_MACHINE_ARN output."""
+    key = TrainingStackOutput.STATE_MACHINE_ARN.value
+    if key not in outputs:
         raise PlatformError(
-            f"stack {location.stack_name!r} in {location.region} has no state machine among its outputs "
-            f"({', '.join(sorted(outputs)) or 'none'}): is it the training stack, fully deployed?"
+            f"stack {location.stack_name!r} in {location.region} has no output {key} "
+            f"(its outputs: {', '.join(sorted(outputs)) or 'none'}): is it the training stack, fully deployed?"
         )
-    # Several state machines: the one whose output key says it is the training workflow.
-    preferred = [key for key in candidates if "train" in key.lower()] or candidates
-    return outputs[preferred[0]]
+    return outputs[key]
+
+
+def prepare_function_name(outputs: Mapping[str, str]) -> str | None:
+    """The Prepare Lambda, whose environment holds the defaults the workflow applies (None from a stack
+    deployed before the training stack had that output)."""
+    return outputs.get(TrainingStackOutput.PREPARE_FUNCTION_NAME.value)

@@ -28,7 +28,7 @@ from platform_contract import TrainingJobStatus
 from trainctl.errors import PlatformError
 from trainctl.history import job_name_in_history, read_history
 from trainctl.joblogs import JobLogReader, LogLine
-from trainctl.locate import PlatformLocation, resolve_location, stack_outputs, state_machine_arn
+from trainctl.locate import PlatformLocation, prepare_function_name, resolve_location, stack_outputs, state_machine_arn
 from trainctl.states import ExecutionStatus, JobStatus, ProgressEvent, TrainingState
 from trainctl.training import Training
 from training_request import PlatformDefaults, TrainingJob, build_training_job
@@ -47,7 +47,7 @@ class Platform:
     state_machine_arn: str
     region: str
     session: Any = None  # boto3.Session; None = the default credential chain
-    stack_name: str | None = None
+    prepare_function_name: str | None = None  # the Lambda whose environment holds the stack's defaults
     poll_seconds: float = field(default_factory=lambda: float(os.environ.get("TRAINCTL_POLL_SECONDS", DEFAULT_POLL_SECONDS)))
     sleep: Callable[[float], None] = time.sleep
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -65,11 +65,9 @@ class Platform:
         """Find the platform from its CloudFormation stack outputs (see trainctl.locate for the order)."""
         session = session or boto3.Session()
         location: PlatformLocation = resolve_location(stack, region, environ=environ, profile_region=session.region_name)
-        cloudformation = session.client("cloudformation", region_name=location.region)
-        outputs = stack_outputs(cloudformation, location)
-        platform = cls(state_machine_arn(outputs, location), location.region, session=session, stack_name=location.stack_name)
-        platform._clients["cloudformation"] = cloudformation
-        return platform
+        outputs = stack_outputs(session.client("cloudformation", region_name=location.region), location)
+        return cls(state_machine_arn(outputs, location), location.region, session=session,
+                   prepare_function_name=prepare_function_name(outputs))
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -81,29 +79,21 @@ class Platform:
 
     def defaults(self) -> PlatformDefaults:
         """The defaults the Prepare Lambda applies, read from its environment; stand-ins when that is
-        not readable (no stack name, or no lambda:GetFunctionConfiguration permission): the fields the
-        user wrote are still validated, and the Lambda checks again with the real defaults."""
+        not readable (no such stack output, or no lambda:GetFunctionConfiguration permission): the
+        fields the user wrote are still validated, and the Lambda checks again with the real defaults."""
         if self._defaults is None:
             self._defaults = self._lambda_defaults() or PlatformDefaults.stand_ins(self.region)
         return self._defaults
 
     def _lambda_defaults(self) -> PlatformDefaults | None:
-        if not self.stack_name:
+        if not self.prepare_function_name:
             return None
         try:
-            resources = self.client("cloudformation").describe_stack_resources(StackName=self.stack_name)
-            for resource in resources.get("StackResources", []):
-                if resource.get("ResourceType") != "AWS::Lambda::Function":
-                    continue
-                configuration = self.client("lambda").get_function_configuration(
-                    FunctionName=resource["PhysicalResourceId"]
-                )
-                variables = configuration.get("Environment", {}).get("Variables", {})
-                if "DEFAULT_ROLE_ARN" in variables:
-                    return PlatformDefaults.from_environment(variables)
+            configuration = self.client("lambda").get_function_configuration(FunctionName=self.prepare_function_name)
         except (ClientError, BotoCoreError):
             return None
-        return None
+        # Variables named by platform_contract.PrepareEnvironment, read by the builder's own reader.
+        return PlatformDefaults.from_environment(configuration.get("Environment", {}).get("Variables", {}))
 
     def check(self, execution_input: object) -> TrainingJob:
         """The request the platform would send; raises InvalidTrainingInput naming every bad field."""

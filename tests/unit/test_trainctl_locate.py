@@ -1,15 +1,17 @@
 """Finding the deployed platform: stack and region from flags, environment or config; the state
-machine from the stack's outputs; a clear error when something is missing."""
+machine and the Prepare function from the stack's outputs; a clear error when something is missing."""
 
 import json
 
 import boto3
 import pytest
 
+from platform_contract import TrainingStackOutput, training_stack_name
 from trainctl.errors import PlatformError
 from trainctl.locate import (
     PlatformLocation,
     default_stack_name,
+    prepare_function_name,
     resolve_location,
     stack_outputs,
     state_machine_arn,
@@ -48,7 +50,7 @@ def test_config_file_under_xdg_config_home(tmp_path):
 
 def test_without_any_setting_the_stack_is_this_checkouts_default_deployment(tmp_path):
     context = json.loads(open("cdk.json").read())["context"]
-    expected = f"{context['prefix']}-{context['environment']}-training"
+    expected = training_stack_name(context["prefix"], context["environment"])
     assert default_stack_name() == expected
     assert resolve_location(region="eu-west-1", environ={"XDG_CONFIG_HOME": str(tmp_path)}).stack_name == expected
 
@@ -65,20 +67,19 @@ def test_unreadable_config_file_is_named(tmp_path):
         resolve_location(environ={"TRAINCTL_CONFIG": str(broken)})
 
 
-def test_state_machine_is_found_by_its_arn_whatever_the_output_key():
-    outputs = {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/x", "WorkflowOutput9F3A": MACHINE}
+def test_state_machine_and_prepare_function_are_the_outputs_the_training_stack_defines():
+    outputs = {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/x", "AlertsStateMachineArn": MACHINE.replace("TrainingWorkflow1234", "Other"),
+               TrainingStackOutput.STATE_MACHINE_ARN.value: MACHINE, TrainingStackOutput.PREPARE_FUNCTION_NAME.value: "prepare-fn"}
     assert state_machine_arn(outputs, PlatformLocation("s", "eu-west-1")) == MACHINE
+    assert prepare_function_name(outputs) == "prepare-fn"
+    assert prepare_function_name({TrainingStackOutput.STATE_MACHINE_ARN.value: MACHINE}) is None
 
 
-def test_with_several_state_machines_the_training_one_is_chosen():
-    other = MACHINE.replace("TrainingWorkflow1234", "Notifier")
-    outputs = {"AlertsStateMachineArn": other, "TrainingStateMachineArn": MACHINE}
-    assert state_machine_arn(outputs, PlatformLocation("s", "eu-west-1")) == MACHINE
-
-
-def test_stack_without_a_state_machine_output_says_so():
-    with pytest.raises(PlatformError, match=r"has no state machine among its outputs \(ExecutionRoleArn\)"):
-        state_machine_arn({"ExecutionRoleArn": "arn:aws:iam::1:role/x"}, PlatformLocation("s", "eu-west-1"))
+def test_stack_without_the_state_machine_output_says_so():
+    # Another state machine's ARN is not taken for the training workflow's.
+    outputs = {"ExecutionRoleArn": "arn:aws:iam::1:role/x", "WorkflowOutput9F3A": MACHINE}
+    with pytest.raises(PlatformError, match=r"has no output TrainingStateMachineArn \(its outputs: ExecutionRoleArn, WorkflowOutput9F3A\)"):
+        state_machine_arn(outputs, PlatformLocation("s", "eu-west-1"))
 
 
 @pytest.fixture
@@ -89,11 +90,11 @@ def cloudformation(mocked_aws):
 def test_outputs_of_a_deployed_stack_are_read(cloudformation):
     template = {
         "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {"StateMachineArn": {"Value": MACHINE}, "Other": {"Value": "x"}},
+        "Outputs": {"TrainingStateMachineArn": {"Value": MACHINE}, "Other": {"Value": "x"}},
     }
     cloudformation.create_stack(StackName="mltrain-dev-training", TemplateBody=json.dumps(template))
     outputs = stack_outputs(cloudformation, PlatformLocation("mltrain-dev-training", "eu-west-1"))
-    assert outputs == {"StateMachineArn": MACHINE, "Other": "x"}
+    assert outputs == {"TrainingStateMachineArn": MACHINE, "Other": "x"}
 
 
 def test_missing_stack_is_a_clear_error_naming_stack_and_region(cloudformation):

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from platform_contract import TRAINING_JOB_LOG_GROUP
+from platform_contract import TRAINING_JOB_LOG_GROUP, TrainingStackOutput
 from trainctl import platform_commands
 from trainctl.cli import main
 from trainctl.errors import PlatformError, TrainingFailedToStart
@@ -53,7 +53,7 @@ class Stubs:
         self.stubbers = {name: Stubber(client) for name, client in self.clients.items()}
         self.meanwhile: list = []
         self.sleeps = 0
-        self.platform = Platform(MACHINE, REGION, stack_name="mltrain-dev-training", poll_seconds=0.01, sleep=self.sleep)
+        self.platform = Platform(MACHINE, REGION, prepare_function_name="prepare-fn", poll_seconds=0.01, sleep=self.sleep)
         self.platform._clients.update(self.clients)
         for stubber in self.stubbers.values():
             stubber.activate()
@@ -99,41 +99,94 @@ def description(status="InProgress", transitions=(), **extra) -> dict:
     return result
 
 
-def history(*events: dict) -> dict:
-    return {"events": [{"timestamp": T0, "type": event.pop("type"), "id": i + 1, **event} for i, event in enumerate(events)]}
+def history(*groups: dict | list[dict]) -> dict:
+    """GetExecutionHistory's answer: the events in the order given (oldest first), numbered as Step
+    Functions numbers them."""
+    events = [event for group in groups for event in (group if isinstance(group, list) else [group])]
+    return {"events": [{"timestamp": T0, "id": i + 1, "previousEventId": i, **event} for i, event in enumerate(events)]}
 
 
-def sagemaker_task_scheduled(name: str) -> dict:
-    parameters = json.dumps({"TrainingJobName": name, "Tags": [{"Key": "CER", "Value": "1"}]})
-    return {
-        "type": "TaskScheduled",
-        "taskScheduledEventDetails": {"resourceType": "sagemaker", "resource": "createTrainingJob.sync", "region": REGION, "parameters": parameters},
-    }
+def entered(state: str, kind: str = "Task") -> dict:
+    return {"type": f"{kind}StateEntered", "stateEnteredEventDetails": {"name": state, "input": "{}"}}
 
 
-def prepare_succeeded(name: str) -> dict:
-    output = json.dumps({"Payload": {"job_name": name, "wait": True, "request": {}}, "StatusCode": 200})
-    return {"type": "TaskSucceeded", "taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": output}}
+def exited(state: str, output: object, kind: str = "Task") -> dict:
+    return {"type": f"{kind}StateExited", "stateExitedEventDetails": {"name": state, "output": json.dumps(output)}}
+
+
+def scheduled(resource_type: str, resource: str, parameters: object) -> dict:
+    return {"type": "TaskScheduled", "taskScheduledEventDetails": {
+        "resourceType": resource_type, "resource": resource, "region": REGION, "parameters": json.dumps(parameters)}}
+
+
+def prepared(output: dict) -> list[dict]:
+    """The Prepare state's events; its output (the Lambda's payload) is `output`."""
+    return [
+        entered("Prepare"),
+        scheduled("lambda", "invoke", {"FunctionName": "prepare-fn", "Payload": {"input": {}}}),
+        {"type": "TaskSucceeded", "taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke",
+                                                                  "output": json.dumps({"Payload": output, "StatusCode": 200})}},
+        exited("Prepare", output),
+    ]
+
+
+def named(job_name: str) -> list[dict]:
+    """Prepare named the job (and SageMaker has not been asked yet)."""
+    return prepared({"job_name": job_name, "wait": True, "request": {"TrainingJobName": job_name}})
+
+
+def run_scheduled(job_name: str, state: str = "RunTrainingJob") -> list[dict]:
+    return [entered("Route", "Choice"), exited("Route", {}, "Choice"), entered(state),
+            scheduled("sagemaker", "createTrainingJob.sync", {"TrainingJobName": job_name, "Tags": [{"Key": "CER", "Value": "1"}]})]
+
+
+def started(job_name: str) -> list[dict]:
+    """Prepare named the job and the SageMaker task was scheduled to create it."""
+    return named(job_name) + run_scheduled(job_name)
+
+
+EXECUTION_STARTED = {"type": "ExecutionStarted"}
 
 
 # -- the job an execution runs --------------------------------------------------------------------
 
 
-def test_job_name_comes_from_the_sagemaker_task_and_the_newest_retry_wins():
-    events = history(sagemaker_task_scheduled(f"{JOB}-retry"), prepare_succeeded(JOB), sagemaker_task_scheduled(JOB))["events"]
-    assert job_name_in_history(events) == f"{JOB}-retry"
+def test_job_name_comes_from_prepares_output_and_the_sagemaker_task_and_the_newest_retry_wins():
+    capacity_failure = [{"type": "TaskFailed", "taskFailedEventDetails": {"resourceType": "sagemaker", "resource": "createTrainingJob.sync",
+                                                                          "error": "SageMaker.AmazonSageMakerException"}},
+                        exited("RunTrainingJob", {}), entered("RetryWithFreshName", "Pass"), exited("RetryWithFreshName", {}, "Pass")]
+    retry = f"{JOB}-retry"
+    assert job_name_in_history(history(EXECUTION_STARTED, started(JOB))["events"]) == JOB
+    assert job_name_in_history(history(EXECUTION_STARTED, started(JOB), capacity_failure, named(retry))["events"]) == retry
+    events = history(EXECUTION_STARTED, started(JOB), capacity_failure, started(retry))["events"]
+    assert job_name_in_history(events) == retry
+    assert job_name_in_history(list(reversed(events))) == retry  # read by event id, whatever the order returned
 
 
 def test_job_name_from_prepare_before_the_task_is_scheduled():
-    assert job_name_in_history(history(prepare_succeeded(JOB), {"type": "ExecutionStarted"})["events"]) == JOB
-    assert job_name_in_history(history({"type": "ExecutionStarted"})["events"]) is None
+    assert job_name_in_history(history(EXECUTION_STARTED, named(JOB))["events"]) == JOB
+    assert job_name_in_history(history(EXECUTION_STARTED, entered("Prepare"))["events"]) is None
+
+
+def test_a_wait_false_execution_names_its_job_in_the_start_task():
+    events = history(EXECUTION_STARTED, prepared({"wait": False}), run_scheduled(JOB, state="StartTrainingJob"))["events"]
+    assert job_name_in_history(events) == JOB
+
+
+def test_only_the_workflows_own_places_name_the_job_not_any_key_that_looks_right():
+    ignored = prepared({"ignored": "a result file", "request": {"TrainingJobName": "not-this-one"}})
+    assert job_name_in_history(history(EXECUTION_STARTED, ignored)["events"]) is None
+    # Another state's task and output carrying the same keys (a result file naming the job, say).
+    elsewhere = [entered("WriteResult"), scheduled("lambda", "invoke", {"Payload": {"job_name": "not-this-one", "TrainingJobName": "nor-this"}}),
+                 exited("WriteResult", {"job_name": "not-this-one"})]
+    assert job_name_in_history(history(EXECUTION_STARTED, started(JOB), elsewhere)["events"]) == JOB
 
 
 def test_start_waits_for_prepare_to_name_the_job(stubs):
     stubs.add("stepfunctions", "start_execution", {"executionArn": EXECUTION, "startDate": T0}, {"stateMachineArn": MACHINE, "input": ANY})
-    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionStarted"}))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED))
     stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0})
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description(), {"TrainingJobName": JOB})
     training = stubs.platform.start({"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": "img:1", "instance_type": "ml.m5.xlarge"}, check=False)
     assert training.job_name == JOB
@@ -143,10 +196,10 @@ def test_start_waits_for_prepare_to_name_the_job(stubs):
 
 def test_start_waits_for_sagemaker_to_create_the_job_prepare_named(stubs):
     running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
-    stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, named(JOB)))
     stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
     stubs.add("stepfunctions", "describe_execution", running)
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description(), {"TrainingJobName": JOB})
     assert Training(stubs.platform, EXECUTION).wait_for_job() == JOB
     assert stubs.sleeps == 1
@@ -161,10 +214,10 @@ def test_a_capacity_retry_is_followed_once_sagemaker_has_the_job_prepare_named(s
     stubs.add("sagemaker", "describe_training_job", failed, {"TrainingJobName": JOB})
     # Prepare has named the retry, but SageMaker has no such job yet: not followed yet.
     stubs.add("stepfunctions", "describe_execution", running)
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(retry)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB), named(retry)))
     stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {retry}")
     stubs.add("stepfunctions", "describe_execution", running)
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB), prepare_succeeded(retry), sagemaker_task_scheduled(retry)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB), started(retry)))
     stubs.add("sagemaker", "describe_training_job", description(TrainingJobName=retry), {"TrainingJobName": retry})
     assert training._job_after(JOB) == retry
     assert stubs.sleeps == 1
@@ -173,13 +226,13 @@ def test_a_capacity_retry_is_followed_once_sagemaker_has_the_job_prepare_named(s
 
 def test_a_job_sagemaker_refused_to_create_is_a_failure_to_start_with_the_workflows_cause(stubs):
     cause = "SageMaker.ResourceLimitExceededException: The account-level service limit was exceeded"
-    stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, named(JOB)))
     stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
     stubs.add(
         "stepfunctions", "describe_execution",
         {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "FAILED", "startDate": T0, "error": "SageMakerRequestFailed", "cause": cause},
     )
-    stubs.add("stepfunctions", "get_execution_history", history(prepare_succeeded(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, named(JOB)))
     stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
     with pytest.raises(TrainingFailedToStart) as caught:
         Training(stubs.platform, EXECUTION).wait_for_job()
@@ -188,30 +241,22 @@ def test_a_job_sagemaker_refused_to_create_is_a_failure_to_start_with_the_workfl
 
 
 def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
-    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionStarted"}))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED))
     cause = "instance_type: must be an ML instance type such as ml.m5.xlarge (got 'm5.large')"
     stubs.add(
         "stepfunctions", "describe_execution",
         {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "FAILED", "startDate": T0, "error": "InvalidTrainingInput", "cause": cause},
     )
-    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionFailed"}))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}))
     with pytest.raises(TrainingFailedToStart) as caught:
         Training(stubs.platform, EXECUTION).wait_for_job()
     assert str(caught.value) == f"execution run-1 FAILED before starting a job: InvalidTrainingInput: {cause}"
     assert (caught.value.error, caught.value.invalid_input) == ("InvalidTrainingInput", True)
 
 
-def lambda_defaults(stubs: Stubs) -> None:
-    stubs.add("cloudformation", "describe_stack_resources", {"StackResources": [
-        {"LogicalResourceId": "LogRetention", "PhysicalResourceId": "log-retention-fn", "ResourceType": "AWS::Lambda::Function", "Timestamp": T0, "ResourceStatus": "CREATE_COMPLETE"},
-        {"LogicalResourceId": "Prepare", "PhysicalResourceId": "prepare-fn", "ResourceType": "AWS::Lambda::Function", "Timestamp": T0, "ResourceStatus": "CREATE_COMPLETE"},
-    ]}, {"StackName": "mltrain-dev-training"})
-    stubs.add("lambda", "get_function_configuration", {"FunctionName": "log-retention-fn"}, {"FunctionName": "log-retention-fn"})
-    stubs.add("lambda", "get_function_configuration", {"FunctionName": "prepare-fn", "Environment": {"Variables": ENVIRONMENT}}, {"FunctionName": "prepare-fn"})
-
-
 def test_input_is_checked_with_the_prepare_lambdas_defaults_before_anything_starts(stubs):
-    lambda_defaults(stubs)
+    # The function the stack's PrepareFunctionName output names, and nothing else, is asked.
+    stubs.add("lambda", "get_function_configuration", {"FunctionName": "prepare-fn", "Environment": {"Variables": ENVIRONMENT}}, {"FunctionName": "prepare-fn"})
     job = stubs.platform.check({"instance_count": 1, "instance_type": "ml.m5.xlarge", "inputs": "s3://data/train"})
     assert job.request["RoleArn"] == ENVIRONMENT["DEFAULT_ROLE_ARN"]
     assert job.request["AlgorithmSpecification"]["TrainingImage"] == ENVIRONMENT["DEFAULT_IMAGE_URI"]
@@ -221,9 +266,16 @@ def test_input_is_checked_with_the_prepare_lambdas_defaults_before_anything_star
 
 
 def test_without_access_to_the_lambda_the_users_fields_are_still_checked(stubs):
-    stubs.error("cloudformation", "describe_stack_resources", "AccessDenied")
+    stubs.error("lambda", "get_function_configuration", "AccessDeniedException")
     with pytest.raises(InvalidTrainingInput, match="max_run"):
         stubs.platform.check({"instance_count": 1, "instance_type": "ml.m5.xlarge", "max_run": -5})
+    stubs.done()
+
+
+def test_a_stack_without_the_prepare_function_output_is_checked_with_stand_ins(stubs):
+    stubs.platform.prepare_function_name = None  # a training stack deployed before it had the output
+    job = stubs.platform.check({"instance_count": 1, "instance_type": "ml.m5.xlarge"})  # no AWS call stubbed
+    assert job.request["RoleArn"].endswith(":role/stack-execution-role")
 
 
 # -- following a job ------------------------------------------------------------------------------
@@ -311,7 +363,7 @@ def test_status_of_a_job_name_has_the_final_figures(stubs):
 def test_status_of_an_execution_name_falls_back_from_jobs_to_executions(stubs):
     stubs.error("sagemaker", "describe_training_job", "ValidationException", "Requested resource not found.")
     stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}, {"executionArn": EXECUTION})
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
     state = stubs.platform.status("run-1")
     assert state.execution.status == "RUNNING" and state.job.name == JOB and not state.finished
@@ -329,9 +381,9 @@ def test_list_shows_recent_trainings_with_job_status_duration_and_instance_type(
         {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "name": "run-1", "status": "RUNNING", "startDate": T0},
         {"executionArn": EXECUTION.replace("run-1", "run-0"), "stateMachineArn": MACHINE, "name": "run-0", "status": "FAILED", "startDate": T0, "stopDate": T0},
     ]}, {"stateMachineArn": MACHINE, "maxResults": 5})
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
-    stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionFailed"}))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}))
     states = stubs.platform.list(limit=5)
     assert [(s.execution.name, s.job.name if s.job else None) for s in states] == [("run-1", JOB), ("run-0", None)]
     assert states[0].job.instance_type == "ml.g5.xlarge"
@@ -342,12 +394,12 @@ def test_list_shows_recent_trainings_with_job_status_duration_and_instance_type(
 def test_stop_of_a_running_execution_stops_it_and_its_job(stubs):
     running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
     stubs.add("stepfunctions", "describe_execution", running)
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
     stubs.add("stepfunctions", "stop_execution", {"stopDate": T0}, {"executionArn": EXECUTION, "error": "StoppedByUser", "cause": "stopped with trainctl"})
     stubs.add("sagemaker", "stop_training_job", {}, {"TrainingJobName": JOB})
     stubs.add("stepfunctions", "describe_execution", {**running, "status": "ABORTED"})
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("Stopping", [("Stopping", "")]))
     state = stubs.platform.stop(EXECUTION)
     assert state.execution.status == "ABORTED" and state.job.status == "Stopping"
@@ -366,10 +418,11 @@ def test_stop_of_a_finished_job_says_there_is_nothing_to_stop(stubs):
 def test_connect_finds_the_state_machine_in_the_stack_outputs(mocked_aws):
     boto3.client("cloudformation", region_name=REGION).create_stack(
         StackName="mltrain-dev-training",
-        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"StateMachineArn": {"Value": MACHINE}}}),
+        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {
+            TrainingStackOutput.STATE_MACHINE_ARN.value: {"Value": MACHINE}, TrainingStackOutput.PREPARE_FUNCTION_NAME.value: {"Value": "prepare-fn"}}}),
     )
     platform = Platform.connect("mltrain-dev-training", REGION)
-    assert (platform.state_machine_arn, platform.region, platform.stack_name) == (MACHINE, REGION, "mltrain-dev-training")
+    assert (platform.state_machine_arn, platform.region, platform.prepare_function_name) == (MACHINE, REGION, "prepare-fn")
     with pytest.raises(PlatformError, match="stack 'other' not found in eu-west-1"):
         Platform.connect("other", REGION)
 
@@ -394,14 +447,14 @@ def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_r
                                   "instance_count": 1, "instance_type": "ml.m5.xlarge"}))
     running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
     completed = description("Completed", [("Completed", "Training job completed")])
-    stubs.error("cloudformation", "describe_stack_resources", "AccessDenied")
+    stubs.error("lambda", "get_function_configuration", "AccessDeniedException")
     stubs.add("stepfunctions", "start_execution", {"executionArn": EXECUTION, "startDate": T0})
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description())
     stubs.add("sagemaker", "describe_training_job", completed)  # followed to its end
     stubs.add("sagemaker", "describe_training_job", completed)  # no retry after a success
     stubs.add("stepfunctions", "describe_execution", running)  # the final read: not recorded yet
-    stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", completed)
     stubs.meanwhile = [ctrl_c]  # pressed while waiting for the workflow
     code, out, err = run_command(stubs, monkeypatch, "start", str(source), "--wait", "--stack", "s", "--region", REGION)
@@ -413,21 +466,19 @@ def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_r
 
 def test_list_hides_the_events_the_workflow_ignored_and_says_how_many(stubs, monkeypatch):
     ignored_arn, failed_arn = EXECUTION.replace("run-1", "run-2"), EXECUTION.replace("run-1", "run-0")
-    prepare_ignored = json.dumps({"Payload": {"ignored": "a result file"}, "StatusCode": 200})
     for _ in range(2):  # `list`, then `list --all`
         stubs.add("stepfunctions", "list_executions", {"executions": [
             {"executionArn": ignored_arn, "stateMachineArn": MACHINE, "name": "run-2", "status": "SUCCEEDED", "startDate": T0, "stopDate": T0},
             {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "name": "run-1", "status": "RUNNING", "startDate": T0},
             {"executionArn": failed_arn, "stateMachineArn": MACHINE, "name": "run-0", "status": "FAILED", "startDate": T0, "stopDate": T0},
         ]})
-        stubs.add("stepfunctions", "get_execution_history", history(
-            {"type": "TaskSucceeded", "taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": prepare_ignored}}))
+        stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, prepared({"ignored": "a result file"})))
         stubs.add("stepfunctions", "describe_execution", {
             "executionArn": ignored_arn, "stateMachineArn": MACHINE, "name": "run-2", "status": "SUCCEEDED", "startDate": T0, "stopDate": T0,
             "output": json.dumps({"ignored": "a result file"})}, {"executionArn": ignored_arn})
-        stubs.add("stepfunctions", "get_execution_history", history(sagemaker_task_scheduled(JOB)))
+        stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
         stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
-        stubs.add("stepfunctions", "get_execution_history", history({"type": "ExecutionFailed"}))
+        stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}))
     code, out, _ = run_command(stubs, monkeypatch, "list", "--stack", "s", "--region", REGION)
     lines = out.splitlines()
     assert code == 0 and [line.split()[2] for line in lines[1:-1]] == ["run-1", "run-0"]  # a failure to start stays
