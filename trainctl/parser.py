@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from trainctl.reporting import invocation
+
 DEFAULT_REGION = "eu-west-1"
 # ListExecutions returns at most 1000 executions per call.
 MAX_LIST_LIMIT = 1000
@@ -17,7 +19,7 @@ PLATFORM_COMMANDS = "trainctl.platform_commands"
 def build_parser() -> argparse.ArgumentParser:
     """Each command sets `run` to (module, function): the function that runs it, as
     `function(args, stdin, out, err) -> exit code`."""
-    parser = argparse.ArgumentParser(prog="trainctl", description="Training platform command line.")
+    parser = argparse.ArgumentParser(prog=invocation(), description="Training platform command line.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_offline_commands(commands)
     _add_platform_commands(commands)

@@ -18,11 +18,11 @@ from trainctl.errors import PlatformError, TrainingFailedToStart
 from trainctl.input_files import UnreadableInput, read_json
 from trainctl.overrides import OverrideError, apply_overrides
 from trainctl.platform import Platform
+from trainctl.reporting import invocation
 from trainctl.states import TrainingState
 from training_request import InvalidTrainingInput
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
-PROG = "python -m trainctl"
 
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
@@ -110,7 +110,7 @@ def _leave_or_stop(platform: Platform, reference: str, stdin: TextIO, out: TextI
             platform.stop(reference)
             print(f"stopping {reference}", file=err)
             return EXIT_FAILED
-    print(f"\nleft running; stop it with: {PROG} stop {reference}", file=err)
+    print(f"\nleft running; stop it with: {invocation()} stop {reference}", file=err)
     return EXIT_INTERRUPTED
 
 
@@ -132,7 +132,7 @@ def run_start(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
             if args.json:
                 print(json.dumps({"execution_arn": training.execution_arn, "job_name": job_name}), file=out)
             else:
-                print(f"follow it with: {PROG} logs {job_name} --follow", file=out)
+                print(f"follow it with: {invocation()} logs {job_name} --follow", file=out)
             return EXIT_OK
         for event in training.events(logs=args.follow):
             print(event, file=progress, flush=True)

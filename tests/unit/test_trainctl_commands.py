@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from emulator import client_environment
+from trainctl.reporting import invocation
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("render", "validate", "start", "logs", "status", "list", "stop")
@@ -89,3 +90,20 @@ def test_list_limit_outside_1_to_1000_is_a_usage_error() -> None:
         assert result.returncode == 2 and result.stdout == ""
         assert result.stderr.splitlines()[-1].startswith("trainctl list: error: argument --limit: "), result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_suggested_commands_name_the_interpreter_as_briefly_as_still_runs_it() -> None:
+    venv_python = "/home/me/platform/.venv/bin/python"
+    assert invocation(venv_python, cwd="/home/me/platform", python_on_path="/usr/bin/python") == ".venv/bin/python -m trainctl"
+    assert invocation(venv_python, cwd="/home/me/platform", python_on_path=venv_python) == "python -m trainctl"  # activated
+    assert invocation(venv_python, cwd="/tmp", python_on_path="/usr/bin/python") == f"{venv_python} -m trainctl"
+    # A directory that merely starts with the same letters does not hold it.
+    assert invocation(venv_python, cwd="/home/me/platform/.ve", python_on_path="/usr/bin/python") == f"{venv_python} -m trainctl"
+
+
+def test_with_the_virtualenv_activated_the_suggestions_say_python_and_that_runs() -> None:
+    activated = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    shown = trainctl("--help", env=activated)
+    assert shown.stdout.startswith("usage: python -m trainctl "), shown.stdout
+    again = subprocess.run(["python", "-m", "trainctl", "--help"], cwd=ROOT, env=activated, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout == shown.stdout

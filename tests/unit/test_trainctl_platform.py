@@ -20,6 +20,7 @@ from trainctl.errors import PlatformError, TrainingFailedToStart
 from trainctl.history import job_name_in_history
 from trainctl.joblogs import LogLine
 from trainctl.platform import Platform
+from trainctl.reporting import invocation
 from trainctl.states import StatusChange
 from trainctl.training import Training
 from training_request import InvalidTrainingInput
@@ -460,7 +461,7 @@ def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_r
     code, out, err = run_command(stubs, monkeypatch, "start", str(source), "--wait", "--stack", "s", "--region", REGION)
     assert code == 130
     assert "Completed: Training job completed" in out
-    assert err == f"\nleft running; stop it with: python -m trainctl stop {EXECUTION}\n"
+    assert err == f"\nleft running; stop it with: {invocation()} stop {EXECUTION}\n"
     stubs.done()
 
 
