@@ -11,6 +11,7 @@ import sys
 from typing import Sequence, TextIO
 
 from trainctl.parser import build_parser
+from trainctl.reporting import report_error
 
 EXIT_INTERRUPTED = 130
 
@@ -22,7 +23,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdo
     try:
         return int(getattr(importlib.import_module(module), function)(arguments, stdin, stdout, stderr))
     except KeyboardInterrupt:  # Ctrl-C before anything was started or while only reading
-        print(f"trainctl {arguments.command}: interrupted", file=stderr)
+        report_error(stderr, "interrupted")
         return EXIT_INTERRUPTED
 
 

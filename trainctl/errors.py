@@ -12,9 +12,10 @@ class PlatformError(Exception):
 class TrainingFailedToStart(PlatformError):
     """The execution ended before creating a job (for example invalid input caught by Prepare)."""
 
-    def __init__(self, message: str, *, error: str | None) -> None:
+    def __init__(self, message: str, *, error: str | None, cause: str | None = None) -> None:
         super().__init__(message)
         self.error = error  # the execution's error name, e.g. InvalidTrainingInput
+        self.cause = cause  # the execution's cause, e.g. one line per problem of the input
 
     @property
     def invalid_input(self) -> bool:

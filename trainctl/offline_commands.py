@@ -1,6 +1,7 @@
 """`trainctl render` and `trainctl validate`: the Lambda's request builder, run locally.
 
-Exit codes: 0 valid, 2 invalid input or unreadable file. Problems go to stderr, one per line; never a traceback."""
+Exit codes: 0 valid, 2 invalid input or unreadable file. Problems go to stderr, one per line, as
+trainctl.reporting writes them; never a traceback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from trainctl.input_files import UnreadableInput, read_json
+from trainctl.reporting import report_error, report_note, report_problems
 from training_request import InvalidTrainingInput, PlatformDefaults, TrainingJob, build_training_job
 
 EXIT_OK = 0
@@ -51,16 +53,11 @@ def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> Tra
         defaults = _defaults(arguments, execution_input, stdin, err)
         return build_training_job(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
     except UnreadableInput as error:
-        print(f"trainctl {arguments.command}: {error}", file=err)
+        report_error(err, str(error))
     except InvalidDefaults as error:
-        print(f"trainctl {arguments.command}: {arguments.defaults}: invalid defaults file:", file=err)
-        for problem in error.problems:
-            print(f"  {problem}", file=err)
+        report_problems(err, arguments.defaults, "invalid defaults file", error.problems)
     except InvalidTrainingInput as error:
-        count = f"{len(error.problems)} problem" + ("s" if len(error.problems) > 1 else "")
-        print(f"trainctl {arguments.command}: {arguments.input}: invalid training input ({count}):", file=err)
-        for problem in error.problems:
-            print(f"  {problem}", file=err)
+        report_problems(err, arguments.input, "invalid training input", error.problems)
     return None
 
 
@@ -90,6 +87,6 @@ def _defaults(arguments: argparse.Namespace, execution_input: object, stdin: Tex
                 if name in missing and isinstance(execution_input, dict) and execution_input.get(key) is None]
     if left_out:
         source = "not in the defaults file" if arguments.defaults is not None else "no --defaults"
-        print(f"trainctl {arguments.command}: {source}: {', '.join(left_out)} left to the stack, "
-              "shown as stand-ins (give them in --defaults DEFAULTS.json for the deployed values)", file=err)
+        report_note(err, f"{source}: {', '.join(left_out)} left to the stack, "
+                    "shown as stand-ins (give them in --defaults DEFAULTS.json for the deployed values)")
     return replace(given, **missing)

@@ -6,20 +6,30 @@ Only the standard library here, and the commands are named, not imported: `rende
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
-from trainctl.reporting import invocation
+from trainctl.reporting import invocation, one_line
 
 DEFAULT_REGION = "eu-west-1"
 # ListExecutions returns at most 1000 executions per call.
 MAX_LIST_LIMIT = 1000
 OFFLINE_COMMANDS = "trainctl.offline_commands"
 PLATFORM_COMMANDS = "trainctl.platform_commands"
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with trainctl's error style (trainctl.reporting): `error: <one line>`, here ending
+    with the command that shows the usage, instead of argparse's usage block and `<prog>: error:`."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {one_line(message)}; see {self.prog} --help\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Each command sets `run` to (module, function): the function that runs it, as
     `function(args, stdin, out, err) -> exit code`."""
-    parser = argparse.ArgumentParser(prog=invocation(), description="Training platform command line.")
+    parser = _Parser(prog=invocation(), description="Training platform command line.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_offline_commands(commands)
     _add_platform_commands(commands)

@@ -1,7 +1,7 @@
 """The commands that work with the deployed platform: start, logs, status, list, stop.
 
 Human-readable output by default; `--json` prints one JSON document on stdout (progress, if any,
-goes to stderr). Errors are one line on stderr. Exit codes: 0 success, 1 the training failed or was
+goes to stderr). Errors go to stderr as trainctl.reporting writes them. Exit codes: 0 success, 1 the training failed or was
 stopped (or AWS refused), 2 invalid input, 130 interrupted with the training left running.
 """
 
@@ -18,7 +18,7 @@ from trainctl.errors import PlatformError, TrainingFailedToStart
 from trainctl.input_files import UnreadableInput, read_json
 from trainctl.overrides import OverrideError, apply_overrides
 from trainctl.platform import Platform
-from trainctl.reporting import invocation
+from trainctl.reporting import invocation, report_error, report_problems
 from trainctl.states import TrainingState
 from training_request import InvalidTrainingInput
 
@@ -29,34 +29,35 @@ Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
 
 
 def guarded(command: Command) -> Command:
-    """Every failure becomes one line on stderr and an exit code, never a traceback."""
+    """Every failure becomes an exit code and trainctl.reporting's error lines, never a traceback."""
 
     def run(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
         try:
             return command(args, stdin, out, err)
         except InvalidTrainingInput as error:
-            print("error: invalid training input:", file=err)
-            for problem in error.problems:
-                print(f"  {problem}", file=err)
+            report_problems(err, args.input, "invalid training input", error.problems)
             return EXIT_INVALID
         except (UnreadableInput, OverrideError) as error:
-            print(f"error: {error}", file=err)
+            report_error(err, str(error))
             return EXIT_INVALID
         except TrainingFailedToStart as error:
-            print(f"error: {error}", file=err)
-            return EXIT_INVALID if error.invalid_input else EXIT_FAILED
+            if error.invalid_input:  # the Prepare Lambda's builder: its cause has one line per problem
+                report_problems(err, args.input, "invalid training input", (error.cause or "").splitlines())
+                return EXIT_INVALID
+            report_error(err, str(error))
+            return EXIT_FAILED
         except PlatformError as error:
-            print(f"error: {error}", file=err)
+            report_error(err, str(error))
             return EXIT_FAILED
         except NoCredentialsError:
-            print("error: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)", file=err)
+            report_error(err, "no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
             return EXIT_FAILED
         except ClientError as error:
             details = error.response.get("Error", {})
-            print(f"error: AWS refused {error.operation_name}: {details.get('Code')}: {details.get('Message')}", file=err)
+            report_error(err, f"AWS refused {error.operation_name}: {details.get('Code')}: {details.get('Message')}")
             return EXIT_FAILED
         except BotoCoreError as error:
-            print(f"error: {error}", file=err)
+            report_error(err, str(error))
             return EXIT_FAILED
 
     return run

@@ -44,6 +44,7 @@ class Training:
                     f"execution {execution.name} {execution.status} before starting a job: "
                     f"{execution.error or 'no error'}: {execution.cause or 'no cause given'}",
                     error=execution.error,
+                    cause=execution.cause,
                 )
             self.platform.sleep(self.platform.poll_seconds)
         return self._job_name

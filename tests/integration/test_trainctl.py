@@ -214,10 +214,11 @@ def test_set_overrides_change_the_job_that_runs(trainctl: Trainctl, emulator: An
 def test_invalid_input_starts_nothing(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
     sfn = emulator.client("stepfunctions")
     before = len(sfn.list_executions(stateMachineArn=trainctl.state_machine_arn)["executions"])
-    result = trainctl.run("start", trainctl.input_file(tmp_path), "--set", "instance_type=m5.xlarge", "--set", "max_run=0")
+    source = trainctl.input_file(tmp_path)
+    result = trainctl.run("start", source, "--set", "instance_type=m5.xlarge", "--set", "max_run=0")
     assert result.returncode == 2 and result.stdout == ""
     problems = result.stderr.splitlines()
-    assert problems[0] == "error: invalid training input:"
+    assert problems[0] == f"error: {source}: invalid training input (2 problems):"
     assert {line.split(":")[0].strip() for line in problems[1:]} == {"instance_type", "max_run"}
     assert len(sfn.list_executions(stateMachineArn=trainctl.state_machine_arn)["executions"]) == before
 

@@ -1,4 +1,4 @@
-"""`trainctl render` / `validate`: exit codes, streams, and never a traceback."""
+"""`trainctl render` / `validate`: exit codes, streams, the one error style, and never a traceback."""
 
 from __future__ import annotations
 
@@ -62,8 +62,9 @@ def test_defaults_file_bucket_lists_turn_on_the_reachability_check(tmp_path: Pat
 def test_bad_defaults_file_names_the_field(tmp_path: Path) -> None:
     defaults = write(tmp_path, {"role": "x"}, "d.json")
     code, _, err = run(["validate", write(tmp_path, VALID), "--defaults", defaults])
-    assert code == 2 and "defaults.role: unknown key; did you mean 'role_arn'?" in err
-    assert f"{defaults}: invalid defaults file" in err and "invalid training input" not in err
+    assert code == 2
+    assert err.splitlines() == [f"error: {defaults}: invalid defaults file (1 problem):",
+                                "  defaults.role: unknown key; did you mean 'role_arn'? (got 'x')"]
 
 
 def test_a_partial_defaults_file_leaves_the_rest_to_stand_ins(tmp_path: Path) -> None:
@@ -76,12 +77,15 @@ def test_a_partial_defaults_file_leaves_the_rest_to_stand_ins(tmp_path: Path) ->
     assert "not in the defaults file: role, image_uri, output_path left to the stack" in err
 
 
-def test_invalid_input_lists_each_problem_on_its_own_line(tmp_path: Path) -> None:
-    code, out, err = run(["render", write(tmp_path, {**VALID, "instance_type": "ml.m5.xlarg", "max_retry_attempts": 40})])
-    lines = err.strip().splitlines()
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_invalid_input_lists_each_problem_on_its_own_line(tmp_path: Path, command: str) -> None:
+    path = write(tmp_path, {**VALID, "instance_type": "ml.m5.xlarg", "max_retry_attempts": 40})
+    code, out, err = run([command, path])
+    lines = err.splitlines()
     assert (code, out) == (2, "")
-    assert "2 problems" in lines[0]
-    assert lines[1].strip().startswith("instance_type: ") and lines[2].strip().startswith("max_retry_attempts: must be between 1 and 30")
+    assert lines[0] == f"error: {path}: invalid training input (2 problems):"
+    assert lines[1].startswith("  instance_type: ") and lines[2].startswith("  max_retry_attempts: must be between 1 and 30")
+    assert len(lines) == 3
 
 
 def test_validate_says_valid(tmp_path: Path) -> None:
@@ -99,13 +103,13 @@ def test_bad_json_is_one_clear_line(tmp_path: Path, content: str, message: str |
     path = tmp_path / "bad.json"
     path.write_bytes(content.encode("latin-1"))
     code, out, err = run(["validate", str(path)])
-    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1 and str(path) in err
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1 and err.startswith(f"error: {path}: ")
     assert message is None or message in err
 
 
 def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     code, _, err = run(["render", str(tmp_path / "absent.json")])
-    assert code == 2 and "cannot read the file" in err and len(err.strip().splitlines()) == 1
+    assert (code, err) == (2, f"error: {tmp_path / 'absent.json'}: cannot read the file: No such file or directory\n")
 
 
 def test_bad_now_option(tmp_path: Path) -> None:
@@ -131,7 +135,8 @@ def test_without_defaults_the_stack_values_are_stand_ins_and_said_so(tmp_path: P
     code, out, err = run(["render", write(tmp_path, console_input), "--region", "us-east-1"])
     request = json.loads(out)
     assert code == 0
-    assert "role, image_uri, output_path left to the stack, shown as stand-ins" in err
+    assert err == ("note: no --defaults: role, image_uri, output_path left to the stack, shown as stand-ins "
+                   "(give them in --defaults DEFAULTS.json for the deployed values)\n")
     assert request["RoleArn"].endswith(":role/stack-execution-role")
     assert request["AlgorithmSpecification"]["TrainingImage"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
     code, out, err = run(["validate", write(tmp_path, VALID)])

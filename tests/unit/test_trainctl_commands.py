@@ -88,8 +88,8 @@ def test_list_limit_outside_1_to_1000_is_a_usage_error() -> None:
     for limit in ("0", "1001", "ten"):
         result = trainctl("list", "--limit", limit, "--stack", "platform")
         assert result.returncode == 2 and result.stdout == ""
-        assert result.stderr.splitlines()[-1].startswith("trainctl list: error: argument --limit: "), result.stderr
-        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("error: argument --limit: ") and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.rstrip().endswith(f"; see {invocation()} list --help")
 
 
 def test_suggested_commands_name_the_interpreter_as_briefly_as_still_runs_it() -> None:

@@ -68,8 +68,8 @@ def test_invalid_input_after_overrides_lists_every_problem_and_starts_nothing(pl
     code, out, err = run("start", str(source), "--set", "instance_type=m5.large", "--set", "max_run=-1", "--stack", "platform", "--region", REGION)
     assert code == 2 and out == ""
     lines = err.splitlines()
-    assert lines[0] == "error: invalid training input:"
-    assert any(line.startswith("  instance_type:") for line in lines) and any(line.startswith("  max_run:") for line in lines)
+    assert lines[0] == f"error: {source}: invalid training input (2 problems):"
+    assert [line.split(":")[0] for line in lines[1:]] == ["  instance_type", "  max_run"]
     assert boto3.client("stepfunctions", region_name=REGION).list_executions(stateMachineArn=MACHINE)["executions"] == []
 
 
@@ -95,12 +95,18 @@ def test_summary_shows_status_metrics_model_billable_time_and_links():
 @pytest.mark.parametrize(("error", "code"), [("InvalidTrainingInput", 2), ("SageMakerRequestFailed", 1), (None, 1)])
 def test_a_failure_to_start_is_exit_2_only_when_prepare_rejected_the_input(error, code):
     # The cause quotes the input (here the words "InvalidTrainingInput"): only the error name decides.
-    message = f"execution run-1 FAILED before starting a job: {error}: tag 'InvalidTrainingInput' refused"
+    cause = "tags[0].Key: tag 'InvalidTrainingInput' refused\ninstance_count: must be at least 1 (got 0)"
+    message = f"execution run-1 FAILED before starting a job: {error}: {cause}"
 
     @guarded
     def command(args, stdin, out, err):
-        raise TrainingFailedToStart(message, error=error)
+        raise TrainingFailedToStart(message, error=error, cause=cause)
 
     err = io.StringIO()
-    assert command(argparse.Namespace(), io.StringIO(), io.StringIO(), err) == code
-    assert err.getvalue() == f"error: {message}\n"
+    assert command(argparse.Namespace(input="input.json"), io.StringIO(), io.StringIO(), err) == code
+    if error == "InvalidTrainingInput":  # the Prepare Lambda's problems, as a local check shows them
+        assert err.getvalue().splitlines() == ["error: input.json: invalid training input (2 problems):",
+                                               "  tags[0].Key: tag 'InvalidTrainingInput' refused",
+                                               "  instance_count: must be at least 1 (got 0)"]
+    else:  # one line whatever the cause holds
+        assert err.getvalue() == f"error: {message.replace(chr(10), '; ')}\n"
