@@ -20,6 +20,8 @@ def read_json(path: str, stdin: TextIO) -> object:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
         raise UnreadableInput(f"{path}: cannot read the file: {getattr(error, 'strerror', None) or error}") from None
+    if not text.strip():
+        raise UnreadableInput(f"{path}: is empty: expected a JSON object")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

@@ -6,6 +6,7 @@ Only the standard library here, and the commands are named, not imported: `rende
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import NoReturn
 
 from trainctl.reporting import invocation, one_line
@@ -16,6 +17,7 @@ MAX_LIST_LIMIT = 1000
 OFFLINE_COMMANDS = "trainctl.offline_commands"
 PLATFORM_COMMANDS = "trainctl.platform_commands"
 EXIT_USAGE = 2
+_REFERENCE = "an execution's ARN or name, or a training job's name or ARN"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,21 +65,33 @@ def _add_platform_commands(commands: argparse._SubParsersAction) -> None:  # typ
     start.add_argument("--follow", action="store_true", help="like --wait, also streaming every instance's log lines")
 
     logs = commands.add_parser("logs", parents=[where], help="print a training job's log lines")
-    logs.add_argument("job", metavar="JOB")
+    logs.add_argument("job", metavar="JOB", type=non_empty("a training job's name"))
     logs.add_argument("--follow", action="store_true", help="keep printing new lines until the job ends")
 
     status = commands.add_parser("status", parents=[where], help="status of an execution or a training job")
-    status.add_argument("reference", metavar="EXECUTION_OR_JOB")
+    status.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
 
     listing = commands.add_parser("list", parents=[where], help="recent trainings")
     listing.add_argument("--limit", type=list_limit, default=10, help=f"how many executions to read, 1 to {MAX_LIST_LIMIT} (default 10)")
     listing.add_argument("--all", action="store_true", help="also show the ignored events (result files, non-matching tags)")
 
     stop = commands.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")
-    stop.add_argument("reference", metavar="EXECUTION_OR_JOB")
+    stop.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
 
     for command, function in ((start, "run_start"), (logs, "run_logs"), (status, "run_status"), (listing, "run_list"), (stop, "run_stop")):
         command.set_defaults(run=(PLATFORM_COMMANDS, function))
+
+
+def non_empty(expected: str) -> Callable[[str], str]:
+    """An argument that names something: empty (`status "$job"` with $job unset) is a usage error
+    saying what to give, not a name AWS's parameter validation refuses."""
+
+    def check(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"is empty: give {expected}")
+        return text
+
+    return check
 
 
 def list_limit(text: str) -> int:

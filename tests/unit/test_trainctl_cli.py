@@ -107,6 +107,20 @@ def test_bad_json_is_one_clear_line(tmp_path: Path, content: str, message: str |
     assert message is None or message in err
 
 
+@pytest.mark.parametrize("content", ["", " \n\t\n"])
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "input.json"
+    path.write_text(content)
+    code, out, err = run(["validate", str(path)])
+    assert (code, out, err) == (2, "", f"error: {path}: is empty: expected a JSON object\n")
+    code, _, err = run(["render", "-"], stdin=content)
+    assert (code, err) == (2, "error: -: is empty: expected a JSON object\n")
+    defaults = tmp_path / "defaults.json"
+    defaults.write_text(content)
+    code, _, err = run(["validate", write(tmp_path, VALID), "--defaults", str(defaults)])
+    assert (code, err) == (2, f"error: {defaults}: is empty: expected a JSON object\n")
+
+
 def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     code, _, err = run(["render", str(tmp_path / "absent.json")])
     assert (code, err) == (2, f"error: {tmp_path / 'absent.json'}: cannot read the file: No such file or directory\n")

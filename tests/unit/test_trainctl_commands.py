@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from emulator import client_environment
 from trainctl.reporting import invocation
 
@@ -90,6 +92,15 @@ def test_list_limit_outside_1_to_1000_is_a_usage_error() -> None:
         assert result.returncode == 2 and result.stdout == ""
         assert result.stderr.startswith("error: argument --limit: ") and len(result.stderr.splitlines()) == 1, result.stderr
         assert result.stderr.rstrip().endswith(f"; see {invocation()} list --help")
+
+
+@pytest.mark.parametrize(("command", "argument"), [("status", "EXECUTION_OR_JOB"), ("stop", "EXECUTION_OR_JOB"), ("logs", "JOB")])
+@pytest.mark.parametrize("reference", ["", "  "])
+def test_an_empty_reference_is_one_line_naming_the_argument(command: str, argument: str, reference: str) -> None:
+    # `trainctl status "$job"` with $job unset: said at once, before any AWS call (nothing listens on port 9).
+    result = trainctl(command, reference, "--stack", "platform", env={**client_environment(9), "AWS_MAX_ATTEMPTS": "1"})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: argument {argument}: is empty: give ") and len(result.stderr.splitlines()) == 1, result.stderr
 
 
 def test_suggested_commands_name_the_interpreter_as_briefly_as_still_runs_it() -> None:
