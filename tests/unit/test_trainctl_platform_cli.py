@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
@@ -90,6 +90,19 @@ def test_summary_shows_status_metrics_model_billable_time_and_links():
         "model:     s3://a/gan-1/output/model.tar.gz",
         "console:   https://console/x",
     ]
+
+
+def test_a_job_lasts_at_least_as_long_as_its_training() -> None:
+    # A job stopped while Starting, as the emulator describes it: 5.6 s from creation to end, and
+    # SageMaker's whole-second TrainingTimeInSeconds rounded from them.
+    description = {
+        "TrainingJobName": "gan-1", "TrainingJobStatus": "Stopped", "SecondaryStatus": "Stopped",
+        "CreationTime": T0, "TrainingEndTime": T0 + timedelta(seconds=5.6), "TrainingTimeInSeconds": 6, "BillableTimeInSeconds": 6,
+        "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
+    }
+    job = JobStatus.from_description(description)
+    assert job.duration_seconds() == 6 and job.to_json()["duration_seconds"] == 6
+    assert "duration:  0m06s (training 0m06s, billable 0m06s)" in describe(TrainingState(None, job))
 
 
 @pytest.mark.parametrize(("error", "code"), [("InvalidTrainingInput", 2), ("SageMakerRequestFailed", 1), (None, 1)])
