@@ -1,24 +1,24 @@
-"""Every console input in examples/ renders, with the defaults a deployed stack supplies."""
+"""Every console input in examples/ renders, with the defaults a deployed stack supplies: the ones
+examples/defaults.json holds (its bucket names are the examples' `my-training-*`), through the
+builder and through `trainctl validate --defaults`."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from trainctl.cli import main
 from training_request import PlatformDefaults, build_training_job
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-STACK = PlatformDefaults(
-    role_arn="arn:aws:iam::123456789012:role/training-platform-sagemaker-execution",
-    image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/training-platform:latest",
-    output_path="s3://my-training-artifacts/jobs/",
-    checkpoint_s3_uri="s3://my-training-checkpoints/checkpoints/",
-    readable_buckets=("my-training-data",),
-    writable_buckets=("my-training-artifacts", "my-training-checkpoints", "my-training-tensorboard"),
-)
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+DEFAULTS_FILE = EXAMPLES / "defaults.json"
+INPUTS = sorted(path.stem for path in EXAMPLES.glob("*.json") if path != DEFAULTS_FILE)
+STACK = PlatformDefaults.from_mapping(json.loads(DEFAULTS_FILE.read_text()))
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 EXPECTED = {"minimal", "gan-seed", "spot-with-checkpoints", "vpc-fsx", "vpc-efs", "pipe-and-fastfile", "debugger-rules"}
 
@@ -29,10 +29,26 @@ def render(name: str) -> dict:
 
 
 def test_the_promised_examples_exist() -> None:
-    assert EXPECTED <= {path.stem for path in EXAMPLES.glob("*.json")}
+    assert EXPECTED <= set(INPUTS)
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in EXAMPLES.glob("*.json")))
+def test_the_defaults_file_is_what_a_deployed_stack_supplies() -> None:
+    # Every value given, so nothing is a stand-in and the bucket check is on.
+    assert all(getattr(STACK, name) for name in ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri",
+                                                 "readable_buckets", "writable_buckets"))
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_every_example_is_valid_with_the_example_defaults(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `trainctl validate examples/<name>.json --defaults examples/defaults.json`, from the repository root.
+    monkeypatch.chdir(ROOT)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["validate", f"examples/{name}.json", "--defaults", "examples/defaults.json"], stdout=out, stderr=err)
+    assert (code, err.getvalue()) == (0, ""), err.getvalue()
+    assert out.getvalue().startswith(f"examples/{name}.json: valid (job ")
+
+
+@pytest.mark.parametrize("name", INPUTS)
 def test_every_example_renders_with_the_cer_tag(name: str) -> None:
     request = render(name)
     assert {"Key": "CER", "Value": "1"} in request["Tags"]
