@@ -1,7 +1,5 @@
-"""`python -m trainctl`: parse the command line, run the command, turn what goes wrong into an exit code.
-
-Exit codes: 0 success, 1 the training failed or was stopped (or AWS refused), 2 invalid input or
-usage, 130 interrupted. Each command module says what it prints."""
+"""`python -m trainctl`: parse the command line, run the command, return its exit code
+(trainctl.reporting has them all)."""
 
 from __future__ import annotations
 
@@ -11,9 +9,7 @@ import sys
 from typing import Sequence, TextIO
 
 from trainctl.parser import build_parser
-from trainctl.reporting import report_error
-
-EXIT_INTERRUPTED = 130
+from trainctl.reporting import EXIT_INTERRUPTED, EXIT_READER_LEFT, report_error
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -33,8 +29,8 @@ def run_program() -> int:
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:
-        # `trainctl render x.json | head`: the reader left; not an error worth a traceback. Python's
+        # `trainctl start x.json --follow | head -1`: the reader left, nothing worth a word. Python's
         # recipe: point stdout at devnull, or the interpreter's own flush at exit fails again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return EXIT_READER_LEFT
     return code

@@ -12,11 +12,8 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from trainctl.input_files import UnreadableInput, read_json
-from trainctl.reporting import report_error, report_note, report_problems
+from trainctl.reporting import EXIT_INVALID, EXIT_OK, report_error, report_note, report_problems
 from training_request import InvalidTrainingInput, PlatformDefaults, TrainingJob, build_training_job
-
-EXIT_OK = 0
-EXIT_INVALID = 2
 
 # The input keys a deployed stack fills in when they are left out, and its defaults' names.
 _STACK_SUPPLIED = {"role": "role_arn", "image_uri": "image_uri", "output_path": "output_path"}

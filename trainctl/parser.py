@@ -9,14 +9,13 @@ import argparse
 from collections.abc import Callable
 from typing import NoReturn
 
-from trainctl.reporting import invocation, one_line
+from trainctl.reporting import EXIT_INVALID, invocation, one_line
 
 DEFAULT_REGION = "eu-west-1"
 # ListExecutions returns at most 1000 executions per call.
 MAX_LIST_LIMIT = 1000
 OFFLINE_COMMANDS = "trainctl.offline_commands"
 PLATFORM_COMMANDS = "trainctl.platform_commands"
-EXIT_USAGE = 2
 _REFERENCE = "an execution's ARN or name, or a training job's name or ARN"
 
 
@@ -25,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
     with the command that shows the usage, instead of argparse's usage block and `<prog>: error:`."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"error: {one_line(message)}; see {self.prog} --help\n")
+        self.exit(EXIT_INVALID, f"error: {one_line(message)}; see {self.prog} --help\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,7 @@
 """The commands that work with the deployed platform: start, logs, status, list, stop.
 
 Human-readable output by default; `--json` prints one JSON document on stdout (progress, if any,
-goes to stderr). Errors go to stderr as trainctl.reporting writes them. Exit codes: 0 success, 1 the training failed or was
-stopped (or AWS refused), 2 invalid input, 130 interrupted with the training left running.
+goes to stderr). Errors go to stderr, and exit codes are chosen, as trainctl.reporting says.
 """
 
 from __future__ import annotations
@@ -18,11 +17,17 @@ from trainctl.errors import PlatformError, TrainingFailedToStart
 from trainctl.input_files import UnreadableInput, read_json
 from trainctl.overrides import OverrideError, apply_overrides
 from trainctl.platform import Platform
-from trainctl.reporting import invocation, report_error, report_problems
+from trainctl.reporting import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    invocation,
+    report_error,
+    report_problems,
+)
 from trainctl.states import TrainingState
 from training_request import InvalidTrainingInput
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]

@@ -1,4 +1,5 @@
-"""How every command reports on stderr: one style for errors, notes and the commands it suggests.
+"""How every command reports: its exit code, and on stderr one style for errors, notes and the
+commands it suggests.
 
 - `error: <one line>` for anything that stops a command;
 - `error: <file>: <what is invalid> (N problems):` then one indented line per problem, for input
@@ -16,6 +17,12 @@ import shutil
 import sys
 from collections.abc import Sequence
 from typing import TextIO
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the training failed or was stopped, AWS refused, the platform was not found
+EXIT_INVALID = 2  # invalid input or usage
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); a training already started runs on
+EXIT_READER_LEFT = 141  # the reader of the output left, `... | head` (128 + SIGPIPE); likewise
 
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 

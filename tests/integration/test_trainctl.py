@@ -12,6 +12,8 @@ import json
 import os
 import pty
 import queue
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +29,7 @@ import pytest
 
 from emulator.deployment import stack_outputs
 from execution_waits import finished_execution, wait_for
+from platform_contract import TrainingStackOutput
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE_TIMEOUT = 30.0
@@ -74,7 +77,8 @@ class Trainctl:
 
 def _training_stack(cloudformation: Any) -> dict[str, Any] | None:
     stacks = cloudformation.describe_stacks()["Stacks"]
-    return next((s for s in stacks if any(o["OutputKey"].endswith("StateMachineArn") for o in s.get("Outputs", []))), None)
+    key = TrainingStackOutput.STATE_MACHINE_ARN.value
+    return next((s for s in stacks if any(o["OutputKey"] == key for o in s.get("Outputs", []))), None)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +94,7 @@ def trainctl(emulator: Any, platform: Any) -> Trainctl:
         TRAINCTL_CONFIG=str(ROOT / "tests" / "integration" / "no-such-trainctl-config.toml"),
     )
     return Trainctl(environment, outputs["DataBucketName"], outputs["ArtifactsBucketName"],
-                    next(v for k, v in outputs.items() if k.endswith("StateMachineArn")))
+                    outputs[TrainingStackOutput.STATE_MACHINE_ARN.value])
 
 
 class Lines:
@@ -181,6 +185,39 @@ def test_start_follow_exits_non_zero_when_the_job_fails(trainctl: Trainctl, tmp_
     assert "Traceback" not in result.stderr
 
 
+def test_start_follow_into_head_ends_quietly(trainctl: Trainctl, tmp_path: Path) -> None:
+    command = shlex.join(trainctl.command("start", trainctl.input_file(tmp_path), "--follow"))
+    # stderr is trainctl's (head writes none) and then its exit code: nothing else, no traceback.
+    result = subprocess.run(["bash", "-c", f'{command} | head -1; echo "exit ${{PIPESTATUS[0]}}" >&2'], cwd=ROOT,
+                            env=trainctl.environment, capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("execution: arn:aws:states:") and result.stdout.count("\n") == 1, result.stdout
+    assert result.stderr == "exit 141\n"
+
+
+# The example of scripting with --json, exactly as the docs show it: it must work as written.
+JSON_EXAMPLE = """\
+job=$(echo '{"instance_type": "ml.m5.xlarge", "instance_count": 1}' | .venv/bin/python -m trainctl start --json | jq -r .job_name)
+.venv/bin/python -m trainctl status "$job" --json | jq -r .job.status
+"""
+
+
+def test_the_json_example_of_the_docs_works_as_written(trainctl: Trainctl, emulator: Any) -> None:
+    if shutil.which("jq") is None:
+        pytest.skip("jq (the example's JSON tool) is not installed")
+    # Run where the docs run it, the repository root, in the environment `python -m emulator start` asks for.
+    result = subprocess.run(["bash", "-c", JSON_EXAMPLE + 'echo "job=$job"'], cwd=ROOT, env=trainctl.environment,
+                            capture_output=True, text=True, timeout=120)
+    status, job_line = result.stdout.splitlines()
+    assert status in ("InProgress", "Completed"), result.stdout + result.stderr
+    job = job_line.removeprefix("job=")
+    assert emulator.client("sagemaker").describe_training_job(TrainingJobName=job)["TrainingJobName"] == job
+    # Progress goes to stderr, on screen: the execution and the job, and no error.
+    assert [line.split()[0] for line in result.stderr.splitlines()] == ["execution:", "job:"], result.stderr
+    command_line_docs = ROOT / "docs" / "trainctl.md"
+    if command_line_docs.exists():  # the command line's own page, once the README's part moves there
+        assert JSON_EXAMPLE in command_line_docs.read_text()
+
+
 def test_wait_json_follows_a_capacity_retry_to_the_job_that_completes(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
     source = trainctl.input_file(tmp_path, hyperparameters={"emulator_outcome": "capacity,completed"})
     result = trainctl.run("start", source, "--wait", "--json")
@@ -236,11 +273,13 @@ def test_ctrl_c_leaves_the_training_running_and_stop_ends_it(
     process.send_signal(signal.SIGINT)  # Ctrl-C; stdin is not a terminal, so no question is asked
     assert process.wait(timeout=30) == 130
     assert process.stderr is not None
-    assert f"left running; stop it with: python -m trainctl stop {execution_arn}" in process.stderr.read()
+    hint = process.stderr.read().split("left running; stop it with: ", 1)[1].strip()
+    assert hint.endswith(f"-m trainctl stop {execution_arn}")
     sagemaker = emulator.client("sagemaker")
     assert sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress"
 
-    stopped = trainctl.run("stop", execution_arn)
+    # The command it suggests, run as printed.
+    stopped = subprocess.run(shlex.split(hint), cwd=ROOT, env=trainctl.environment, capture_output=True, text=True, timeout=60)
     assert stopped.returncode == 0, stopped.stderr
     assert stopped.stdout.startswith("stop requested: execution ")
     wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Stopped")
@@ -249,6 +288,8 @@ def test_ctrl_c_leaves_the_training_running_and_stop_ends_it(
     assert status.returncode == 0
     assert status.stdout.splitlines()[:2] == [f"execution: {execution_arn.rsplit(':', 1)[1]} ABORTED",
                                               f"job:       {job} Stopped (Stopped)"]
+    figures = json.loads(trainctl.run("status", job, "--json").stdout)["job"]
+    assert figures["training_seconds"] <= figures["duration_seconds"], figures  # a job lasts as long as its training
     again = trainctl.run("stop", job)
     assert again.returncode == 1 and again.stderr == f"error: {job} already ended (Stopped); nothing to stop\n"
 
