@@ -1,8 +1,9 @@
 """trainctl: the platform's command line (`python -m trainctl`).
 
-The request builder lives in <repo>/lambda/training_request (it is the Lambda's code); putting that
-directory on sys.path makes `import training_request` work from the repository root, so the CLI runs
-the very code the Lambda runs."""
+The request builder lives in <repo>/lambda/training_request (it is the Lambda's code) and the facts
+the platform's parts share in <repo>/lambda/platform_contract.py; putting that directory on sys.path
+makes `import training_request` and `import platform_contract` work from the repository root, so the
+CLI runs the very code the Lambda runs."""
 
 import sys
 from pathlib import Path

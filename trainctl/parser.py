@@ -1,7 +1,8 @@
 """The command line's arguments: every command, its options and the function that runs it.
 
-Only the standard library here, and the commands are named, not imported: `render`, `validate` and
-`--help` never load boto3 (about 0.17 s), which only start, logs, status, list and stop need."""
+Only the standard library here (and trainctl.reporting, which needs no more); the commands are named,
+not imported: `render`, `validate` and `--help` never load boto3 (about 0.17 s), which only start,
+logs, status, list and stop need."""
 
 from __future__ import annotations
 
