@@ -53,6 +53,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, PrepareEnvironment
 
 from stacks.nag import acknowledge_wildcard_resources
 from stacks.platform_function import platform_function
@@ -419,13 +420,13 @@ class TrainingWorkflow(Construct):
             role_description="Prepare step of the training workflow: read request files, write its logs and traces",
             log_retention=log_retention,
             environment={
-                "DEFAULT_ROLE_ARN": execution_role.role_arn,
-                "DEFAULT_IMAGE_URI": default_image_uri,
-                "DEFAULT_OUTPUT_PATH": default_output_path,
-                "DEFAULT_CHECKPOINT_S3_URI": default_checkpoint_s3_uri,
-                "READABLE_BUCKETS": Fn.join(",", list(readable_bucket_names)),
-                "WRITABLE_BUCKETS": Fn.join(",", list(writable_bucket_names)),
-                "REQUEST_PREFIX": request_prefix,
+                PrepareEnvironment.DEFAULT_ROLE_ARN.value: execution_role.role_arn,
+                PrepareEnvironment.DEFAULT_IMAGE_URI.value: default_image_uri,
+                PrepareEnvironment.DEFAULT_OUTPUT_PATH.value: default_output_path,
+                PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI.value: default_checkpoint_s3_uri,
+                PrepareEnvironment.READABLE_BUCKETS.value: Fn.join(",", list(readable_bucket_names)),
+                PrepareEnvironment.WRITABLE_BUCKETS.value: Fn.join(",", list(writable_bucket_names)),
+                PrepareEnvironment.REQUEST_PREFIX.value: request_prefix,
             },
         )
         self.write_result_function = platform_function(
@@ -520,14 +521,14 @@ class TrainingWorkflow(Construct):
     def _grant_training_jobs(self, role: iam.Role, execution_role: iam.IRole) -> None:
         stack = Stack.of(self)
         training_jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name="*")
-        # Only jobs carrying CER=1 (the platform appends it to every request): the tag condition holds
+        # Only jobs carrying the cost tag (the platform appends it to every request): the tag condition holds
         # for CreateTrainingJob and for the AddTags authorization SageMaker performs when a create carries tags.
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="CreateTaggedTrainingJobs",
                 actions=["sagemaker:CreateTrainingJob", "sagemaker:AddTags"],
                 resources=[training_jobs],
-                conditions={"StringEquals": {"aws:RequestTag/CER": "1"}},
+                conditions={"StringEquals": {f"aws:RequestTag/{COST_TAG_KEY}": COST_TAG_VALUE}},
             )
         )
         role.add_to_policy(
@@ -560,7 +561,7 @@ class TrainingWorkflow(Construct):
             f"AwsSolutions-IAM5[Resource::{training_jobs}]",
             "Training job names are generated per execution (a fresh one on every capacity retry), so the "
             "jobs are only known as training-job/* in this account and region; creation is further limited "
-            "to requests tagged CER=1.",
+            f"to requests tagged {COST_TAG_KEY}={COST_TAG_VALUE}.",
         )
         _acknowledge(
             self.role,
