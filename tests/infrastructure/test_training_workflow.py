@@ -23,13 +23,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.training_workflow import (
-    CREATE_TRAINING_JOB,
-    CREATE_TRAINING_JOB_SYNC,
-    LAMBDA_INVOKE,
-    TrainingWorkflow,
-    training_definition,
-)
+from stacks.training_definition import CREATE_TRAINING_JOB, CREATE_TRAINING_JOB_SYNC, LAMBDA_INVOKE, training_definition
+from stacks.training_workflow import TrainingWorkflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_CAPACITY_RETRIES = 2
@@ -172,10 +167,11 @@ def test_only_the_capacity_branch_leads_back_to_prepare_and_it_counts(definition
     ]
 
     assert sorted(into_prepare) == ["Begin", "RetryWithFreshName", "RetryWithNewName"]
-    assert definition["States"]["Begin"]["Assign"] == {"capacity_retries": 0, "name_retries": 0}
+    begin = definition["States"]["Begin"]["Assign"]
+    assert (begin["capacity_retries"], begin["max_capacity_retries"]) == (0, MAX_CAPACITY_RETRIES)
     assert retry["Assign"] == {"capacity_retries": "{% $capacity_retries + 1 %}"}
     assert len(capacity_choice) == 1
-    assert f"$capacity_retries < {MAX_CAPACITY_RETRIES}" in capacity_choice[0]["Condition"]
+    assert "$capacity_retries < $max_capacity_retries" in capacity_choice[0]["Condition"]
 
 
 def test_every_failure_ends_in_a_named_fail_state(definition: dict[str, Any]) -> None:
@@ -432,12 +428,7 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     assert {"Ref": state_machine_id} in [output["Value"] for output in template["Outputs"].values()]
     # The name console users search for, as the README says.
     assert template["Resources"][state_machine_id]["Properties"]["StateMachineName"] == "mltrain-dev-training"
-    retry_condition = next(
-        choice["Condition"]
-        for choice in deployed_definition(template)["States"]["ClassifyFailure"]["Choices"]
-        if choice["Next"] == "RetryWithFreshName"
-    )
-    assert f"$capacity_retries < {settings['max_capacity_retries']}" in retry_condition
+    assert deployed_definition(template) == training_definition(FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN)
 
 
 def test_the_state_machine_is_named_after_the_prefix_and_environment(customised_app: Any) -> None:

@@ -1,0 +1,421 @@
+"""The training workflow's state machine definition: Amazon States Language with JSONata, as a plain dict.
+
+An execution takes a training input (console, trainctl) or the EventBridge event of a trigger (request
+file, image push, schedule) and ends with the training job's outcome:
+
+    Begin -> Prepare -> Route -> RunTrainingJob (or StartTrainingJob for "wait": false)
+                             \\-> ClassifyFailure when SageMaker refuses the job or it ends badly
+          -> ReportOutcome -> WriteResult (request files only) -> Conclude -> an end state
+
+Each group of states is one function below, composed by `training_definition`: preparation, the
+SageMaker tasks, the classification of their failures (two of its routes retry through Prepare under a
+new job name), the report written beside a request file, and the end states.
+
+Every expression is plain JSONata (`{% ... %}`). What comes from Python is a value, never text spliced
+into an expression: function ARNs as task arguments, and the settings and platform facts the conditions
+compare with (`$max_capacity_retries`, `$max_name_collision_retries`, `$job_name_origins`) as variables
+the first state assigns. JSONata rather than JSONPath because the request's keys depend on the input
+(VpcConfig, CheckpointConfig ... appear only when used): `"Arguments": "{% $states.input.request %}"`
+passes the built request through whole, and variables carry the retry counters, the prepared job and the
+outcome from state to state.
+"""
+
+from __future__ import annotations
+
+from platform_contract import JobNameOrigin, WorkflowState
+
+CREATE_TRAINING_JOB_SYNC = "arn:aws:states:::sagemaker:createTrainingJob.sync"
+CREATE_TRAINING_JOB = "arn:aws:states:::sagemaker:createTrainingJob"
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+
+# The states other parts find in an execution's history (trainctl follows the job Prepare named).
+PREPARE = WorkflowState.PREPARE.value
+RUN_TRAINING_JOB = WorkflowState.RUN_TRAINING_JOB.value
+START_TRAINING_JOB = WorkflowState.START_TRAINING_JOB.value
+
+# Generated names collide only when executions start in the same millisecond: a few fresh tries suffice.
+MAX_NAME_COLLISION_RETRIES = 3
+
+_LAMBDA_SERVICE_RETRY = {
+    "ErrorEquals": [
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+    ],
+    "IntervalSeconds": 2,
+    "MaxAttempts": 6,
+    "BackoffRate": 2,
+    "JitterStrategy": "FULL",
+}
+_SAGEMAKER_RETRIES = [
+    # Instance quota in use by other jobs: wait for them (1, 2, 4, 8, 15 minutes).
+    {
+        "ErrorEquals": ["SageMaker.ResourceLimitExceededException"],
+        "IntervalSeconds": 60,
+        "MaxAttempts": 5,
+        "BackoffRate": 2,
+        "MaxDelaySeconds": 900,
+        "JitterStrategy": "FULL",
+    },
+    # Throttling arrives as the generic exception; so do validation errors, hence few attempts.
+    {
+        "ErrorEquals": ["SageMaker.AmazonSageMakerException"],
+        "IntervalSeconds": 5,
+        "MaxAttempts": 3,
+        "BackoffRate": 2,
+        "JitterStrategy": "FULL",
+    },
+]
+
+# A Lambda's unhandled error comes with Cause = {"errorMessage", "errorType", "stackTrace"} as JSON: keep the
+# message, never the traceback. Other causes (States.Timeout, Lambda service errors) are kept as they are.
+_LAMBDA_FAILURE = (
+    "{% ($cause := $states.errorOutput.Cause; "
+    "$message := $contains($cause, /^\\s*\\{/) ? $parse($cause).errorMessage; "
+    "{'Error': $states.errorOutput.Error, 'Cause': $message ? $message : $cause}) %}"
+)
+_CATCH_LAMBDA_FAILURE = {"ErrorEquals": ["States.ALL"], "Assign": {"failure": _LAMBDA_FAILURE}}
+
+# The `.sync` task fails with the job's DescribeTrainingJob response, as JSON, in its Cause.
+_DESCRIBED_JOB = (
+    "{% ($cause := $states.errorOutput.Cause; "
+    "$contains($cause, /^\\s*\\{/) and $contains($cause, 'TrainingJobStatus') ? $parse($cause) : {}) %}"
+)
+# A job of that name exists. Step Functions names SageMaker's modelled ResourceInUse error
+# SageMaker.ResourceInUseException; errors it reports generically (SageMaker.AmazonSageMakerException)
+# carry SageMaker's error code and message in the Cause, so both forms are recognised.
+_NAME_IN_USE = (
+    "{% $states.errorOutput.Error = 'SageMaker.ResourceInUseException' or "
+    "($contains($states.errorOutput.Error, 'SageMaker') and "
+    "$contains($states.errorOutput.Cause, /Error Code: ResourceInUse|must be unique/)) %}"
+)
+_CATCH_SAGEMAKER_FAILURE = {
+    "ErrorEquals": ["States.ALL"],
+    "Assign": {"failure": "{% $states.errorOutput %}", "job": _DESCRIBED_JOB, "name_in_use": _NAME_IN_USE},
+    "Next": "ClassifyFailure",
+}
+
+
+def training_definition(
+    prepare_function_arn: str, max_capacity_retries: int, write_result_function_arn: str
+) -> dict[str, object]:
+    """The state machine definition (Amazon States Language, JSONata) as a dict."""
+    return {
+        "Comment": "Training request or event -> SageMaker training job, run to its end",
+        "QueryLanguage": "JSONata",
+        "StartAt": "Begin",
+        "States": {
+            **_preparation(prepare_function_arn, max_capacity_retries),
+            **_training_job(),
+            **_failure_classification(),
+            **_reporting(write_result_function_arn),
+            **_successful_ends(),
+            **_failed_ends(),
+        },
+    }
+
+
+def _preparation(prepare_function_arn: str, max_capacity_retries: int) -> dict[str, object]:
+    """Begin sets the counters and settings; Prepare builds the request; Route picks what happens next.
+
+    Prepare reads the EXECUTION input, not its state input: a retry comes back with the state input of a
+    failure, and must rebuild the same request under a new name. Invalid console input raises
+    InvalidTrainingInput (its message: one line per problem); an invalid request file comes back as a
+    result (`invalid`), so its errors can be written beside it first.
+    """
+    return {
+        "Begin": {
+            "Type": "Pass",
+            "Assign": {
+                "capacity_retries": 0,
+                "name_retries": 0,
+                "max_capacity_retries": max_capacity_retries,
+                "max_name_collision_retries": MAX_NAME_COLLISION_RETRIES,
+                "job_name_origins": {origin.name.lower(): origin.value for origin in JobNameOrigin},
+            },
+            "Next": PREPARE,
+        },
+        PREPARE: {
+            "Type": "Task",
+            "Resource": LAMBDA_INVOKE,
+            "Arguments": {
+                "FunctionName": prepare_function_arn,
+                "Payload": {
+                    "input": "{% $states.context.Execution.Input %}",
+                    # An event-named job's capacity retry gets a fresh name still derived from the event.
+                    "capacity_retries": "{% $capacity_retries %}",
+                },
+            },
+            "TimeoutSeconds": 120,
+            "Retry": [_LAMBDA_SERVICE_RETRY],
+            "Catch": [
+                {
+                    "ErrorEquals": ["InvalidTrainingInput"],
+                    # The Lambda's error Cause is {"errorMessage", "errorType", "stackTrace"}: keep the message.
+                    "Assign": {"invalid_errors": "{% $parse($states.errorOutput.Cause).errorMessage %}"},
+                    "Next": "InvalidInput",
+                },
+                {**_CATCH_LAMBDA_FAILURE, "Next": "PreparationFailed"},
+            ],
+            "Assign": {"prepared": "{% $states.result.Payload %}"},
+            "Output": "{% $states.result.Payload %}",
+            "Next": "Route",
+        },
+        "Route": {
+            "Type": "Choice",
+            "Choices": [
+                # An event the platform does not train for (a result file, a tag that does not match).
+                {"Condition": "{% $exists($states.input.ignored) %}", "Next": "Ignored"},
+                {
+                    # Only request files come back invalid (console input raises): write the errors beside it.
+                    "Condition": "{% $exists($states.input.invalid) %}",
+                    "Assign": {
+                        "ending": "InvalidInput",
+                        "invalid_errors": "{% $join($states.input.invalid, '\\n') %}",
+                        "report": "{% {'status': 'Invalid', 'errors': $states.input.invalid} %}",
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {"Condition": "{% $states.input.wait = false %}", "Next": START_TRAINING_JOB},
+            ],
+            "Default": RUN_TRAINING_JOB,
+        },
+    }
+
+
+def _training_job() -> dict[str, object]:
+    """SageMaker's own integration creates the job; RunTrainingJob (`.sync`) also follows it to its end.
+
+    No polling Lambda and no Wait loop: stopping the execution makes Step Functions stop the job. Both
+    tasks retry quota errors (minutes apart, waiting for running jobs to finish) and throttling; any
+    other error goes to ClassifyFailure, with the job's description when it ran and ended badly.
+    """
+    return {
+        RUN_TRAINING_JOB: {
+            "Type": "Task",
+            "Resource": CREATE_TRAINING_JOB_SYNC,
+            "Arguments": "{% $states.input.request %}",
+            "Retry": _SAGEMAKER_RETRIES,
+            "Catch": [_CATCH_SAGEMAKER_FAILURE],
+            "Assign": {
+                "ending": "Completed",
+                "summary": (
+                    "{% ($job := $states.result; {"
+                    "'job_name': $job.TrainingJobName, "
+                    "'job_arn': $job.TrainingJobArn, "
+                    "'status': $job.TrainingJobStatus, "
+                    "'model_artifacts': $job.ModelArtifacts.S3ModelArtifacts, "
+                    "'final_metrics': $job.FinalMetricDataList ? $merge($job.FinalMetricDataList.{MetricName: Value}) : {}, "
+                    "'training_time_seconds': $job.TrainingTimeInSeconds, "
+                    "'billable_time_seconds': $job.BillableTimeInSeconds, "
+                    "'capacity_retries': $capacity_retries, "
+                    "'links': $prepared.links}) %}"
+                ),
+                "report": (
+                    "{% {'status': 'Completed', 'model_artifacts': $states.result.ModelArtifacts.S3ModelArtifacts, "
+                    "'links': $prepared.links} %}"
+                ),
+            },
+            "Next": "ReportOutcome",
+        },
+        START_TRAINING_JOB: {
+            "Type": "Task",
+            "Resource": CREATE_TRAINING_JOB,
+            "Arguments": "{% $states.input.request %}",
+            "Retry": _SAGEMAKER_RETRIES,
+            "Catch": [_CATCH_SAGEMAKER_FAILURE],
+            "Assign": {
+                "ending": "Started",
+                "summary": (
+                    "{% {'job_name': $prepared.job_name, 'job_arn': $states.result.TrainingJobArn, "
+                    "'status': 'InProgress', 'links': $prepared.links} %}"
+                ),
+                "report": "{% {'status': 'InProgress', 'links': $prepared.links} %}",
+            },
+            "Next": "ReportOutcome",
+        },
+    }
+
+
+def _failure_classification() -> dict[str, object]:
+    """What a SageMaker task's failure means, decided from the job's status and the name's origin.
+
+    A job that ran: Stopped -> TrainingJobStopped; Failed for lack of capacity -> a fresh job under a
+    new name (an old name is never reused), unless the user chose the name or the retries are spent;
+    otherwise Failed -> TrainingJobFailed. The name already in use: an event delivered before (its name
+    derives from the event) -> Duplicate; a generated name met by another execution in the same
+    millisecond -> a new name; the user's job_name -> JobNameInUse. Anything else: SageMaker refused the
+    request -> SageMakerRequestFailed with the integration's own error and cause.
+    """
+    return {
+        "ClassifyFailure": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Condition": "{% $job.TrainingJobStatus = 'Stopped' %}",
+                    "Assign": {
+                        "ending": "TrainingJobStopped",
+                        # One expression per report: a key whose value is undefined is left out.
+                        "report": (
+                            "{% {'status': 'Stopped', 'failure_reason': $job.FailureReason ? $job.FailureReason : "
+                            "$job.SecondaryStatus, 'model_artifacts': $job.ModelArtifacts.S3ModelArtifacts, "
+                            "'links': $prepared.links} %}"
+                        ),
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {
+                    # SageMaker's words for no instances to offer: "CapacityError: Unable to provision
+                    # requested ML compute capacity", "InsufficientCapacityError".
+                    "Condition": (
+                        "{% $job.TrainingJobStatus = 'Failed' "
+                        "and $contains($job.FailureReason, /CapacityError|InsufficientCapacity/) "
+                        "and $capacity_retries < $max_capacity_retries "
+                        # A name the user chose cannot be changed, and a second job under it is refused.
+                        "and $prepared.job_name_origin != $job_name_origins.input %}"
+                    ),
+                    "Next": "RetryWithFreshName",
+                },
+                {
+                    "Condition": "{% $job.TrainingJobStatus = 'Failed' %}",
+                    "Assign": {
+                        "ending": "TrainingJobFailed",
+                        "report": "{% {'status': 'Failed', 'failure_reason': $job.FailureReason, 'links': $prepared.links} %}",
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {
+                    # The event was delivered before: its job exists under the name derived from it.
+                    "Condition": "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.event %}",
+                    "Assign": {"ending": "Duplicate", "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}"},
+                    "Next": "ReportOutcome",
+                },
+                {
+                    # Two executions generated the same SDK-form name in the same millisecond.
+                    "Condition": (
+                        "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.generated "
+                        "and $name_retries < $max_name_collision_retries %}"
+                    ),
+                    "Next": "RetryWithNewName",
+                },
+                {"Condition": "{% $name_in_use %}", "Next": "JobNameInUse"},
+            ],
+            "Default": "RequestRefused",
+        },
+        "RetryWithFreshName": {
+            "Type": "Pass",
+            "Assign": {"capacity_retries": "{% $capacity_retries + 1 %}"},
+            "Next": PREPARE,
+        },
+        "RetryWithNewName": {
+            "Type": "Pass",
+            "Assign": {"name_retries": "{% $name_retries + 1 %}"},
+            "Next": PREPARE,
+        },
+        "RequestRefused": {
+            "Type": "Pass",
+            "Assign": {
+                "ending": "SageMakerRequestFailed",
+                "report": "{% {'status': 'Failed', 'failure_reason': $failure.Error & ': ' & $failure.Cause} %}",
+            },
+            "Next": "ReportOutcome",
+        },
+    }
+
+
+def _reporting(write_result_function_arn: str) -> dict[str, object]:
+    """Every outcome of a request-file execution is written beside the request file, then Conclude goes
+    to the end state the outcome named in `$ending`. A result that cannot be written fails the execution."""
+    return {
+        "ReportOutcome": {
+            "Type": "Choice",
+            "Choices": [{"Condition": "{% $type($prepared.request_file) = 'object' %}", "Next": "WriteResult"}],
+            "Default": "Conclude",
+        },
+        "WriteResult": {
+            "Type": "Task",
+            "Resource": LAMBDA_INVOKE,
+            "Arguments": {
+                "FunctionName": write_result_function_arn,
+                "Payload": (
+                    "{% $merge([$report, {'request_file': $prepared.request_file, 'job_name': $prepared.job_name, "
+                    "'execution_arn': $states.context.Execution.Id}]) %}"
+                ),
+            },
+            "TimeoutSeconds": 60,
+            "Retry": [_LAMBDA_SERVICE_RETRY],
+            "Catch": [{**_CATCH_LAMBDA_FAILURE, "Next": "ResultNotWritten"}],
+            "Next": "Conclude",
+        },
+        "Conclude": {
+            "Type": "Choice",
+            "Choices": [
+                {"Condition": "{% $ending = 'Completed' %}", "Next": "Completed"},
+                {"Condition": "{% $ending = 'Started' %}", "Next": "Started"},
+                {"Condition": "{% $ending = 'Duplicate' %}", "Next": "Duplicate"},
+                {"Condition": "{% $ending = 'InvalidInput' %}", "Next": "InvalidInput"},
+                {"Condition": "{% $ending = 'TrainingJobFailed' %}", "Next": "TrainingJobFailed"},
+                {"Condition": "{% $ending = 'TrainingJobStopped' %}", "Next": "TrainingJobStopped"},
+            ],
+            "Default": "SageMakerRequestFailed",
+        },
+    }
+
+
+def _successful_ends() -> dict[str, object]:
+    """The execution's output: the job's summary, a duplicate's notice, or why an event was ignored."""
+    return {
+        "Completed": {"Type": "Succeed", "Output": "{% $summary %}"},
+        "Started": {"Type": "Succeed", "Output": "{% $summary %}"},
+        "Duplicate": {
+            "Type": "Succeed",
+            "Output": (
+                "{% {'status': 'Duplicate', 'job_name': $prepared.job_name, 'links': $prepared.links, "
+                "'message': 'This event was delivered before: training job ' & $prepared.job_name & "
+                "' was started for it by an earlier execution; no second job was created.'} %}"
+            ),
+        },
+        "Ignored": {"Type": "Succeed", "Output": "{% {'ignored': $states.input.ignored} %}"},
+    }
+
+
+def _failed_ends() -> dict[str, object]:
+    """One Fail state per way an execution fails, each with an error name and a cause a user can act on."""
+    return {
+        "InvalidInput": {"Type": "Fail", "Error": "InvalidTrainingInput", "Cause": "{% $invalid_errors %}"},
+        "PreparationFailed": {"Type": "Fail", "Error": "{% $failure.Error %}", "Cause": "{% $failure.Cause %}"},
+        "TrainingJobFailed": {
+            "Type": "Fail",
+            "Error": "TrainingJobFailed",
+            "Cause": (
+                "{% 'Training job ' & $job.TrainingJobName & ' failed: ' & $job.FailureReason"
+                " & ($capacity_retries > 0 ? ' (after ' & $capacity_retries & ' retries with a fresh job name)' : '') %}"
+            ),
+        },
+        "TrainingJobStopped": {
+            "Type": "Fail",
+            "Error": "TrainingJobStopped",
+            "Cause": (
+                "{% 'Training job ' & $job.TrainingJobName & ' was stopped (' & $job.SecondaryStatus & ')'"
+                " & ($job.FailureReason ? ': ' & $job.FailureReason : '') %}"
+            ),
+        },
+        "JobNameInUse": {
+            "Type": "Fail",
+            "Error": "JobNameInUse",
+            "Cause": (
+                "{% 'Training job name ' & $prepared.job_name & ' is already in use: SageMaker never reuses a job '"
+                " & 'name. Choose another job_name, or leave it out to get a generated one.' %}"
+            ),
+        },
+        "SageMakerRequestFailed": {"Type": "Fail", "Error": "{% $failure.Error %}", "Cause": "{% $failure.Cause %}"},
+        "ResultNotWritten": {
+            "Type": "Fail",
+            "Error": "ResultNotWritten",
+            "Cause": (
+                "{% 'The outcome (' & $report.status & ($prepared.job_name ? ', training job ' & $prepared.job_name : '')"
+                " & ') could not be written beside the request file: ' & $failure.Error & ': ' & $failure.Cause %}"
+            ),
+        },
+    }
