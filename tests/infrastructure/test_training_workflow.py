@@ -1,5 +1,6 @@
-"""The training workflow construct: its synthesized template, its definition, and executions of that
-definition in moto's Step Functions interpreter with the real Prepare handler.
+"""The training workflow construct: its synthesized template and what the definition holds that no
+execution can show (IAM grants, logging, retry and timeout settings, validity for AWS). What the workflow
+does with an input is tested by running it: test_training_workflow_executions.py.
 
 The construct is synthesized once, in a small stack of its own with cdk-nag's AwsSolutions checks on
 (a finding that is not acknowledged fails the synthesis).
@@ -8,11 +9,8 @@ The construct is synthesized once, in a small stack of its own with cdk-nag's Aw
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import subprocess
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_CAPACITY_RETRIES = 2
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:prepare"
 WRITER_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:write-result"
-REGION = "eu-west-1"
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -110,11 +107,51 @@ def states_of_type(definition: dict[str, Any], state_type: str) -> dict[str, dic
 # ---------------------------------------------------------------- the definition
 
 
-def test_the_deployed_definition_is_the_one_tested_here(definition: dict[str, Any]) -> None:
+def test_the_deployed_definition_is_the_one_the_executions_run(definition: dict[str, Any]) -> None:
     assert definition == training_definition(FUNCTION_ARN, MAX_CAPACITY_RETRIES, WRITER_ARN)
 
 
-def test_tasks_are_the_prepare_lambda_and_sagemakers_own_integration(definition: dict[str, Any]) -> None:
+# Settings no test waits for: retries seconds to minutes apart, timeouts of minutes.
+
+
+def retry_settings(task: dict[str, Any]) -> dict[str, tuple[int, int, float, int | None]]:
+    """Each retried error: (IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds)."""
+    return {
+        error: (retry["IntervalSeconds"], retry["MaxAttempts"], retry["BackoffRate"], retry.get("MaxDelaySeconds"))
+        for retry in task.get("Retry", [])
+        for error in retry["ErrorEquals"]
+    }
+
+
+def test_sagemaker_tasks_wait_out_quotas_and_throttling_and_nothing_else(definition: dict[str, Any]) -> None:
+    for name in ("RunTrainingJob", "StartTrainingJob"):
+        assert retry_settings(definition["States"][name]) == {
+            # Instance quota in use by other jobs: 1, 2, 4, 8, 15 minutes for them to finish.
+            "SageMaker.ResourceLimitExceededException": (60, 5, 2, 900),
+            # Throttling (and, indistinguishably, validation errors): a few quick tries.
+            "SageMaker.AmazonSageMakerException": (5, 3, 2, None),
+        }
+        # Full jitter: executions started together by one event burst do not retry in step.
+        assert {retry["JitterStrategy"] for retry in definition["States"][name]["Retry"]} == {"FULL"}
+
+
+def test_lambda_tasks_retry_only_lambda_service_errors_and_time_out(definition: dict[str, Any]) -> None:
+    service_errors = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+    for name, timeout in (("Prepare", 120), ("WriteResult", 60)):
+        task = definition["States"][name]
+        # A handler's own error (invalid input, a malformed event) would fail again: it is not retried.
+        assert retry_settings(task) == {error: (2, 6, 2, None) for error in service_errors}
+        assert task["TimeoutSeconds"] == timeout
+
+
+def test_every_task_error_that_is_not_retried_is_caught(definition: dict[str, Any]) -> None:
+    # So every failure, a timeout included, ends in a Fail state that names it (see the executions' tests).
+    for name, task in states_of_type(definition, "Task").items():
+        assert task["Catch"][-1]["ErrorEquals"] == ["States.ALL"], name
+
+
+def test_the_workflow_uses_sagemakers_own_integration_without_polling(definition: dict[str, Any]) -> None:
+    # The state machine role is granted for exactly these integrations (see the roles below).
     tasks = {name: state["Resource"] for name, state in states_of_type(definition, "Task").items()}
 
     assert tasks == {
@@ -123,73 +160,7 @@ def test_tasks_are_the_prepare_lambda_and_sagemakers_own_integration(definition:
         "StartTrainingJob": CREATE_TRAINING_JOB,
         "WriteResult": LAMBDA_INVOKE,
     }
-    assert definition["States"]["Prepare"]["Arguments"]["FunctionName"] == FUNCTION_ARN
-    assert definition["States"]["WriteResult"]["Arguments"]["FunctionName"] == WRITER_ARN
-    # No polling: nothing waits in the definition, SageMaker's .sync integration follows the job.
     assert not states_of_type(definition, "Wait")
-
-
-def test_both_sagemaker_tasks_send_the_built_request_whole(definition: dict[str, Any]) -> None:
-    for name in ("RunTrainingJob", "StartTrainingJob"):
-        assert definition["States"][name]["Arguments"] == "{% $states.input.request %}"
-
-
-def test_prepare_reads_the_execution_input_so_a_retry_rebuilds_the_same_request(definition: dict[str, Any]) -> None:
-    payload = definition["States"]["Prepare"]["Arguments"]["Payload"]
-
-    assert payload == {"input": "{% $states.context.Execution.Input %}", "capacity_retries": "{% $capacity_retries %}"}
-
-
-def test_wait_false_starts_the_job_and_ends(definition: dict[str, Any]) -> None:
-    route = definition["States"]["Route"]
-
-    assert {"Condition": "{% $states.input.wait = false %}", "Next": "StartTrainingJob"} in route["Choices"]
-    assert route["Default"] == "RunTrainingJob"
-    assert definition["States"]["StartTrainingJob"]["Assign"]["ending"] == "Started"
-    assert definition["States"]["Started"]["Type"] == "Succeed"
-
-
-def test_quota_and_throttling_errors_are_retried_with_backoff(definition: dict[str, Any]) -> None:
-    for name in ("RunTrainingJob", "StartTrainingJob"):
-        retries = {error: retry for retry in definition["States"][name]["Retry"] for error in retry["ErrorEquals"]}
-        assert set(retries) == {"SageMaker.ResourceLimitExceededException", "SageMaker.AmazonSageMakerException"}
-        for retry in retries.values():
-            assert retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 3
-        # A job that ran and failed is never retried under the same name (it would be refused).
-        assert "States.ALL" not in retries and "States.TaskFailed" not in retries
-
-
-def test_only_the_capacity_branch_leads_back_to_prepare_and_it_counts(definition: dict[str, Any]) -> None:
-    into_prepare = [name for name, state in definition["States"].items() if state.get("Next") == "Prepare"]
-    retry = definition["States"]["RetryWithFreshName"]
-    capacity_choice = [
-        choice for choice in definition["States"]["ClassifyFailure"]["Choices"] if choice["Next"] == "RetryWithFreshName"
-    ]
-
-    assert sorted(into_prepare) == ["Begin", "RetryWithFreshName", "RetryWithNewName"]
-    begin = definition["States"]["Begin"]["Assign"]
-    assert (begin["capacity_retries"], begin["max_capacity_retries"]) == (0, MAX_CAPACITY_RETRIES)
-    assert retry["Assign"] == {"capacity_retries": "{% $capacity_retries + 1 %}"}
-    assert len(capacity_choice) == 1
-    assert "$capacity_retries < $max_capacity_retries" in capacity_choice[0]["Condition"]
-
-
-def test_every_failure_ends_in_a_named_fail_state(definition: dict[str, Any]) -> None:
-    fails = {name: state["Error"] for name, state in states_of_type(definition, "Fail").items()}
-
-    assert fails == {
-        "InvalidInput": "InvalidTrainingInput",
-        "PreparationFailed": "{% $failure.Error %}",
-        "TrainingJobFailed": "TrainingJobFailed",
-        "TrainingJobStopped": "TrainingJobStopped",
-        "SageMakerRequestFailed": "{% $failure.Error %}",
-        "JobNameInUse": "JobNameInUse",
-        "ResultNotWritten": "ResultNotWritten",
-    }
-    catch_targets = {
-        catch["Next"] for state in states_of_type(definition, "Task").values() for catch in state.get("Catch", [])
-    }
-    assert catch_targets == {"InvalidInput", "PreparationFailed", "ClassifyFailure", "ResultNotWritten"}
 
 
 def run_asl_validator(definition: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -426,7 +397,7 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     assert f"<{prefix}-DataBucketName>" in joined_imports(variables["READABLE_BUCKETS"]).split(",")
     state_machine_id = logical_id(template, "AWS::StepFunctions::StateMachine", "TrainingWorkflow")
     assert {"Ref": state_machine_id} in [output["Value"] for output in template["Outputs"].values()]
-    # The name console users search for, as the README says.
+    # The name console users search for, as docs/workflow.md says.
     assert template["Resources"][state_machine_id]["Properties"]["StateMachineName"] == "mltrain-dev-training"
     assert deployed_definition(template) == training_definition(FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN)
 
@@ -445,403 +416,3 @@ def joined_imports(value: Any) -> str:
         separator, parts = value["Fn::Join"]
         return separator.join(joined_imports(part) for part in parts)
     return joined(value)
-
-
-# ---------------------------------------------------------------- executions in moto's interpreter
-#
-# moto 5.2.5 runs the definition, with two stand-ins: JSONata is evaluated by jsonata-python (moto's
-# own evaluator is a stub; jsonata-python is a port of the Java library AWS's interpreter lineage uses),
-# and `createTrainingJob.sync`, which moto does not run, is replaced by a Lambda that answers like the
-# integration: the DescribeTrainingJob output, or for a Failed/Stopped job an error whose Cause is
-# that output as JSON. Prepare is the real handler; `wait: false` goes to moto's SageMaker.
-
-PLATFORM_ENVIRONMENT = {
-    "AWS_REGION": REGION,
-    "DEFAULT_ROLE_ARN": "arn:aws:iam::123456789012:role/training-execution",
-    "DEFAULT_IMAGE_URI": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/training:latest",
-    "DEFAULT_OUTPUT_PATH": "s3://artifacts-bucket/",
-    "DEFAULT_CHECKPOINT_S3_URI": "s3://checkpoints-bucket/",
-    "READABLE_BUCKETS": "data-bucket,artifacts-bucket",
-    "WRITABLE_BUCKETS": "artifacts-bucket,checkpoints-bucket",
-}
-TRAINING_INPUT = {"instance_type": "ml.m5.xlarge", "instance_count": 1, "inputs": {"train": "s3://data-bucket/train/"}}
-CAPACITY = {"TrainingJobStatus": "Failed", "FailureReason": "CapacityError: Unable to provision requested ML compute capacity."}
-COMPLETED = {"TrainingJobStatus": "Completed"}
-DATA_BUCKET = "data-bucket"
-
-
-class LambdaError(Exception):
-    """What the Python Lambda runtime reports for an unhandled exception (or, here, the .sync failure)."""
-
-    def __init__(self, payload: dict[str, Any]) -> None:
-        super().__init__(payload)
-        self.payload = payload
-
-
-class Workflow:
-    def __init__(self, sfn: Any, state_machine_arn: str) -> None:
-        self.sfn = sfn
-        self.state_machine_arn = state_machine_arn
-        self.outcomes: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-
-    def describe_after_sync(self, request: dict[str, Any]) -> dict[str, Any]:
-        self.requests.append(request)
-        name = request["TrainingJobName"]
-        if "errorType" in self.outcomes[0]:  # SageMaker refused the request (e.g. ResourceInUse)
-            raise LambdaError(self.outcomes.pop(0))
-        description = {
-            "TrainingJobName": name,
-            "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:123456789012:training-job/{name}",
-            "SecondaryStatus": "Completed",
-            **self.outcomes.pop(0),
-        }
-        if description["TrainingJobStatus"] != "Completed":
-            raise LambdaError({**description, "errorType": "SageMakerTrainingJobEnded"})
-        return {
-            **description,
-            "ModelArtifacts": {"S3ModelArtifacts": f"{request['OutputDataConfig']['S3OutputPath']}{name}/output/model.tar.gz"},
-            "FinalMetricDataList": [{"MetricName": "GAN_loss", "Value": 0.25}, {"MetricName": "D_loss", "Value": 0.5}],
-            "TrainingTimeInSeconds": 310,
-            "BillableTimeInSeconds": 124,
-        }
-
-    def run(self, execution_input: object, outcomes: list[dict[str, Any]] = ()) -> dict[str, Any]:
-        self.outcomes = list(outcomes)
-        execution_arn = self.sfn.start_execution(
-            stateMachineArn=self.state_machine_arn, name=f"test-{time.time_ns()}", input=json.dumps(execution_input)
-        )["executionArn"]
-        deadline = time.monotonic() + 30
-        while (execution := self.sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-            assert time.monotonic() < deadline, "the execution did not end"
-            time.sleep(0.02)
-        return execution
-
-
-@pytest.fixture
-def workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[Workflow]:
-    import boto3
-    import jsonata
-    from moto import mock_aws
-    from moto.awslambda_simple.models import LambdaSimpleBackend
-    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
-
-    import prepare_training
-
-    for name, value in {**PLATFORM_ENVIRONMENT, "AWS_DEFAULT_REGION": REGION, "REQUEST_PREFIX": "requests/"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(
-        moto_jsonata, "_eval_jsonata", lambda expression: json.loads(json.dumps(jsonata.Jsonata(expression).evaluate(None)))
-    )
-    handlers: dict[str, Callable[[Any], Any]] = {}
-
-    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: dict) -> bytes:
-        handler = handlers[function_name.rsplit(":", 1)[-1]]
-        try:
-            return json.dumps(handler(json.loads(body))).encode()
-        except LambdaError as error:
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps(error.payload).encode()
-        except Exception as error:  # as the Python runtime reports it
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": []}).encode()
-
-    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
-    with mock_aws(config={"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}):
-        role = boto3.client("iam", region_name=REGION).create_role(RoleName="workflow", AssumeRolePolicyDocument="{}")
-        lambdas = boto3.client("lambda", region_name=REGION)
-        arns = {
-            name: lambdas.create_function(
-                FunctionName=name, Runtime="python3.13", Role=role["Role"]["Arn"], Handler="h.h", Code={"ZipFile": b"-"}
-            )["FunctionArn"]
-            for name in ("prepare", "sync", "write_result")
-        }
-        definition = training_definition(arns["prepare"], MAX_CAPACITY_RETRIES, arns["write_result"])
-        definition["States"]["RunTrainingJob"]["Resource"] = arns["sync"]
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        state_machine_arn = sfn.create_state_machine(
-            name="training", definition=json.dumps(definition), roleArn=role["Role"]["Arn"]
-        )["stateMachineArn"]
-        workflow = Workflow(sfn, state_machine_arn)
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_versioning(Bucket=DATA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        import request_files
-
-        importlib.reload(request_files)  # its S3 client is made at import: make it inside moto
-        handlers.update(
-            prepare=lambda event: prepare_training.handler(event, None),
-            sync=workflow.describe_after_sync,
-            write_result=lambda event: request_files.handler(event, None),
-        )
-        yield workflow
-
-
-def test_a_completed_job_gives_a_usable_summary(workflow: Workflow) -> None:
-    execution = workflow.run(TRAINING_INPUT, [COMPLETED])
-
-    assert execution["status"] == "SUCCEEDED", execution
-    output = json.loads(execution["output"])
-    (request,) = workflow.requests
-    name = request["TrainingJobName"]
-    assert request["RoleArn"] == PLATFORM_ENVIRONMENT["DEFAULT_ROLE_ARN"]
-    assert output == {
-        "job_name": name,
-        "job_arn": f"arn:aws:sagemaker:{REGION}:123456789012:training-job/{name}",
-        "status": "Completed",
-        "model_artifacts": f"s3://artifacts-bucket/{name}/output/model.tar.gz",
-        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
-        "training_time_seconds": 310,
-        "billable_time_seconds": 124,
-        "capacity_retries": 0,
-        "links": output["links"],
-    }
-    assert name in output["links"]["console"] and name in output["links"]["logs"]
-
-
-def test_invalid_input_fails_naming_every_field_before_any_job(workflow: Workflow) -> None:
-    execution = workflow.run({"instance_type": "m5.xlarge", "instance_count": 0, "inputs": {"train": "/data"}})
-
-    assert execution["status"] == "FAILED"
-    assert execution["error"] == "InvalidTrainingInput"
-    for field in ("instance_type", "instance_count", "inputs.train"):
-        assert field in execution["cause"]
-    assert "Traceback" not in execution["cause"] and "stackTrace" not in execution["cause"]
-    assert workflow.requests == []
-
-
-def test_wait_false_creates_the_job_and_ends(workflow: Workflow) -> None:
-    import boto3
-
-    execution = workflow.run({**TRAINING_INPUT, "wait": False})
-
-    assert execution["status"] == "SUCCEEDED", execution
-    output = json.loads(execution["output"])
-    assert output["status"] == "InProgress"
-    # The request reached moto's SageMaker through botocore, which validated it against the API model.
-    job = boto3.client("sagemaker", region_name=REGION).describe_training_job(TrainingJobName=output["job_name"])
-    assert job["TrainingJobArn"] == output["job_arn"]
-    assert workflow.requests == []
-
-
-def test_a_capacity_failure_is_retried_under_a_fresh_name(workflow: Workflow) -> None:
-    execution = workflow.run(TRAINING_INPUT, [CAPACITY, COMPLETED])
-
-    assert execution["status"] == "SUCCEEDED", execution
-    first, second = (request["TrainingJobName"] for request in workflow.requests)
-    assert first != second
-    assert json.loads(execution["output"])["job_name"] == second
-    assert json.loads(execution["output"])["capacity_retries"] == 1
-
-
-def test_capacity_retries_stop_at_the_configured_count(workflow: Workflow) -> None:
-    execution = workflow.run(TRAINING_INPUT, [CAPACITY] * (MAX_CAPACITY_RETRIES + 1))
-
-    assert execution["status"] == "FAILED"
-    assert execution["error"] == "TrainingJobFailed"
-    assert "CapacityError" in execution["cause"]
-    assert f"after {MAX_CAPACITY_RETRIES} retries" in execution["cause"]
-    assert len(workflow.requests) == MAX_CAPACITY_RETRIES + 1
-
-
-def test_a_job_name_the_user_chose_is_not_retried_for_capacity(workflow: Workflow) -> None:
-    execution = workflow.run({**TRAINING_INPUT, "job_name": "gan-run-7"}, [CAPACITY])
-
-    assert execution["error"] == "TrainingJobFailed"
-    assert [request["TrainingJobName"] for request in workflow.requests] == ["gan-run-7"]
-
-
-@pytest.mark.parametrize(
-    ("outcome", "error", "cause"),
-    [
-        (
-            {"TrainingJobStatus": "Failed", "FailureReason": "AlgorithmError: ExecuteUserScriptError: exit code 1"},
-            "TrainingJobFailed",
-            "failed: AlgorithmError: ExecuteUserScriptError: exit code 1",
-        ),
-        ({"TrainingJobStatus": "Stopped", "SecondaryStatus": "MaxRuntimeExceeded"}, "TrainingJobStopped", "was stopped (MaxRuntimeExceeded)"),
-    ],
-)
-def test_a_job_that_ends_badly_fails_the_execution_with_sagemakers_reason(
-    workflow: Workflow, outcome: dict[str, Any], error: str, cause: str
-) -> None:
-    execution = workflow.run(TRAINING_INPUT, [outcome])
-
-    assert execution["status"] == "FAILED"
-    assert execution["error"] == error
-    assert workflow.requests[0]["TrainingJobName"] in execution["cause"]
-    assert cause in execution["cause"]
-    assert len(workflow.requests) == 1
-
-
-# ---------------------------------------------------------------- event-triggered executions
-#
-# The execution input is the EventBridge event itself; the request file lives in moto's S3 and the result
-# file is written there by the real result writer. SageMaker's ResourceInUse comes as Step Functions names
-# the modelled error (SageMaker.ResourceInUseException); the emulator's tests cover the generic form.
-
-NAME_IN_USE = {
-    "errorType": "SageMaker.ResourceInUseException",
-    "errorMessage": "Training job names must be unique within an AWS account and region, and a training job with this name already exists",
-}
-
-
-def request_file_event(key: str, body: object) -> dict[str, Any]:
-    """Upload a request file to moto's S3 and return the "Object Created" event EventBridge would deliver."""
-    import boto3
-
-    text = body if isinstance(body, str) else json.dumps(body)
-    put = boto3.client("s3", region_name=REGION).put_object(Bucket=DATA_BUCKET, Key=key, Body=text.encode())
-    return {
-        "version": "0",
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": "123456789012",
-        "region": REGION,
-        "detail": {
-            "bucket": {"name": DATA_BUCKET},
-            "object": {"key": key, "etag": put["ETag"].strip('"'), "version-id": put["VersionId"]},
-        },
-    }
-
-
-def result_file(key: str) -> dict[str, Any] | None:
-    import boto3
-
-    s3 = boto3.client("s3", region_name=REGION)
-    try:
-        return json.loads(s3.get_object(Bucket=DATA_BUCKET, Key=key)["Body"].read())
-    except s3.exceptions.NoSuchKey:
-        return None
-
-
-def test_a_request_file_trains_and_its_outcome_is_written_beside_it(workflow: Workflow) -> None:
-    event = request_file_event("requests/gan.json", TRAINING_INPUT)
-
-    execution = workflow.run(event, [COMPLETED])
-
-    assert execution["status"] == "SUCCEEDED", execution
-    (request,) = workflow.requests
-    output = json.loads(execution["output"])
-    assert output["job_name"] == request["TrainingJobName"] and output["job_name"].startswith("gan-")
-    result = result_file("requests/gan.result.json")
-    assert result == {
-        "request": f"s3://{DATA_BUCKET}/requests/gan.json",
-        "request_version": event["detail"]["object"]["version-id"],
-        "status": "Completed",
-        "job_name": output["job_name"],
-        "model_artifacts": output["model_artifacts"],
-        "links": output["links"],
-        "execution_arn": execution["executionArn"],
-    }
-
-
-def test_an_invalid_request_file_fails_with_its_errors_written_beside_it(workflow: Workflow) -> None:
-    event = request_file_event("requests/bad.json", {"instance_type": "m5.xlarge", "instance_count": 0})
-
-    execution = workflow.run(event)
-
-    assert (execution["status"], execution["error"]) == ("FAILED", "InvalidTrainingInput")
-    assert "instance_type" in execution["cause"] and "instance_count" in execution["cause"]
-    result = result_file("requests/bad.result.json")
-    assert result["status"] == "Invalid"
-    assert execution["cause"].splitlines() == result["errors"]
-    assert workflow.requests == []
-
-
-def test_a_failed_job_of_a_request_file_is_reported_beside_it(workflow: Workflow) -> None:
-    reason = "AlgorithmError: ExecuteUserScriptError: exit code 1"
-
-    execution = workflow.run(request_file_event("requests/gan.json", TRAINING_INPUT), [{"TrainingJobStatus": "Failed", "FailureReason": reason}])
-
-    assert execution["error"] == "TrainingJobFailed"
-    result = result_file("requests/gan.result.json")
-    assert (result["status"], result["failure_reason"]) == ("Failed", reason)
-
-
-def test_a_redelivered_event_ends_as_a_duplicate_of_the_first_job(workflow: Workflow) -> None:
-    event = request_file_event("requests/gan.json", TRAINING_INPUT)
-
-    execution = workflow.run(event, [NAME_IN_USE])
-
-    assert execution["status"] == "SUCCEEDED", execution
-    output = json.loads(execution["output"])
-    (request,) = workflow.requests
-    assert output["status"] == "Duplicate"
-    assert output["job_name"] == request["TrainingJobName"]
-    assert f"training job {output['job_name']} was started for it by an earlier execution" in output["message"]
-    assert result_file("requests/gan.result.json")["status"] == "Duplicate"
-
-
-def test_a_capacity_retry_of_an_event_keeps_a_name_derived_from_the_event(workflow: Workflow) -> None:
-    event = request_file_event("requests/gan.json", TRAINING_INPUT)
-
-    execution = workflow.run(event, [CAPACITY, COMPLETED])
-
-    assert execution["status"] == "SUCCEEDED", execution
-    first, second = (request["TrainingJobName"] for request in workflow.requests)
-    assert first != second and first.startswith("gan-") and second.startswith("gan-")
-    # Not a duplicate: the retry's name is new, and so is the job.
-    assert result_file("requests/gan.result.json")["job_name"] == second
-    assert result_file("requests/gan.result.json")["status"] == "Completed"
-
-
-def test_a_generated_name_already_in_use_is_replaced_by_a_fresh_one(workflow: Workflow) -> None:
-    execution = workflow.run(TRAINING_INPUT, [NAME_IN_USE, COMPLETED])
-
-    assert execution["status"] == "SUCCEEDED", execution
-    first, second = (request["TrainingJobName"] for request in workflow.requests)
-    assert first != second
-    assert json.loads(execution["output"])["job_name"] == second
-
-
-def test_a_job_name_the_user_chose_that_is_in_use_fails_saying_so(workflow: Workflow) -> None:
-    execution = workflow.run({**TRAINING_INPUT, "job_name": "gan-run-7"}, [NAME_IN_USE])
-
-    assert (execution["status"], execution["error"]) == ("FAILED", "JobNameInUse")
-    assert "gan-run-7 is already in use" in execution["cause"]
-    assert len(workflow.requests) == 1
-
-
-def test_a_result_file_event_ends_at_once_without_training(workflow: Workflow) -> None:
-    execution = workflow.run(request_file_event("requests/gan.result.json", {"status": "Completed"}))
-
-    assert execution["status"] == "SUCCEEDED", execution
-    assert "result file" in json.loads(execution["output"])["ignored"]
-    assert workflow.requests == []
-
-
-def test_prepare_failing_on_a_malformed_event_fails_with_its_message_and_no_traceback(workflow: Workflow) -> None:
-    event = {
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "detail": {"bucket": {"name": DATA_BUCKET}, "object": {"key": "requests/gan.json"}},
-    }
-
-    execution = workflow.run(event)
-
-    assert (execution["status"], execution["error"]) == ("FAILED", "MalformedEvent")
-    assert execution["cause"] == f"S3 event for s3://{DATA_BUCKET}/requests/gan.json has neither object.version-id nor object.etag"
-    assert workflow.requests == []
-
-
-def test_a_result_that_cannot_be_written_fails_the_execution_naming_the_outcome(
-    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import request_files
-    from botocore.exceptions import ClientError
-
-    def denied(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject")
-
-    event = request_file_event("requests/gan.json", TRAINING_INPUT)
-    monkeypatch.setattr(request_files._S3, "put_object", denied)
-
-    execution = workflow.run(event, [COMPLETED])
-
-    assert (execution["status"], execution["error"]) == ("FAILED", "ResultNotWritten")
-    (request,) = workflow.requests
-    assert execution["cause"] == (
-        f"The outcome (Completed, training job {request['TrainingJobName']}) could not be written beside the request "
-        "file: ClientError: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
-    )

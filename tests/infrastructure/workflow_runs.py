@@ -1,0 +1,237 @@
+"""The training workflow's definition running in moto's Step Functions interpreter, in this process.
+
+`workflow_in_moto` creates the state machine from `training_definition` unmodified, with what the
+emulator adds to moto to run it (emulator.adapters): JSONata evaluated by jsonata-python, and
+SageMaker's `createTrainingJob(.sync)` integration, which creates the job, reads its description until
+it ends, fails with that description as Cause, and names SageMaker's errors as Step Functions does.
+Behind that integration answers `ScriptedSageMaker`: it checks every CreateTrainingJob request against
+the API model, refuses a name in use, and ends each job as the test says. The Lambda functions are
+answered in-process by the handlers the caller gives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+from moto import mock_aws
+from platform_contract import WorkflowState
+
+from emulator.adapters import evaluate_jsonata_with_jsonata_python, run_create_training_job_sync_in_step_functions
+from stacks.training_definition import training_definition
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's default account
+PREPARE = WorkflowState.PREPARE.value
+Handler = Callable[[Any], Any]
+
+
+# ---------------------------------------------------------------- SageMaker's answers
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """How a created job ends (DescribeTrainingJob's fields)."""
+
+    status: str
+    failure_reason: str | None = None
+    secondary_status: str | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """SageMaker refuses the CreateTrainingJob call with this error code and message."""
+
+    code: str
+    message: str
+
+
+COMPLETED = JobEnd("Completed")
+CAPACITY = JobEnd("Failed", "CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML instance type.")
+ALGORITHM_ERROR = JobEnd("Failed", "AlgorithmError: ExecuteUserScriptError: exit code 1")
+MAX_RUNTIME_EXCEEDED = JobEnd("Stopped", secondary_status="MaxRuntimeExceeded")
+NAME_IN_USE_MESSAGE = "Training job names must be unique within an AWS account and region, and a training job with this name already exists"
+NAME_IN_USE = Refusal("ResourceInUse", NAME_IN_USE_MESSAGE)
+FINAL_METRICS = [{"MetricName": "GAN_loss", "Value": 0.25}, {"MetricName": "D_loss", "Value": 0.5}]
+_CREATE_TRAINING_JOB = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob")
+
+
+@dataclass
+class ScriptedSageMaker:
+    """CreateTrainingJob and DescribeTrainingJob, each created job ending as the next scripted answer
+    (Completed once the script is spent). Like SageMaker, a request the API model rejects is a
+    ValidationException, and a name that exists is refused with ResourceInUse."""
+
+    script: list[JobEnd | Refusal] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)  # every CreateTrainingJob call
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # DescribeTrainingJob by name
+
+    def create(self, request: dict[str, Any]) -> str:
+        from moto.sagemaker.exceptions import SagemakerClientError
+
+        self.requests.append(request)
+        report = ParamValidator().validate(request, _CREATE_TRAINING_JOB.input_shape)
+        if report.has_errors():
+            raise SagemakerClientError("ValidationException", report.generate_report())
+        name = request["TrainingJobName"]
+        if name in self.jobs:
+            raise SagemakerClientError(NAME_IN_USE.code, f"{NAME_IN_USE.message} ({self.jobs[name]['TrainingJobArn']})")
+        answer = self.script.pop(0) if self.script else COMPLETED
+        if isinstance(answer, Refusal):
+            raise SagemakerClientError(answer.code, answer.message)
+        self.jobs[name] = described_job(request, answer)
+        return self.jobs[name]["TrainingJobArn"]
+
+    def describe(self, name: str) -> dict[str, Any]:
+        return self.jobs[name]
+
+
+def described_job(request: dict[str, Any], end: JobEnd) -> dict[str, Any]:
+    name = request["TrainingJobName"]
+    completed = end.status == "Completed"
+    return {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}",
+        "TrainingJobStatus": end.status,
+        "SecondaryStatus": end.secondary_status or end.status,
+        **({"FailureReason": end.failure_reason} if end.failure_reason else {}),
+        "ModelArtifacts": {"S3ModelArtifacts": f"{request['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{name}/output/model.tar.gz"},
+        **({"FinalMetricDataList": FINAL_METRICS} if completed else {}),
+        "AlgorithmSpecification": request["AlgorithmSpecification"],
+        "RoleArn": request["RoleArn"],
+        "ResourceConfig": request["ResourceConfig"],
+        "StoppingCondition": request["StoppingCondition"],
+        "CreationTime": datetime.now(timezone.utc),
+        "TrainingTimeInSeconds": 310,
+        "BillableTimeInSeconds": 124,
+    }
+
+
+# ---------------------------------------------------------------- the harness
+
+
+@dataclass
+class Execution:
+    arn: str
+    status: str
+    output: Any  # the parsed output of a SUCCEEDED execution
+    error: str | None
+    cause: str | None
+    entered: list[str]  # the states entered, in order
+    prepared: list[dict[str, Any]]  # Prepare's output, once per run of Prepare
+
+
+class Workflow:
+    def __init__(self, sfn: Any, state_machine_arn: str, sagemaker: ScriptedSageMaker) -> None:
+        self.sfn = sfn
+        self.state_machine_arn = state_machine_arn
+        self.sagemaker = sagemaker
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.sagemaker.requests
+
+    @property
+    def job_names(self) -> list[str]:
+        return [request["TrainingJobName"] for request in self.sagemaker.requests]
+
+    def run(self, execution_input: object, *script: JobEnd | Refusal) -> Execution:
+        """Start an execution with SageMaker answering as scripted, and wait (bounded) for its end."""
+        self.sagemaker.script = list(script)
+        arn = self.sfn.start_execution(
+            stateMachineArn=self.state_machine_arn, name=f"test-{time.time_ns()}", input=json.dumps(execution_input)
+        )["executionArn"]
+        deadline = time.monotonic() + 30
+        while (described := self.sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, "the execution did not end"
+            time.sleep(0.05)
+        events = self.sfn.get_execution_history(executionArn=arn)["events"]
+        entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+        prepared = [
+            json.loads(e["stateExitedEventDetails"]["output"])
+            for e in events
+            if e.get("stateExitedEventDetails", {}).get("name") == PREPARE
+        ]
+        return Execution(
+            arn=arn,
+            status=described["status"],
+            output=json.loads(described["output"]) if "output" in described else None,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            entered=entered,
+            prepared=prepared,
+        )
+
+
+@functools.cache
+def run_definitions_as_the_emulator_does() -> None:
+    """The emulator's Step Functions adapters, installed once in this process (they change moto's
+    interpreter for good, as in the emulator's server; no other test here runs Step Functions)."""
+    evaluate_jsonata_with_jsonata_python()
+    run_create_training_job_sync_in_step_functions()
+
+
+def lambda_invoked_in_process(handlers: Mapping[str, Handler]) -> Callable[..., bytes]:
+    """moto's Lambda invoke, answering with the handler named after the function, as the runtime would."""
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: dict) -> bytes:
+        handler = handlers[function_name.rsplit(":", 1)[-1]]
+        try:
+            return json.dumps(handler(json.loads(body))).encode()
+        except Exception as error:  # an unhandled error, as the Python runtime reports it
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": []}).encode()
+
+    return invoke
+
+
+@contextlib.contextmanager
+def workflow_in_moto(
+    environment: Mapping[str, str], max_capacity_retries: int, handlers: Callable[[], Mapping[str, Handler]]
+) -> Iterator[Workflow]:
+    """The workflow deployed in moto, with the Prepare and WriteResult functions answered by
+    `handlers()["prepare"]` and `["write_result"]` (called once moto runs, so their clients are moto's)."""
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse
+
+    run_definitions_as_the_emulator_does()
+    sagemaker = ScriptedSageMaker()
+    handled: dict[str, Handler] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**environment, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}.items():
+            patch.setenv(name, value)
+        patch.setattr(LambdaSimpleBackend, "invoke", lambda_invoked_in_process(handled))
+        patch.setattr(
+            SageMakerResponse,
+            "create_training_job",
+            lambda response: ActionResult({"TrainingJobArn": sagemaker.create(json.loads(response.body))}),
+        )
+        patch.setattr(
+            SageMakerResponse,
+            "describe_training_job",
+            lambda response: ActionResult(sagemaker.describe(json.loads(response.body)["TrainingJobName"])),
+        )
+        with mock_aws(config={"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}):
+            role = boto3.client("iam").create_role(RoleName="workflow", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+            function_arns = {
+                name: boto3.client("lambda").create_function(
+                    FunctionName=name, Runtime="python3.13", Role=role, Handler="h.h", Code={"ZipFile": b"-"}
+                )["FunctionArn"]
+                for name in ("prepare", "write_result")
+            }
+            definition = training_definition(function_arns["prepare"], max_capacity_retries, function_arns["write_result"])
+            sfn = boto3.client("stepfunctions")
+            state_machine = sfn.create_state_machine(name="training", definition=json.dumps(definition), roleArn=role)
+            handled.update(handlers())
+            yield Workflow(sfn, state_machine["stateMachineArn"], sagemaker)
