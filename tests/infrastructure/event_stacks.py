@@ -29,6 +29,7 @@ STATE_MACHINE_ARN = "arn:aws:states:eu-west-1:111122223333:stateMachine:mltrain-
 EXECUTION_ROLE_ARN = "arn:aws:iam::111122223333:role/mltrain-dev-execution"
 DATA_BUCKET = "mltrain-data"
 REPOSITORY = "mltrain-training"
+EVENT_STACK = "EventStack"
 
 
 def sample_event(name: str) -> dict:
@@ -39,6 +40,7 @@ def sample_event(name: str) -> dict:
 class EventStack:
     template: dict
     prepare_environment: dict[str, str]
+    validation_report: dict  # validation-report.json: what the synthesis's checks (cdk-nag) reported
 
     def resources(self, resource_type: str) -> dict[str, dict]:
         return {k: r for k, r in self.template["Resources"].items() if r["Type"] == resource_type}
@@ -50,17 +52,28 @@ class EventStack:
 
 
 @functools.cache
-def synthesize_event_stack(
+def synthesize_event_stack(**options: str | None) -> EventStack:
+    """Synthesize the app `build_event_app(**options)` (cdk-nag findings make `synth` raise, listing them);
+    cached per set of options."""
+    outdir = Path(tempfile.mkdtemp(prefix="cdk-event-stack-"))
+    app, triggers = build_event_app(outdir, **options)
+    template = app.synth().get_stack_by_name(EVENT_STACK).template
+    report = json.loads((outdir / "validation-report.json").read_text())
+    return EventStack(template, dict(triggers.prepare_environment), report)
+
+
+def build_event_app(
+    outdir: Path,
     *,
     request_prefix: str = "requests/",
     image_tag_pattern: str | None = "release-*",
     schedule_expression: str | None = "cron(0 2 * * ? *)",
     notification_email: str | None = "ml-team@example.com",
-) -> EventStack:
-    """Synthesize (cdk-nag findings make `synth` raise, listing them); cached per set of options."""
-    app = App(outdir=tempfile.mkdtemp(prefix="cdk-event-stack-"))
+) -> tuple[App, TrainingTriggers]:
+    """The app, not yet synthesized, with cdk-nag's AwsSolutions checks on and the cost tag on everything."""
+    app = App(outdir=str(outdir))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    stack = Stack(app, "EventStack")
+    stack = Stack(app, EVENT_STACK)
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     triggers = TrainingTriggers(
         stack,
@@ -84,5 +97,4 @@ def synthesize_event_stack(
         notification_email=notification_email,
     )
     Tags.of(app).add(*COST_TAG)
-    template = app.synth().get_stack_by_name("EventStack").template
-    return EventStack(template, dict(triggers.prepare_environment))
+    return app, triggers
