@@ -1,23 +1,23 @@
 """The training workflow's state machine definition: Amazon States Language with JSONata, as a plain dict.
 
 An execution takes a training input (console, trainctl) or the EventBridge event of a trigger (request
-file, image push, schedule) and ends with the training job's outcome:
+file, image push, schedule). Begin sets the counters; Prepare turns the input into a CreateTrainingJob
+request, or finds the event ignored or the request file invalid; Route ends an ignored event at once and
+sends a request to RunTrainingJob (which waits for the job's end) or StartTrainingJob ("wait": false). A
+SageMaker failure goes to ClassifyFailure, which either retries through Prepare under a new job name or
+names the outcome. Every outcome passes ReportOutcome (WriteResult beside a request file) and Conclude to
+its end state: Succeed (Completed, Started, Duplicate, Ignored) or a Fail state named after the failure.
 
-    Begin -> Prepare -> Route -> RunTrainingJob (or StartTrainingJob for "wait": false)
-                             \\-> ClassifyFailure when SageMaker refuses the job or it ends badly
-          -> ReportOutcome -> WriteResult (request files only) -> Conclude -> an end state
+Each group of states is one function below, composed by `training_definition`. Every expression is plain
+JSONata (`{% ... %}`). What comes from Python is a value, never text spliced into an expression: function
+ARNs as task arguments, and what the conditions compare with (`$max_capacity_retries`,
+`$max_name_collision_retries`, `$job_name_origins`) as variables Begin assigns. The job's name travels in
+the field platform_contract.JOB_NAME_FIELD names (`job_name`, in Prepare's result and the execution's
+output); the expressions spell it, and the executions' tests read it through the contract.
 
-Each group of states is one function below, composed by `training_definition`: preparation, the
-SageMaker tasks, the classification of their failures (two of its routes retry through Prepare under a
-new job name), the report written beside a request file, and the end states.
-
-Every expression is plain JSONata (`{% ... %}`). What comes from Python is a value, never text spliced
-into an expression: function ARNs as task arguments, and the settings and platform facts the conditions
-compare with (`$max_capacity_retries`, `$max_name_collision_retries`, `$job_name_origins`) as variables
-the first state assigns. JSONata rather than JSONPath because the request's keys depend on the input
-(VpcConfig, CheckpointConfig ... appear only when used): `"Arguments": "{% $states.input.request %}"`
-passes the built request through whole, and variables carry the retry counters, the prepared job and the
-outcome from state to state.
+JSONata rather than JSONPath because the request's keys depend on the input (VpcConfig, CheckpointConfig
+... appear only when used): `"Arguments": "{% $states.input.request %}"` passes the built request through
+whole, and variables carry the retry counters, the prepared job and the outcome from state to state.
 """
 
 from __future__ import annotations
