@@ -29,7 +29,7 @@ import pytest
 # The code the docs describe, by public name. Modules being renamed or split: adapt these lines only.
 from emulator.adapters import install as install_emulator_adapters
 from stacks.settings import PlatformSettings
-from stacks.training_workflow import training_definition
+from stacks.training_definition import training_definition
 from trainctl.cli import build_parser as build_trainctl_parser
 from training_request.builder import ESTIMATOR_KEYS, FIT_KEYS
 
@@ -207,7 +207,7 @@ def test_workflow_retry_table_is_the_definitions_retriers() -> None:
 
 def retry_loops(definition: dict) -> dict[str, tuple[str, int]]:
     """For each Pass state that loops back to Prepare: the counter it increments and the bound the Choice
-    leading to it puts on that counter (`$counter < bound`)."""
+    leading to it puts on that counter (`$counter < bound`, the bound a number or a variable Begin assigns)."""
     states = definition["States"]
     loops = {}
     for name, state in states.items():
@@ -221,7 +221,12 @@ def retry_loops(definition: dict) -> dict[str, tuple[str, int]]:
             for choice in choice_state["Choices"]
             if choice["Next"] == name
         ]
-        bounds = {int(b) for condition in conditions for b in re.findall(rf"\${counter} < (\d+)", condition)}
+        begin = states["Begin"].get("Assign", {})
+        bounds = {
+            int(begin[b[1:]]) if b.startswith("$") else int(b)  # a literal, or a bound Begin assigns
+            for condition in conditions
+            for b in re.findall(rf"\${counter} < (\$\w+|\d+)", condition)
+        }
         assert len(bounds) == 1, f"{name}: expected one bound on ${counter}, found {bounds} in {conditions}"
         loops[name] = (counter, bounds.pop())
     return loops
