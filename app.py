@@ -18,8 +18,10 @@ from stacks.settings import PlatformSettings, SettingsError
 from stacks.stateful_stack import StatefulStack
 from stacks.training_stack import TrainingStack
 
+# After `stacks`, which puts lambda/ (the Lambda asset, home of the contract) on the path.
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
+
 PROJECT_ROOT = Path(__file__).resolve().parent
-COST_TAG = ("CER", "1")
 
 
 def cdk_json_context() -> dict[str, object]:
@@ -39,21 +41,21 @@ def build_app(context: Mapping[str, object] | None = None, outdir: str | None = 
 
     stateful = StatefulStack(
         app,
-        f"{settings.stack_name_prefix}-stateful",
+        settings.stateful_stack_name,
         settings=settings,
         description="Training platform data: KMS key, S3 buckets, ECR repository (all retained on destroy)",
         analytics_reporting=False,
     )
     training = TrainingStack(
         app,
-        f"{settings.stack_name_prefix}-training",
+        settings.training_stack_name,
         settings=settings,
         stateful=stateful.references,
         description="Training platform: SageMaker execution role and training workflow",
         analytics_reporting=False,
     )
     training.add_stack_dependency(stateful, "uses the key, repository and buckets through the stateful stack's exports")
-    Tags.of(app).add(*COST_TAG)
+    Tags.of(app).add(COST_TAG_KEY, COST_TAG_VALUE)
     return app
 
 

@@ -42,6 +42,28 @@ class NotifyEnvironment(str, Enum):
     TOPIC_ARN = "TOPIC_ARN"
 
 
+# -- Request files --------------------------------------------------------------------------------------
+# A request file is `<request prefix><name>.json` in the data bucket; the platform writes its outcome beside
+# it as `<name>.result.json`. The request-file rule matches the first (and so the second: Prepare ignores
+# result files), and the result writer may put only the second.
+REQUEST_SUFFIX = ".json"
+RESULT_SUFFIX = ".result.json"
+
+
+class RequestStatus(str, Enum):
+    """The `status` of a result file: the workflow tells the result writer which one."""
+
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPED = "Stopped"
+    # The request asked not to wait (`"wait": false`): the job runs on after the execution ended.
+    IN_PROGRESS = "InProgress"
+    # Nothing was started: the errors say which fields to fix.
+    INVALID = "Invalid"
+    # This event was already delivered: the job it started is `job_name`; no second job was created.
+    DUPLICATE = "Duplicate"
+
+
 # -- SageMaker ------------------------------------------------------------------------------------------
 # SageMaker writes every training job's output to this log group, one stream per instance
 # ("<job name>/algo-1-<epoch>"), and its metric values to the CloudWatch namespace of the same name.

@@ -12,11 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from platform_contract import TRAINING_JOB_LOG_GROUP, TRAINING_JOB_METRICS_NAMESPACE
 from stacks.nag import acknowledge_wildcard_resources
-
-TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
-# The CloudWatch namespace SageMaker publishes training metrics under (metric_definitions, system metrics).
-TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 
 _READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"]
 _WRITE_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"]
@@ -83,20 +80,21 @@ class TrainingExecutionRole(Construct):
                 Stack.of(self).format_arn(
                     service="logs",
                     resource="log-group",
-                    resource_name=f"{TRAINING_LOG_GROUP}:*",
+                    resource_name=f"{TRAINING_JOB_LOG_GROUP}:*",
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 )
             ],
             "The log streams of SageMaker's training log group: one per job and instance, named by SageMaker.",
         )
         # Resource "*": cloudwatch:PutMetricData has no resource-level permissions; the namespace
-        # condition is what limits it, to SageMaker's training-job namespace.
+        # condition is what limits it, to the namespace SageMaker publishes training metrics under
+        # (metric_definitions, system metrics).
         self._allow(
             "PublishTrainingMetrics",
             ["cloudwatch:PutMetricData"],
             ["*"],
             _NO_RESOURCE_LEVEL_PERMISSIONS,
-            conditions={"StringEquals": {"cloudwatch:namespace": TRAINING_METRICS_NAMESPACE}},
+            conditions={"StringEquals": {"cloudwatch:namespace": TRAINING_JOB_METRICS_NAMESPACE}},
         )
         self._allow(
             "UseProjectKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key.key_arn]

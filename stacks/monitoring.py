@@ -16,9 +16,9 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from platform_contract import FINAL_JOB_STATUSES, NotifyEnvironment, TrainingJobStatus
 from stacks.platform_function import platform_function
 
-FINAL_JOB_STATUSES = ["Completed", "Failed", "Stopped"]
 _ALARM_PERIOD = Duration.minutes(5)
 
 
@@ -82,7 +82,7 @@ class TrainingMonitoring(Construct):
             event_pattern=events.EventPattern(
                 source=["aws.sagemaker"],
                 detail_type=["SageMaker Training Job State Change"],
-                detail={"TrainingJobStatus": FINAL_JOB_STATUSES, "RoleArn": [execution_role.role_arn]},
+                detail={"TrainingJobStatus": list(FINAL_JOB_STATUSES), "RoleArn": [execution_role.role_arn]},
             ),
             targets=[targets.LambdaFunction(self.notify_function, max_event_age=Duration.hours(6), retry_attempts=8)],
         )
@@ -97,7 +97,7 @@ class TrainingMonitoring(Construct):
             self,
             "FailedJobsFilter",
             log_group=self.notify_log_group,
-            filter_pattern=logs.FilterPattern.string_value("$.status", "=", "Failed"),
+            filter_pattern=logs.FilterPattern.string_value("$.status", "=", TrainingJobStatus.FAILED.value),
             metric_namespace=metrics_namespace,
             metric_name="TrainingJobsFailed",
             metric_value="1",
@@ -130,7 +130,7 @@ class TrainingMonitoring(Construct):
             description="Formats SageMaker training job state changes for people and publishes them to SNS",
             role_description="Training job notifier: publish to the platform's topic, write its own logs",
             log_retention=log_retention,
-            environment={"TOPIC_ARN": self.topic.topic_arn},
+            environment={NotifyEnvironment.TOPIC_ARN.value: self.topic.topic_arn},
         )
         self.notify_log_group = function.log_group
         function.add_to_role_policy(

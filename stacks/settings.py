@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from platform_contract import stateful_stack_name, training_stack_name
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 
 T = TypeVar("T")
@@ -74,9 +75,17 @@ class PlatformSettings:
         return f"{self.prefix}-{self.environment}"
 
     @property
+    def stateful_stack_name(self) -> str:
+        return stateful_stack_name(self.prefix, self.environment)
+
+    @property
+    def training_stack_name(self) -> str:
+        return training_stack_name(self.prefix, self.environment)
+
+    @property
     def state_machine_name(self) -> str:
         """Fixed, so that console users find the workflow by name; unique per account and region as the stack name is."""
-        return f"{self.stack_name_prefix}-training"
+        return self.training_stack_name
 
     @classmethod
     def from_context(cls, context: Mapping[str, object]) -> PlatformSettings:

@@ -21,6 +21,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from platform_contract import REQUEST_SUFFIX, PrepareEnvironment
+
 # How long EventBridge keeps retrying a start it could not deliver (throttling, a deployment in progress).
 _DELIVERY_RETRY_WINDOW = Duration.hours(24)
 
@@ -49,7 +51,7 @@ class TrainingTriggers(Construct):
         super().__init__(scope, construct_id)
         if (schedule_expression is None) != (scheduled_request is None):
             raise ValueError("a training schedule needs both a schedule expression and a scheduled request")
-        self.prepare_environment: dict[str, str] = {"REQUEST_PREFIX": request_prefix}
+        self.prepare_environment: dict[str, str] = {PrepareEnvironment.REQUEST_PREFIX.value: request_prefix}
         target = targets.SfnStateMachine(
             state_machine, max_event_age=_DELIVERY_RETRY_WINDOW, retry_attempts=185
         )
@@ -63,7 +65,7 @@ class TrainingTriggers(Construct):
                 detail_type=["Object Created"],
                 detail={
                     "bucket": {"name": [data_bucket.bucket_name]},
-                    "object": {"key": events.Match.wildcard(_escape_wildcard(request_prefix) + "*.json")},
+                    "object": {"key": events.Match.wildcard(_escape_wildcard(request_prefix) + "*" + _escape_wildcard(REQUEST_SUFFIX))},
                 },
             ),
             targets=[target],
@@ -71,8 +73,8 @@ class TrainingTriggers(Construct):
 
         self.image_push_rule: events.Rule | None = None
         if image_tag_pattern is not None:
-            self.prepare_environment["IMAGE_TAG_PATTERN"] = image_tag_pattern
-            self.prepare_environment["IMAGE_PUSH_REQUEST"] = json.dumps(dict(image_push_request), separators=(",", ":"))
+            self.prepare_environment[PrepareEnvironment.IMAGE_TAG_PATTERN.value] = image_tag_pattern
+            self.prepare_environment[PrepareEnvironment.IMAGE_PUSH_REQUEST.value] = _json(image_push_request)
             self.image_push_rule = events.Rule(
                 self,
                 "ImagePushRule",
@@ -92,7 +94,7 @@ class TrainingTriggers(Construct):
 
         self.schedule_rule: events.Rule | None = None
         if schedule_expression is not None and scheduled_request is not None:
-            self.prepare_environment["SCHEDULED_REQUEST"] = json.dumps(dict(scheduled_request), separators=(",", ":"))
+            self.prepare_environment[PrepareEnvironment.SCHEDULED_REQUEST.value] = _json(scheduled_request)
             self.schedule_rule = events.Rule(
                 self,
                 "ScheduleRule",
@@ -100,6 +102,10 @@ class TrainingTriggers(Construct):
                 schedule=events.Schedule.expression(schedule_expression),
                 targets=[target],
             )
+
+
+def _json(request: Mapping[str, object]) -> str:
+    return json.dumps(dict(request), separators=(",", ":"))
 
 
 def _escape_wildcard(text: str) -> str:

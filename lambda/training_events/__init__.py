@@ -15,11 +15,10 @@ from .events import (
     wildcard_match,
 )
 from .names import capacity_retry_job_name, event_job_name
-from .notifications import FINAL_STATUSES, Notification, job_state_notification
+from .notifications import Notification, job_state_notification
 from .results import RequestStatus, result_body, result_document
 
 __all__ = [
-    "FINAL_STATUSES",
     "IgnoredEvent",
     "InvalidRequestFile",
     "MalformedEvent",

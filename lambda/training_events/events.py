@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .names import event_job_name
+from platform_contract import REQUEST_SUFFIX, RESULT_SUFFIX, PrepareEnvironment
 
-REQUEST_SUFFIX = ".json"
-RESULT_SUFFIX = ".result.json"
+from .names import event_job_name
 
 
 class TriggerKind(str, Enum):
@@ -58,12 +57,12 @@ class TriggerConfig:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> TriggerConfig:
         """REQUEST_PREFIX, IMAGE_TAG_PATTERN, IMAGE_PUSH_REQUEST (JSON object), SCHEDULED_REQUEST (JSON object or unset)."""
-        image_push_request = _json_object(environ, "IMAGE_PUSH_REQUEST")
+        image_push_request = _json_object(environ, PrepareEnvironment.IMAGE_PUSH_REQUEST.value)
         return cls(
-            request_prefix=environ.get("REQUEST_PREFIX", cls.request_prefix),
-            image_tag_pattern=environ.get("IMAGE_TAG_PATTERN", cls.image_tag_pattern),
+            request_prefix=environ.get(PrepareEnvironment.REQUEST_PREFIX.value, cls.request_prefix),
+            image_tag_pattern=environ.get(PrepareEnvironment.IMAGE_TAG_PATTERN.value, cls.image_tag_pattern),
             image_push_request=image_push_request if image_push_request is not None else {},
-            scheduled_request=_json_object(environ, "SCHEDULED_REQUEST"),
+            scheduled_request=_json_object(environ, PrepareEnvironment.SCHEDULED_REQUEST.value),
         )
 
 

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .events import MalformedEvent
+from platform_contract import TrainingJobStatus
 
-FINAL_STATUSES = ("Completed", "Failed", "Stopped")
+from .events import MalformedEvent
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def job_state_notification(
     if isinstance(reason, str) and reason:
         lines.append(f"Failure reason: {reason}")
     lines.append(f"Duration:       {_duration(detail)}")
-    lines.append(f"Model artifact: {model if isinstance(model, str) and status == 'Completed' else 'none'}")
+    completed = status == TrainingJobStatus.COMPLETED.value
+    lines.append(f"Model artifact: {model if isinstance(model, str) and completed else 'none'}")
     if isinstance(region, str) and links is not None:
         urls = links(name, region)
         lines += [f"Job:            {urls['console']}", f"Logs:           {urls['logs']}"]

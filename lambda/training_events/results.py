@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from enum import Enum
+
+from platform_contract import RequestStatus
 
 from .events import RequestFile
-
-
-class RequestStatus(str, Enum):
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    STOPPED = "Stopped"
-    # The request asked not to wait (`"wait": false`): the job runs on after the execution ended.
-    IN_PROGRESS = "InProgress"
-    # Nothing was started: the errors say which fields to fix.
-    INVALID = "Invalid"
-    # This event was already delivered: the job it started is `job_name`; no second job was created.
-    DUPLICATE = "Duplicate"
 
 
 def result_document(

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
+
 from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
@@ -30,8 +32,6 @@ ESTIMATOR_KEYS = (
 FIT_KEYS = ("inputs", "job_name", "experiment_config", "wait", "logs")
 KNOWN_KEYS = ESTIMATOR_KEYS + FIT_KEYS
 
-# Every job carries this tag (SPEC section 3); the state machine's role may only create tagged jobs.
-REQUIRED_TAG = ("CER", "1")
 EXPERIMENT_KEYS = ("ExperimentName", "TrialName", "TrialComponentDisplayName", "RunName")
 METRIC_KEYS = ("Name", "Regex")
 TAG_KEYS = ("Key", "Value")
@@ -278,7 +278,9 @@ def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str]
 
 
 def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
-    """sagemaker.utils.format_tags, then the CER tag appended unless the user already carries it."""
+    """sagemaker.utils.format_tags, then the cost tag appended unless the user already carries it.
+
+    Every job carries the cost tag: the state machine's role may only create jobs that do."""
     value = reader.raw("tags")
     tags: list[dict[str, str]] = []
     if isinstance(value, dict):
@@ -302,14 +304,13 @@ def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
     keys = [tag["Key"] for tag in tags]
     for key in sorted({key for key in keys if keys.count(key) > 1}):
         problems.add("tags", key, "must not repeat a tag key")
-    required_key, required_value = REQUIRED_TAG
-    carried = [tag for tag in tags if tag["Key"] == required_key]
+    carried = [tag for tag in tags if tag["Key"] == COST_TAG_KEY]
     for tag in carried:
-        if tag["Value"] != required_value:
-            field = f"tags.{required_key}" if isinstance(value, dict) else f"tags[{tags.index(tag)}].Value"
-            problems.add(field, tag["Value"], f"the {required_key} tag must be {required_value!r} on every job")
+        if tag["Value"] != COST_TAG_VALUE:
+            field = f"tags.{COST_TAG_KEY}" if isinstance(value, dict) else f"tags[{tags.index(tag)}].Value"
+            problems.add(field, tag["Value"], f"the {COST_TAG_KEY} tag must be {COST_TAG_VALUE!r} on every job")
     if not carried:
-        tags.append({"Key": required_key, "Value": required_value})
+        tags.append({"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE})
     check(problems, "tags", tags, "Tags")
     return tags
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from platform_contract import PrepareEnvironment
+
 from .errors import Problems
 from .fields import ObjectReader
 
@@ -13,12 +15,12 @@ _BUCKET_FIELDS = ("readable_buckets", "writable_buckets")
 _STAND_IN_ACCOUNT = "123456789012"
 _URI_FIELDS = ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
 _ENVIRONMENT = {
-    "role_arn": "DEFAULT_ROLE_ARN",
-    "image_uri": "DEFAULT_IMAGE_URI",
-    "output_path": "DEFAULT_OUTPUT_PATH",
-    "checkpoint_s3_uri": "DEFAULT_CHECKPOINT_S3_URI",
-    "readable_buckets": "READABLE_BUCKETS",
-    "writable_buckets": "WRITABLE_BUCKETS",
+    "role_arn": PrepareEnvironment.DEFAULT_ROLE_ARN.value,
+    "image_uri": PrepareEnvironment.DEFAULT_IMAGE_URI.value,
+    "output_path": PrepareEnvironment.DEFAULT_OUTPUT_PATH.value,
+    "checkpoint_s3_uri": PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI.value,
+    "readable_buckets": PrepareEnvironment.READABLE_BUCKETS.value,
+    "writable_buckets": PrepareEnvironment.WRITABLE_BUCKETS.value,
 }
 
 

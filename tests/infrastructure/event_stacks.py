@@ -20,7 +20,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import AwsSolutionsChecks
 
-from app import COST_TAG
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
 from stacks.monitoring import TrainingMonitoring
 from stacks.triggers import TrainingTriggers
 
@@ -96,5 +96,5 @@ def build_event_app(
         metrics_namespace="mltrain/dev",
         notification_email=notification_email,
     )
-    Tags.of(app).add(*COST_TAG)
+    Tags.of(app).add(COST_TAG_KEY, COST_TAG_VALUE)
     return app, triggers
