@@ -1,6 +1,6 @@
-"""Issue 3 speed and size targets, as ratios against baselines measured in the same run.
+"""The request builder's speed and size targets, as ratios against baselines measured in the same run.
 
-1. Cold import of the Lambda handler module (lambda/prepare_training.py) in a fresh interpreter,
+1. Cold import of the Prepare handler module (lambda/prepare.py) in a fresh interpreter,
    against `import boto3` alone (target <= 1.2x) and against `import sagemaker` (the SDK path).
    Measured twice: with bytecode caches, and as in Lambda, where the asset ships no __pycache__
    and /var/task is read-only, so our modules are compiled on every cold start.
@@ -31,9 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_DIR = ROOT / "lambda"
-HANDLER_MODULE = "prepare_training"
+HANDLER_MODULE = "prepare"
 FALLBACK_MODULE = "training_request"
-ASSET_EXCLUDES = ("__pycache__", ".pytest_cache", "tests")  # as stacks/training_workflow.py
+ASSET_EXCLUDES = ("__pycache__", ".pytest_cache", "tests")  # as stacks/platform_function.py
 ASSET_TARGET_BYTES = 200 * 1024
 IMPORT_REPEATS = 7
 SDK_IMPORT_REPEATS = 3
@@ -177,7 +177,7 @@ def bench_asset() -> None:
 
 
 def main() -> None:
-    print("== bench_request: issue 3 speed and size ==")
+    print("== bench_request: request builder speed and Lambda asset size ==")
     bench_imports()
     bench_build()
     bench_asset()

@@ -126,7 +126,7 @@ class TrainingMonitoring(Construct):
         function = platform_function(
             self,
             "Notify",
-            handler="job_notification.handler",
+            handler="notify.handler",
             description="Formats SageMaker training job state changes for people and publishes them to SNS",
             role_description="Training job notifier: publish to the platform's topic, write its own logs",
             log_retention=log_retention,

@@ -54,7 +54,7 @@ class TrainingWorkflow(Construct):
         self.prepare_function = platform_function(
             self,
             "Prepare",
-            handler="prepare_training.handler",
+            handler="prepare.handler",
             description="Builds and validates the CreateTrainingJob request of a training workflow execution",
             role_description="Prepare step of the training workflow: read request files, write its logs and traces",
             log_retention=log_retention,
@@ -71,7 +71,7 @@ class TrainingWorkflow(Construct):
         self.write_result_function = platform_function(
             self,
             "WriteResult",
-            handler="request_files.handler",
+            handler="write_result.handler",
             description="Writes the outcome of a request-file training beside the request file",
             role_description="Result writer of the training workflow: write result files beside request files",
             log_retention=log_retention,

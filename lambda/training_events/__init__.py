@@ -14,6 +14,7 @@ from .events import (
     recognise_event,
     wildcard_match,
 )
+from .links import console_links
 from .names import capacity_retry_job_name, event_job_name
 from .notifications import Notification, job_state_notification
 from .results import RequestStatus, result_body, result_document
@@ -29,6 +30,7 @@ __all__ = [
     "TriggerConfig",
     "TriggerKind",
     "capacity_retry_job_name",
+    "console_links",
     "event_job_name",
     "job_state_notification",
     "recognise_event",

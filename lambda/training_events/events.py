@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from platform_contract import REQUEST_SUFFIX, RESULT_SUFFIX, PrepareEnvironment
+from platform_contract import REQUEST_SUFFIX, RESULT_SUFFIX, JobNameOrigin, PrepareEnvironment
 
-from .names import event_job_name
+from .names import capacity_retry_job_name, event_job_name
 
 
 class TriggerKind(str, Enum):
@@ -96,6 +96,10 @@ class RequestFile:
         stem = self.key[: -len(REQUEST_SUFFIX)] if self.key.endswith(REQUEST_SUFFIX) else self.key
         return stem + RESULT_SUFFIX
 
+    @property
+    def result_uri(self) -> str:
+        return f"s3://{self.bucket}/{self.result_key}"
+
 
 @dataclass(frozen=True)
 class TrainingTrigger:
@@ -122,6 +126,24 @@ class TrainingTrigger:
         if self.job_name is None or not isinstance(execution_input, dict):
             return execution_input
         return {**execution_input, "job_name": self.job_name}
+
+    def for_capacity_retry(self, attempt: int) -> TrainingTrigger:
+        """The trigger of the `attempt`-th capacity retry: a job named after an event needs a fresh name, still
+        derived from the event; a console input's job is named as its input says, or generated afresh."""
+        if self.job_name is None or attempt <= 0:
+            return self
+        return replace(self, job_name=capacity_retry_job_name(self.job_name, attempt))
+
+    @property
+    def job_name_origin(self) -> JobNameOrigin:
+        if self.job_name is not None:
+            return JobNameOrigin.EVENT
+        given = isinstance(self.execution_input, Mapping) and self.execution_input.get("job_name") is not None
+        return JobNameOrigin.INPUT if given else JobNameOrigin.GENERATED
+
+    def to_mapping(self) -> dict[str, str]:
+        """What started the execution, for people: {"kind", "source"}."""
+        return {"kind": self.kind.value, "source": self.source}
 
 
 def recognise_event(event: object, config: TriggerConfig) -> TrainingTrigger:

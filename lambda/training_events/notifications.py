@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from platform_contract import TrainingJobStatus
 
 from .events import MalformedEvent
+from .links import console_links
 
 
 @dataclass(frozen=True)
 class Notification:
+    job_name: str
+    status: str
     subject: str
     message: str
 
 
-def job_state_notification(
-    event: Mapping[str, object], links: Callable[[str, str], Mapping[str, str]] | None = None
-) -> Notification:
-    """Format a "SageMaker Training Job State Change" event for e-mail: status, reason, duration, model, links.
-
-    `links(job_name, region)` gives the console and logs URLs (the workflow's own, so both agree).
-    """
+def job_state_notification(event: Mapping[str, object]) -> Notification:
+    """Format a "SageMaker Training Job State Change" event for e-mail: status, reason, duration, model, and
+    the links to the job and its logs (those of the event's region; none when the event names no region)."""
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise MalformedEvent("training job state change has no detail")
@@ -45,11 +44,11 @@ def job_state_notification(
     lines.append(f"Duration:       {_duration(detail)}")
     completed = status == TrainingJobStatus.COMPLETED.value
     lines.append(f"Model artifact: {model if isinstance(model, str) and completed else 'none'}")
-    if isinstance(region, str) and links is not None:
-        urls = links(name, region)
+    if isinstance(region, str):
+        urls = console_links(name, region)
         lines += [f"Job:            {urls['console']}", f"Logs:           {urls['logs']}"]
     # SNS subjects are at most 100 ASCII characters: job names are at most 63 of [a-zA-Z0-9-].
-    return Notification(f"Training job {name} {status.lower()}", "\n".join(lines) + "\n")
+    return Notification(name, status, f"Training job {name} {status.lower()}", "\n".join(lines) + "\n")
 
 
 def _secondary(secondary: object, status: str) -> str:

@@ -1,4 +1,5 @@
-"""The notifier Lambda: a finished job's event becomes one SNS message, and one log line the failed-jobs alarm counts."""
+"""The Notify and WriteResult Lambdas: a finished job's event becomes one SNS message (and one log line the
+failed-jobs alarm counts); a request file is read by the version that triggered, and its outcome written beside it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+
+import write_result
+from platform_contract import NotifyEnvironment
+from request_file_store import read_request
+from training_events import RequestFile
 
 FAILED_JOB = json.loads((Path(__file__).resolve().parents[1] / "events" / "training-job-failed.json").read_text())
 
@@ -20,10 +26,10 @@ def topic_inbox(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
     queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    monkeypatch.setenv("TOPIC_ARN", topic_arn)
-    import job_notification
+    monkeypatch.setenv(NotifyEnvironment.TOPIC_ARN.value, topic_arn)
+    import notify
 
-    yield importlib.reload(job_notification), sqs, queue_url
+    yield importlib.reload(notify), sqs, queue_url
 
 
 def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,27 +51,26 @@ def versioned_bucket(mocked_aws: None):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="mltrain-data", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     s3.put_bucket_versioning(Bucket="mltrain-data", VersioningConfiguration={"Status": "Enabled"})
-    import request_files
+    import request_file_store
 
-    yield importlib.reload(request_files), s3
+    importlib.reload(request_file_store)  # its S3 client is made at import: make it inside moto
+    yield s3
 
 
 def test_the_version_that_triggered_is_read_even_after_a_new_upload(versioned_bucket) -> None:
-    from training_events import RequestFile
-
-    request_files, s3 = versioned_bucket
+    s3 = versioned_bucket
     first = s3.put_object(Bucket="mltrain-data", Key="requests/gan.json", Body=b'{"instance_type": "ml.m5.large"}')
     s3.put_object(Bucket="mltrain-data", Key="requests/gan.json", Body=b'{"instance_type": "ml.g5.xlarge"}')
 
     request = RequestFile("mltrain-data", "requests/gan.json", first["VersionId"], None)
-    assert request_files.read_request(request) == b'{"instance_type": "ml.m5.large"}'
-    assert request_files.read_request(RequestFile("mltrain-data", "requests/gan.json", None, None)) == b'{"instance_type": "ml.g5.xlarge"}'
+    assert read_request(request) == b'{"instance_type": "ml.m5.large"}'
+    assert read_request(RequestFile("mltrain-data", "requests/gan.json", None, None)) == b'{"instance_type": "ml.g5.xlarge"}'
 
 
 def test_result_is_written_beside_the_request(versioned_bucket) -> None:
-    request_files, s3 = versioned_bucket
+    s3 = versioned_bucket
 
-    output = request_files.handler(
+    output = write_result.handler(
         {
             "request_file": {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": "v1", "etag": None},
             "status": "Invalid",
@@ -86,22 +91,20 @@ def test_result_is_written_beside_the_request(versioned_bucket) -> None:
 
 
 def test_result_writer_refuses_an_unknown_status(versioned_bucket) -> None:
-    request_files, _ = versioned_bucket
-
     with pytest.raises(ValueError, match="'Done' is not a valid RequestStatus"):
-        request_files.handler({"request_file": {"bucket": "mltrain-data", "key": "requests/gan.json"}, "status": "Done"}, None)
+        write_result.handler({"request_file": {"bucket": "mltrain-data", "key": "requests/gan.json"}, "status": "Done"}, None)
 
 
-def _write(request_files, status: str, **fields: object) -> dict:
+def _write(status: str, **fields: object) -> dict:
     location = {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": "v1", "etag": None}
-    return request_files.handler({"request_file": location, "status": status, **fields}, None)
+    return write_result.handler({"request_file": location, "status": status, **fields}, None)
 
 
 def test_a_duplicate_never_replaces_the_outcome_of_the_first_delivery(versioned_bucket) -> None:
-    request_files, s3 = versioned_bucket
-    _write(request_files, "Completed", job_name="gan-0123456789ab", model_artifacts="s3://a/gan/model.tar.gz")
+    s3 = versioned_bucket
+    _write("Completed", job_name="gan-0123456789ab", model_artifacts="s3://a/gan/model.tar.gz")
 
-    output = _write(request_files, "Duplicate", job_name="gan-0123456789ab")
+    output = _write("Duplicate", job_name="gan-0123456789ab")
 
     assert output["written"] is False
     written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
@@ -109,12 +112,12 @@ def test_a_duplicate_never_replaces_the_outcome_of_the_first_delivery(versioned_
 
 
 def test_a_duplicate_is_noted_while_the_first_job_has_no_outcome_yet(versioned_bucket) -> None:
-    request_files, s3 = versioned_bucket
+    s3 = versioned_bucket
 
-    assert _write(request_files, "Duplicate", job_name="gan-0123456789ab")["written"] is True
+    assert _write("Duplicate", job_name="gan-0123456789ab")["written"] is True
     written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
     assert (written["status"], written["job_name"]) == ("Duplicate", "gan-0123456789ab")
     # The first execution's outcome, written when its job ends, replaces the note.
-    _write(request_files, "Completed", job_name="gan-0123456789ab")
+    _write("Completed", job_name="gan-0123456789ab")
     written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
     assert written["status"] == "Completed"

@@ -11,6 +11,7 @@ from training_events import (
     MalformedEvent,
     RequestFile,
     RequestStatus,
+    console_links,
     job_state_notification,
     result_body,
     result_document,
@@ -18,10 +19,6 @@ from training_events import (
 
 REQUEST = RequestFile("mltrain-data", "requests/gan-run.json", "v2", "etag-1")
 UNVERSIONED = RequestFile("mltrain-data", "requests/gan-run.json", None, "etag-1")
-
-
-def fake_links(job_name: str, region: str) -> dict[str, str]:
-    return {"console": f"console/{region}/{job_name}", "logs": f"logs/{region}/{job_name}"}
 
 
 # --- Result files -------------------------------------------------------------------------------
@@ -108,8 +105,10 @@ def with_detail(**changes: object) -> dict:
 
 
 def test_failed_job_notification_says_why_how_long_and_where_to_look() -> None:
-    notification = job_state_notification(FAILED_JOB, fake_links)
+    notification = job_state_notification(FAILED_JOB)
 
+    links = console_links("gan-run-0123456789ab", "eu-west-1")
+    assert (notification.job_name, notification.status) == ("gan-run-0123456789ab", "Failed")
     assert notification.subject == "Training job gan-run-0123456789ab failed"
     assert notification.message == (
         "Training job gan-run-0123456789ab: Failed\n"
@@ -118,15 +117,15 @@ def test_failed_job_notification_says_why_how_long_and_where_to_look() -> None:
         "Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1\n"
         "Duration:       1 h 02 min 03 s, billable 1 h 02 min 03 s\n"
         "Model artifact: none\n"
-        "Job:            console/eu-west-1/gan-run-0123456789ab\n"
-        "Logs:           logs/eu-west-1/gan-run-0123456789ab\n"
+        f"Job:            {links['console']}\n"
+        f"Logs:           {links['logs']}\n"
     )
 
 
 def test_completed_job_notification_gives_the_model_artifact() -> None:
     event = with_detail(TrainingJobStatus="Completed", SecondaryStatus="Completed", FailureReason=None)
 
-    notification = job_state_notification(event, fake_links)
+    notification = job_state_notification(event)
 
     assert notification.subject == "Training job gan-run-0123456789ab completed"
     assert "Model artifact: s3://mltrain-artifacts/gan-run-0123456789ab/output/model.tar.gz\n" in notification.message
@@ -143,7 +142,14 @@ def test_stopped_job_notification_shows_the_secondary_status() -> None:
     assert notification.subject == "Training job gan-run-0123456789ab stopped"
     assert "Status:         Stopped (MaxRuntimeExceeded)\n" in notification.message
     assert "Duration:       1 h 02 min 03 s\n" in notification.message
-    assert "Job:" not in notification.message  # no link builder given
+
+
+def test_a_notification_without_a_region_has_no_links() -> None:
+    event = {key: value for key, value in FAILED_JOB.items() if key != "region"}
+
+    message = job_state_notification(event).message
+
+    assert "Job:" not in message and "Logs:" not in message
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The Prepare Lambda: what the state machine receives for a valid and an invalid input.
+"""The Prepare Lambda (lambda/prepare.py): what the state machine receives for a valid and an invalid input.
 
 The handler runs here as in Lambda (AWS_REGION and the stack's DEFAULT_* variables set), with no
 credentials and every network connection refused, which shows it makes no AWS call.
@@ -13,7 +13,8 @@ from urllib.parse import unquote
 
 import pytest
 
-import prepare_training
+import prepare
+from training_events import console_links
 from training_request import InvalidTrainingInput
 
 ROLE_ARN = "arn:aws:iam::111122223333:role/mltrain-dev-execution"
@@ -54,7 +55,7 @@ def lambda_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 
 def test_valid_input_becomes_the_request_with_the_stack_defaults() -> None:
-    result = prepare_training.handler({"input": MINIMAL_INPUT}, None)
+    result = prepare.handler({"input": MINIMAL_INPUT}, None)
 
     request = result["request"]
     assert result["job_name"] == request["TrainingJobName"]
@@ -69,20 +70,20 @@ def test_valid_input_becomes_the_request_with_the_stack_defaults() -> None:
 
 
 def test_wait_false_is_passed_to_the_state_machine() -> None:
-    result = prepare_training.handler({"input": {**MINIMAL_INPUT, "wait": False}}, None)
+    result = prepare.handler({"input": {**MINIMAL_INPUT, "wait": False}}, None)
 
     assert result["wait"] is False
 
 
 def test_user_values_win_over_the_stack_defaults() -> None:
     own_role = "arn:aws:iam::111122223333:role/team-role"
-    result = prepare_training.handler({"input": {**MINIMAL_INPUT, "role": own_role}}, None)
+    result = prepare.handler({"input": {**MINIMAL_INPUT, "role": own_role}}, None)
 
     assert result["request"]["RoleArn"] == own_role
 
 
 def test_links_lead_to_the_job_and_its_logs_in_the_lambda_region() -> None:
-    result = prepare_training.handler({"input": {**MINIMAL_INPUT, "job_name": "gan-run-7"}}, None)
+    result = prepare.handler({"input": {**MINIMAL_INPUT, "job_name": "gan-run-7"}}, None)
 
     console, logs = result["links"]["console"], result["links"]["logs"]
     assert console == "https://eu-south-1.console.aws.amazon.com/sagemaker/home?region=eu-south-1#/jobs/gan-run-7"
@@ -97,7 +98,7 @@ def test_links_lead_to_the_job_and_its_logs_in_the_lambda_region() -> None:
     [("cn-north-1", "console.amazonaws.cn"), ("us-gov-west-1", "console.amazonaws-us-gov.com")],
 )
 def test_links_use_the_partition_console(region: str, domain: str) -> None:
-    links = prepare_training.console_links("gan-run-7", region)
+    links = console_links("gan-run-7", region)
 
     assert links["console"].startswith(f"https://{region}.{domain}/sagemaker/")
     assert links["logs"].startswith(f"https://{region}.{domain}/cloudwatch/")
@@ -105,9 +106,9 @@ def test_links_use_the_partition_console(region: str, domain: str) -> None:
 
 def test_a_later_call_names_a_fresh_job() -> None:
     # A capacity retry goes back to Prepare after the failed job ended: the new job needs a new name.
-    first = prepare_training.handler({"input": MINIMAL_INPUT}, None)["job_name"]
+    first = prepare.handler({"input": MINIMAL_INPUT}, None)["job_name"]
     time.sleep(0.002)  # the generated name has millisecond resolution
-    second = prepare_training.handler({"input": MINIMAL_INPUT}, None)["job_name"]
+    second = prepare.handler({"input": MINIMAL_INPUT}, None)["job_name"]
 
     assert first != second
 
@@ -116,7 +117,7 @@ def test_invalid_input_raises_one_error_naming_every_field() -> None:
     bad_input = {"instance_type": "m5.xlarge", "instance_count": 0, "inputs": {"train": "/local/data"}}
 
     with pytest.raises(InvalidTrainingInput) as raised:
-        prepare_training.handler({"input": bad_input}, None)
+        prepare.handler({"input": bad_input}, None)
 
     fields = {problem.field for problem in raised.value.problems}
     assert {"instance_type", "instance_count", "inputs.train"} <= fields
@@ -129,13 +130,13 @@ def test_invalid_input_raises_one_error_naming_every_field() -> None:
 @pytest.mark.parametrize("execution_input", [None, [], "ml.m5.xlarge", 7])
 def test_an_input_that_is_not_an_object_is_invalid_input(execution_input: object) -> None:
     with pytest.raises(InvalidTrainingInput):
-        prepare_training.handler({"input": execution_input}, None)
+        prepare.handler({"input": execution_input}, None)
 
 
 def test_unreachable_data_is_reported_before_any_job_exists() -> None:
     foreign = {**MINIMAL_INPUT, "inputs": {"train": "s3://someone-elses-bucket/train/"}}
 
     with pytest.raises(InvalidTrainingInput) as raised:
-        prepare_training.handler({"input": foreign}, None)
+        prepare.handler({"input": foreign}, None)
 
     assert [problem.field for problem in raised.value.problems] == ["inputs.train"]

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-import prepare_training
+import prepare as prepare_step
 from training_request import InvalidTrainingInput
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -49,9 +49,9 @@ def data_bucket(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=DATA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    import request_files
+    import request_file_store
 
-    importlib.reload(request_files)  # its client is made at import: make it inside moto
+    importlib.reload(request_file_store)  # its client is made at import: make it inside moto
 
     def put(key: str, body: bytes) -> dict[str, Any]:
         response = s3.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
@@ -64,7 +64,7 @@ def data_bucket(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
 
 
 def prepare(execution_input: object, **extra: object) -> dict[str, Any]:
-    return prepare_training.handler({"input": execution_input, **extra}, None)
+    return prepare_step.handler({"input": execution_input, **extra}, None)
 
 
 def test_a_request_file_is_read_and_named_after_its_version(data_bucket) -> None:
