@@ -1,5 +1,6 @@
 """build_training_job: an execution input (Estimator(...) + fit() keyword arguments as JSON) becomes the
-CreateTrainingJob request the SageMaker Python SDK 2.x sends, plus SPEC section 3's deliberate differences.
+CreateTrainingJob request the SageMaker Python SDK 2.x sends, plus the platform's deliberate differences (the
+stack's defaults, the cost tag, generated job names, checkpoints for spot training).
 
 Field order and presence follow sagemaker.session.Session._get_train_request."""
 
@@ -15,7 +16,7 @@ from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
 from .fields import ObjectReader, join, json_type, object_readers, text_of
-from .inputs import add_model_channel, read_inputs
+from .inputs import Channels, add_model_channel, read_inputs
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
 from .validation import check, check_map, check_request
@@ -76,155 +77,74 @@ def _build(data: object, region: str, defaults: PlatformDefaults, now: datetime,
         return None
     reader = ObjectReader(data, "", problems, KNOWN_KEYS)
     reach = Reachability(defaults)
-
-    image_uri = reader.string("image_uri") or defaults.image_uri
-    if image_uri is None:
-        problems.add("image_uri", None, "is required: no default image is configured")
-    else:
-        check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage")
-    role = _role(reader, defaults, problems)
-    output_path = reader.string("output_path") or defaults.output_path
-    if output_path is None:
-        problems.add("output_path", None, "is required: no default output path is configured")
-    elif check_s3_uri(problems, "output_path", output_path):
-        check(problems, "output_path", output_path, "OutputDataConfig.S3OutputPath")
-        if reader.present("output_path"):
-            reach.writes("output_path", output_path)
-    output_path = output_path or ""
-
-    instance_type = reader.string("instance_type", required=True)
-    if instance_type is not None:
-        check(problems, "instance_type", instance_type, "ResourceConfig.InstanceType")
-    instance_count = reader.integer("instance_count", required=True)
-    if instance_count is not None and instance_count < 1:
-        problems.add("instance_count", instance_count, "must be at least 1")
-    elif instance_count is not None:
-        check(problems, "instance_count", instance_count, "ResourceConfig.InstanceCount")
-    volume_size = _integer(reader, "volume_size", 30, "ResourceConfig.VolumeSizeInGB")
-    max_run = _integer(reader, "max_run", 24 * 60 * 60, "StoppingCondition.MaxRuntimeInSeconds")
-    max_wait = _integer(reader, "max_wait", None, "StoppingCondition.MaxWaitTimeInSeconds")
-    input_mode = reader.string("input_mode") or "File"
-    check(problems, "input_mode", input_mode, "AlgorithmSpecification.TrainingInputMode")
-    volume_kms_key = _checked_string(reader, "volume_kms_key", "ResourceConfig.VolumeKmsKeyId")
-    output_kms_key = _checked_string(reader, "output_kms_key", "OutputDataConfig.KmsKeyId")
-
-    use_spot = reader.boolean("use_spot_instances") or False
-    if use_spot and max_wait is None:
-        problems.add("max_wait", None, "is required with use_spot_instances: how long to wait for spot capacity, at least max_run")
-    if max_wait is not None and max_run is not None and max_wait < max_run:
-        problems.add("max_wait", max_wait, f"must be at least max_run ({max_run})")
-    if max_wait is not None and not use_spot:
-        problems.add("max_wait", max_wait, "applies only to spot training: set use_spot_instances to true or omit max_wait")
-
-    inputs = reader.raw("inputs")
-    channels = read_inputs(inputs, problems, reach)
-    model_channel_name = reader.string("model_channel_name") or "model"
-    model_uri = reader.string("model_uri")
-    add_model_channel(channels, model_uri, model_channel_name, problems, reach)
-    if inputs == {} and not channels.config:
-        problems.add("inputs", inputs, "must name at least one channel")
-    elif channels.config:
-        check(problems, "inputs", channels.config, "InputDataConfig")
-
-    vpc = _vpc(reader, problems)
-    if channels.uses_file_system and vpc is None:
-        problems.add("inputs", "FileSystemInput", "file-system channels (EFS, FSx for Lustre) need a VPC: set subnets and security_group_ids")
-
-    job_name = _job_name(reader, image_uri, now, problems)
-    rules = read_rules(reader.raw("rules"), region, problems, reach)
-    disable_profiler = reader.boolean("disable_profiler") or False
-    debug_members = debugger_settings(
-        hook_value=reader.raw("debugger_hook_config"),
-        profiler_value=reader.raw("profiler_config"),
-        tensorboard_value=reader.raw("tensorboard_output_config"),
-        disable_profiler=disable_profiler,
-        rules=rules,
-        region=region,
-        instance_type=instance_type,
-        output_path=output_path,
-        problems=problems,
-        reach=reach,
-    )
-
-    algorithm: dict[str, object] = {"TrainingInputMode": channels.training_input_mode or input_mode}
-    if image_uri is not None:
-        algorithm["TrainingImage"] = image_uri
-    metric_definitions = _metric_definitions(reader, problems)
-    if metric_definitions is not None:
-        algorithm["MetricDefinitions"] = metric_definitions
-    enable_metrics = reader.boolean("enable_sagemaker_metrics")
-    if enable_metrics is not None:
-        algorithm["EnableSageMakerMetricsTimeSeries"] = enable_metrics
-
-    output_config: dict[str, object] = {"S3OutputPath": output_path}
-    if output_kms_key is not None:
-        output_config["KmsKeyId"] = output_kms_key
-    resource_config: dict[str, object] = {"VolumeSizeInGB": volume_size}
-    if volume_kms_key is not None:
-        resource_config["VolumeKmsKeyId"] = volume_kms_key
-    resource_config["InstanceCount"] = instance_count
-    resource_config["InstanceType"] = instance_type
-    stopping: dict[str, object] = {"MaxRuntimeInSeconds": max_run}
-    if max_wait:
-        stopping["MaxWaitTimeInSeconds"] = max_wait
-
-    request: dict[str, object] = {
-        "AlgorithmSpecification": algorithm,
-        "OutputDataConfig": output_config,
-        "TrainingJobName": job_name,
-        "StoppingCondition": stopping,
-        "ResourceConfig": resource_config,
-        "RoleArn": role,
-    }
-    if channels.config is not None:
-        request["InputDataConfig"] = channels.config
-    hyperparameters = _hyperparameters(reader, problems)
-    if hyperparameters:
-        request["HyperParameters"] = hyperparameters
-    environment = reader.string_map("environment")
-    if environment is not None:
-        check_map(problems, "environment", environment, "Environment")
-        request["Environment"] = environment
-    request["Tags"] = _tags(reader, problems)
-    if vpc is not None:
-        request["VpcConfig"] = vpc
-    experiment_config = _experiment_config(reader, problems)
-    if experiment_config:
-        request["ExperimentConfig"] = experiment_config
-    if reader.boolean("enable_network_isolation"):
-        request["EnableNetworkIsolation"] = True
-    if reader.boolean("encrypt_inter_container_traffic"):
-        request["EnableInterContainerTrafficEncryption"] = True
-    if use_spot:
-        request["EnableManagedSpotTraining"] = True
-    checkpoint = _checkpoint(reader, use_spot, defaults, output_path, job_name, problems, reach)
-    if checkpoint is not None:
-        request["CheckpointConfig"] = checkpoint
-    request.update(debug_members)
-    max_retry_attempts = _integer(reader, "max_retry_attempts", None, "RetryStrategy.MaximumRetryAttempts")
-    if max_retry_attempts is not None:
-        request["RetryStrategy"] = {"MaximumRetryAttempts": max_retry_attempts}
-
+    request = _request(reader, region, defaults, now, problems, reach)
     wait = reader.boolean("wait")
     _logs(reader, problems)
     reach.check(problems)
     if not problems:
         check_request(problems, request)
+    job_name = request["TrainingJobName"]
+    assert isinstance(job_name, str)  # _job_name always gives one
     return TrainingJob(request=request, job_name=job_name, wait=True if wait is None else wait)
 
 
-def _integer(reader: ObjectReader, key: str, default: int | None, path: str) -> int | None:
-    value = reader.integer(key)
-    if value is None:
-        return default
-    return value if check(reader.problems, key, value, path) else default
+def _request(
+    reader: ObjectReader, region: str, defaults: PlatformDefaults, now: datetime, problems: Problems, reach: Reachability
+) -> dict[str, object]:
+    """The request's members in the SDK's order; a member whose argument is not given is left out.
+
+    Problems are reported in the order the arguments are read: first what several members use (image, role,
+    output path, resources, channels, VPC, job name) and the Debugger settings, then each member in turn.
+    """
+    image_uri = _image_uri(reader, defaults, problems)
+    role = _role(reader, defaults, problems)
+    output_path = _output_path(reader, defaults, problems, reach)
+    resources = _resources(reader, problems)
+    channels = _channels(reader, problems, reach)
+    vpc = _vpc(reader, problems, file_system_channels=channels.uses_file_system)
+    job_name = _job_name(reader, image_uri, now, problems)
+    debugging = _debugging(reader, region, resources.instance_type, output_path, problems, reach)
+    input_mode = channels.training_input_mode or resources.input_mode
+    return _given(
+        {
+            "AlgorithmSpecification": _algorithm_specification(reader, image_uri, input_mode, problems),
+            "OutputDataConfig": resources.output_data_config(output_path),
+            "TrainingJobName": job_name,
+            "StoppingCondition": resources.stopping_condition(),
+            "ResourceConfig": resources.resource_config(),
+            "RoleArn": role,
+            "InputDataConfig": channels.config,
+            "HyperParameters": _hyperparameters(reader, problems) or None,
+            "Environment": _environment(reader, problems),
+            "Tags": _tags(reader, problems),
+            "VpcConfig": vpc,
+            "ExperimentConfig": _experiment_config(reader, problems) or None,
+            "EnableNetworkIsolation": _flag(reader, "enable_network_isolation"),
+            "EnableInterContainerTrafficEncryption": _flag(reader, "encrypt_inter_container_traffic"),
+            "EnableManagedSpotTraining": True if resources.use_spot else None,
+            "CheckpointConfig": _checkpoint(
+                reader, _spot_checkpoints(resources.use_spot, defaults, output_path, job_name), problems, reach
+            ),
+            **debugging,
+            "RetryStrategy": _retry_strategy(reader),
+        }
+    )
 
 
-def _checked_string(reader: ObjectReader, key: str, path: str) -> str | None:
-    value = reader.string(key)
-    if value is not None and check(reader.problems, key, value, path):
-        return value
-    return None
+def _given(members: dict[str, object]) -> dict[str, object]:
+    return {name: value for name, value in members.items() if value is not None}
+
+
+# -- Where the job comes from and where it goes: image, role, output ----------------------------------------
+
+
+def _image_uri(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) -> str | None:
+    image_uri = reader.string("image_uri") or defaults.image_uri
+    if image_uri is None:
+        problems.add("image_uri", None, "is required: no default image is configured")
+    else:
+        check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage")
+    return image_uri
 
 
 def _role(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) -> str | None:
@@ -243,16 +163,220 @@ def _role(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) 
     return role
 
 
-def _job_name(reader: ObjectReader, image_uri: str | None, now: datetime, problems: Problems) -> str:
-    given = reader.string("job_name")
-    if given is not None:
-        check(problems, "job_name", given, "TrainingJobName")
-        return given
-    base = reader.string("base_job_name")
-    if base is not None and not BASE_NAME_PATTERN.match(base):
-        problems.add("base_job_name", base, "must start with a letter or digit and hold only letters, digits and '-'")
-        base = None
-    return name_from_base(base or base_name_from_image(image_uri or ""), now)
+def _output_path(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems, reach: Reachability) -> str:
+    """The user's output path or the stack's; "" when neither is given (a problem is reported)."""
+    output_path = reader.string("output_path") or defaults.output_path
+    if output_path is None:
+        problems.add("output_path", None, "is required: no default output path is configured")
+        return ""
+    if check_s3_uri(problems, "output_path", output_path):
+        check(problems, "output_path", output_path, "OutputDataConfig.S3OutputPath")
+        if reader.present("output_path"):
+            reach.writes("output_path", output_path)
+    return output_path
+
+
+# -- What the job runs on and for how long: resources, stopping condition, spot ----------------------------
+
+
+@dataclass(frozen=True)
+class _Resources:
+    """The Estimator's instance, volume, time-limit, input-mode, encryption-key and spot arguments, checked."""
+
+    instance_type: str | None
+    instance_count: int | None
+    volume_size: int | None
+    max_run: int | None
+    max_wait: int | None
+    input_mode: str
+    volume_kms_key: str | None
+    output_kms_key: str | None
+    use_spot: bool
+
+    def resource_config(self) -> dict[str, object]:
+        config: dict[str, object] = {"VolumeSizeInGB": self.volume_size}
+        if self.volume_kms_key is not None:
+            config["VolumeKmsKeyId"] = self.volume_kms_key
+        config["InstanceCount"] = self.instance_count
+        config["InstanceType"] = self.instance_type
+        return config
+
+    def stopping_condition(self) -> dict[str, object]:
+        condition: dict[str, object] = {"MaxRuntimeInSeconds": self.max_run}
+        if self.max_wait:
+            condition["MaxWaitTimeInSeconds"] = self.max_wait
+        return condition
+
+    def output_data_config(self, output_path: str) -> dict[str, object]:
+        config: dict[str, object] = {"S3OutputPath": output_path}
+        if self.output_kms_key is not None:
+            config["KmsKeyId"] = self.output_kms_key
+        return config
+
+
+def _resources(reader: ObjectReader, problems: Problems) -> _Resources:
+    instance_type = reader.string("instance_type", required=True)
+    if instance_type is not None:
+        check(problems, "instance_type", instance_type, "ResourceConfig.InstanceType")
+    instance_count = _instance_count(reader, problems)
+    volume_size = _integer(reader, "volume_size", 30, "ResourceConfig.VolumeSizeInGB")
+    max_run = _integer(reader, "max_run", 24 * 60 * 60, "StoppingCondition.MaxRuntimeInSeconds")
+    max_wait = _integer(reader, "max_wait", None, "StoppingCondition.MaxWaitTimeInSeconds")
+    input_mode = reader.string("input_mode") or "File"
+    check(problems, "input_mode", input_mode, "AlgorithmSpecification.TrainingInputMode")
+    return _Resources(
+        instance_type=instance_type,
+        instance_count=instance_count,
+        volume_size=volume_size,
+        max_run=max_run,
+        max_wait=max_wait,
+        input_mode=input_mode,
+        volume_kms_key=_checked_string(reader, "volume_kms_key", "ResourceConfig.VolumeKmsKeyId"),
+        output_kms_key=_checked_string(reader, "output_kms_key", "OutputDataConfig.KmsKeyId"),
+        use_spot=_use_spot(reader, max_run, max_wait, problems),
+    )
+
+
+def _instance_count(reader: ObjectReader, problems: Problems) -> int | None:
+    instance_count = reader.integer("instance_count", required=True)
+    if instance_count is not None and instance_count < 1:
+        problems.add("instance_count", instance_count, "must be at least 1")
+    elif instance_count is not None:
+        check(problems, "instance_count", instance_count, "ResourceConfig.InstanceCount")
+    return instance_count
+
+
+def _use_spot(reader: ObjectReader, max_run: int | None, max_wait: int | None, problems: Problems) -> bool:
+    """use_spot_instances, with the max_wait that spot training needs (and only spot training takes)."""
+    use_spot = reader.boolean("use_spot_instances") or False
+    if use_spot and max_wait is None:
+        problems.add("max_wait", None, "is required with use_spot_instances: how long to wait for spot capacity, at least max_run")
+    if max_wait is not None and max_run is not None and max_wait < max_run:
+        problems.add("max_wait", max_wait, f"must be at least max_run ({max_run})")
+    if max_wait is not None and not use_spot:
+        problems.add("max_wait", max_wait, "applies only to spot training: set use_spot_instances to true or omit max_wait")
+    return use_spot
+
+
+def _spot_checkpoints(use_spot: bool, defaults: PlatformDefaults, output_path: str, job_name: str) -> str | None:
+    """Where a spot job checkpoints when the input names no place: an interrupted job then resumes from its
+    checkpoints instead of starting over. The stack's checkpoint location, else beside the job's output."""
+    if not use_spot or not output_path:
+        return None
+    if defaults.checkpoint_s3_uri:
+        return s3_join(defaults.checkpoint_s3_uri, job_name)
+    return s3_join(output_path, job_name, "checkpoints")
+
+
+def _checkpoint(
+    reader: ObjectReader, spot_checkpoints: str | None, problems: Problems, reach: Reachability
+) -> dict[str, object] | None:
+    uri = reader.string("checkpoint_s3_uri")
+    local_path = reader.string("checkpoint_local_path")
+    if uri is not None:
+        if not check_s3_uri(problems, "checkpoint_s3_uri", uri):
+            return None
+        check(problems, "checkpoint_s3_uri", uri, "CheckpointConfig.S3Uri")
+        reach.writes("checkpoint_s3_uri", uri)
+    else:
+        uri = spot_checkpoints
+    if uri is None:
+        return None
+    config: dict[str, object] = {"S3Uri": uri}
+    if local_path is not None:
+        check(problems, "checkpoint_local_path", local_path, "CheckpointConfig.LocalPath")
+        config["LocalPath"] = local_path
+    return config
+
+
+def _retry_strategy(reader: ObjectReader) -> dict[str, object] | None:
+    attempts = _integer(reader, "max_retry_attempts", None, "RetryStrategy.MaximumRetryAttempts")
+    return None if attempts is None else {"MaximumRetryAttempts": attempts}
+
+
+# -- What the container is given: data, algorithm settings, hyperparameters, environment -------------------
+
+
+def _channels(reader: ObjectReader, problems: Problems, reach: Reachability) -> Channels:
+    """fit(inputs=...) and the model channel (model_uri): InputDataConfig."""
+    inputs = reader.raw("inputs")
+    channels = read_inputs(inputs, problems, reach)
+    model_channel_name = reader.string("model_channel_name") or "model"
+    model_uri = reader.string("model_uri")
+    add_model_channel(channels, model_uri, model_channel_name, problems, reach)
+    if inputs == {} and not channels.config:
+        problems.add("inputs", inputs, "must name at least one channel")
+    elif channels.config:
+        check(problems, "inputs", channels.config, "InputDataConfig")
+    return channels
+
+
+def _algorithm_specification(
+    reader: ObjectReader, image_uri: str | None, input_mode: str, problems: Problems
+) -> dict[str, object]:
+    algorithm: dict[str, object] = {"TrainingInputMode": input_mode}
+    if image_uri is not None:
+        algorithm["TrainingImage"] = image_uri
+    metric_definitions = _metric_definitions(reader, problems)
+    if metric_definitions is not None:
+        algorithm["MetricDefinitions"] = metric_definitions
+    enable_metrics = reader.boolean("enable_sagemaker_metrics")
+    if enable_metrics is not None:
+        algorithm["EnableSageMakerMetricsTimeSeries"] = enable_metrics
+    return algorithm
+
+
+def _debugging(
+    reader: ObjectReader, region: str, instance_type: str | None, output_path: str, problems: Problems, reach: Reachability
+) -> dict[str, object]:
+    """Debugger rules, hook and TensorBoard output, and the profiler: the request's Debugger members."""
+    rules = read_rules(reader.raw("rules"), region, problems, reach)
+    disable_profiler = reader.boolean("disable_profiler") or False
+    return debugger_settings(
+        hook_value=reader.raw("debugger_hook_config"),
+        profiler_value=reader.raw("profiler_config"),
+        tensorboard_value=reader.raw("tensorboard_output_config"),
+        disable_profiler=disable_profiler,
+        rules=rules,
+        region=region,
+        instance_type=instance_type,
+        output_path=output_path,
+        problems=problems,
+        reach=reach,
+    )
+
+
+def _environment(reader: ObjectReader, problems: Problems) -> dict[str, str] | None:
+    environment = reader.string_map("environment")
+    if environment is not None:
+        check_map(problems, "environment", environment, "Environment")
+    return environment
+
+
+def _flag(reader: ObjectReader, key: str) -> bool | None:
+    """An Enable... member: the SDK sends it only when true."""
+    return True if reader.boolean(key) else None
+
+
+def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[str, str]] | None:
+    metrics = reader.object_list("metric_definitions", METRIC_KEYS, '{"Name", "Regex"}')
+    if metrics is None:
+        return None
+    definitions: list[dict[str, str]] = []
+    for metric in metrics:
+        name = metric.string("Name", required=True)
+        regex = metric.string("Regex", required=True)
+        if name is None or regex is None:
+            continue
+        check(problems, metric.field("Name"), name, "AlgorithmSpecification.MetricDefinitions[].Name")
+        if check(problems, metric.field("Regex"), regex, "AlgorithmSpecification.MetricDefinitions[].Regex"):
+            try:
+                re.compile(regex)
+            except re.error as error:
+                problems.add(metric.field("Regex"), regex, f"must be a regular expression that compiles ({error})")
+        definitions.append({"Name": name, "Regex": regex})
+    check(problems, "metric_definitions", definitions, "AlgorithmSpecification.MetricDefinitions")
+    return definitions
 
 
 def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str] | None:
@@ -275,6 +399,21 @@ def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str]
         check(problems, field, text, "HyperParameters{value}")
         result[str(key)] = text
     return result
+
+
+# -- What names, tags, places and tracks the job: name, tags, VPC, experiment ----------------------------------
+
+
+def _job_name(reader: ObjectReader, image_uri: str | None, now: datetime, problems: Problems) -> str:
+    given = reader.string("job_name")
+    if given is not None:
+        check(problems, "job_name", given, "TrainingJobName")
+        return given
+    base = reader.string("base_job_name")
+    if base is not None and not BASE_NAME_PATTERN.match(base):
+        problems.add("base_job_name", base, "must start with a letter or digit and hold only letters, digits and '-'")
+        base = None
+    return name_from_base(base or base_name_from_image(image_uri or ""), now)
 
 
 def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
@@ -320,7 +459,15 @@ def _check_tag(problems: Problems, key_field: str, value_field: str, tag: dict[s
     check(problems, value_field, tag["Value"], "Tags[].Value")
 
 
-def _vpc(reader: ObjectReader, problems: Problems) -> dict[str, object] | None:
+def _vpc(reader: ObjectReader, problems: Problems, *, file_system_channels: bool) -> dict[str, object] | None:
+    """subnets and security_group_ids: VpcConfig, which file-system channels need."""
+    vpc = _vpc_config(reader, problems)
+    if file_system_channels and vpc is None:
+        problems.add("inputs", "FileSystemInput", "file-system channels (EFS, FSx for Lustre) need a VPC: set subnets and security_group_ids")
+    return vpc
+
+
+def _vpc_config(reader: ObjectReader, problems: Problems) -> dict[str, object] | None:
     subnets = reader.string_list("subnets")
     security_group_ids = reader.string_list("security_group_ids")
     if reader.present("subnets") != reader.present("security_group_ids"):
@@ -334,27 +481,6 @@ def _vpc(reader: ObjectReader, problems: Problems) -> dict[str, object] | None:
         for index, item in enumerate(values):
             check(problems, f"{field}[{index}]", item, path + "[]")
     return {"Subnets": subnets, "SecurityGroupIds": security_group_ids}
-
-
-def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[str, str]] | None:
-    metrics = reader.object_list("metric_definitions", METRIC_KEYS, '{"Name", "Regex"}')
-    if metrics is None:
-        return None
-    definitions: list[dict[str, str]] = []
-    for metric in metrics:
-        name = metric.string("Name", required=True)
-        regex = metric.string("Regex", required=True)
-        if name is None or regex is None:
-            continue
-        check(problems, metric.field("Name"), name, "AlgorithmSpecification.MetricDefinitions[].Name")
-        if check(problems, metric.field("Regex"), regex, "AlgorithmSpecification.MetricDefinitions[].Regex"):
-            try:
-                re.compile(regex)
-            except re.error as error:
-                problems.add(metric.field("Regex"), regex, f"must be a regular expression that compiles ({error})")
-        definitions.append({"Name": name, "Regex": regex})
-    check(problems, "metric_definitions", definitions, "AlgorithmSpecification.MetricDefinitions")
-    return definitions
 
 
 def _experiment_config(reader: ObjectReader, problems: Problems) -> dict[str, str] | None:
@@ -371,32 +497,21 @@ def _experiment_config(reader: ObjectReader, problems: Problems) -> dict[str, st
     return result
 
 
-def _checkpoint(
-    reader: ObjectReader,
-    use_spot: bool,
-    defaults: PlatformDefaults,
-    output_path: str,
-    job_name: str,
-    problems: Problems,
-    reach: Reachability,
-) -> dict[str, object] | None:
-    uri = reader.string("checkpoint_s3_uri")
-    local_path = reader.string("checkpoint_local_path")
-    if uri is not None:
-        if not check_s3_uri(problems, "checkpoint_s3_uri", uri):
-            return None
-        check(problems, "checkpoint_s3_uri", uri, "CheckpointConfig.S3Uri")
-        reach.writes("checkpoint_s3_uri", uri)
-    elif use_spot and output_path:
-        # SPEC section 3: an interrupted spot job resumes from its checkpoints instead of starting over.
-        uri = s3_join(defaults.checkpoint_s3_uri, job_name) if defaults.checkpoint_s3_uri else s3_join(output_path, job_name, "checkpoints")
-    if uri is None:
-        return None
-    config: dict[str, object] = {"S3Uri": uri}
-    if local_path is not None:
-        check(problems, "checkpoint_local_path", local_path, "CheckpointConfig.LocalPath")
-        config["LocalPath"] = local_path
-    return config
+# -- Readers ------------------------------------------------------------------------------------------------
+
+
+def _integer(reader: ObjectReader, key: str, default: int | None, path: str) -> int | None:
+    value = reader.integer(key)
+    if value is None:
+        return default
+    return value if check(reader.problems, key, value, path) else default
+
+
+def _checked_string(reader: ObjectReader, key: str, path: str) -> str | None:
+    value = reader.string(key)
+    if value is not None and check(reader.problems, key, value, path):
+        return value
+    return None
 
 
 def _logs(reader: ObjectReader, problems: Problems) -> None:
