@@ -89,7 +89,10 @@ def test_a_misspelt_setting_is_not_ignored() -> None:
 
 
 def test_cdk_own_context_keys_are_not_settings() -> None:
-    settings_with(**{"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True})
+    # Not reported as unknown settings (that would raise), and they change no setting.
+    settings = settings_with(**{"@aws-cdk/core:newStyleStackSynthesis": True, "aws:cdk:enable-path-metadata": True})
+
+    assert settings == settings_with()
 
 
 def test_missing_setting_is_named() -> None:
@@ -139,8 +142,16 @@ def test_nested_fields_of_a_scheduled_request_are_named_in_full() -> None:
 
 
 def test_a_request_is_judged_only_when_its_trigger_is_on() -> None:
-    settings_with(image_tag_pattern="", image_push_request={"instance_type": "m5"})
-    settings_with(training_schedule="", scheduled_request={"instance_type": "m5"})
+    invalid_request = {"instance_type": "m5"}
+
+    image_push_off = settings_with(image_tag_pattern="", image_push_request=invalid_request)
+    schedule_off = settings_with(training_schedule="", scheduled_request=invalid_request)
+
+    assert (image_push_off.image_tag_pattern, image_push_off.image_push_request) == (None, invalid_request)
+    assert (schedule_off.training_schedule, schedule_off.scheduled_request) == (None, invalid_request)
+    # The same requests with their triggers on are refused.
+    assert problems_of(image_tag_pattern="train-*", image_push_request=invalid_request)[0].startswith("image_push_request.instance_type:")
+    assert problems_of(training_schedule="rate(1 day)", scheduled_request=invalid_request)[0].startswith("scheduled_request.instance_type:")
 
 
 def test_request_problems_are_reported_with_the_other_settings() -> None:

@@ -332,8 +332,13 @@ def test_unreadable_buckets_are_reported_per_field() -> None:
 
 def test_reachable_buckets_pass() -> None:
     defaults = PlatformDefaults(readable_buckets=("training-data",), writable_buckets=("artifacts",))
-    build_training_job({**BASE, "inputs": "s3://training-data/t", "model_uri": "s3://artifacts/m.tar.gz"},
-                       region="eu-west-1", defaults=defaults, now=NOW)
+    job = build_training_job({**BASE, "inputs": "s3://training-data/t", "model_uri": "s3://artifacts/m.tar.gz"},
+                             region="eu-west-1", defaults=defaults, now=NOW)
+
+    # Read from a readable bucket and from a writable one (an earlier job's model), written to a writable one.
+    channels = {channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"] for channel in job.request["InputDataConfig"]}
+    assert channels == {"training": "s3://training-data/t", "model": "s3://artifacts/m.tar.gz"}
+    assert job.request["OutputDataConfig"]["S3OutputPath"] == "s3://artifacts/out"
 
 
 def test_several_problems_are_reported_together() -> None:
