@@ -294,7 +294,7 @@ def _list_of(pattern: re.Pattern[str], what: str) -> Parser[tuple[str, ...]]:
 
 
 def _json_object(value: object) -> dict[str, object]:
-    """A training request (SPEC section 1): a JSON object, or its text."""
+    """A training request (Estimator and fit() arguments): a JSON object, or its text."""
     rule = "a JSON object (a training request, e.g. {\"instance_type\": \"ml.m5.large\"})"
     if isinstance(value, str):
         try:

@@ -1,4 +1,5 @@
-"""What a deployed stack supplies when an input leaves something out (SPEC section 3 and 4)."""
+"""What a deployed stack supplies when an input leaves something out: the execution role, the training image,
+the output and checkpoint locations, and the buckets its role can reach."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Named execution inputs for the parity test: every Estimator and fit() parameter of SPEC
-section 1 and every helper-object form, each valid for both the SDK and the service.
+"""Named execution inputs for the parity test: every Estimator and fit() parameter an execution input
+takes and every helper-object form, each valid for both the SDK and the service.
 
 Every case names its role, image and output path, so the only differences left between the SDK's
-request and ours are the SPEC section 3 ones; most give `job_name` so the name compares exactly.
+request and ours are the deliberate ones; most give `job_name` so the name compares exactly.
 """
 
 from __future__ import annotations

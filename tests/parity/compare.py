@@ -1,5 +1,5 @@
-"""Field-by-field comparison of two CreateTrainingJob requests, and the narrow normalisations the
-SPEC allows (section 3 differences; the SDK's set-ordered debugger collections)."""
+"""Field-by-field comparison of two CreateTrainingJob requests, and the narrow normalisations allowed: the
+platform's deliberate differences and the SDK's set-ordered debugger collections."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def comparable(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def expected_from_sdk(sdk: dict[str, Any], ours_job_name: str) -> dict[str, Any]:
-    """What our request must be, given the SDK's: SPEC section 3 applied, nothing else.
+    """What our request must be, given the SDK's: the deliberate differences applied, nothing else.
 
     - `Tags`: the SDK's tags, then `CER` = `1` unless the user already gave it.
     - `TrainingJobName`, when the SDK generated one: same `<base>-<timestamp>` form and base; the

@@ -1,6 +1,6 @@
 """The real SageMaker Python SDK v2 as the test oracle, run offline.
 
-`sdk_request` turns a SPEC section 1 execution input into the SDK's own objects, runs
+`sdk_request` turns an execution input into the SDK's own objects, runs
 `Estimator(...).fit(wait=False)` and returns the CreateTrainingJob parameters the SDK hands to
 boto3, captured before botocore validates or sends anything. Every other AWS call the SDK makes
 (STS for the account id, S3 for its default bucket) is answered here from canned responses; any

@@ -1,6 +1,5 @@
-"""Where we deliberately differ from the SDK (SPEC section 3), one test each, and the SPEC section 2
-inputs the SDK turns into a request the service would refuse (or refuses itself) while we reject
-them up front naming the field. Each test shows the SDK's behaviour next to ours."""
+"""Where we deliberately differ from the SDK, one test each, and the inputs the SDK turns into a
+request the service would refuse (or refuses itself) while we reject them up front naming the field. Each test shows the SDK's behaviour next to ours."""
 
 from __future__ import annotations
 
@@ -49,7 +48,7 @@ def without(*keys: str, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in base_input(**overrides).items() if k not in keys}
 
 
-# --- SPEC section 3: omitted role, image and output path come from the stack -----------------
+# --- Omitted role, image and output path come from the stack ---------------------------------
 
 
 def test_omitted_role_is_the_stacks_execution_role(sdk) -> None:
@@ -84,7 +83,7 @@ def test_the_oracle_given_the_stacks_values_matches_ours(sdk) -> None:
     assert ours(bare) == dict(sdk_request_, Tags=[CER_TAG])
 
 
-# --- SPEC section 3: the CER tag ------------------------------------------------------------
+# --- The CER tag ----------------------------------------------------------------------------
 
 
 def test_cer_tag_is_appended_after_the_users_tags(sdk) -> None:
@@ -113,7 +112,7 @@ def test_cer_tag_with_another_value_is_an_error(tags: Any, sdk) -> None:
     assert names_one_of(rejected_fields(execution_input), {"tags"})
 
 
-# --- SPEC section 3: generated job names ------------------------------------------------------
+# --- Generated job names ----------------------------------------------------------------------
 
 
 def test_generated_name_keeps_the_sdk_form_and_is_fresh_per_call(sdk) -> None:
@@ -141,7 +140,7 @@ def test_image_by_digest_gives_a_valid_generated_name(sdk) -> None:
     assert JOB_NAME_PATTERN.match(name)
 
 
-# --- SPEC section 3: spot training always checkpoints ---------------------------------------
+# --- Spot training always checkpoints ---------------------------------------------------------
 
 
 def test_spot_without_checkpoint_uri_gets_one_under_the_checkpoints_bucket(sdk) -> None:
@@ -160,7 +159,7 @@ def test_spot_with_checkpoint_uri_keeps_the_users(sdk) -> None:
     assert sdk(execution_input)["CheckpointConfig"] == ours(execution_input)["CheckpointConfig"]
 
 
-# --- SPEC section 2: what the SDK sends but the service refuses: we reject, naming the field --
+# --- What the SDK sends but the service refuses: we reject, naming the field ------------------
 
 
 SDK_SENDS_INVALID = {

@@ -49,8 +49,8 @@ def test_oracle_ignores_config_files_and_studio_project_tags(tmp_path: Path, mon
     assert Path.cwd() == tmp_path
 
 
-# SPEC section 1: the keys of each helper-object form (the SDK class's keyword arguments).
-SPEC_FORMS = {
+# The keys each helper-object form of an execution input takes (the SDK class's keyword arguments).
+INPUT_FORMS = {
     "TrainingInput": {
         "s3_data", "distribution", "compression", "content_type", "record_wrapping",
         "s3_data_type", "input_mode", "attribute_names", "instance_groups", "shuffle_config",
@@ -72,7 +72,7 @@ SPEC_FORMS = {
 
 
 def _keys_used() -> dict[str, set[str]]:
-    used: dict[str, set[str]] = {form: set() for form in SPEC_FORMS}
+    used: dict[str, set[str]] = {form: set() for form in INPUT_FORMS}
     used["top level"] = set()
 
     def channel(value: object) -> None:
@@ -105,7 +105,7 @@ def _keys_used() -> dict[str, set[str]]:
 def test_cases_cover_every_parameter_and_helper_object_key() -> None:
     used = _keys_used()
     assert not (ESTIMATOR_KEYS | FIT_KEYS) - used["top level"]
-    for form, keys in SPEC_FORMS.items():
+    for form, keys in INPUT_FORMS.items():
         assert not keys - used[form], f"no case uses {form} keys {sorted(keys - used[form])}"
 
 

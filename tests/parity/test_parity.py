@@ -1,6 +1,6 @@
 """Our CreateTrainingJob request equals the real SageMaker SDK's, field by field, for every case.
 
-The only normalisations are SPEC section 3's (the CER tag, the timestamp of a generated name) and
+The only normalisations are the deliberate differences (the CER tag, the timestamp of a generated name) and
 the SDK's set-ordered debugger collections; see compare.expected_from_sdk.
 """
 

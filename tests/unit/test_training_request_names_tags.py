@@ -1,4 +1,4 @@
-"""SPEC section 3: the CER tag, generated job names, defaults from the stack, spot checkpoints."""
+"""The deliberate differences from the SDK: the CER tag, generated job names, defaults from the stack, spot checkpoints."""
 
 from __future__ import annotations
 
