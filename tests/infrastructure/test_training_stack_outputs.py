@@ -19,7 +19,7 @@ def test_the_prepare_function_is_a_stack_output_with_the_defaults_in_its_environ
     function_id = output["Value"]["Ref"]  # Ref of a function is its name, what GetFunctionConfiguration takes
     function = _function_ids(template)[function_id]["Properties"]
 
-    assert function["Handler"] == "prepare_training.handler"
+    assert function["Handler"] == "prepare.handler"
     variables = function["Environment"]["Variables"]
     defaults = (PrepareEnvironment.DEFAULT_ROLE_ARN, PrepareEnvironment.DEFAULT_IMAGE_URI, PrepareEnvironment.DEFAULT_OUTPUT_PATH,
                 PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI, PrepareEnvironment.READABLE_BUCKETS, PrepareEnvironment.WRITABLE_BUCKETS)

@@ -326,7 +326,7 @@ def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[
     execution_role_id = logical_id(template, "AWS::IAM::Role", "ExecutionRole")
 
     assert function["Runtime"] in ("python3.12", "python3.13")
-    assert function["Handler"] == "prepare_training.handler"
+    assert function["Handler"] == "prepare.handler"
     assert function["TracingConfig"] == {"Mode": "Active"}
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": logical_id(template, "AWS::Logs::LogGroup", "PrepareLogs")}
     assert function["Environment"]["Variables"] == {
@@ -339,7 +339,7 @@ def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[
         "REQUEST_PREFIX": "requests/",
     }
     writer = function_properties(template, "WriteResult")
-    assert writer["Handler"] == "request_files.handler"
+    assert writer["Handler"] == "write_result.handler"
     assert writer["Code"] == function["Code"]
 
 
@@ -349,7 +349,7 @@ def test_lambda_asset_is_the_runtime_code_without_tests_or_caches(synthesized: t
     asset = outdir / ("asset." + function["Properties"]["Code"]["S3Key"].removesuffix(".zip"))
     files = {path.relative_to(asset).as_posix() for path in asset.rglob("*") if path.is_file()}
 
-    assert "prepare_training.py" in files
+    assert "prepare.py" in files
     assert "training_request/__init__.py" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or f.startswith("tests/")]
 

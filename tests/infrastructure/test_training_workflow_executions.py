@@ -50,13 +50,14 @@ TRAINING_INPUT = {"instance_type": "ml.m5.xlarge", "instance_count": 1, "inputs"
 
 
 def platform_handlers() -> dict[str, Any]:
-    import prepare_training
-    import request_files
+    import prepare
+    import request_file_store
+    import write_result
 
-    importlib.reload(request_files)  # its S3 client is made at import: make it inside moto
+    importlib.reload(request_file_store)  # its S3 client is made at import: make it inside moto
     return {
-        "prepare": lambda event: prepare_training.handler(event, None),
-        "write_result": lambda event: request_files.handler(event, None),
+        "prepare": lambda event: prepare.handler(event, None),
+        "write_result": lambda event: write_result.handler(event, None),
     }
 
 
@@ -387,14 +388,14 @@ def test_a_result_file_event_ends_at_once_without_training(workflow: Workflow) -
 def test_a_result_that_cannot_be_written_fails_the_execution_naming_the_outcome(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import request_files
+    import request_file_store
     from botocore.exceptions import ClientError
 
     def denied(**_: Any) -> None:
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject")
 
     event = request_file_event("requests/gan.json", TRAINING_INPUT)
-    monkeypatch.setattr(request_files._S3, "put_object", denied)
+    monkeypatch.setattr(request_file_store._S3, "put_object", denied)
 
     execution = workflow.run(event, COMPLETED)
 
