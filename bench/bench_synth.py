@@ -1,4 +1,4 @@
-"""Issue 2 target: `cdk synth` of the whole app against a minimal one-bucket CDK app (bench/baseline_app.py),
+"""Target: `cdk synth` of the whole app against a minimal one-bucket CDK app (bench/baseline_app.py),
 both through the pinned CLI, offline and without credentials, interleaved, median of REPEATS runs.
 Target: whole app <= 1.5x the baseline.
 
@@ -40,7 +40,7 @@ def _synth_seconds(extra_args: list[str], outdir: Path) -> float:
 
 
 def main() -> None:
-    print("== bench_synth: issue 2, cdk synth of the whole app vs a one-bucket app ==")
+    print("== bench_synth: cdk synth of the whole app vs a one-bucket app ==")
     baseline_app = ["--app", f"{sys.executable} {ROOT / 'bench' / 'baseline_app.py'}"]
     whole: list[float] = []
     baseline: list[float] = []

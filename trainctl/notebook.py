@@ -1,4 +1,4 @@
-"""A configured SageMaker SDK v2 `Estimator` as the platform's execution input (SPEC section 1).
+"""A configured SageMaker SDK v2 `Estimator` as the platform's execution input (the input contract: docs/input-reference.md).
 
     from trainctl.notebook import from_estimator
     from trainctl.platform import Platform
@@ -21,7 +21,7 @@ from typing import Any
 
 from training_request.rule_catalog import DEBUGGER_RULES, PROFILER_RULES
 
-# Estimator keyword arguments of SPEC section 1, in its order, and the attribute holding each.
+# The Estimator keyword arguments the input takes, in its order, and the attribute holding each.
 _ESTIMATOR_ATTRIBUTES = (
     ("image_uri", "image_uri"),
     ("role", "role"),
@@ -51,7 +51,7 @@ _ESTIMATOR_ATTRIBUTES = (
     ("environment", "environment"),
     ("max_retry_attempts", "max_retry_attempts"),
 )
-# Estimator settings outside SPEC section 1: set to anything but their default, they are an error.
+# Estimator settings the input does not take: set to anything but their default, they are an error.
 _UNSUPPORTED_ATTRIBUTES = {
     "instance_groups": None,
     "keep_alive_period_in_seconds": None,

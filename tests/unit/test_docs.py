@@ -350,11 +350,6 @@ def repository_files() -> list[Path]:
     return [ROOT / name for name in listed if (ROOT / name).is_file()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="code comments and tests still cite the contract's sections and tracker numbers; "
-    "remove this marker once they are rewritten in plain words",
-)
 def test_no_file_refers_to_documents_outside_the_repository() -> None:
     found = []
     for path in repository_files():

@@ -68,7 +68,7 @@ def test_bad_defaults_file_names_the_field(tmp_path: Path) -> None:
 
 
 def test_a_partial_defaults_file_leaves_the_rest_to_stand_ins(tmp_path: Path) -> None:
-    # SPEC section 4: each key of DEFAULTS.json is optional; the bucket lists alone turn on the reach check.
+    # Each key of DEFAULTS.json is optional; the bucket lists alone turn on the reach check.
     defaults = write(tmp_path, {"readable_buckets": ["data"], "writable_buckets": ["artifacts"]}, "defaults.json")
     console_input = {"instance_count": 1, "instance_type": "ml.m5.large", "inputs": "s3://elsewhere/train"}
     code, _, err = run(["validate", write(tmp_path, console_input), "--defaults", defaults])
