@@ -16,6 +16,8 @@ from pathlib import Path
 DEFAULT_PORT = 5000
 DEFAULT_REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
+# moto takes any credentials; the emulator's clients (and the functions it runs) sign with these.
+DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = REPOSITORY_ROOT / ".emulator"
 
@@ -32,8 +34,8 @@ def client_environment(port: int, region: str = DEFAULT_REGION,
         environment.pop(name, None)
     environment.update(
         AWS_ENDPOINT_URL=endpoint_url(port),
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_ACCESS_KEY_ID=DUMMY_CREDENTIALS["aws_access_key_id"],
+        AWS_SECRET_ACCESS_KEY=DUMMY_CREDENTIALS["aws_secret_access_key"],
         AWS_REGION=region,
         AWS_DEFAULT_REGION=region,
         AWS_EC2_METADATA_DISABLED="true",

@@ -1,12 +1,13 @@
 """The Lambda runtime of the emulator: runs ONE invocation of a Python handler, then exits.
 
-Started by the emulator (adapters.run_python_lambdas_in_a_subprocess) with the project's Python,
-in the directory the function's deployment package was unpacked to, as `python -I -S -c <this file>
-HANDLER RESULT_PATH LIBRARY` (LIBRARY: boto3 and its dependencies, the only packages on the path
-besides the function's own code and the standard library). The event comes on stdin. The handler's return value, or the error in
-Lambda's own shape ({"errorMessage", "errorType", "stackTrace"}), is written to RESULT_PATH;
-stdout and stderr are the function's log. Standard library only: the function sees no emulator
-module on its path, just as on AWS it sees only its own package.
+Started by the emulator (run_python_lambdas_in_a_subprocess, in adapters/lambda_functions.py) with
+the project's Python, in the directory the function's deployment package was unpacked to, as
+`python -I -S -c <this file> HANDLER RESULT_PATH LIBRARY` (LIBRARY: boto3 and its dependencies, the
+only packages on the path besides the function's own code and the standard library). The event
+comes on stdin. The handler's return value, or the error in Lambda's own shape ({"errorMessage",
+"errorType", "stackTrace"}), is written to RESULT_PATH; stdout and stderr are the function's log.
+Standard library only: the function sees no emulator module on its path, just as on AWS it sees
+only its own package.
 """
 
 import importlib

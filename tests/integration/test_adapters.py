@@ -1,4 +1,4 @@
-"""Each adapter of emulator/adapters.py, exercised through the emulator's API with boto3-made resources.
+"""Each adapter of emulator/adapters/, exercised through the emulator's API with boto3-made resources.
 
 A test failing after a moto upgrade names the adapter to look at again.
 """

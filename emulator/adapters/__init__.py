@@ -1,0 +1,84 @@
+"""What moto 5.2.5 lacks to run this platform, each fixed by one small adapter.
+
+Each adapter is a function named for what it makes work, in the module of the service it fixes;
+`install(endpoint, work_dir)` applies them all, in the emulator's server process, before it serves.
+Each has a test in tests/integration/test_adapters.py: after a moto upgrade, the failing test names
+the adapter to look at again.
+
+1. Step Functions (stepfunctions.py): run_state_machines_created_by_cloudformation,
+   name_executions_started_without_a_name, evaluate_jsonata_with_jsonata_python,
+   run_create_training_job_sync_in_step_functions
+2. Lambda (lambda_functions.py): run_python_lambdas_in_a_subprocess
+3. CloudFormation (cloudformation.py): rebuild_stack_outputs_after_change_sets,
+   find_change_sets_by_stack_and_name, keep_previous_ssm_parameter_values_on_update,
+   accept_tagged_kms_keys_from_cloudformation, name_unnamed_ecr_repositories_in_lowercase
+4. EventBridge (eventbridge.py): deliver_eventbridge_events_to_state_machines_topics_and_functions,
+   match_scheduled_rules_only_to_their_own_firings
+   S3 (s3.py): spell_s3_events_like_aws, apply_bucket_eventbridge_setting_from_cloudformation,
+   apply_bucket_versioning_from_cloudformation
+5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle
+
+moto itself is imported by the adapters when they are installed, not when this package is imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emulator.adapters.cloudformation import (
+    accept_tagged_kms_keys_from_cloudformation,
+    find_change_sets_by_stack_and_name,
+    keep_previous_ssm_parameter_values_on_update,
+    name_unnamed_ecr_repositories_in_lowercase,
+    rebuild_stack_outputs_after_change_sets,
+)
+from emulator.adapters.eventbridge import (
+    deliver_eventbridge_events_to_state_machines_topics_and_functions,
+    match_scheduled_rules_only_to_their_own_firings,
+)
+from emulator.adapters.lambda_functions import run_python_lambdas_in_a_subprocess
+from emulator.adapters.s3 import (
+    apply_bucket_eventbridge_setting_from_cloudformation,
+    apply_bucket_versioning_from_cloudformation,
+    spell_s3_events_like_aws,
+)
+from emulator.adapters.sagemaker import give_training_jobs_a_lifecycle
+from emulator.adapters.stepfunctions import (
+    evaluate_jsonata_with_jsonata_python,
+    name_executions_started_without_a_name,
+    run_create_training_job_sync_in_step_functions,
+    run_state_machines_created_by_cloudformation,
+)
+
+
+def install(endpoint: str, work_dir: Path) -> None:
+    """Apply every adapter. `endpoint` is the emulator's own URL (http://localhost:PORT); Lambda
+    deployment packages are unpacked under `work_dir`.
+
+    The order matters where adapters wrap the same moto method. Three wrap Rule.send_to_targets,
+    each around the one installed before it, so the last installed runs first:
+    spell_s3_events_like_aws (rewrites an S3 event) -> match_scheduled_rules_only_to_their_own_firings
+    (drops what a scheduled rule must not get) -> deliver_eventbridge_events_to_state_machines_topics_and_functions
+    (delivers, handing other targets to moto's own). Installed in another order, a scheduled rule's
+    targets or the S3 event's spelling would be wrong. The two bucket adapters each wrap the bucket's
+    CloudFormation create/update and are independent of each other.
+    """
+    run_state_machines_created_by_cloudformation()
+    name_executions_started_without_a_name()
+    evaluate_jsonata_with_jsonata_python()
+    run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
+    rebuild_stack_outputs_after_change_sets()
+    find_change_sets_by_stack_and_name()
+    keep_previous_ssm_parameter_values_on_update()
+    accept_tagged_kms_keys_from_cloudformation()
+    name_unnamed_ecr_repositories_in_lowercase()
+    deliver_eventbridge_events_to_state_machines_topics_and_functions()
+    match_scheduled_rules_only_to_their_own_firings()
+    spell_s3_events_like_aws()
+    apply_bucket_eventbridge_setting_from_cloudformation()
+    apply_bucket_versioning_from_cloudformation()
+    give_training_jobs_a_lifecycle(endpoint)
+    run_create_training_job_sync_in_step_functions()
+
+
+__all__ = ["install"]

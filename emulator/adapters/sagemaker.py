@@ -1,0 +1,118 @@
+"""SageMaker: training jobs with a lifecycle (emulator/training_jobs.py), StopTrainingJob, requests
+checked against botocore's model."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.validate import ParamValidator
+
+from emulator import training_jobs
+from emulator import DUMMY_CREDENTIALS
+
+
+def give_training_jobs_a_lifecycle(endpoint: str) -> None:
+    """Training jobs run (see emulator/training_jobs.py): statuses, artifact, logs, StopTrainingJob.
+
+    moto's jobs are Completed at once, drop most request fields, overwrite a job of the same name
+    and have no StopTrainingJob. Requests are checked against botocore's model first (SageMaker
+    validates server-side; Step Functions' client sends without client-side validation).
+    """
+    from moto.sagemaker.exceptions import SagemakerClientError
+    from moto.sagemaker.responses import SageMakerResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    service_model = boto3.session.Session()._session.get_service_model("sagemaker")
+    create_shape = service_model.operation_model("CreateTrainingJob").input_shape
+    registries = _TrainingJobRegistries(endpoint)
+
+    def answer(action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except training_jobs.TrainingJobError as error:
+            raise SagemakerClientError(error.code, error.message) from None
+
+    def create_training_job(self: SageMakerResponse) -> ActionResult:
+        request = json.loads(self.body)
+        report = ParamValidator().validate(request, create_shape)
+        if report.has_errors():
+            raise SagemakerClientError("ValidationException", report.generate_report())
+        job = answer(lambda: registries.of(self).create(request))
+        return ActionResult({"TrainingJobArn": job.arn})
+
+    def describe_training_job(self: SageMakerResponse) -> ActionResult:
+        name = json.loads(self.body)["TrainingJobName"]
+        return ActionResult(answer(lambda: registries.of(self).get(name).describe()))
+
+    def stop_training_job(self: SageMakerResponse) -> EmptyResult:
+        name = json.loads(self.body)["TrainingJobName"]
+        answer(lambda: registries.of(self).stop(name))
+        return EmptyResult()
+
+    SageMakerResponse.create_training_job = create_training_job
+    SageMakerResponse.describe_training_job = describe_training_job
+    SageMakerResponse.stop_training_job = stop_training_job
+
+
+class _TrainingJobRegistries:
+    """One training_jobs.TrainingJobRegistry per account and region, whose jobs leave their traces
+    (artifact, logs, state change events) through the emulator's own API at `endpoint`."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._endpoint = endpoint
+        self._registries: dict[tuple[str, str], training_jobs.TrainingJobRegistry] = {}
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def of(self, response: Any) -> training_jobs.TrainingJobRegistry:
+        """The registry of the SageMakerResponse's account and region."""
+        key = (response.current_account, response.region)
+        with self._lock:
+            if key not in self._registries:
+                prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
+                region = response.region
+                registry = training_jobs.TrainingJobRegistry(prefix, lambda: self._side_effects(region))
+                registry.jobs = response.sagemaker_backend.training_jobs  # moto's list, search and tags see them
+                self._registries[key] = registry
+            return self._registries[key]
+
+    def _client(self, service: str, region: str) -> Any:
+        if (service, region) not in self._clients:
+            self._clients[(service, region)] = boto3.client(
+                service, region_name=region, endpoint_url=self._endpoint,
+                config=Config(retries={"max_attempts": 1}), **DUMMY_CREDENTIALS,
+            )
+        return self._clients[(service, region)]
+
+    def _side_effects(self, region: str) -> training_jobs.SideEffects:
+        def put_object(bucket: str, key: str, body: bytes) -> None:
+            self._client("s3", region).put_object(Bucket=bucket, Key=key, Body=body)
+
+        def put_log_lines(group: str, stream: str, lines: list[str]) -> None:
+            logs = self._client("logs", region)
+            for create in (lambda: logs.create_log_group(logGroupName=group),
+                           lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+                try:
+                    create()
+                except logs.exceptions.ResourceAlreadyExistsException:
+                    pass
+            now = int(datetime.now().timestamp() * 1000)
+            logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                logEvents=[{"timestamp": now, "message": line} for line in lines])
+
+        def put_state_change(described: dict[str, Any]) -> None:
+            detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
+            self._client("events", region).put_events(Entries=[{
+                "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
+                "Resources": [described["TrainingJobArn"]], "Detail": detail}])
+
+        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines,
+                                         put_state_change=put_state_change)
+
+
