@@ -79,13 +79,11 @@ def find_change_sets_by_stack_and_name() -> None:
         def method(self: CloudFormationResponse) -> Any:
             name, stack = self._get_param("ChangeSetName"), self._get_param("StackName")
             if name and stack and not str(name).startswith("arn:"):
-                candidates = [cs for cs in self.cloudformation_backend.change_sets.values()
-                              if cs.change_set_name == name and stack in (cs.stack_name, cs.stack_id)]
-                if not candidates:
+                change_set_id = _stack_change_set_id(self.cloudformation_backend, name, stack)
+                if change_set_id is None:
                     if method_name == "delete_change_set":
                         return EmptyResult()  # the CLI deletes "if it exists"
                     raise CloudFormationError("ChangeSetNotFound", f"ChangeSet [{name}] does not exist")
-                change_set_id = max(candidates, key=lambda cs: cs.creation_time).change_set_id
                 unscoped_get_param = self._get_param
                 self._get_param = lambda key, if_none=None: (  # type: ignore[method-assign]
                     change_set_id if key == "ChangeSetName" else unscoped_get_param(key, if_none))
@@ -95,6 +93,13 @@ def find_change_sets_by_stack_and_name() -> None:
 
     for method_name in ("describe_change_set", "execute_change_set", "delete_change_set"):
         scoped(method_name)
+
+
+def _stack_change_set_id(backend: Any, name: str, stack: str) -> str | None:
+    """The id of the newest change set called `name` of the stack named (or with the id) `stack`."""
+    candidates = [cs for cs in backend.change_sets.values()
+                  if cs.change_set_name == name and stack in (cs.stack_name, cs.stack_id)]
+    return max(candidates, key=lambda cs: cs.creation_time).change_set_id if candidates else None
 
 
 def name_unnamed_ecr_repositories_in_lowercase() -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 SCHEDULED_EVENT = ("aws.events", "Scheduled Event")  # (source, detail-type) of a schedule's firing
+_DELIVERED_SERVICES = ("states", "sns", "lambda")  # the target services delivered here, not by moto
 _ASYNC_LAMBDA_CONCURRENCY = 4
 
 
@@ -23,62 +24,83 @@ def deliver_eventbridge_events_to_state_machines_topics_and_functions() -> None:
     destinations (PutEvents answered HTTP 500 for an event matching a rule with a Lambda target).
     Input, InputPath ($ or $.detail...) and InputTransformer are honoured.
     """
-    from moto.awslambda.models import lambda_backends
     from moto.events.models import Rule
-    from moto.sns.models import sns_backends
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     original_send = Rule.send_to_targets
-    handled_services = ("states", "sns", "lambda")
-
-    def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
-        if "Input" in target:
-            return str(target["Input"])
-        if "InputTransformer" in target:
-            transformer = target["InputTransformer"]
-            return render_input_template(transformer["InputTemplate"], transformer.get("InputPathsMap", {}), event)
-        selected: Any = event
-        for part in target.get("InputPath", "$").removeprefix("$").strip(".").split("."):
-            selected = selected[part] if part else selected
-        return json.dumps(selected)
-
-    # Asynchronous invocations queue up, a few run at once: a burst of events must not start a
-    # Python process for each at the same time on a small machine.
-    running_invocations = threading.BoundedSemaphore(_ASYNC_LAMBDA_CONCURRENCY)
-
-    def invoke_function(arn: str, payload: str) -> None:
-        _, _, _, region, account = arn.split(":")[:5]
-        with running_invocations:
-            try:
-                function = lambda_backends[account][region].get_function(arn)
-                function.invoke(payload, {"x-amz-invocation-type": "Event"}, {})
-            except Exception as error:  # noqa: BLE001 - asynchronous: reported in the emulator's log
-                print(f"emulator: EventBridge could not invoke {arn}: {error}", flush=True)
+    delivery = _TargetDelivery()
 
     def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
         if not self.event_pattern.matches_event(original_event):
             return
-        handled = [t for t in self.targets if t["Arn"].split(":")[2] in handled_services]
-        event = dict(original_event)
-        if isinstance(event.get("time"), (int, float)):
-            event["time"] = datetime.utcfromtimestamp(event["time"]).strftime("%Y-%m-%dT%H:%M:%SZ")
-        for target in handled:
-            arn = target["Arn"]
-            _, _, service, region, account = arn.split(":")[:5]
-            if service == "states":
-                stepfunctions_parser_backends[account][region].start_execution(
-                    arn, execution_input=target_input(target, event))
-            elif service == "sns":
-                sns_backends[account][region].publish(message=target_input(target, event), arn=arn)
-            else:
-                threading.Thread(target=invoke_function, args=(arn, target_input(target, event)),
-                                 name=f"eventbridge-{self.name}", daemon=True).start()
-        if len(handled) < len(self.targets):
+        delivered = [t for t in self.targets if t["Arn"].split(":")[2] in _DELIVERED_SERVICES]
+        event = _with_iso_time(original_event)
+        for target in delivered:
+            delivery.deliver(self.name, target, event)
+        if len(delivered) < len(self.targets):
             others = copy.copy(self)
-            others.targets = [t for t in self.targets if t not in handled]
+            others.targets = [t for t in self.targets if t not in delivered]
             original_send(others, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets
+
+
+class _TargetDelivery:
+    """Delivers an event to a rule's state machine, topic or function target, as EventBridge does."""
+
+    def __init__(self) -> None:
+        from moto.awslambda.models import lambda_backends
+        from moto.sns.models import sns_backends
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        self._lambda_backends = lambda_backends
+        self._sns_backends = sns_backends
+        self._stepfunctions_backends = stepfunctions_parser_backends
+        # Asynchronous invocations queue up, a few run at once: a burst of events must not start a
+        # Python process for each at the same time on a small machine.
+        self._running_invocations = threading.BoundedSemaphore(_ASYNC_LAMBDA_CONCURRENCY)
+
+    def deliver(self, rule_name: str, target: dict[str, Any], event: dict[str, Any]) -> None:
+        arn = target["Arn"]
+        _, _, service, region, account = arn.split(":")[:5]
+        payload = target_input(target, event)
+        if service == "states":
+            self._stepfunctions_backends[account][region].start_execution(arn, execution_input=payload)
+        elif service == "sns":
+            self._sns_backends[account][region].publish(message=payload, arn=arn)
+        else:
+            threading.Thread(target=self._invoke_function, args=(arn, payload),
+                             name=f"eventbridge-{rule_name}", daemon=True).start()
+
+    def _invoke_function(self, arn: str, payload: str) -> None:
+        _, _, _, region, account = arn.split(":")[:5]
+        with self._running_invocations:
+            try:
+                function = self._lambda_backends[account][region].get_function(arn)
+                function.invoke(payload, {"x-amz-invocation-type": "Event"}, {})
+            except Exception as error:  # noqa: BLE001 - asynchronous: reported in the emulator's log
+                print(f"emulator: EventBridge could not invoke {arn}: {error}", flush=True)
+
+
+def _with_iso_time(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its `time` as EventBridge writes it (ISO 8601) where moto holds epoch seconds."""
+    event = dict(event)
+    if isinstance(event.get("time"), (int, float)):
+        event["time"] = datetime.utcfromtimestamp(event["time"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return event
+
+
+def target_input(target: dict[str, Any], event: dict[str, Any]) -> str:
+    """What a target receives: its Input, its InputTransformer's rendering, or what its InputPath
+    (`$`, `$.detail`, `$.detail.x`...) selects of the event."""
+    if "Input" in target:
+        return str(target["Input"])
+    if "InputTransformer" in target:
+        transformer = target["InputTransformer"]
+        return render_input_template(transformer["InputTemplate"], transformer.get("InputPathsMap", {}), event)
+    selected: Any = event
+    for part in target.get("InputPath", "$").removeprefix("$").strip(".").split("."):
+        selected = selected[part] if part else selected
+    return json.dumps(selected)
 
 
 def render_input_template(template: str, paths: dict[str, str], event: dict[str, Any]) -> str:

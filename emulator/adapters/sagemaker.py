@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,10 +66,9 @@ class _TrainingJobRegistries:
     (artifact, logs, state change events) through the emulator's own API at `endpoint`."""
 
     def __init__(self, endpoint: str) -> None:
-        self._endpoint = endpoint
+        self._clients = _EmulatorClients(endpoint)
         self._registries: dict[tuple[str, str], training_jobs.TrainingJobRegistry] = {}
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str], Any] = {}
 
     def of(self, response: Any) -> training_jobs.TrainingJobRegistry:
         """The registry of the SageMakerResponse's account and region."""
@@ -76,13 +76,21 @@ class _TrainingJobRegistries:
         with self._lock:
             if key not in self._registries:
                 prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
-                region = response.region
-                registry = training_jobs.TrainingJobRegistry(prefix, lambda: self._side_effects(region))
+                traces = _JobTraces(self._clients, response.region)
+                registry = training_jobs.TrainingJobRegistry(prefix, traces.side_effects)
                 registry.jobs = response.sagemaker_backend.training_jobs  # moto's list, search and tags see them
                 self._registries[key] = registry
             return self._registries[key]
 
-    def _client(self, service: str, region: str) -> Any:
+
+class _EmulatorClients:
+    """boto3 clients of the emulator's own API, one per service and region, made at first use."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._endpoint = endpoint
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def get(self, service: str, region: str) -> Any:
         if (service, region) not in self._clients:
             self._clients[(service, region)] = boto3.client(
                 service, region_name=region, endpoint_url=self._endpoint,
@@ -90,29 +98,36 @@ class _TrainingJobRegistries:
             )
         return self._clients[(service, region)]
 
-    def _side_effects(self, region: str) -> training_jobs.SideEffects:
-        def put_object(bucket: str, key: str, body: bytes) -> None:
-            self._client("s3", region).put_object(Bucket=bucket, Key=key, Body=body)
 
-        def put_log_lines(group: str, stream: str, lines: list[str]) -> None:
-            logs = self._client("logs", region)
-            for create in (lambda: logs.create_log_group(logGroupName=group),
-                           lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
-                try:
-                    create()
-                except logs.exceptions.ResourceAlreadyExistsException:
-                    pass
-            now = int(datetime.now().timestamp() * 1000)
-            logs.put_log_events(logGroupName=group, logStreamName=stream,
-                                logEvents=[{"timestamp": now, "message": line} for line in lines])
+@dataclass(frozen=True)
+class _JobTraces:
+    """What a job of `region` leaves where SageMaker leaves it: its model artifact in S3, its log lines
+    in CloudWatch Logs, its state changes on the default event bus."""
 
-        def put_state_change(described: dict[str, Any]) -> None:
-            detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
-            self._client("events", region).put_events(Entries=[{
-                "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
-                "Resources": [described["TrainingJobArn"]], "Detail": detail}])
+    clients: _EmulatorClients
+    region: str
 
-        return training_jobs.SideEffects(put_object=put_object, put_log_lines=put_log_lines,
-                                         put_state_change=put_state_change)
+    def side_effects(self) -> training_jobs.SideEffects:
+        return training_jobs.SideEffects(put_object=self.put_object, put_log_lines=self.put_log_lines,
+                                         put_state_change=self.put_state_change)
 
+    def put_object(self, bucket: str, key: str, body: bytes) -> None:
+        self.clients.get("s3", self.region).put_object(Bucket=bucket, Key=key, Body=body)
 
+    def put_log_lines(self, group: str, stream: str, lines: list[str]) -> None:
+        logs = self.clients.get("logs", self.region)
+        for create in (lambda: logs.create_log_group(logGroupName=group),
+                       lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+            try:
+                create()
+            except logs.exceptions.ResourceAlreadyExistsException:
+                pass
+        now = int(datetime.now().timestamp() * 1000)
+        logs.put_log_events(logGroupName=group, logStreamName=stream,
+                            logEvents=[{"timestamp": now, "message": line} for line in lines])
+
+    def put_state_change(self, described: dict[str, Any]) -> None:
+        detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
+        self.clients.get("events", self.region).put_events(Entries=[{
+            "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
+            "Resources": [described["TrainingJobArn"]], "Detail": detail}])

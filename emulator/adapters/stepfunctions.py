@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-
-import boto3
-from botocore import xform_name
-from botocore.exceptions import ClientError
 
 
 def run_state_machines_created_by_cloudformation() -> None:
@@ -75,7 +69,6 @@ def evaluate_jsonata_with_jsonata_python() -> None:
         module.encode_jsonata_variable_declarations = encode_declarations
 
 
-
 def run_create_training_job_sync_in_step_functions() -> None:
     """`arn:aws:states:::sagemaker:createTrainingJob.sync` works like AWS's optimised integration.
 
@@ -94,125 +87,12 @@ def run_create_training_job_sync_in_step_functions() -> None:
         state_task_service_factory as factory,
     )
 
-    sagemaker_task = _sagemaker_task_class()
+    from emulator.adapters.stepfunctions_sagemaker_task import SageMakerTask
+
     original_factory = factory.state_task_service_for
 
     def state_task_service_for(service_name: str) -> Any:
-        return sagemaker_task() if service_name == "sagemaker" else original_factory(service_name)
+        return SageMakerTask() if service_name == "sagemaker" else original_factory(service_name)
 
     factory.state_task_service_for = state_task_service_for
     task_factory.state_task_service_for = state_task_service_for  # imported there by name
-
-
-_SAGEMAKER_MODEL = boto3.session.Session()._session.get_service_model("sagemaker")
-
-
-def _step_functions_error_name(boto_action: str, code: str) -> str:
-    """The error name Step Functions gives a SageMaker API error (see the adapter's docstring)."""
-    operation = _SAGEMAKER_MODEL.operation_model(
-        next(name for name in _SAGEMAKER_MODEL.operation_names if xform_name(name) == boto_action))
-    if code in {shape.name for shape in operation.error_shapes}:
-        return f"SageMaker.{code}" + ("" if code.endswith("Exception") else "Exception")
-    return "SageMaker.AmazonSageMakerException"
-
-
-def _step_functions_json(value: Any) -> Any:
-    """A boto3 response as Step Functions passes it on: epoch-millisecond times, no ResponseMetadata."""
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    if isinstance(value, dict):
-        return {k: _step_functions_json(v) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [_step_functions_json(v) for v in value]
-    return value
-
-
-def _sagemaker_task_class() -> type:
-    """The Step Functions task state for `arn:aws:states:::sagemaker:*`: request-response, and .sync
-    for createTrainingJob (moto's interpreter classes are imported only in the server process)."""
-    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
-        StateTaskServiceCallback,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
-    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
-
-    class SageMakerTask(StateTaskServiceCallback):
-        def __init__(self) -> None:
-            super().__init__({ResourceCondition.WaitForTaskToken, ResourceCondition.Sync})
-
-        def _validate_service_integration_is_supported(self) -> None:
-            if self.resource.condition == ResourceCondition.Sync and self.resource.api_action.lower() != "createtrainingjob":
-                raise ValueError(f"The emulator runs .sync only for createTrainingJob: {self.resource.resource_arn}")
-
-        def _client(self, region: str, credentials: Any) -> Any:
-            return boto_client_for(region=region, service="sagemaker", state_credentials=credentials)
-
-        def _from_error(self, env: Any, ex: Exception) -> Any:
-            if not isinstance(ex, ClientError):
-                return super()._from_error(env=env, ex=ex)
-            error = _step_functions_error_name(self._get_boto_service_action(), ex.response["Error"]["Code"])
-            meta = ex.response["ResponseMetadata"]
-            cause = (f"{ex.response['Error']['Message']} (Service: AmazonSageMaker; Status Code: "
-                     f"{meta['HTTPStatusCode']}; Error Code: {ex.response['Error']['Code']}; "
-                     f"Request ID: {meta.get('RequestId')}; Proxy: null)")
-            return FailureEvent(
-                env=env, error_name=CustomErrorName(error), event_type=HistoryEventType.TaskFailed,
-                event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                    error=error, cause=cause, resource=self._get_sfn_resource(),
-                    resourceType=self._get_sfn_resource_type())),
-            )
-
-        def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
-                               state_credentials: Any) -> None:
-            sagemaker = self._client(resource_runtime_part.region, state_credentials)
-            response = getattr(sagemaker, self._get_boto_service_action())(**normalised_parameters)
-            env.stack.append(_step_functions_json(response))
-
-        def _build_sync_resolver(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
-                                 state_credentials: Any) -> Callable[[], Any]:
-            sagemaker = self._client(resource_runtime_part.region, state_credentials)
-            env.stack.pop()  # CreateTrainingJob's own output: the .sync result replaces it
-            name = normalised_parameters["TrainingJobName"]
-
-            def resolve() -> dict[str, Any] | None:
-                described = _step_functions_json(sagemaker.describe_training_job(TrainingJobName=name))
-                if described["TrainingJobStatus"] == "Completed":
-                    return described
-                if described["TrainingJobStatus"] in ("Failed", "Stopped"):
-                    error = StatesErrorNameType.StatesTaskFailed
-                    raise FailureEventException(FailureEvent(
-                        env=env, error_name=StatesErrorName(typ=error), event_type=HistoryEventType.TaskFailed,
-                        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                            resource=self._get_sfn_resource(), resourceType=self._get_sfn_resource_type(),
-                            error=error.to_name(), cause=to_json_str(described))),
-                    ))
-                return None
-
-            self._stop_job = lambda: sagemaker.stop_training_job(TrainingJobName=name)
-            return resolve
-
-        def _eval_sync(self, env: Any, sync_resolver: Any, timeout_seconds: Any, callback_endpoint: Any,
-                       heartbeat_endpoint: Any) -> Any:
-            outcome = super()._eval_sync(env, sync_resolver, timeout_seconds, callback_endpoint, heartbeat_endpoint)
-            if outcome is None and not env.is_running():
-                try:
-                    self._stop_job()
-                except ClientError:
-                    pass  # it ended meanwhile
-            return outcome
-
-
-    return SageMakerTask
-
