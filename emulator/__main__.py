@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from emulator import DEFAULT_PORT, DEFAULT_REGION, endpoint_url, process, server
+from emulator import DEFAULT_PORT, endpoint_url, process, server, shell_exports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"emulator: {error}", file=sys.stderr)
             return 1
         print(f"emulator: running on {endpoint_url(args.port)} (pid {pid}, log {files.log_file})")
-        print(f"  export AWS_ENDPOINT_URL={endpoint_url(args.port)} AWS_ACCESS_KEY_ID=testing "
-              f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={DEFAULT_REGION}")
+        print(f"  {shell_exports(args.port)}")
         return 0
     if args.command == "stop":
         stopped = process.stop(args.port)

@@ -28,8 +28,19 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from emulator import DEFAULT_PORT, DEFAULT_REGION, REPOSITORY_ROOT, STATE_DIR, endpoint_url, process
+from emulator import (
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    DUMMY_CREDENTIALS,
+    REPOSITORY_ROOT,
+    STATE_DIR,
+    endpoint_url,
+    process,
+    shell_exports,
+)
 from emulator.deployment import CdkRunner, DeploymentError, stack_outputs
+from platform_contract import JOB_NAME_FIELD, TrainingStackOutput, WorkflowExecutionStatus
+from training_events import RequestStatus
 
 CONSOLE_EXAMPLE = REPOSITORY_ROOT / "examples" / "gan-seed.json"
 REQUEST_FILE_EXAMPLE = REPOSITORY_ROOT / "examples" / "minimal.json"
@@ -55,7 +66,7 @@ class Demo:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=endpoint_url(self.port), region_name=DEFAULT_REGION,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+                            **DUMMY_CREDENTIALS)
 
     def step(self, title: str, action: Callable[[], Any]) -> Any:
         self.step_number += 1
@@ -122,7 +133,7 @@ def follow(demo: Demo, execution_arn: str) -> dict[str, Any]:
                 seen = status
                 message = job["SecondaryStatusTransitions"][-1].get("StatusMessage", "")
                 say(f"{time.strftime('%H:%M:%S')}  job {job['TrainingJobName']}: {status[0]} / {status[1]}  {message}")
-        if execution["status"] != "RUNNING":
+        if execution["status"] != WorkflowExecutionStatus.RUNNING.value:
             return execution
         time.sleep(0.3)
     raise DemoFailed(f"the execution {execution_arn} was still running after {EXECUTION_TIMEOUT_SECONDS:.0f} s")
@@ -130,7 +141,7 @@ def follow(demo: Demo, execution_arn: str) -> dict[str, Any]:
 
 def report(execution: dict[str, Any]) -> None:
     say(f"Execution {execution['status']}")
-    if execution["status"] == "SUCCEEDED":
+    if execution["status"] == WorkflowExecutionStatus.SUCCEEDED.value:
         show(json.loads(execution["output"]))
     else:
         say(f"{execution.get('error')}: {execution.get('cause')}")
@@ -156,7 +167,7 @@ def console_run(demo: Demo, outputs: dict[str, str]) -> dict[str, Any]:
     say(f"Execution input: {CONSOLE_EXAMPLE.relative_to(REPOSITORY_ROOT)}, bucket names replaced by the deployed ones")
     show(execution_input)
     execution_arn = demo.client("stepfunctions").start_execution(
-        stateMachineArn=outputs["TrainingStateMachineArn"], input=json.dumps(execution_input))["executionArn"]
+        stateMachineArn=outputs[TrainingStackOutput.STATE_MACHINE_ARN.value], input=json.dumps(execution_input))["executionArn"]
     say(f"Started {execution_arn.rsplit(':', 1)[-1]}; following it")
     execution = follow(demo, execution_arn)
     report(execution)
@@ -193,11 +204,12 @@ def request_file_run(demo: Demo, outputs: dict[str, str]) -> tuple[dict[str, Any
         f"to s3://{data_bucket}/{REQUEST_KEY}")
     show(request)
     s3 = demo.client("s3")
-    earlier = execution_arns(demo, outputs["TrainingStateMachineArn"])
+    state_machine_arn = outputs[TrainingStackOutput.STATE_MACHINE_ARN.value]
+    earlier = execution_arns(demo, state_machine_arn)
     put = s3.put_object(Bucket=data_bucket, Key=REQUEST_KEY, Body=json.dumps(request, indent=2).encode())
     say(f"Uploaded (version {put.get('VersionId')}); S3 sends \"Object Created\" to EventBridge, "
         "whose request-file rule starts the workflow")
-    execution_arn = triggered_execution(demo, outputs["TrainingStateMachineArn"], data_bucket, earlier)
+    execution_arn = triggered_execution(demo, state_machine_arn, data_bucket, earlier)
     say(f"The rule started {execution_arn.rsplit(':', 1)[-1]}; following it")
     execution = follow(demo, execution_arn)
     report(execution)
@@ -220,14 +232,16 @@ def run(demo: Demo, keep: bool) -> int:
     triggered, result = demo.step("An event-driven user uploads a request file",
                                   lambda: request_file_run(demo, outputs))
     total = time.monotonic() - demo.started
-    succeeded = console["status"] == "SUCCEEDED" and triggered["status"] == "SUCCEEDED" and result.get("status") == "Completed"
+    succeeded = (console["status"] == triggered["status"] == WorkflowExecutionStatus.SUCCEEDED.value
+                 and result.get("status") == RequestStatus.COMPLETED.value)
 
     demo.step_number = STEPS
     print(f"\n[{STEPS}/{STEPS}] Summary")
     say(f"{'OK' if succeeded else 'FAILED'}: deployed 2 stacks with the CDK CLI and trained "
         f"{'2 jobs' if succeeded else 'with failures'} in {total:.0f} s")
     say(f"- console execution ({CONSOLE_EXAMPLE.name}): {console['status']}"
-        + (f", job {json.loads(console['output'])['job_name']}" if console["status"] == "SUCCEEDED" else ""))
+        + (f", job {json.loads(console['output'])[JOB_NAME_FIELD]}"
+           if console["status"] == WorkflowExecutionStatus.SUCCEEDED.value else ""))
     say(f"- request file s3://{outputs['DataBucketName']}/{REQUEST_KEY} ({REQUEST_FILE_EXAMPLE.name}): "
         f"{triggered['status']}, result {result.get('status')}"
         + (f", job {result['job_name']}, model {result.get('model_artifacts')}" if result.get("job_name") else ""))
@@ -235,9 +249,9 @@ def run(demo: Demo, keep: bool) -> int:
         say(f"{seconds:6.1f} s  {title}")
     if keep:
         say(f"\n      The emulator keeps running. Explore it:\n"
-            f"        export AWS_ENDPOINT_URL={endpoint_url(demo.port)} AWS_ACCESS_KEY_ID=testing "
-            f"AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={DEFAULT_REGION}\n"
-            f"        aws stepfunctions list-executions --state-machine-arn {outputs['TrainingStateMachineArn']}\n"
+            f"        {shell_exports(demo.port)}\n"
+            f"        aws stepfunctions list-executions "
+            f"--state-machine-arn {outputs[TrainingStackOutput.STATE_MACHINE_ARN.value]}\n"
             f"        aws sagemaker list-training-jobs\n"
             f"        .venv/bin/python -m trainctl --help\n"
             f"      Stop it with: .venv/bin/python -m emulator stop --port {demo.port}")

@@ -3,7 +3,7 @@
 A job created here is `InProgress` and walks through the secondary statuses SageMaker reports
 (Starting, Downloading, Training, Uploading), then ends `Completed` after a configurable time,
 having written a model artifact to `<S3OutputPath>/<job>/output/model.tar.gz` and a few log lines
-with metric values to CloudWatch Logs (`/aws/sagemaker/TrainingJobs`, one stream per instance,
+with metric values to CloudWatch Logs (TRAINING_JOB_LOG_GROUP, one stream per instance,
 `<job>/algo-N-<ts>` for N = 1..InstanceCount), written one by one over the Training phase.
 
 How a job ends is chosen per job, by the caller, through hyperparameters the emulator reads:
@@ -37,11 +37,12 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from platform_contract import TRAINING_JOB_LOG_GROUP, TrainingJobStatus
+
 OUTCOME_HYPERPARAMETER = "emulator_outcome"
 SECONDS_HYPERPARAMETER = "emulator_seconds"
 TRAINING_SECONDS_VARIABLE = "EMULATOR_TRAINING_SECONDS"
 DEFAULT_TRAINING_SECONDS = 3.0
-LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
 CAPACITY_FAILURE_REASON = (
     "CapacityError: Unable to provision requested ML compute capacity. "
@@ -59,10 +60,16 @@ _PHASES: tuple[tuple[str, str, float], ...] = (
     ("Training", "Training image download completed. Training in progress.", 0.45),
     ("Uploading", "Uploading generated training model", 0.15),
 )
+_IN_PROGRESS = TrainingJobStatus.IN_PROGRESS.value
+_STOPPING = TrainingJobStatus.STOPPING.value
+_COMPLETED = TrainingJobStatus.COMPLETED.value
+_FAILED = TrainingJobStatus.FAILED.value
+_STOPPED = TrainingJobStatus.STOPPED.value
+# The message of the secondary status a job ends in, which is named as its final status.
 _TERMINAL_MESSAGES = {
-    "Completed": "Training job completed",
-    "Failed": "Training job failed",
-    "Stopped": "The training job was stopped",
+    _COMPLETED: "Training job completed",
+    _FAILED: "Training job failed",
+    _STOPPED: "The training job was stopped",
 }
 
 
@@ -122,7 +129,7 @@ class TrainingJob:
     arn: str
     outcome: Outcome
     seconds: float
-    status: str = "InProgress"
+    status: str = _IN_PROGRESS
     secondary_status: str = "Starting"
     failure_reason: str | None = None
     creation_time: datetime = field(default_factory=_now)
@@ -193,7 +200,7 @@ class TrainingJob:
                 LastModifiedTime=self.last_modified_time,
                 SecondaryStatusTransitions=[dict(t) for t in self.transitions],
             )
-            if self.status in ("Completed", "Stopped"):
+            if self.status in (_COMPLETED, _STOPPED):
                 result["ModelArtifacts"] = {"S3ModelArtifacts": self.model_artifact}
             if self.failure_reason:
                 result["FailureReason"] = self.failure_reason
@@ -257,13 +264,13 @@ class TrainingJobRegistry:
     def stop(self, name: str) -> None:
         job = self.get(name)
         with job.lock:
-            if job.status != "InProgress":
+            if job.status != _IN_PROGRESS:
                 raise TrainingJobError(
                     "ValidationException",
                     f"The request was rejected because the training job is in status {job.status}.",
                 )
-            job.status = "Stopping"
-        job.enter("Stopping", "Stopping the training job")
+            job.status = _STOPPING
+        job.enter(_STOPPING, "Stopping the training job")
         job.stop_requested.set()
 
     def _run(self, job: TrainingJob) -> None:
@@ -280,29 +287,29 @@ class TrainingJobRegistry:
         streams = [f"{job.name}/algo-{number}-{started}" for number in range(1, instances + 1)]
         for index, (phase, message, share) in enumerate(_PHASES):
             if index:
-                if job.status == "Stopping":
+                if job.status == _STOPPING:
                     break
                 job.enter(phase, message)
             if job.outcome is Outcome.CAPACITY and phase == "Starting":
                 if not job.stop_requested.wait(job.seconds * share):
-                    job.finish("Failed", CAPACITY_FAILURE_REASON)
+                    job.finish(_FAILED, CAPACITY_FAILURE_REASON)
                     return
                 break
             if phase == "Training":
                 if self._train(job, effects, streams, job.seconds * share):
                     break
                 if job.outcome is Outcome.FAILED:
-                    job.finish("Failed", ALGORITHM_FAILURE_REASON)
+                    job.finish(_FAILED, ALGORITHM_FAILURE_REASON)
                     _log_on_every_instance(effects, streams, ALGORITHM_FAILURE_REASON)
                     return
             elif job.stop_requested.wait(job.seconds * share):
                 break
         # SageMaker uploads what the algorithm saved also when a job is stopped.
         _best_effort(effects.put_object, *_split_s3_uri(job.model_artifact), _model_archive(job))
-        if job.status == "Stopping":
-            job.finish("Stopped")
+        if job.status == _STOPPING:
+            job.finish(_STOPPED)
             return
-        job.finish("Completed")
+        job.finish(_COMPLETED)
         _log_on_every_instance(effects, streams, "Training seconds: %d" % job.seconds)
 
     def _train(self, job: TrainingJob, effects: SideEffects, streams: list[str], seconds: float) -> bool:
@@ -313,7 +320,7 @@ class TrainingJobRegistry:
         pause = seconds / len(lines)
         for position, line in enumerate(lines):
             _log_on_every_instance(effects, streams, line)
-            if job.outcome is Outcome.STOPPED and position == len(lines) // 2 and job.status == "InProgress":
+            if job.outcome is Outcome.STOPPED and position == len(lines) // 2 and job.status == _IN_PROGRESS:
                 try:
                     self.stop(job.name)
                 except TrainingJobError:
@@ -325,7 +332,7 @@ class TrainingJobRegistry:
 
 def _log_on_every_instance(effects: SideEffects, streams: list[str], line: str) -> None:
     for stream in streams:
-        _best_effort(effects.put_log_lines, LOG_GROUP, stream, [line])
+        _best_effort(effects.put_log_lines, TRAINING_JOB_LOG_GROUP, stream, [line])
 
 
 def _training_log(job: TrainingJob) -> list[str]:

@@ -10,7 +10,8 @@ import threading
 from datetime import datetime
 from typing import Any
 
-SCHEDULED_EVENT = ("aws.events", "Scheduled Event")  # (source, detail-type) of a schedule's firing
+from emulator import SCHEDULED_EVENT
+
 _DELIVERED_SERVICES = ("states", "sns", "lambda")  # the target services delivered here, not by moto
 _ASYNC_LAMBDA_CONCURRENCY = 4
 

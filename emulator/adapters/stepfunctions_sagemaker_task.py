@@ -34,6 +34,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+from platform_contract import FINAL_JOB_STATUSES, TrainingJobStatus
 
 _SAGEMAKER_MODEL = boto3.session.Session()._session.get_service_model("sagemaker")
 
@@ -75,9 +76,9 @@ class SageMakerTask(StateTaskServiceCallback):
         """The .sync resolver: the job's description once Completed, None while it runs; a job that
         failed or was stopped fails the task with States.TaskFailed, its description as cause."""
         described = step_functions_json(sagemaker.describe_training_job(TrainingJobName=name))
-        if described["TrainingJobStatus"] == "Completed":
+        if described["TrainingJobStatus"] == TrainingJobStatus.COMPLETED.value:
             return described
-        if described["TrainingJobStatus"] in ("Failed", "Stopped"):
+        if described["TrainingJobStatus"] in FINAL_JOB_STATUSES:
             error = StatesErrorNameType.StatesTaskFailed
             raise FailureEventException(
                 self._task_failed(env, StatesErrorName(typ=error), error.to_name(), to_json_str(described)))
