@@ -1,13 +1,10 @@
 # Everyday targets. `make demo` and `make test` are the two commands at the top of the README.
 SHELL := /bin/bash
 PY := .venv/bin/python
-# Offline CDK: no telemetry, no check for a newer CLI (it asks npm whenever the output is a terminal),
-# no Node 20 end-of-life banner, the CLI cache inside the project.
-export CDK_DISABLE_CLI_TELEMETRY := 1
-export CDK_DISABLE_VERSION_CHECK := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Offline CDK (no telemetry, no version check, no Node end-of-life banner): the settings every run of
+# the CLI gets, also outside make; and the CLI cache inside the project.
+include emulator/offline-cdk.env
 export CDK_HOME := $(CURDIR)/.cdk-home
-export AWS_EC2_METADATA_DISABLED := true
 export SAGEMAKER_SUPPRESS_V2_WARNING := 1
 CDK := npx --no-install cdk
 

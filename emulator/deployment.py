@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -15,15 +16,26 @@ from emulator import ACCOUNT_ID, DEFAULT_REGION, REPOSITORY_ROOT, client_environ
 CDK_COMMAND = ("npx", "--no-install", "cdk")
 # A deploy of both stacks takes well under a minute; a CLI still running after this has hung.
 CDK_TIMEOUT_SECONDS = 600.0
-# The offline settings the Makefile exports, for every run of the CDK CLI that does not come through make
-# (this runner, the infrastructure tests, the synth benchmark): no telemetry, no check for a newer CLI, no
-# Node 20 end-of-life banner, no instance-metadata lookup for credentials.
-OFFLINE_CDK_ENVIRONMENT = {
-    "CDK_DISABLE_CLI_TELEMETRY": "1",
-    "CDK_DISABLE_VERSION_CHECK": "1",
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
+# The CDK CLI's offline settings, which the Makefile includes, for every run of the CLI that does not come
+# through make (this runner, the infrastructure tests, the synth benchmark).
+OFFLINE_CDK_ENVIRONMENT_FILE = Path(__file__).with_name("offline-cdk.env")
+
+
+def _exported_variables(path: Path) -> dict[str, str]:
+    """The variables of a file of `export NAME=value` lines (blank lines and `#` comment lines aside);
+    any other line is an error, so the file stays what both make and this reader understand alike."""
+    variables: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        exported = re.fullmatch(r"export ([A-Za-z_][A-Za-z0-9_]*)=(\S+)", line)
+        if exported is None:
+            raise ValueError(f"{path}:{number}: expected `export NAME=value`, got {line!r}")
+        variables[exported[1]] = exported[2]
+    return variables
+
+
+OFFLINE_CDK_ENVIRONMENT = _exported_variables(OFFLINE_CDK_ENVIRONMENT_FILE)
 _CAPTURED_OUTPUT = {
     "NODE_NO_WARNINGS": "1",  # the AWS SDK's "node >= 22 soon" notice on every call
     "CI": "true",             # no interactive progress bars in captured output
