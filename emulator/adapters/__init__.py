@@ -2,8 +2,8 @@
 
 Each adapter is a function named for what it makes work, in the module of the service it fixes;
 `install(endpoint, work_dir)` applies them all, in the emulator's server process, before it serves.
-Each has a test in tests/integration/test_adapters.py: after a moto upgrade, the failing test names
-the adapter to look at again.
+Each has a test in tests/integration/test_adapters_<module>.py: after a moto upgrade, the failing
+test names the adapter to look at again.
 
 1. Step Functions (stepfunctions.py): run_state_machines_created_by_cloudformation,
    name_executions_started_without_a_name, evaluate_jsonata_with_jsonata_python,

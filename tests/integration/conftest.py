@@ -1,8 +1,10 @@
 """One emulator per test session (its own free port and state directory), stopped at the end
-whatever happens; the platform deployed into it once, with the real CDK CLI, when a test asks."""
+whatever happens; the platform deployed into it once, with the real CDK CLI, when a test asks; and
+the bucket and role the adapter tests make their jobs and functions with, once per test module."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from adapter_resources import unique
 from emulator import DEFAULT_REGION, client_environment, endpoint_url, process
 from emulator.deployment import CdkRunner, stack_outputs
 
@@ -93,3 +96,18 @@ def platform(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Pl
     cdk.bootstrap()
     cdk.deploy()
     return Platform(stack_outputs(emulator.client("cloudformation")), cdk)
+
+
+@pytest.fixture(scope="module")
+def output_bucket(emulator: Emulator) -> str:
+    name = unique("artifacts")
+    emulator.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": emulator.region})
+    return name
+
+
+@pytest.fixture(scope="module")
+def lambda_role(emulator: Emulator) -> str:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    return emulator.client("iam").create_role(RoleName=unique("function"), AssumeRolePolicyDocument=json.dumps(trust))[
+        "Role"]["Arn"]
