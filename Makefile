@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 # Offline CDK (no telemetry, no version check, no Node end-of-life banner): the settings every run of
 # the CLI gets, also outside make; and the CLI cache inside the project.
-include emulator/offline-cdk.env
+include emulator/offline-cdk.mk
 export CDK_HOME := $(CURDIR)/.cdk-home
 export SAGEMAKER_SUPPRESS_V2_WARNING := 1
 CDK := npx --no-install cdk

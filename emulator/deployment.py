@@ -18,19 +18,19 @@ CDK_COMMAND = ("npx", "--no-install", "cdk")
 CDK_TIMEOUT_SECONDS = 600.0
 # The CDK CLI's offline settings, which the Makefile includes, for every run of the CLI that does not come
 # through make (this runner, the infrastructure tests, the synth benchmark).
-OFFLINE_CDK_ENVIRONMENT_FILE = Path(__file__).with_name("offline-cdk.env")
+OFFLINE_CDK_ENVIRONMENT_FILE = Path(__file__).with_name("offline-cdk.mk")
 
 
-def _exported_variables(path: Path) -> dict[str, str]:
-    """The variables of a file of `export NAME=value` lines (blank lines and `#` comment lines aside);
-    any other line is an error, so the file stays what both make and this reader understand alike."""
+def _exported_variables(makefile: Path) -> dict[str, str]:
+    """The variables of a make file made only of `export NAME := value` lines (blank lines and `#`
+    comment lines aside); any other line is an error, so the file stays what this reader understands."""
     variables: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(makefile.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        exported = re.fullmatch(r"export ([A-Za-z_][A-Za-z0-9_]*)=(\S+)", line)
+        exported = re.fullmatch(r"export ([A-Za-z_][A-Za-z0-9_]*) := (\S+)", line)
         if exported is None:
-            raise ValueError(f"{path}:{number}: expected `export NAME=value`, got {line!r}")
+            raise ValueError(f"{makefile}:{number}: expected `export NAME := value`, got {line!r}")
         variables[exported[1]] = exported[2]
     return variables
 
