@@ -14,8 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.validate import ParamValidator
 
-from emulator import training_jobs
-from emulator import DUMMY_CREDENTIALS
+from emulator import DUMMY_CREDENTIALS, training_jobs
 
 
 def give_training_jobs_a_lifecycle(endpoint: str) -> None:
