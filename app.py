@@ -14,12 +14,11 @@ from pathlib import Path
 from aws_cdk import App, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+import stacks  # noqa: F401 - first: it puts lambda/ (the Lambda asset, home of the contract) on the path
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
 from stacks.settings import PlatformSettings, SettingsError
 from stacks.stateful_stack import StatefulStack
 from stacks.training_stack import TrainingStack
-
-# After `stacks`, which puts lambda/ (the Lambda asset, home of the contract) on the path.
-from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 

@@ -45,10 +45,7 @@ OFFLINE_ENV = {"AWS_EC2_METADATA_DISABLED": "true", "SAGEMAKER_SUPPRESS_V2_WARNI
 
 def _import_seconds(module: str, pythonpath: Path | None, repeats: int, *, bytecode: bool) -> float:
     """Median wall time of `import module` inside a fresh interpreter (interpreter start excluded)."""
-    code = (
-        "import time; t = time.perf_counter(); import {m}; "
-        "print(time.perf_counter() - t)".format(m=module)
-    )
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     env = dict(os.environ, **OFFLINE_ENV, AWS_REGION="eu-west-1")
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -58,8 +55,12 @@ def _import_seconds(module: str, pythonpath: Path | None, repeats: int, *, bytec
     times = []
     for _ in range(repeats):
         out = subprocess.run(
-            [sys.executable, *flags, "-c", code], env=env, cwd=tempfile.gettempdir(),
-            capture_output=True, text=True, check=True,
+            [sys.executable, *flags, "-c", code],
+            env=env,
+            cwd=tempfile.gettempdir(),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
@@ -121,6 +122,7 @@ def bench_build() -> None:
             sys.path.insert(0, path)
     from parity.cases import CASES_BY_NAME  # tests/parity, named as pytest imports it
     from parity.sdk_oracle import fit_and_capture, isolated_sdk, offline_session
+
     from training_request import build_training_job
 
     logging.getLogger("sagemaker").setLevel(logging.WARNING)
@@ -137,11 +139,15 @@ def bench_build() -> None:
 
             new_session, ours_a = _interleaved_medians(
                 lambda: fit_and_capture(case.execution_input, offline_session(case.region)),
-                ours, FRESH_SESSION_REPEATS, OUR_CALLS_PER_REPEAT,
+                ours,
+                FRESH_SESSION_REPEATS,
+                OUR_CALLS_PER_REPEAT,
             )
             reused_session, ours_b = _interleaved_medians(
                 lambda: fit_and_capture(case.execution_input, session),
-                ours, SDK_BUILD_REPEATS, OUR_CALLS_PER_REPEAT,
+                ours,
+                SDK_BUILD_REPEATS,
+                OUR_CALLS_PER_REPEAT,
             )
             ours_median = statistics.median([ours_a, ours_b])
             print(

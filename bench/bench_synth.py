@@ -20,7 +20,13 @@ from emulator.deployment import OFFLINE_CDK_ENVIRONMENT
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 5
 TARGET_RATIO = 1.5
-_AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+_AWS_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+)
 
 
 def _environment() -> dict[str, str]:
@@ -54,7 +60,9 @@ def main() -> None:
     whole_median, baseline_median = statistics.median(whole), statistics.median(baseline)
     ratio = whole_median / baseline_median
     print(f"whole app (cdk-nag, 2 stacks): median {whole_median:.2f} s  runs {', '.join(f'{t:.2f}' for t in whole)}")
-    print(f"one-bucket baseline:           median {baseline_median:.2f} s  runs {', '.join(f'{t:.2f}' for t in baseline)}")
+    print(
+        f"one-bucket baseline:           median {baseline_median:.2f} s  runs {', '.join(f'{t:.2f}' for t in baseline)}"
+    )
     verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
     print(f"ratio {ratio:.2f}x ({verdict} the target <= {TARGET_RATIO}x)")
 

@@ -37,8 +37,9 @@ def endpoint_url(port: int) -> str:
     return f"http://localhost:{port}"
 
 
-def client_environment(port: int, region: str = DEFAULT_REGION,
-                       base: Mapping[str, str] | None = None) -> dict[str, str]:
+def client_environment(
+    port: int, region: str = DEFAULT_REGION, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment of a process (AWS CLI, CDK CLI, boto3, trainctl) that talks to the emulator."""
     environment = dict(os.environ if base is None else base)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
@@ -58,9 +59,11 @@ def client_environment(port: int, region: str = DEFAULT_REGION,
 
 def shell_exports(port: int, region: str = DEFAULT_REGION) -> str:
     """The shell command that points a terminal's AWS CLI and SDKs at the emulator."""
-    return (f"export AWS_ENDPOINT_URL={endpoint_url(port)} "
-            f"AWS_ACCESS_KEY_ID={DUMMY_CREDENTIALS['aws_access_key_id']} "
-            f"AWS_SECRET_ACCESS_KEY={DUMMY_CREDENTIALS['aws_secret_access_key']} AWS_DEFAULT_REGION={region}")
+    return (
+        f"export AWS_ENDPOINT_URL={endpoint_url(port)} "
+        f"AWS_ACCESS_KEY_ID={DUMMY_CREDENTIALS['aws_access_key_id']} "
+        f"AWS_SECRET_ACCESS_KEY={DUMMY_CREDENTIALS['aws_secret_access_key']} AWS_DEFAULT_REGION={region}"
+    )
 
 
 def scheduled_event_entry(rule_arn: str) -> dict[str, object]:

@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     pid = process.running_pid(files)
     serving = process.is_serving(args.port)
-    print(f"emulator: {'running' if serving else 'not running'} on {endpoint_url(args.port)}"
-          + (f" (pid {pid})" if pid else ""))
+    print(
+        f"emulator: {'running' if serving else 'not running'} on {endpoint_url(args.port)}"
+        + (f" (pid {pid})" if pid else "")
+    )
     return 0 if serving else 3
 
 

@@ -47,8 +47,11 @@ REQUEST_FILE_EXAMPLE = REPOSITORY_ROOT / "examples" / "minimal.json"
 REQUEST_KEY = "requests/demo.json"  # under cdk.json's request_prefix
 RESULT_KEY = "requests/demo.result.json"
 # The examples' bucket names, as a user would replace them with the deployed stack's.
-EXAMPLE_BUCKETS = {"my-training-data": "DataBucketName", "my-training-artifacts": "ArtifactsBucketName",
-                   "my-training-tensorboard": "TensorBoardBucketName"}
+EXAMPLE_BUCKETS = {
+    "my-training-data": "DataBucketName",
+    "my-training-artifacts": "ArtifactsBucketName",
+    "my-training-tensorboard": "TensorBoardBucketName",
+}
 STEPS = 5
 EXECUTION_TIMEOUT_SECONDS = 120.0
 
@@ -65,8 +68,9 @@ class Demo:
         self.step_number = 0
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=endpoint_url(self.port), region_name=DEFAULT_REGION,
-                            **DUMMY_CREDENTIALS)
+        return boto3.client(
+            service, endpoint_url=endpoint_url(self.port), region_name=DEFAULT_REGION, **DUMMY_CREDENTIALS
+        )
 
     def step(self, title: str, action: Callable[[], Any]) -> Any:
         self.step_number += 1
@@ -167,7 +171,8 @@ def console_run(demo: Demo, outputs: dict[str, str]) -> dict[str, Any]:
     say(f"Execution input: {CONSOLE_EXAMPLE.relative_to(REPOSITORY_ROOT)}, bucket names replaced by the deployed ones")
     show(execution_input)
     execution_arn = demo.client("stepfunctions").start_execution(
-        stateMachineArn=outputs[TrainingStackOutput.STATE_MACHINE_ARN.value], input=json.dumps(execution_input))["executionArn"]
+        stateMachineArn=outputs[TrainingStackOutput.STATE_MACHINE_ARN.value], input=json.dumps(execution_input)
+    )["executionArn"]
     say(f"Started {execution_arn.rsplit(':', 1)[-1]}; following it")
     execution = follow(demo, execution_arn)
     report(execution)
@@ -189,9 +194,12 @@ def triggered_execution(demo: Demo, state_machine_arn: str, data_bucket: str, ea
                 continue
             event = json.loads(sfn.describe_execution(executionArn=summary["executionArn"]).get("input") or "{}")
             detail = event.get("detail") if isinstance(event, dict) else None
-            if (event.get("detail-type") == "Object Created" and isinstance(detail, dict)
-                    and detail.get("bucket", {}).get("name") == data_bucket
-                    and detail.get("object", {}).get("key") == REQUEST_KEY):
+            if (
+                event.get("detail-type") == "Object Created"
+                and isinstance(detail, dict)
+                and detail.get("bucket", {}).get("name") == data_bucket
+                and detail.get("object", {}).get("key") == REQUEST_KEY
+            ):
                 return str(summary["executionArn"])
         time.sleep(0.5)
     raise DemoFailed(f"no execution started within 30 s of uploading s3://{data_bucket}/{REQUEST_KEY}")
@@ -200,15 +208,19 @@ def triggered_execution(demo: Demo, state_machine_arn: str, data_bucket: str, ea
 def request_file_run(demo: Demo, outputs: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     data_bucket = outputs["DataBucketName"]
     request = with_deployed_buckets(REQUEST_FILE_EXAMPLE, outputs)
-    say(f"Uploading {REQUEST_FILE_EXAMPLE.relative_to(REPOSITORY_ROOT)} (bucket names replaced) "
-        f"to s3://{data_bucket}/{REQUEST_KEY}")
+    say(
+        f"Uploading {REQUEST_FILE_EXAMPLE.relative_to(REPOSITORY_ROOT)} (bucket names replaced) "
+        f"to s3://{data_bucket}/{REQUEST_KEY}"
+    )
     show(request)
     s3 = demo.client("s3")
     state_machine_arn = outputs[TrainingStackOutput.STATE_MACHINE_ARN.value]
     earlier = execution_arns(demo, state_machine_arn)
     put = s3.put_object(Bucket=data_bucket, Key=REQUEST_KEY, Body=json.dumps(request, indent=2).encode())
-    say(f"Uploaded (version {put.get('VersionId')}); S3 sends \"Object Created\" to EventBridge, "
-        "whose request-file rule starts the workflow")
+    say(
+        f'Uploaded (version {put.get("VersionId")}); S3 sends "Object Created" to EventBridge, '
+        "whose request-file rule starts the workflow"
+    )
     execution_arn = triggered_execution(demo, state_machine_arn, data_bucket, earlier)
     say(f"The rule started {execution_arn.rsplit(':', 1)[-1]}; following it")
     execution = follow(demo, execution_arn)
@@ -224,37 +236,53 @@ def request_file_run(demo: Demo, outputs: dict[str, str]) -> tuple[dict[str, Any
 
 def run(demo: Demo, keep: bool) -> int:
     cdk = CdkRunner(demo.port, STATE_DIR / "cdk.out-demo")
-    pid = demo.step(f"Starting the emulator (moto {_moto_version()} and the project's adapters) on "
-                    f"{endpoint_url(demo.port)}", lambda: process.start(demo.port))
+    pid = demo.step(
+        f"Starting the emulator (moto {_moto_version()} and the project's adapters) on {endpoint_url(demo.port)}",
+        lambda: process.start(demo.port),
+    )
     say(f"pid {pid}, log .emulator/emulator-{demo.port}.log")
     outputs = demo.step("Deploying the stacks into the emulator with the real CDK CLI", lambda: deploy(demo, cdk))
     console = demo.step("A console user starts an execution", lambda: console_run(demo, outputs))
-    triggered, result = demo.step("An event-driven user uploads a request file",
-                                  lambda: request_file_run(demo, outputs))
+    triggered, result = demo.step(
+        "An event-driven user uploads a request file", lambda: request_file_run(demo, outputs)
+    )
     total = time.monotonic() - demo.started
-    succeeded = (console["status"] == triggered["status"] == WorkflowExecutionStatus.SUCCEEDED.value
-                 and result.get("status") == RequestStatus.COMPLETED.value)
+    succeeded = (
+        console["status"] == triggered["status"] == WorkflowExecutionStatus.SUCCEEDED.value
+        and result.get("status") == RequestStatus.COMPLETED.value
+    )
 
     demo.step_number = STEPS
     print(f"\n[{STEPS}/{STEPS}] Summary")
-    say(f"{'OK' if succeeded else 'FAILED'}: deployed 2 stacks with the CDK CLI and trained "
-        f"{'2 jobs' if succeeded else 'with failures'} in {total:.0f} s")
-    say(f"- console execution ({CONSOLE_EXAMPLE.name}): {console['status']}"
-        + (f", job {json.loads(console['output'])[JOB_NAME_FIELD]}"
-           if console["status"] == WorkflowExecutionStatus.SUCCEEDED.value else ""))
-    say(f"- request file s3://{outputs['DataBucketName']}/{REQUEST_KEY} ({REQUEST_FILE_EXAMPLE.name}): "
+    say(
+        f"{'OK' if succeeded else 'FAILED'}: deployed 2 stacks with the CDK CLI and trained "
+        f"{'2 jobs' if succeeded else 'with failures'} in {total:.0f} s"
+    )
+    say(
+        f"- console execution ({CONSOLE_EXAMPLE.name}): {console['status']}"
+        + (
+            f", job {json.loads(console['output'])[JOB_NAME_FIELD]}"
+            if console["status"] == WorkflowExecutionStatus.SUCCEEDED.value
+            else ""
+        )
+    )
+    say(
+        f"- request file s3://{outputs['DataBucketName']}/{REQUEST_KEY} ({REQUEST_FILE_EXAMPLE.name}): "
         f"{triggered['status']}, result {result.get('status')}"
-        + (f", job {result['job_name']}, model {result.get('model_artifacts')}" if result.get("job_name") else ""))
+        + (f", job {result['job_name']}, model {result.get('model_artifacts')}" if result.get("job_name") else "")
+    )
     for title, seconds in demo.timings:
         say(f"{seconds:6.1f} s  {title}")
     if keep:
-        say(f"\n      The emulator keeps running. Explore it:\n"
+        say(
+            f"\n      The emulator keeps running. Explore it:\n"
             f"        {shell_exports(demo.port)}\n"
             f"        aws stepfunctions list-executions "
             f"--state-machine-arn {outputs[TrainingStackOutput.STATE_MACHINE_ARN.value]}\n"
             f"        aws sagemaker list-training-jobs\n"
             f"        .venv/bin/python -m trainctl --help\n"
-            f"      Stop it with: .venv/bin/python -m emulator stop --port {demo.port}")
+            f"      Stop it with: .venv/bin/python -m emulator stop --port {demo.port}"
+        )
     return 0 if succeeded else 1
 
 
@@ -270,10 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="leave the emulator running to explore it")
     args = parser.parse_args(argv)
     if process.is_listening(args.port):
-        print(f"demo: an emulator (or another server) already serves {endpoint_url(args.port)} "
-              f"(kept by an earlier --keep run?); "
-              f"the demo deploys into an emulator of its own: stop that one with "
-              f"`.venv/bin/python -m emulator stop --port {args.port}`, or choose another --port", file=sys.stderr)
+        print(
+            f"demo: an emulator (or another server) already serves {endpoint_url(args.port)} "
+            f"(kept by an earlier --keep run?); "
+            f"the demo deploys into an emulator of its own: stop that one with "
+            f"`.venv/bin/python -m emulator stop --port {args.port}`, or choose another --port",
+            file=sys.stderr,
+        )
         return 1
     demo = Demo(args.port)
     try:
@@ -282,8 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ndemo failed at step {demo.step_number}: {error}", file=sys.stderr)
         return 1
     except (ClientError, BotoCoreError) as error:
-        print(f"\ndemo failed at step {demo.step_number}: the emulator answered: {error}\n"
-              f"  (its log: .emulator/emulator-{args.port}.log)", file=sys.stderr)
+        print(
+            f"\ndemo failed at step {demo.step_number}: the emulator answered: {error}\n"
+            f"  (its log: .emulator/emulator-{args.port}.log)",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("\ndemo interrupted", file=sys.stderr)

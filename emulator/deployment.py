@@ -38,7 +38,7 @@ def _exported_variables(makefile: Path) -> dict[str, str]:
 OFFLINE_CDK_ENVIRONMENT = _exported_variables(OFFLINE_CDK_ENVIRONMENT_FILE)
 _CAPTURED_OUTPUT = {
     "NODE_NO_WARNINGS": "1",  # the AWS SDK's "node >= 22 soon" notice on every call
-    "CI": "true",             # no interactive progress bars in captured output
+    "CI": "true",  # no interactive progress bars in captured output
 }
 
 
@@ -49,7 +49,7 @@ class DeploymentError(RuntimeError):
 @dataclass(frozen=True)
 class CdkRunner:
     port: int
-    output_dir: Path                       # the cloud assembly (kept apart from ./cdk.out)
+    output_dir: Path  # the cloud assembly (kept apart from ./cdk.out)
     region: str = DEFAULT_REGION
     cdk_home: Path = REPOSITORY_ROOT / ".cdk-home"
     timeout_seconds: float = CDK_TIMEOUT_SECONDS
@@ -66,16 +66,26 @@ class CdkRunner:
         for key, value in (context or {}).items():
             command += ["--context", f"{key}={value}"]
         # Its own process group: on timeout npx's node children are killed too (they hold the pipes).
-        cli = subprocess.Popen(command, cwd=REPOSITORY_ROOT, env=self.environment(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+        cli = subprocess.Popen(
+            command,
+            cwd=REPOSITORY_ROOT,
+            env=self.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
         try:
             stdout, stderr = cli.communicate(timeout=self.timeout_seconds)
         except subprocess.TimeoutExpired:
             os.killpg(cli.pid, signal.SIGKILL)
             stdout, stderr = cli.communicate()
             tail = "\n".join((stdout + stderr).strip().splitlines()[-25:])
-            raise DeploymentError(f"`cdk {' '.join(arguments)}` did not finish in {self.timeout_seconds:.0f} s "
-                                  f"and was stopped (a hung CDK CLI?); its last output:\n{tail}") from None
+            raise DeploymentError(
+                f"`cdk {' '.join(arguments)}` did not finish in {self.timeout_seconds:.0f} s "
+                f"and was stopped (a hung CDK CLI?); its last output:\n{tail}"
+            ) from None
         output = stdout + stderr
         if cli.returncode != 0:
             tail = "\n".join(output.strip().splitlines()[-25:])

@@ -46,7 +46,7 @@ def main() -> int:
         handler = getattr(importlib.import_module(module_name.replace("/", ".")), function_name)
         result = handler(event, LambdaContext(deadline))
         payload, failed = json.dumps(result), False
-    except Exception as error:  # noqa: BLE001 - every error goes back to the caller, as on AWS
+    except Exception as error:
         traceback.print_exc()
         payload = json.dumps(
             {

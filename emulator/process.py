@@ -96,8 +96,12 @@ def start(port: int, state_dir: Path = STATE_DIR, environment: dict[str, str] | 
     with open(files.log_file, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--work-dir", str(files.work_dir)],
-            cwd=REPOSITORY_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=environment, start_new_session=True,
+            cwd=REPOSITORY_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=environment,
+            start_new_session=True,
         )
     files.pid_file.write_text(str(process.pid))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -109,7 +113,9 @@ def start(port: int, state_dir: Path = STATE_DIR, environment: dict[str, str] | 
             return process.pid
         time.sleep(0.2)
     stop(port, state_dir)
-    raise EmulatorError(f"the emulator did not answer on port {port} in {START_TIMEOUT_SECONDS:.0f} s; see {files.log_file}")
+    raise EmulatorError(
+        f"the emulator did not answer on port {port} in {START_TIMEOUT_SECONDS:.0f} s; see {files.log_file}"
+    )
 
 
 def stop(port: int, state_dir: Path = STATE_DIR) -> bool:

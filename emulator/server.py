@@ -27,8 +27,11 @@ def serve(port: int, work_dir: Path) -> None:
 
     adapters.install(endpoint_url(port), work_dir)
     server = make_server(
-        "127.0.0.1", port, DomainDispatcherApplication(create_backend_app),
-        threaded=True, request_handler=MotoRequestHandler,
+        "127.0.0.1",
+        port,
+        DomainDispatcherApplication(create_backend_app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
     )
 
     def shut_down(signum: int, frame: FrameType | None) -> None:

@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -45,11 +45,10 @@ TRAINING_SECONDS_VARIABLE = "EMULATOR_TRAINING_SECONDS"
 DEFAULT_TRAINING_SECONDS = 3.0
 
 CAPACITY_FAILURE_REASON = (
-    "CapacityError: Unable to provision requested ML compute capacity. "
-    "Please retry using a different ML instance type."
+    "CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML instance type."
 )
 ALGORITHM_FAILURE_REASON = (
-    "AlgorithmError: ExecuteUserScriptError: Command \"/usr/bin/python3 train.py\" "
+    'AlgorithmError: ExecuteUserScriptError: Command "/usr/bin/python3 train.py" '
     "exited with code 1 (failure requested with hyperparameter emulator_outcome=failed)"
 )
 
@@ -93,21 +92,19 @@ class TrainingJobError(Exception):
 class SideEffects:
     """Where a job leaves its traces: model artifacts in S3, lines in CloudWatch Logs."""
 
-    put_object: Callable[[str, str, bytes], None]           # bucket, key, body
-    put_log_lines: Callable[[str, str, list[str]], None]    # group, stream, messages
-    put_state_change: Callable[[dict[str, Any]], None]      # "SageMaker Training Job State Change" detail
+    put_object: Callable[[str, str, bytes], None]  # bucket, key, body
+    put_log_lines: Callable[[str, str, list[str]], None]  # group, stream, messages
+    put_state_change: Callable[[dict[str, Any]], None]  # "SageMaker Training Job State Change" detail
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _outcome_sequence(hyperparameters: Mapping[str, str]) -> list[Outcome]:
     raw = hyperparameters.get(OUTCOME_HYPERPARAMETER, Outcome.COMPLETED.value)
     try:
-        return [Outcome(part.strip().lower()) for part in raw.split(",") if part.strip()] or [
-            Outcome.COMPLETED
-        ]
+        return [Outcome(part.strip().lower()) for part in raw.split(",") if part.strip()] or [Outcome.COMPLETED]
     except ValueError:
         allowed = ", ".join(o.value for o in Outcome)
         raise TrainingJobError(
@@ -221,7 +218,7 @@ class TrainingJobRegistry:
     """The training jobs of one account and region, and the threads that run them."""
 
     def __init__(self, arn_prefix: str, side_effects: Callable[[], SideEffects]) -> None:
-        self._arn_prefix = arn_prefix          # arn:aws:sagemaker:<region>:<account>:training-job/
+        self._arn_prefix = arn_prefix  # arn:aws:sagemaker:<region>:<account>:training-job/
         self._side_effects = side_effects
         self._lock = threading.Lock()
         self.jobs: dict[str, TrainingJob] = {}
@@ -372,7 +369,7 @@ def _best_effort(action: Callable[..., None], *args: Any) -> None:
     # but a test that only looks at statuses should not depend on the bucket existing.
     try:
         action(*args)
-    except Exception as error:  # noqa: BLE001 - reported in the emulator's log, never raised
+    except Exception as error:
         print(f"emulator: training job side effect {action.__name__} failed: {error}", flush=True)
 
 

@@ -23,6 +23,8 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, str]:
     notification = job_state_notification(event)
     print(json.dumps({"job_name": notification.job_name, "status": notification.status}))
     response = _SNS.publish(
-        TopicArn=os.environ[NotifyEnvironment.TOPIC_ARN.value], Subject=notification.subject, Message=notification.message
+        TopicArn=os.environ[NotifyEnvironment.TOPIC_ARN.value],
+        Subject=notification.subject,
+        Message=notification.message,
     )
     return {"message_id": response["MessageId"]}

@@ -82,7 +82,11 @@ class TrainingJobStatus(str, Enum):
 
 
 # The statuses a job never leaves: the job state-change rule, the notifier and trainctl wait for them.
-FINAL_JOB_STATUSES = (TrainingJobStatus.COMPLETED.value, TrainingJobStatus.FAILED.value, TrainingJobStatus.STOPPED.value)
+FINAL_JOB_STATUSES = (
+    TrainingJobStatus.COMPLETED.value,
+    TrainingJobStatus.FAILED.value,
+    TrainingJobStatus.STOPPED.value,
+)
 
 
 class WorkflowExecutionStatus(str, Enum):
@@ -95,7 +99,9 @@ class WorkflowExecutionStatus(str, Enum):
     ABORTED = "ABORTED"
 
 
-FINAL_EXECUTION_STATUSES = tuple(status.value for status in WorkflowExecutionStatus if status is not WorkflowExecutionStatus.RUNNING)
+FINAL_EXECUTION_STATUSES = tuple(
+    status.value for status in WorkflowExecutionStatus if status is not WorkflowExecutionStatus.RUNNING
+)
 
 
 # -- The workflow -------------------------------------------------------------------------------------

@@ -44,7 +44,11 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
     except (InvalidTrainingInput, InvalidRequestFile) as invalid:
         if request_file is None:
             raise
-        return {"invalid": str(invalid).splitlines(), "request_file": request_file.to_mapping(), "trigger": trigger.to_mapping()}
+        return {
+            "invalid": str(invalid).splitlines(),
+            "request_file": request_file.to_mapping(),
+            "trigger": trigger.to_mapping(),
+        }
     return {
         JOB_NAME_FIELD: job.job_name,
         "wait": job.wait,

@@ -23,7 +23,12 @@ def read_request(request_file: RequestFile) -> bytes:
 def write_result(request_file: RequestFile, body: bytes, *, replace: bool) -> bool:
     """Put the result document at the request's result key. With `replace` false it is written only while
     there is none; returns whether it was written."""
-    arguments = {"Bucket": request_file.bucket, "Key": request_file.result_key, "Body": body, "ContentType": "application/json"}
+    arguments = {
+        "Bucket": request_file.bucket,
+        "Key": request_file.result_key,
+        "Body": body,
+        "ContentType": "application/json",
+    }
     if not replace:
         arguments["IfNoneMatch"] = "*"
     try:

@@ -22,7 +22,9 @@ _NO_RESOURCE_LEVEL_PERMISSIONS = (
     "Resource '*' only for actions without resource-level permissions: ecr:GetAuthorizationToken, "
     "cloudwatch:PutMetricData (limited by its namespace condition), ec2:Describe* (VPC only)."
 )
-_NETWORK_INTERFACES_REASON = "SageMaker creates and deletes the network interfaces of training instances; their ids are not known in advance."
+_NETWORK_INTERFACES_REASON = (
+    "SageMaker creates and deletes the network interfaces of training instances; their ids are not known in advance."
+)
 
 
 class TrainingExecutionRole(Construct):
@@ -48,14 +50,17 @@ class TrainingExecutionRole(Construct):
         )
         # What the role can reach, for the request builder's reachability check (READABLE_BUCKETS, WRITABLE_BUCKETS).
         self.readable_bucket_names: tuple[str, ...] = tuple(
-            [bucket.bucket_name for bucket in (*readable_buckets, *writable_buckets)] + list(extra_readable_bucket_names)
+            [bucket.bucket_name for bucket in (*readable_buckets, *writable_buckets)]
+            + list(extra_readable_bucket_names)
         )
         self.writable_bucket_names: tuple[str, ...] = tuple(bucket.bucket_name for bucket in writable_buckets)
         extra_bucket_arns = [f"arn:{Aws.PARTITION}:s3:::{name}" for name in extra_readable_bucket_names]
         readable_arns = [bucket.bucket_arn for bucket in readable_buckets] + extra_bucket_arns
         writable_arns = [bucket.bucket_arn for bucket in writable_buckets]
         self._allow("ListTrainingBuckets", _LIST_ACTIONS, readable_arns + writable_arns)
-        objects_reason = "Objects of the platform's (and the configured extra) buckets: training reads any key it is given."
+        objects_reason = (
+            "Objects of the platform's (and the configured extra) buckets: training reads any key it is given."
+        )
         self._allow(
             "ReadTrainingData", _READ_ACTIONS, [f"{arn}/*" for arn in readable_arns + writable_arns], objects_reason
         )
@@ -125,7 +130,11 @@ class TrainingExecutionRole(Construct):
         )
         self._allow(
             "ManageTrainingNetworkInterfaces",
-            ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+            [
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
             network_interfaces,
             _NETWORK_INTERFACES_REASON,
         )

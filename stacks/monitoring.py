@@ -104,7 +104,9 @@ class TrainingMonitoring(Construct):
             default_value=0,
         )
         self.failed_jobs_alarm = self._alarm_on_any(
-            "FailedJobsAlarm", "A training job of the platform failed", failed_jobs.metric(period=_ALARM_PERIOD, statistic="Sum")
+            "FailedJobsAlarm",
+            "A training job of the platform failed",
+            failed_jobs.metric(period=_ALARM_PERIOD, statistic="Sum"),
         )
 
     def _alarm_on_any(self, construct_id: str, description: str, metric: cloudwatch.IMetric) -> cloudwatch.Alarm:

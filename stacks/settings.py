@@ -41,7 +41,9 @@ class SettingsError(ValueError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("invalid settings (cdk.json context or -c key=value):\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__(
+            "invalid settings (cdk.json context or -c key=value):\n" + "\n".join(f"  {p}" for p in problems)
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ class PlatformSettings:
         """Validate every key and report all problems at once (SettingsError), or return the settings."""
         reader = _Reader(context)
         settings = cls(
-            prefix=reader.read("prefix", _pattern(_NAME, "a lowercase name: a letter, then up to 19 letters, digits or '-'")),
+            prefix=reader.read(
+                "prefix", _pattern(_NAME, "a lowercase name: a letter, then up to 19 letters, digits or '-'")
+            ),
             environment=reader.read(
                 "environment", _pattern(_NAME, "a lowercase name: a letter, then up to 19 letters, digits or '-'")
             ),
@@ -103,27 +107,45 @@ class PlatformSettings:
             tensorboard_retention_days=reader.read("tensorboard_retention_days", _integer(1, 3650)),
             kms_key_arn=reader.read(
                 "kms_key_arn",
-                _optional(_pattern(_KMS_KEY_ARN, "empty (create a key) or a KMS key ARN arn:aws:kms:<region>:<account>:key/<id>")),
+                _optional(
+                    _pattern(
+                        _KMS_KEY_ARN, "empty (create a key) or a KMS key ARN arn:aws:kms:<region>:<account>:key/<id>"
+                    )
+                ),
             ),
             vpc_subnet_ids=reader.read("vpc_subnet_ids", _list_of(_SUBNET_ID, "subnet ids (subnet-0123abcd...)")),
             vpc_security_group_ids=reader.read(
                 "vpc_security_group_ids", _list_of(_SECURITY_GROUP_ID, "security group ids (sg-0123abcd...)")
             ),
-            extra_readable_buckets=reader.read("extra_readable_buckets", _list_of(_BUCKET_NAME, "S3 bucket names (not ARNs or URIs)")),
-            notification_email=reader.read("notification_email", _optional(_pattern(_EMAIL, "empty or an e-mail address"))),
+            extra_readable_buckets=reader.read(
+                "extra_readable_buckets", _list_of(_BUCKET_NAME, "S3 bucket names (not ARNs or URIs)")
+            ),
+            notification_email=reader.read(
+                "notification_email", _optional(_pattern(_EMAIL, "empty or an e-mail address"))
+            ),
             ecr_tag_mutability=reader.read("ecr_tag_mutability", _choice(_TAG_MUTABILITY)),
             request_prefix=reader.read(
-                "request_prefix", _pattern(_REQUEST_PREFIX, "an S3 key prefix ending in '/', e.g. requests/ (no leading '/')")
+                "request_prefix",
+                _pattern(_REQUEST_PREFIX, "an S3 key prefix ending in '/', e.g. requests/ (no leading '/')"),
             ),
             max_capacity_retries=reader.read("max_capacity_retries", _integer(0, 10)),
             image_tag_pattern=reader.read(
                 "image_tag_pattern",
-                _optional(_pattern(_IMAGE_TAG_PATTERN, "empty (no image trigger) or an image tag pattern such as train-* ('*' = any characters)")),
+                _optional(
+                    _pattern(
+                        _IMAGE_TAG_PATTERN,
+                        "empty (no image trigger) or an image tag pattern such as train-* ('*' = any characters)",
+                    )
+                ),
             ),
             image_push_request=reader.read("image_push_request", _json_object),
             training_schedule=reader.read(
                 "training_schedule",
-                _optional(_pattern(_SCHEDULE, "empty (no schedule) or an EventBridge schedule: cron(0 2 * * ? *) or rate(1 day)")),
+                _optional(
+                    _pattern(
+                        _SCHEDULE, "empty (no schedule) or an EventBridge schedule: cron(0 2 * * ? *) or rate(1 day)"
+                    )
+                ),
             ),
             scheduled_request=reader.read("scheduled_request", _json_object),
         )
@@ -137,9 +159,7 @@ class PlatformSettings:
                 trigger_request_problems("image_push_request", settings.image_push_request, image_uri=_PUSHED_IMAGE)
             )
         if bool(settings.vpc_subnet_ids) != bool(settings.vpc_security_group_ids):
-            reader.problems.append(
-                "vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither"
-            )
+            reader.problems.append("vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither")
         reader.problems.extend(
             f"{key}: unknown setting; known settings are {', '.join(_KEYS)}" for key in reader.unknown_keys()
         )
@@ -295,7 +315,7 @@ def _list_of(pattern: re.Pattern[str], what: str) -> Parser[tuple[str, ...]]:
 
 def _json_object(value: object) -> dict[str, object]:
     """A training request (Estimator and fit() arguments): a JSON object, or its text."""
-    rule = "a JSON object (a training request, e.g. {\"instance_type\": \"ml.m5.large\"})"
+    rule = 'a JSON object (a training request, e.g. {"instance_type": "ml.m5.large"})'
     if isinstance(value, str):
         try:
             value = json.loads(value) if value.strip() else {}

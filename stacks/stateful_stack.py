@@ -82,16 +82,25 @@ class StatefulStack(Stack):
         outputs = {
             "RepositoryUri": (self.repository.repository_uri, "ECR repository for the training image"),
             "DefaultImageUri": (image, "Image used when a request gives no image_uri"),
-            "DataBucketName": (self.storage.data.bucket_name, "Training data; request files go under the request prefix"),
+            "DataBucketName": (
+                self.storage.data.bucket_name,
+                "Training data; request files go under the request prefix",
+            ),
             "ArtifactsBucketName": (self.storage.artifacts.bucket_name, "Model artifacts (the default output_path)"),
             "CheckpointsBucketName": (self.storage.checkpoints.bucket_name, "Spot training checkpoints"),
             "TensorBoardBucketName": (self.storage.tensorboard.bucket_name, "TensorBoard output"),
-            "AccessLogsBucketName": (self.storage.access_logs.bucket_name, "S3 server access logs of the buckets above"),
+            "AccessLogsBucketName": (
+                self.storage.access_logs.bucket_name,
+                "S3 server access logs of the buckets above",
+            ),
             "DockerLoginCommand": (
                 f"aws ecr get-login-password --region {Aws.REGION} | docker login --username AWS --password-stdin {registry}",
                 "Log docker in to the repository's registry",
             ),
-            "DockerBuildCommand": (f"docker build -t {image} .", "Build the training image (run where its Dockerfile is)"),
+            "DockerBuildCommand": (
+                f"docker build -t {image} .",
+                "Build the training image (run where its Dockerfile is)",
+            ),
             "DockerPushCommand": (f"docker push {image}", "Push the training image"),
         }
         for name, (value, description) in outputs.items():

@@ -53,8 +53,12 @@ class TrainingStorage(Construct):
             event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
         )
         self.artifacts = self._bucket("Artifacts", key, versioned=True)
-        self.checkpoints = self._bucket("Checkpoints", key, versioned=False, expire_after_days=checkpoint_retention_days)
-        self.tensorboard = self._bucket("TensorBoard", key, versioned=False, expire_after_days=tensorboard_retention_days)
+        self.checkpoints = self._bucket(
+            "Checkpoints", key, versioned=False, expire_after_days=checkpoint_retention_days
+        )
+        self.tensorboard = self._bucket(
+            "TensorBoard", key, versioned=False, expire_after_days=tensorboard_retention_days
+        )
         # A retained bucket keeps its policy: without it a bucket left by `cdk destroy` would accept plain
         # HTTP and the access-log bucket would refuse S3's log deliveries.
         for bucket in (self.access_logs, self.data, self.artifacts, self.checkpoints, self.tensorboard):

@@ -288,7 +288,10 @@ def _failure_classification() -> dict[str, object]:
                 {
                     # The event was delivered before: its job exists under the name derived from it.
                     "Condition": "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.event %}",
-                    "Assign": {"ending": "Duplicate", "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}"},
+                    "Assign": {
+                        "ending": "Duplicate",
+                        "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}",
+                    },
                     "Next": "ReportOutcome",
                 },
                 {

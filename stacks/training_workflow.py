@@ -12,8 +12,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, PrepareEnvironment
 
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, PrepareEnvironment
 from stacks.nag import acknowledge_wildcard_resources
 from stacks.platform_function import platform_function
 from stacks.training_definition import training_definition
@@ -131,7 +131,9 @@ class TrainingWorkflow(Construct):
             )
         )
         prepare_role.add_to_principal_policy(
-            iam.PolicyStatement(sid="DecryptRequestFiles", actions=["kms:Decrypt"], resources=[key.key_arn], conditions=via_s3)
+            iam.PolicyStatement(
+                sid="DecryptRequestFiles", actions=["kms:Decrypt"], resources=[key.key_arn], conditions=via_s3
+            )
         )
         writer_role.add_to_principal_policy(
             iam.PolicyStatement(

@@ -52,9 +52,7 @@ class TrainingTriggers(Construct):
         if (schedule_expression is None) != (scheduled_request is None):
             raise ValueError("a training schedule needs both a schedule expression and a scheduled request")
         self.prepare_environment: dict[str, str] = {PrepareEnvironment.REQUEST_PREFIX.value: request_prefix}
-        target = targets.SfnStateMachine(
-            state_machine, max_event_age=_DELIVERY_RETRY_WINDOW, retry_attempts=185
-        )
+        target = targets.SfnStateMachine(state_machine, max_event_age=_DELIVERY_RETRY_WINDOW, retry_attempts=185)
 
         self.request_file_rule = events.Rule(
             self,
@@ -65,7 +63,11 @@ class TrainingTriggers(Construct):
                 detail_type=["Object Created"],
                 detail={
                     "bucket": {"name": [data_bucket.bucket_name]},
-                    "object": {"key": events.Match.wildcard(_escape_wildcard(request_prefix) + "*" + _escape_wildcard(REQUEST_SUFFIX))},
+                    "object": {
+                        "key": events.Match.wildcard(
+                            _escape_wildcard(request_prefix) + "*" + _escape_wildcard(REQUEST_SUFFIX)
+                        )
+                    },
                 },
             ),
             targets=[target],

@@ -6,13 +6,20 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from trainctl.parser import build_parser
 from trainctl.reporting import EXIT_INTERRUPTED, EXIT_READER_LEFT, report_error
 
 
-def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     arguments = build_parser().parse_args(argv)
     module, function = arguments.run

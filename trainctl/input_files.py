@@ -25,6 +25,8 @@ def read_json(path: str, stdin: TextIO) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise UnreadableInput(f"{path}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        raise UnreadableInput(
+            f"{path}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     except (RecursionError, ValueError) as error:
         raise UnreadableInput(f"{path}: not usable JSON: {type(error).__name__}: {str(error)[:200]}") from None

@@ -76,7 +76,11 @@ class JobLogReader:
         lines: list[LogLine] = []
         token = self._forward_tokens[stream]
         while True:
-            request: dict[str, Any] = {"logGroupName": TRAINING_JOB_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
+            request: dict[str, Any] = {
+                "logGroupName": TRAINING_JOB_LOG_GROUP,
+                "logStreamName": stream,
+                "startFromHead": True,
+            }
             if token is not None:
                 request["nextToken"] = token
             if self._page_limit is not None:

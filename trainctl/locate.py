@@ -68,11 +68,15 @@ def resolve_location(
     """The stack and region to use; raises PlatformError saying how to set what is missing."""
     environ = os.environ if environ is None else environ
     config: dict[str, Any] = {}
-    if not stack_name and not environ.get("TRAINCTL_STACK") or not region:
+    if (not stack_name and not environ.get("TRAINCTL_STACK")) or not region:
         config = _read_config(config_path(environ))
     stack = stack_name or environ.get("TRAINCTL_STACK") or config.get("stack") or default_stack_name()
     chosen_region = (
-        region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or config.get("region") or profile_region
+        region
+        or environ.get("AWS_REGION")
+        or environ.get("AWS_DEFAULT_REGION")
+        or config.get("region")
+        or profile_region
     )
     if not isinstance(stack, str) or not stack:
         raise PlatformError(
@@ -81,8 +85,7 @@ def resolve_location(
         )
     if not isinstance(chosen_region, str) or not chosen_region:
         raise PlatformError(
-            "no AWS region given: use --region R, set AWS_REGION, "
-            f'or write region = "R" in {config_path(environ)}'
+            f'no AWS region given: use --region R, set AWS_REGION, or write region = "R" in {config_path(environ)}'
         )
     return PlatformLocation(stack, chosen_region)
 

@@ -188,7 +188,10 @@ def inputs_json(inputs: object) -> object:
 
 
 def _collections(configs: object, where: str) -> list[dict[str, object]]:
-    return [_json(_drop_none({"name": c.name, "parameters": c.parameters}), f"{where}[{i}]") for i, c in enumerate(configs or [])]  # type: ignore[attr-defined,misc]
+    return [
+        _json(_drop_none({"name": c.name, "parameters": c.parameters}), f"{where}[{i}]")
+        for i, c in enumerate(configs or [])
+    ]  # type: ignore[attr-defined,misc]
 
 
 def _debug_rule(rule: Any, where: str) -> dict[str, object]:
@@ -196,7 +199,9 @@ def _debug_rule(rule: Any, where: str) -> dict[str, object]:
     invoked = parameters.pop("rule_to_invoke", None)
     function = next((fn for fn, spec in DEBUGGER_RULES.items() if spec["name"] == invoked), None)
     if rule.image_uri != _DEFAULT_RULE_IMAGE or function is None:
-        raise UnsupportedEstimator(f"{where}: only built-in rules (Rule.sagemaker) run on the platform, not {rule.name!r}")
+        raise UnsupportedEstimator(
+            f"{where}: only built-in rules (Rule.sagemaker) run on the platform, not {rule.name!r}"
+        )
     if getattr(rule, "actions", None) is not None:
         raise UnsupportedEstimator(f"{where}: rule actions cannot be sent to the platform")
     builtin = DEBUGGER_RULES[function]
@@ -210,7 +215,11 @@ def _debug_rule(rule: Any, where: str) -> dict[str, object]:
         result["rule_parameters"] = user_parameters
     if trials:
         result["other_trials_s3_input_paths"] = [parameters[k] for k in trials]
-    result.update(_drop_none({"container_local_output_path": rule.container_local_output_path, "s3_output_path": rule.s3_output_path}))
+    result.update(
+        _drop_none(
+            {"container_local_output_path": rule.container_local_output_path, "s3_output_path": rule.s3_output_path}
+        )
+    )
     collections = _collections(rule.collection_configs, f"{where}.collections_to_save")
     builtin_collections = [{"name": name, "parameters": params} for name, params in builtin["collections"]]  # type: ignore[union-attr]
     if collections and collections != builtin_collections:
@@ -222,7 +231,9 @@ def _profiler_rule(rule: Any, where: str) -> dict[str, object]:
     parameters = dict(rule.rule_parameters or {})
     class_name = parameters.pop("rule_to_invoke", None)
     if rule.image_uri != _DEFAULT_RULE_IMAGE or class_name not in PROFILER_RULES:
-        raise UnsupportedEstimator(f"{where}: only built-in profiler rules (ProfilerRule.sagemaker) run on the platform, not {rule.name!r}")
+        raise UnsupportedEstimator(
+            f"{where}: only built-in profiler rules (ProfilerRule.sagemaker) run on the platform, not {rule.name!r}"
+        )
     defaults = PROFILER_RULES[class_name]
     result: dict[str, object] = {"profiler_rule": class_name}
     if rule.name != class_name:
@@ -230,7 +241,11 @@ def _profiler_rule(rule: Any, where: str) -> dict[str, object]:
     changed = {k: v for k, v in parameters.items() if defaults.get(k, object()) != v}
     if changed:
         result["rule_parameters"] = changed
-    result.update(_drop_none({"container_local_output_path": rule.container_local_output_path, "s3_output_path": rule.s3_output_path}))
+    result.update(
+        _drop_none(
+            {"container_local_output_path": rule.container_local_output_path, "s3_output_path": rule.s3_output_path}
+        )
+    )
     return _json(result, where)  # type: ignore[return-value]
 
 
@@ -267,7 +282,10 @@ def _profiler_config(config: Any) -> object:
     if config.framework_profile_params is not None or getattr(config, "profile_params", None) is not None:
         raise UnsupportedEstimator("profiler_config: framework profiling cannot be sent to the platform")
     result = _drop_none(
-        {"s3_output_path": config.s3_output_path, "system_monitor_interval_millis": config.system_monitor_interval_millis}
+        {
+            "s3_output_path": config.s3_output_path,
+            "system_monitor_interval_millis": config.system_monitor_interval_millis,
+        }
     )
     if config.disable_profiler:
         result["disable_profiler"] = config.disable_profiler
@@ -299,14 +317,18 @@ def from_estimator(
     result: dict[str, object] = {}
     for key, attribute in _ESTIMATOR_ATTRIBUTES:
         value = getattr(estimator, attribute, None)
-        if value is None or (key in _SDK_DEFAULTS and value == _SDK_DEFAULTS[key] and type(value) is type(_SDK_DEFAULTS[key])):
+        if value is None or (
+            key in _SDK_DEFAULTS and value == _SDK_DEFAULTS[key] and type(value) is type(_SDK_DEFAULTS[key])
+        ):
             continue
         if key == "role" and not keep_role:
             continue
         result[key] = _json(value, key)
     hyperparameters = estimator.hyperparameters() if callable(getattr(estimator, "hyperparameters", None)) else None
     if hyperparameters:
-        result["hyperparameters"] = {str(k): _hyperparameter(v, f"hyperparameters.{k}") for k, v in hyperparameters.items()}
+        result["hyperparameters"] = {
+            str(k): _hyperparameter(v, f"hyperparameters.{k}") for k, v in hyperparameters.items()
+        }
     if estimator.rules:
         result["rules"] = _rules(estimator.rules)
     if estimator.debugger_hook_config is not None:
@@ -314,7 +336,12 @@ def from_estimator(
     if estimator.tensorboard_output_config is not None:
         tensorboard = estimator.tensorboard_output_config
         result["tensorboard_output_config"] = _json(
-            _drop_none({"s3_output_path": tensorboard.s3_output_path, "container_local_output_path": tensorboard.container_local_output_path}),
+            _drop_none(
+                {
+                    "s3_output_path": tensorboard.s3_output_path,
+                    "container_local_output_path": tensorboard.container_local_output_path,
+                }
+            ),
             "tensorboard_output_config",
         )
     if estimator.profiler_config is not None:

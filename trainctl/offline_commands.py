@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 
 from trainctl.input_files import UnreadableInput, read_json
@@ -48,7 +48,9 @@ def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> Tra
     try:
         execution_input = read_json(arguments.input, stdin)
         defaults = _defaults(arguments, execution_input, stdin, err)
-        return build_training_job(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
+        return build_training_job(
+            execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now)
+        )
     except UnreadableInput as error:
         report_error(err, str(error))
     except InvalidDefaults as error:
@@ -65,7 +67,7 @@ def parse_now(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UnreadableInput(f"--now: not an ISO 8601 time: {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _defaults(arguments: argparse.Namespace, execution_input: object, stdin: TextIO, err: TextIO) -> PlatformDefaults:
@@ -78,12 +80,21 @@ def _defaults(arguments: argparse.Namespace, execution_input: object, stdin: Tex
         except InvalidTrainingInput as error:
             raise InvalidDefaults(error.problems) from None
     stand_ins = PlatformDefaults.stand_ins(arguments.region)
-    missing = {name: getattr(stand_ins, name) for name in ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
-               if getattr(given, name) is None}
-    left_out = [key for key, name in _STACK_SUPPLIED.items()
-                if name in missing and isinstance(execution_input, dict) and execution_input.get(key) is None]
+    missing = {
+        name: getattr(stand_ins, name)
+        for name in ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
+        if getattr(given, name) is None
+    }
+    left_out = [
+        key
+        for key, name in _STACK_SUPPLIED.items()
+        if name in missing and isinstance(execution_input, dict) and execution_input.get(key) is None
+    ]
     if left_out:
         source = "not in the defaults file" if arguments.defaults is not None else "no --defaults"
-        report_note(err, f"{source}: {', '.join(left_out)} left to the stack, "
-                    "shown as stand-ins (give them in --defaults DEFAULTS.json for the deployed values)")
+        report_note(
+            err,
+            f"{source}: {', '.join(left_out)} left to the stack, "
+            "shown as stand-ins (give them in --defaults DEFAULTS.json for the deployed values)",
+        )
     return replace(given, **missing)

@@ -43,8 +43,14 @@ def _add_offline_commands(commands: argparse._SubParsersAction) -> None:  # type
     validate = commands.add_parser("validate", help="check an execution input without printing the request")
     for command in (render, validate):
         command.add_argument("input", metavar="INPUT.json", help="the execution input; - reads standard input")
-        command.add_argument("--region", default=DEFAULT_REGION, help=f"AWS region of the platform (default {DEFAULT_REGION})")
-        command.add_argument("--defaults", metavar="DEFAULTS.json", help="the values a deployed stack supplies (role_arn, image_uri, ...)")
+        command.add_argument(
+            "--region", default=DEFAULT_REGION, help=f"AWS region of the platform (default {DEFAULT_REGION})"
+        )
+        command.add_argument(
+            "--defaults",
+            metavar="DEFAULTS.json",
+            help="the values a deployed stack supplies (role_arn, image_uri, ...)",
+        )
         # Fixes the timestamp of generated job names, so that renders can be compared (tests, examples).
         command.add_argument("--now", help=argparse.SUPPRESS)
     render.set_defaults(run=(OFFLINE_COMMANDS, "run_render"))
@@ -53,15 +59,27 @@ def _add_offline_commands(commands: argparse._SubParsersAction) -> None:  # type
 
 def _add_platform_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     where = argparse.ArgumentParser(add_help=False)
-    where.add_argument("--stack", help="platform stack name (default: TRAINCTL_STACK, the config file, then cdk.json's deployment)")
+    where.add_argument(
+        "--stack", help="platform stack name (default: TRAINCTL_STACK, the config file, then cdk.json's deployment)"
+    )
     where.add_argument("--region", help="AWS region (default: AWS_REGION, the config file, then the AWS profile)")
     where.add_argument("--json", action="store_true", help="print one JSON document for scripts")
 
     start = commands.add_parser("start", parents=[where], help="start a training on the deployed platform")
-    start.add_argument("input", nargs="?", default="-", metavar="INPUT", help="execution input JSON file, or - for stdin (default)")
-    start.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                       help="override a field: dotted path, JSON value (e.g. hyperparameters.epochs=20); repeatable")
-    start.add_argument("--wait", action="store_true", help="show status changes until the job ends; exit code = success")
+    start.add_argument(
+        "input", nargs="?", default="-", metavar="INPUT", help="execution input JSON file, or - for stdin (default)"
+    )
+    start.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override a field: dotted path, JSON value (e.g. hyperparameters.epochs=20); repeatable",
+    )
+    start.add_argument(
+        "--wait", action="store_true", help="show status changes until the job ends; exit code = success"
+    )
     start.add_argument("--follow", action="store_true", help="like --wait, also streaming every instance's log lines")
 
     logs = commands.add_parser("logs", parents=[where], help="print a training job's log lines")
@@ -72,13 +90,23 @@ def _add_platform_commands(commands: argparse._SubParsersAction) -> None:  # typ
     status.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
 
     listing = commands.add_parser("list", parents=[where], help="recent trainings")
-    listing.add_argument("--limit", type=list_limit, default=10, help=f"how many executions to read, 1 to {MAX_LIST_LIMIT} (default 10)")
-    listing.add_argument("--all", action="store_true", help="also show the ignored events (result files, non-matching tags)")
+    listing.add_argument(
+        "--limit", type=list_limit, default=10, help=f"how many executions to read, 1 to {MAX_LIST_LIMIT} (default 10)"
+    )
+    listing.add_argument(
+        "--all", action="store_true", help="also show the ignored events (result files, non-matching tags)"
+    )
 
     stop = commands.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")
     stop.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
 
-    for command, function in ((start, "run_start"), (logs, "run_logs"), (status, "run_status"), (listing, "run_list"), (stop, "run_stop")):
+    for command, function in (
+        (start, "run_start"),
+        (logs, "run_logs"),
+        (status, "run_status"),
+        (listing, "run_list"),
+        (stop, "run_stop"),
+    ):
         command.set_defaults(run=(PLATFORM_COMMANDS, function))
 
 

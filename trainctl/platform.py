@@ -48,7 +48,9 @@ class Platform:
     region: str
     session: Any = None  # boto3.Session; None = the default credential chain
     prepare_function_name: str | None = None  # the Lambda whose environment holds the stack's defaults
-    poll_seconds: float = field(default_factory=lambda: float(os.environ.get("TRAINCTL_POLL_SECONDS", DEFAULT_POLL_SECONDS)))
+    poll_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("TRAINCTL_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+    )
     sleep: Callable[[float], None] = time.sleep
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _defaults: PlatformDefaults | None = field(default=None, repr=False)
@@ -64,10 +66,16 @@ class Platform:
     ) -> Platform:
         """Find the platform from its CloudFormation stack outputs (see trainctl.locate for the order)."""
         session = session or boto3.Session()
-        location: PlatformLocation = resolve_location(stack, region, environ=environ, profile_region=session.region_name)
+        location: PlatformLocation = resolve_location(
+            stack, region, environ=environ, profile_region=session.region_name
+        )
         outputs = stack_outputs(session.client("cloudformation", region_name=location.region), location)
-        return cls(state_machine_arn(outputs, location), location.region, session=session,
-                   prepare_function_name=prepare_function_name(outputs))
+        return cls(
+            state_machine_arn(outputs, location),
+            location.region,
+            session=session,
+            prepare_function_name=prepare_function_name(outputs),
+        )
 
     def client(self, service: str) -> Any:
         if service not in self._clients:

@@ -29,7 +29,6 @@ from trainctl.reporting import (
 from trainctl.states import TrainingState
 from training_request import InvalidTrainingInput
 
-
 Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
 
 
@@ -89,11 +88,15 @@ def describe(state: TrainingState) -> list[str]:
             lines.append(f"error:     {execution.error}: {execution.cause}")
     job = state.job
     if job is not None:
-        lines.append(f"job:       {job.name} {job.status}" + (f" ({job.secondary_status})" if job.secondary_status else ""))
+        lines.append(
+            f"job:       {job.name} {job.status}" + (f" ({job.secondary_status})" if job.secondary_status else "")
+        )
         if job.failure_reason:
             lines.append(f"reason:    {job.failure_reason}")
         lines.append(f"instances: {job.instance_count} x {job.instance_type}")
-        lines.append(f"duration:  {_duration(job.duration_seconds())} (training {_duration(job.training_seconds)}, billable {_duration(job.billable_seconds)})")
+        lines.append(
+            f"duration:  {_duration(job.duration_seconds())} (training {_duration(job.training_seconds)}, billable {_duration(job.billable_seconds)})"
+        )
         for name, value in sorted(job.final_metrics.items()):
             lines.append(f"metric:    {name} = {value}")
         if job.model_artifacts:
@@ -158,8 +161,13 @@ def run_logs(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
     platform = _connect(args)
     try:
         for line in platform.logs(args.job, follow=args.follow):
-            print(json.dumps({"instance": line.instance, "timestamp": line.timestamp, "message": line.message}) if args.json else line,
-                  file=out, flush=True)
+            print(
+                json.dumps({"instance": line.instance, "timestamp": line.timestamp, "message": line.message})
+                if args.json
+                else line,
+                file=out,
+                flush=True,
+            )
     except KeyboardInterrupt:
         return _leave_or_stop(platform, args.job, stdin, out, err)
     return EXIT_OK if not args.follow or platform.job(args.job).succeeded else EXIT_FAILED
@@ -183,15 +191,17 @@ def run_list(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
     rows = [("STARTED", "EXECUTION", "STATUS", "JOB", "JOB STATUS", "INSTANCES", "DURATION")]
     for state in states:
         execution, job = state.execution, state.job
-        rows.append((
-            execution.started.strftime("%Y-%m-%d %H:%M") if execution and execution.started else "-",
-            execution.name if execution else "-",
-            execution.status if execution else "-",
-            job.name if job else "-",
-            job.status if job else "-",
-            f"{job.instance_count} x {job.instance_type}" if job else "-",
-            _duration(job.duration_seconds()) if job else "-",
-        ))
+        rows.append(
+            (
+                execution.started.strftime("%Y-%m-%d %H:%M") if execution and execution.started else "-",
+                execution.name if execution else "-",
+                execution.status if execution else "-",
+                job.name if job else "-",
+                job.status if job else "-",
+                f"{job.instance_count} x {job.instance_type}" if job else "-",
+                _duration(job.duration_seconds()) if job else "-",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
@@ -206,7 +216,9 @@ def run_stop(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
     if args.json:
         print(json.dumps(state.to_json(), indent=2), file=out)
     else:
-        what = [f"execution {state.execution.name}" if state.execution else "", f"job {state.job.name}" if state.job else ""]
+        what = [
+            f"execution {state.execution.name}" if state.execution else "",
+            f"job {state.job.name}" if state.job else "",
+        ]
         print(f"stop requested: {' and '.join(part for part in what if part)}", file=out)
     return EXIT_OK
-

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Union
 
 from platform_contract import FINAL_EXECUTION_STATUSES, FINAL_JOB_STATUSES, TrainingJobStatus, WorkflowExecutionStatus
@@ -35,7 +35,7 @@ class StatusChange:
     time: datetime | None
 
     def __str__(self) -> str:
-        stamp = self.time.astimezone(timezone.utc).strftime("%H:%M:%S") if self.time else "--:--:--"
+        stamp = self.time.astimezone(UTC).strftime("%H:%M:%S") if self.time else "--:--:--"
         return f"{stamp} {self.status}: {self.message}" if self.message else f"{stamp} {self.status}"
 
 
@@ -70,7 +70,7 @@ class JobStatus:
     def duration_seconds(self, now: datetime | None = None) -> int | None:
         if self.created is None:
             return None
-        end = self.ended or (None if self.finished else (now or datetime.now(timezone.utc)))
+        end = self.ended or (None if self.finished else (now or datetime.now(UTC)))
         return _seconds_between(self.created, end) if end else None
 
     @classmethod
@@ -189,7 +189,12 @@ class TrainingState:
         """An event the workflow ignored at once (a result file's upload, a tag that does not match):
         the execution named no job and succeeded with {"ignored": <reason>}."""
         execution = self.execution
-        return self.job is None and execution is not None and execution.succeeded and _IGNORED_KEY in (execution.output or {})
+        return (
+            self.job is None
+            and execution is not None
+            and execution.succeeded
+            and _IGNORED_KEY in (execution.output or {})
+        )
 
     @property
     def finished(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from platform_contract import TrainingJobStatus
@@ -69,7 +69,9 @@ class Training:
             retry = self._job_after(job_name)
             if retry is None:
                 return
-            yield StatusChange("Retrying", f"{job_name} failed; the workflow retries it as {retry}", datetime.now(timezone.utc))
+            yield StatusChange(
+                "Retrying", f"{job_name} failed; the workflow retries it as {retry}", datetime.now(UTC)
+            )
             self._job_name = job_name = retry
 
     def _job_after(self, job_name: str) -> str | None:

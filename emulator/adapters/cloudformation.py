@@ -86,7 +86,8 @@ def find_change_sets_by_stack_and_name() -> None:
                     raise CloudFormationError("ChangeSetNotFound", f"ChangeSet [{name}] does not exist")
                 unscoped_get_param = self._get_param
                 self._get_param = lambda key, if_none=None: (  # type: ignore[method-assign]
-                    change_set_id if key == "ChangeSetName" else unscoped_get_param(key, if_none))
+                    change_set_id if key == "ChangeSetName" else unscoped_get_param(key, if_none)
+                )
             return original(self)
 
         setattr(CloudFormationResponse, method_name, method)
@@ -97,8 +98,11 @@ def find_change_sets_by_stack_and_name() -> None:
 
 def _stack_change_set_id(backend: Any, name: str, stack: str) -> str | None:
     """The id of the newest change set called `name` of the stack named (or with the id) `stack`."""
-    candidates = [cs for cs in backend.change_sets.values()
-                  if cs.change_set_name == name and stack in (cs.stack_name, cs.stack_id)]
+    candidates = [
+        cs
+        for cs in backend.change_sets.values()
+        if cs.change_set_name == name and stack in (cs.stack_name, cs.stack_id)
+    ]
     return max(candidates, key=lambda cs: cs.creation_time).change_set_id if candidates else None
 
 
@@ -139,5 +143,3 @@ def accept_tagged_kms_keys_from_cloudformation() -> None:
         return original_create(cls, resource_name, template, *args, **kwargs)
 
     Key.create_from_cloudformation_json = classmethod(create)
-
-

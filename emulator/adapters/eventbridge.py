@@ -69,8 +69,9 @@ class _TargetDelivery:
         elif service == "sns":
             self._sns_backends[account][region].publish(message=payload, arn=arn)
         else:
-            threading.Thread(target=self._invoke_function, args=(arn, payload),
-                             name=f"eventbridge-{rule_name}", daemon=True).start()
+            threading.Thread(
+                target=self._invoke_function, args=(arn, payload), name=f"eventbridge-{rule_name}", daemon=True
+            ).start()
 
     def _invoke_function(self, arn: str, payload: str) -> None:
         _, _, _, region, account = arn.split(":")[:5]
@@ -78,7 +79,7 @@ class _TargetDelivery:
             try:
                 function = self._lambda_backends[account][region].get_function(arn)
                 function.invoke(payload, {"x-amz-invocation-type": "Event"}, {})
-            except Exception as error:  # noqa: BLE001 - asynchronous: reported in the emulator's log
+            except Exception as error:
                 print(f"emulator: EventBridge could not invoke {arn}: {error}", flush=True)
 
 
@@ -120,10 +121,10 @@ def render_input_template(template: str, paths: dict[str, str], event: dict[str,
     for placeholder in re.finditer(r"<([A-Za-z0-9_.\-]+)>", template):
         if placeholder.group(1) not in values:
             continue
-        before = template[position:placeholder.start()]
+        before = template[position : placeholder.start()]
         rendered.append(before)
         value = values[placeholder.group(1)]
-        in_string = len(re.findall(r'(?<!\\)"', template[:placeholder.start()])) % 2 == 1
+        in_string = len(re.findall(r'(?<!\\)"', template[: placeholder.start()])) % 2 == 1
         if in_string:
             rendered.append(json.dumps(value if isinstance(value, str) else json.dumps(value))[1:-1])
         else:
@@ -154,5 +155,3 @@ def match_scheduled_rules_only_to_their_own_firings() -> None:
         original_send(self, original_event, transform_input)
 
     Rule.send_to_targets = send_to_targets
-
-

@@ -59,7 +59,8 @@ def run_python_lambdas_in_a_subprocess(endpoint: str, code_root: Path) -> None:
             message = f"the emulator runs Python functions only, not {self.run_time}"
             return json.dumps({"errorMessage": message, "errorType": "Runtime.Unsupported"}), True, ""
         payload, failed, logs = _run_handler(
-            self, event, packages.directory_of(self.code_bytes), library, _function_environment(self, endpoint))
+            self, event, packages.directory_of(self.code_bytes), library, _function_environment(self, endpoint)
+        )
         self.logs_backend.ensure_log_group(self.logs_group_name)
         self.save_logs(logs or "(no output)")
         return payload, failed, logs
@@ -112,8 +113,9 @@ def _function_environment(function: Any, endpoint: str) -> dict[str, str]:
     }
 
 
-def _run_handler(function: Any, event: Any, code_dir: Path, library: Path,
-                 environment: dict[str, str]) -> tuple[str, bool, str]:
+def _run_handler(
+    function: Any, event: Any, code_dir: Path, library: Path, environment: dict[str, str]
+) -> tuple[str, bool, str]:
     """One invocation by lambda_runtime.py in an isolated interpreter: (payload, failed, logs)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as result_file:
         result_path = result_file.name
@@ -122,7 +124,10 @@ def _run_handler(function: Any, event: Any, code_dir: Path, library: Path,
             process = subprocess.run(
                 [sys.executable, "-I", "-S", "-c", _RUNTIME_SOURCE, str(function.handler), result_path, str(library)],
                 input=json.dumps(event if event is not None else {}),
-                capture_output=True, text=True, cwd=code_dir, env=environment,
+                capture_output=True,
+                text=True,
+                cwd=code_dir,
+                env=environment,
                 timeout=float(function.timeout),
             )
             logs = process.stdout + process.stderr

@@ -50,6 +50,7 @@ def apply_bucket_versioning_from_cloudformation() -> None:
     moto's CloudFormation drops VersioningConfiguration: the data bucket, declared versioned, gave
     no VersionId, so a new version of a request file could not be told from the old one.
     """
+
     def apply(bucket: Any, properties: dict[str, Any]) -> None:
         status = properties.get("VersioningConfiguration", {}).get("Status")
         if status in ("Enabled", "Suspended"):
@@ -64,6 +65,7 @@ def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
     moto's CloudFormation ignores the bucket's NotificationConfiguration, so objects put in a
     bucket deployed with `event_bridge_enabled` produced no "Object Created" event.
     """
+
     def apply(bucket: Any, properties: dict[str, Any]) -> None:
         if "EventBridgeConfiguration" in properties.get("NotificationConfiguration", {}):
             bucket.set_notification_configuration({"EventBridgeConfiguration": {}})
@@ -83,13 +85,12 @@ def _apply_to_buckets_from_cloudformation(apply: Callable[[Any, dict[str, Any]],
         apply(bucket, cloudformation_json.get("Properties", {}))
         return bucket
 
-    def update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
-               *args: Any, **kwargs: Any) -> Any:
+    def update(
+        cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs)
         apply(bucket, cloudformation_json.get("Properties", {}))
         return bucket
 
     FakeBucket.create_from_cloudformation_json = classmethod(create)
     FakeBucket.update_from_cloudformation_json = classmethod(update)
-
-

@@ -24,9 +24,9 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
     and have no StopTrainingJob. Requests are checked against botocore's model first (SageMaker
     validates server-side; Step Functions' client sends without client-side validation).
     """
+    from moto.core.responses import ActionResult, EmptyResult
     from moto.sagemaker.exceptions import SagemakerClientError
     from moto.sagemaker.responses import SageMakerResponse
-    from moto.core.responses import ActionResult, EmptyResult
 
     service_model = boto3.session.Session()._session.get_service_model("sagemaker")
     create_shape = service_model.operation_model("CreateTrainingJob").input_shape
@@ -92,8 +92,11 @@ class _EmulatorClients:
     def get(self, service: str, region: str) -> Any:
         if (service, region) not in self._clients:
             self._clients[(service, region)] = boto3.client(
-                service, region_name=region, endpoint_url=self._endpoint,
-                config=Config(retries={"max_attempts": 1}), **DUMMY_CREDENTIALS,
+                service,
+                region_name=region,
+                endpoint_url=self._endpoint,
+                config=Config(retries={"max_attempts": 1}),
+                **DUMMY_CREDENTIALS,
             )
         return self._clients[(service, region)]
 
@@ -107,26 +110,37 @@ class _JobTraces:
     region: str
 
     def side_effects(self) -> training_jobs.SideEffects:
-        return training_jobs.SideEffects(put_object=self.put_object, put_log_lines=self.put_log_lines,
-                                         put_state_change=self.put_state_change)
+        return training_jobs.SideEffects(
+            put_object=self.put_object, put_log_lines=self.put_log_lines, put_state_change=self.put_state_change
+        )
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
         self.clients.get("s3", self.region).put_object(Bucket=bucket, Key=key, Body=body)
 
     def put_log_lines(self, group: str, stream: str, lines: list[str]) -> None:
         logs = self.clients.get("logs", self.region)
-        for create in (lambda: logs.create_log_group(logGroupName=group),
-                       lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+        for create in (
+            lambda: logs.create_log_group(logGroupName=group),
+            lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream),
+        ):
             try:
                 create()
             except logs.exceptions.ResourceAlreadyExistsException:
                 pass
         now = int(datetime.now().timestamp() * 1000)
-        logs.put_log_events(logGroupName=group, logStreamName=stream,
-                            logEvents=[{"timestamp": now, "message": line} for line in lines])
+        logs.put_log_events(
+            logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": now, "message": line} for line in lines]
+        )
 
     def put_state_change(self, described: dict[str, Any]) -> None:
         detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
-        self.clients.get("events", self.region).put_events(Entries=[{
-            "Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
-            "Resources": [described["TrainingJobArn"]], "Detail": detail}])
+        self.clients.get("events", self.region).put_events(
+            Entries=[
+                {
+                    "Source": "aws.sagemaker",
+                    "DetailType": "SageMaker Training Job State Change",
+                    "Resources": [described["TrainingJobArn"]],
+                    "Detail": detail,
+                }
+            ]
+        )

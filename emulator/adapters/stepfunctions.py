@@ -57,12 +57,14 @@ def evaluate_jsonata_with_jsonata_python() -> None:
     def evaluate(expression: str) -> Any:
         try:
             result = jsonata_python.Jsonata(expression).evaluate(None)
-        except Exception as error:  # noqa: BLE001 - reported as States.QueryEvaluationError
+        except Exception as error:
             raise moto_jsonata.JSONataException("UNKNOWN", str(error)) from None
         return None if result is None else json.loads(to_json_str(result))
 
     def encode_declarations(bindings: dict[str, Any]) -> str:
-        return "".join(f"{reference}:={to_json_str(value, separators=(',', ':'))};" for reference, value in bindings.items())
+        return "".join(
+            f"{reference}:={to_json_str(value, separators=(',', ':'))};" for reference, value in bindings.items()
+        )
 
     moto_jsonata._eval_jsonata = evaluate
     for module in (moto_jsonata, states_module, variable_store_module):

@@ -34,6 +34,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
 from platform_contract import FINAL_JOB_STATUSES, TrainingJobStatus
 
 _SAGEMAKER_MODEL = boto3.session.Session()._session.get_service_model("sagemaker")
@@ -46,7 +47,10 @@ class SageMakerTask(StateTaskServiceCallback):
         super().__init__({ResourceCondition.WaitForTaskToken, ResourceCondition.Sync})
 
     def _validate_service_integration_is_supported(self) -> None:
-        if self.resource.condition == ResourceCondition.Sync and self.resource.api_action.lower() != "createtrainingjob":
+        if (
+            self.resource.condition == ResourceCondition.Sync
+            and self.resource.api_action.lower() != "createtrainingjob"
+        ):
             raise ValueError(f"The emulator runs .sync only for createTrainingJob: {self.resource.resource_arn}")
 
     def _client(self, region: str, credentials: Any) -> Any:
@@ -58,14 +62,16 @@ class SageMakerTask(StateTaskServiceCallback):
         error = step_functions_error_name(self._get_boto_service_action(), ex.response["Error"]["Code"])
         return self._task_failed(env, CustomErrorName(error), error, _api_error_cause(ex.response))
 
-    def _eval_service_task(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
-                           state_credentials: Any) -> None:
+    def _eval_service_task(
+        self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+    ) -> None:
         sagemaker = self._client(resource_runtime_part.region, state_credentials)
         response = getattr(sagemaker, self._get_boto_service_action())(**normalised_parameters)
         env.stack.append(step_functions_json(response))
 
-    def _build_sync_resolver(self, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
-                             state_credentials: Any) -> Callable[[], Any]:
+    def _build_sync_resolver(
+        self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
+    ) -> Callable[[], Any]:
         sagemaker = self._client(resource_runtime_part.region, state_credentials)
         env.stack.pop()  # CreateTrainingJob's own output: the .sync result replaces it
         name = normalised_parameters["TrainingJobName"]
@@ -81,11 +87,13 @@ class SageMakerTask(StateTaskServiceCallback):
         if described["TrainingJobStatus"] in FINAL_JOB_STATUSES:
             error = StatesErrorNameType.StatesTaskFailed
             raise FailureEventException(
-                self._task_failed(env, StatesErrorName(typ=error), error.to_name(), to_json_str(described)))
+                self._task_failed(env, StatesErrorName(typ=error), error.to_name(), to_json_str(described))
+            )
         return None
 
-    def _eval_sync(self, env: Any, sync_resolver: Any, timeout_seconds: Any, callback_endpoint: Any,
-                   heartbeat_endpoint: Any) -> Any:
+    def _eval_sync(
+        self, env: Any, sync_resolver: Any, timeout_seconds: Any, callback_endpoint: Any, heartbeat_endpoint: Any
+    ) -> Any:
         outcome = super()._eval_sync(env, sync_resolver, timeout_seconds, callback_endpoint, heartbeat_endpoint)
         if outcome is None and not env.is_running():  # the execution was stopped, or the task timed out
             try:
@@ -96,10 +104,17 @@ class SageMakerTask(StateTaskServiceCallback):
 
     def _task_failed(self, env: Any, error_name: ErrorName, error: str, cause: str) -> FailureEvent:
         return FailureEvent(
-            env=env, error_name=error_name, event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-                error=error, cause=cause, resource=self._get_sfn_resource(),
-                resourceType=self._get_sfn_resource_type())),
+            env=env,
+            error_name=error_name,
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error,
+                    cause=cause,
+                    resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type(),
+                )
+            ),
         )
 
 
@@ -108,7 +123,8 @@ def step_functions_error_name(boto_action: str, code: str) -> str:
     classes: an error the operation models gets its own (ResourceInUse ->
     `SageMaker.ResourceInUseException`), any other one is `SageMaker.AmazonSageMakerException`."""
     operation = _SAGEMAKER_MODEL.operation_model(
-        next(name for name in _SAGEMAKER_MODEL.operation_names if xform_name(name) == boto_action))
+        next(name for name in _SAGEMAKER_MODEL.operation_names if xform_name(name) == boto_action)
+    )
     if code in {shape.name for shape in operation.error_shapes}:
         return f"SageMaker.{code}" + ("" if code.endswith("Exception") else "Exception")
     return "SageMaker.AmazonSageMakerException"
@@ -117,8 +133,10 @@ def step_functions_error_name(boto_action: str, code: str) -> str:
 def _api_error_cause(response: dict[str, Any]) -> str:
     """A SageMaker API error's cause, in the AWS Java SDK's words (it carries the error code)."""
     error, meta = response["Error"], response["ResponseMetadata"]
-    return (f"{error['Message']} (Service: AmazonSageMaker; Status Code: {meta['HTTPStatusCode']}; "
-            f"Error Code: {error['Code']}; Request ID: {meta.get('RequestId')}; Proxy: null)")
+    return (
+        f"{error['Message']} (Service: AmazonSageMaker; Status Code: {meta['HTTPStatusCode']}; "
+        f"Error Code: {error['Code']}; Request ID: {meta.get('RequestId')}; Proxy: null)"
+    )
 
 
 def step_functions_json(value: Any) -> Any:

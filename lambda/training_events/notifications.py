@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from platform_contract import TrainingJobStatus
 
@@ -80,11 +80,11 @@ def _human(seconds: int) -> str:
 def _instant(value: object) -> datetime | None:
     # State change events carry epoch milliseconds; DescribeTrainingJob output (as JSON) ISO text.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, str):
         try:
             instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
+        return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
     return None

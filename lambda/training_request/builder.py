@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
 
@@ -58,7 +58,7 @@ def build_training_job(
     """The CreateTrainingJob request for an execution input; raises InvalidTrainingInput listing every problem."""
     problems = Problems()
     try:
-        job = _build(execution_input, region, defaults, now or datetime.now(timezone.utc), problems)
+        job = _build(execution_input, region, defaults, now or datetime.now(UTC), problems)
     except RecursionError:
         problems.add("input", "<nested too deeply>", "must not nest this deeply")
         job = None
@@ -68,7 +68,9 @@ def build_training_job(
     return job
 
 
-def _build(data: object, region: str, defaults: PlatformDefaults, now: datetime, problems: Problems) -> TrainingJob | None:
+def _build(
+    data: object, region: str, defaults: PlatformDefaults, now: datetime, problems: Problems
+) -> TrainingJob | None:
     if not isinstance(region, str) or not _REGION.match(region):
         problems.add("region", region, "must be an AWS region name such as eu-west-1")
         return None
@@ -89,7 +91,12 @@ def _build(data: object, region: str, defaults: PlatformDefaults, now: datetime,
 
 
 def _request(
-    reader: ObjectReader, region: str, defaults: PlatformDefaults, now: datetime, problems: Problems, reach: Reachability
+    reader: ObjectReader,
+    region: str,
+    defaults: PlatformDefaults,
+    now: datetime,
+    problems: Problems,
+    reach: Reachability,
 ) -> dict[str, object]:
     """The request's members in the SDK's order; a member whose argument is not given is left out.
 
@@ -250,11 +257,17 @@ def _use_spot(reader: ObjectReader, max_run: int | None, max_wait: int | None, p
     """use_spot_instances, with the max_wait that spot training needs (and only spot training takes)."""
     use_spot = reader.boolean("use_spot_instances") or False
     if use_spot and max_wait is None:
-        problems.add("max_wait", None, "is required with use_spot_instances: how long to wait for spot capacity, at least max_run")
+        problems.add(
+            "max_wait",
+            None,
+            "is required with use_spot_instances: how long to wait for spot capacity, at least max_run",
+        )
     if max_wait is not None and max_run is not None and max_wait < max_run:
         problems.add("max_wait", max_wait, f"must be at least max_run ({max_run})")
     if max_wait is not None and not use_spot:
-        problems.add("max_wait", max_wait, "applies only to spot training: set use_spot_instances to true or omit max_wait")
+        problems.add(
+            "max_wait", max_wait, "applies only to spot training: set use_spot_instances to true or omit max_wait"
+        )
     return use_spot
 
 
@@ -327,7 +340,12 @@ def _algorithm_specification(
 
 
 def _debugging(
-    reader: ObjectReader, region: str, instance_type: str | None, output_path: str, problems: Problems, reach: Reachability
+    reader: ObjectReader,
+    region: str,
+    instance_type: str | None,
+    output_path: str,
+    problems: Problems,
+    reach: Reachability,
 ) -> dict[str, object]:
     """Debugger rules, hook and TensorBoard output, and the profiler: the request's Debugger members."""
     rules = read_rules(reader.raw("rules"), region, problems, reach)
@@ -439,7 +457,11 @@ def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
                 tags.append({"Key": key, "Value": text})
                 _check_tag(problems, tag.field("Key"), tag.field("Value"), tags[-1])
     elif value is not None:
-        problems.add("tags", value, f"must be a list of {{\"Key\", \"Value\"}} objects or an object of key to value, not {json_type(value)}")
+        problems.add(
+            "tags",
+            value,
+            f'must be a list of {{"Key", "Value"}} objects or an object of key to value, not {json_type(value)}',
+        )
     keys = [tag["Key"] for tag in tags]
     for key in sorted({key for key in keys if keys.count(key) > 1}):
         problems.add("tags", key, "must not repeat a tag key")
@@ -463,7 +485,11 @@ def _vpc(reader: ObjectReader, problems: Problems, *, file_system_channels: bool
     """subnets and security_group_ids: VpcConfig, which file-system channels need."""
     vpc = _vpc_config(reader, problems)
     if file_system_channels and vpc is None:
-        problems.add("inputs", "FileSystemInput", "file-system channels (EFS, FSx for Lustre) need a VPC: set subnets and security_group_ids")
+        problems.add(
+            "inputs",
+            "FileSystemInput",
+            "file-system channels (EFS, FSx for Lustre) need a VPC: set subnets and security_group_ids",
+        )
     return vpc
 
 
@@ -472,11 +498,18 @@ def _vpc_config(reader: ObjectReader, problems: Problems) -> dict[str, object] |
     security_group_ids = reader.string_list("security_group_ids")
     if reader.present("subnets") != reader.present("security_group_ids"):
         missing = "security_group_ids" if reader.present("subnets") else "subnets"
-        problems.add(missing, None, "is required with " + ("subnets" if missing != "subnets" else "security_group_ids") + ": a VPC needs both")
+        problems.add(
+            missing,
+            None,
+            "is required with " + ("subnets" if missing != "subnets" else "security_group_ids") + ": a VPC needs both",
+        )
         return None
     if subnets is None or security_group_ids is None:
         return None
-    for field, values, path in (("subnets", subnets, "VpcConfig.Subnets"), ("security_group_ids", security_group_ids, "VpcConfig.SecurityGroupIds")):
+    for field, values, path in (
+        ("subnets", subnets, "VpcConfig.Subnets"),
+        ("security_group_ids", security_group_ids, "VpcConfig.SecurityGroupIds"),
+    ):
         check(problems, field, values, path)
         for index, item in enumerate(values):
             check(problems, f"{field}[{index}]", item, path + "[]")

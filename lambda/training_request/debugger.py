@@ -5,8 +5,10 @@ _prepare_profiler_for_training) and its regional rule evaluator images."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dataclass_field
-from typing import Mapping, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import TypeVar
 
 from .errors import Problems
 from .fields import ObjectReader, join, json_type, suggestion_hint, text_of
@@ -75,9 +77,12 @@ def read_rules(value: object, region: str, problems: Problems, reach: Reachabili
         return rules
     image = rule_evaluator_image(region)
     if value and image is None:
-        problems.add("rules", [item.get("rule") or item.get("profiler_rule") for item in value if isinstance(item, dict)],
-                     f"the SDK has no Debugger rule evaluator image in region {region}; "
-                     f"regions with one: {', '.join(sorted(RULE_EVALUATOR_ACCOUNTS))}")
+        problems.add(
+            "rules",
+            [item.get("rule") or item.get("profiler_rule") for item in value if isinstance(item, dict)],
+            f"the SDK has no Debugger rule evaluator image in region {region}; "
+            f"regions with one: {', '.join(sorted(RULE_EVALUATOR_ACCOUNTS))}",
+        )
     for index, item in enumerate(value):
         field = f"rules[{index}]"
         if isinstance(item, dict) and "rule" in item:
@@ -85,7 +90,9 @@ def read_rules(value: object, region: str, problems: Problems, reach: Reachabili
         elif isinstance(item, dict) and "profiler_rule" in item:
             _read_profiler_rule(item, field, image or "", problems, reach, rules)
         else:
-            problems.add(field, item, 'must be {"rule": "<rule_configs function>"} or {"profiler_rule": "<rule_configs class>"}')
+            problems.add(
+                field, item, 'must be {"rule": "<rule_configs function>"} or {"profiler_rule": "<rule_configs class>"}'
+            )
     check(problems, "rules", rules.debugger, "DebugRuleConfigurations")
     check(problems, "rules", rules.profiler, "ProfilerRuleConfigurations")
     return rules
@@ -96,11 +103,15 @@ def _builtin(reader: ObjectReader, key: str, catalog: Mapping[str, T], what: str
     name = reader.string(key)
     entry = catalog.get(name) if name is not None else None
     if name is not None and entry is None:
-        reader.problems.add(reader.field(key), name, f"must be {what}: {', '.join(catalog)}{suggestion_hint(name, catalog)}")
+        reader.problems.add(
+            reader.field(key), name, f"must be {what}: {', '.join(catalog)}{suggestion_hint(name, catalog)}"
+        )
     return name, entry
 
 
-def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules) -> None:
+def _read_debug_rule(
+    item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules
+) -> None:
     """Rule.sagemaker(rule_configs.<rule>(), ...).to_debugger_rule_config_dict()"""
     reader = ObjectReader(item, field, problems, DEBUG_RULE_KEYS)
     _, builtin = _builtin(reader, "rule", DEBUGGER_RULES, "a built-in rule_configs function")
@@ -113,8 +124,11 @@ def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problem
     user_parameters = _rule_parameter_map(reader, problems)
     if user_parameters is not None:
         if "rule_to_invoke" in user_parameters:
-            problems.add(join(reader.field("rule_parameters"), "rule_to_invoke"), user_parameters["rule_to_invoke"],
-                         "cannot be given for a built-in rule (it names the rule to run)")
+            problems.add(
+                join(reader.field("rule_parameters"), "rule_to_invoke"),
+                user_parameters["rule_to_invoke"],
+                "cannot be given for a built-in rule (it names the rule to run)",
+            )
         source = user_parameters.get("source_s3_uri")
         if isinstance(source, str):
             # The SDK uploads a local source file; the platform has no local files to upload.
@@ -131,7 +145,9 @@ def _read_debug_rule(item: Mapping[str, object], field: str, image: str, problem
     rules.collections.extend(collections if collections else list(builtin["collections"]))  # type: ignore[arg-type]
 
 
-def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules) -> None:
+def _read_profiler_rule(
+    item: Mapping[str, object], field: str, image: str, problems: Problems, reach: Reachability, rules: Rules
+) -> None:
     """ProfilerRule.sagemaker(rule_configs.<Cls>(**rule_parameters), ...).to_profiler_rule_config_dict()"""
     reader = ObjectReader(item, field, problems, PROFILER_RULE_KEYS)
     class_name, defaults = _builtin(reader, "profiler_rule", PROFILER_RULES, "a built-in rule_configs profiler rule")
@@ -160,7 +176,9 @@ def _read_profiler_rule(item: Mapping[str, object], field: str, image: str, prob
 def _profiler_rule_parameter_names(class_name: str) -> tuple[str, ...]:
     """The keyword arguments of a profiler rule class; ProfilerReport takes `<rule>_<parameter>`."""
     if class_name == "ProfilerReport":
-        return tuple(f"{rule}_{parameter}" for rule, names in PROFILER_REPORT_RULE_PARAMETERS.items() for parameter in names)
+        return tuple(
+            f"{rule}_{parameter}" for rule, names in PROFILER_REPORT_RULE_PARAMETERS.items() for parameter in names
+        )
     return tuple(key for key in PROFILER_RULES[class_name] if key != "rule_to_invoke")
 
 
@@ -173,7 +191,9 @@ def _rule_parameter_map(reader: ObjectReader, problems: Problems) -> dict[str, o
     return dict(parameters) if parameters is not None else None
 
 
-def _rule_config(name: str, image: str, reader: ObjectReader, problems: Problems, reach: Reachability, path: str) -> dict[str, object]:
+def _rule_config(
+    name: str, image: str, reader: ObjectReader, problems: Problems, reach: Reachability, path: str
+) -> dict[str, object]:
     check(problems, reader.field("name"), name, f"{path}.RuleConfigurationName")
     config: dict[str, object] = {"RuleConfigurationName": name, "RuleEvaluatorImage": image}
     local_path = reader.string("container_local_output_path")
@@ -224,7 +244,9 @@ def debugger_settings(
     tensorboard = _tensorboard(tensorboard_value, problems, reach)
     if tensorboard is not None:
         members["TensorBoardOutputConfig"] = tensorboard
-    profiler_rules, profiler = _profiler(profiler_value, disable_profiler, rules, region, instance_type, output_path, problems, reach)
+    profiler_rules, profiler = _profiler(
+        profiler_value, disable_profiler, rules, region, instance_type, output_path, problems, reach
+    )
     if profiler_rules:
         members["ProfilerRuleConfigurations"] = profiler_rules
     members["ProfilerConfig"] = profiler
@@ -236,7 +258,9 @@ def _debugger_hook(
 ) -> dict[str, object] | None:
     """EstimatorBase._prepare_debugger_for_training then _validate_and_set_debugger_configs."""
     if value is not None and not isinstance(value, (bool, dict)):
-        problems.add("debugger_hook_config", value, f"must be an object, or false to turn the hook off; not {json_type(value)}")
+        problems.add(
+            "debugger_hook_config", value, f"must be an object, or false to turn the hook off; not {json_type(value)}"
+        )
         return None
     hook: dict[str, object] | None = None
     collections: list[Collection] = list(rules.collections)
@@ -257,14 +281,18 @@ def _debugger_hook(
             check(problems, reader.field("hook_parameters"), hook_parameters, "DebugHookConfig.HookParameters")
             for key, text in hook_parameters.items():
                 check(problems, join(reader.field("hook_parameters"), key), key, "DebugHookConfig.HookParameters{key}")
-                check(problems, join(reader.field("hook_parameters"), key), text, "DebugHookConfig.HookParameters{value}")
+                check(
+                    problems, join(reader.field("hook_parameters"), key), text, "DebugHookConfig.HookParameters{value}"
+                )
             hook["HookParameters"] = hook_parameters
         collections.extend(_read_collections(reader, "collection_configs", problems))
     elif value is None and rules.debugger:
         hook = {"S3OutputPath": output_path}
     if region.lower() in DEBUGGER_UNSUPPORTED_REGIONS:
         if hook is not None:
-            problems.add("debugger_hook_config", value, f"must be omitted or false: the SDK has no Debugger in region {region}")
+            problems.add(
+                "debugger_hook_config", value, f"must be omitted or false: the SDK has no Debugger in region {region}"
+            )
         return None
     if value is False:
         return None
@@ -313,8 +341,14 @@ def _profiler(
     reach: Reachability,
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
     """EstimatorBase._prepare_profiler_for_training and ProfilerConfig._to_request_dict."""
-    if region.lower() in PROFILER_UNSUPPORTED_REGIONS or (instance_type is not None and _PROFILER_OFF_INSTANCES.match(instance_type)):
-        why = f"the SDK turns the profiler off in region {region}" if region.lower() in PROFILER_UNSUPPORTED_REGIONS else f"the SDK turns the profiler off on {instance_type}"
+    if region.lower() in PROFILER_UNSUPPORTED_REGIONS or (
+        instance_type is not None and _PROFILER_OFF_INSTANCES.match(instance_type)
+    ):
+        why = (
+            f"the SDK turns the profiler off in region {region}"
+            if region.lower() in PROFILER_UNSUPPORTED_REGIONS
+            else f"the SDK turns the profiler off on {instance_type}"
+        )
         disable_profiler = True
     else:
         why = "disable_profiler is true"
@@ -324,19 +358,33 @@ def _profiler(
             problems.add("profiler_config", value, f"must be an object, not {json_type(value)}")
         else:
             reader = ObjectReader(value, "profiler_config", problems, PROFILER_CONFIG_KEYS)
-            config = {"s3_output_path": reader.string("s3_output_path"), "disable": reader.boolean("disable_profiler") or False}
-            if config["s3_output_path"] and check_s3_uri(problems, reader.field("s3_output_path"), str(config["s3_output_path"])):
+            config = {
+                "s3_output_path": reader.string("s3_output_path"),
+                "disable": reader.boolean("disable_profiler") or False,
+            }
+            if config["s3_output_path"] and check_s3_uri(
+                problems, reader.field("s3_output_path"), str(config["s3_output_path"])
+            ):
                 check(problems, reader.field("s3_output_path"), config["s3_output_path"], "ProfilerConfig.S3OutputPath")
                 reach.writes(reader.field("s3_output_path"), str(config["s3_output_path"]))
             interval = reader.integer("system_monitor_interval_millis")
             if interval is not None:
-                check(problems, reader.field("system_monitor_interval_millis"), interval, "ProfilerConfig.ProfilingIntervalInMilliseconds")
+                check(
+                    problems,
+                    reader.field("system_monitor_interval_millis"),
+                    interval,
+                    "ProfilerConfig.ProfilingIntervalInMilliseconds",
+                )
                 config["interval"] = interval
     if disable_profiler:
         if config is not None and not config["disable"]:
             problems.add("profiler_config.disable_profiler", False, f"must be true: {why}")
         if rules.profiler:
-            problems.add("rules", [rule["RuleConfigurationName"] for rule in rules.profiler], f"cannot hold profiler rules: {why}")
+            problems.add(
+                "rules",
+                [rule["RuleConfigurationName"] for rule in rules.profiler],
+                f"cannot hold profiler rules: {why}",
+            )
     elif config is None:
         config = {"s3_output_path": output_path, "disable": False}
     if config is None:

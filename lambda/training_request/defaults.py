@@ -3,8 +3,8 @@ the output and checkpoint locations, and the buckets its role can reach."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from platform_contract import PrepareEnvironment
 

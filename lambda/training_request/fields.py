@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Collection, Mapping
+from collections.abc import Collection, Mapping
 
 from .errors import Problems
 
@@ -45,7 +45,7 @@ def closest(word: str, candidates: Collection[str]) -> str | None:
 
 
 def suggestion_hint(word: str, candidates: Collection[str]) -> str:
-    """"; did you mean 'x'?" for the closest candidate, or "" when none is close."""
+    """ "; did you mean 'x'?" for the closest candidate, or "" when none is close."""
     suggestion = closest(word, candidates)
     return f"; did you mean {suggestion!r}?" if suggestion else ""
 
@@ -161,7 +161,9 @@ class ObjectReader:
         return strings
 
 
-def object_readers(items: list[object], field: str, problems: Problems, known: Collection[str], shape: str) -> list[ObjectReader]:
+def object_readers(
+    items: list[object], field: str, problems: Problems, known: Collection[str], shape: str
+) -> list[ObjectReader]:
     """A reader for each item of a JSON list that is an object; every other item is reported and skipped."""
     readers: list[ObjectReader] = []
     for index, item in enumerate(items):

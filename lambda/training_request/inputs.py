@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
-from typing import Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from .errors import Problems
 from .fields import ObjectReader, join, json_type
@@ -23,7 +24,13 @@ TRAINING_INPUT_KEYS = (
     "instance_groups",
     "shuffle_config",
 )
-FILE_SYSTEM_INPUT_KEYS = ("file_system_id", "file_system_type", "directory_path", "file_system_access_mode", "content_type")
+FILE_SYSTEM_INPUT_KEYS = (
+    "file_system_id",
+    "file_system_type",
+    "directory_path",
+    "file_system_access_mode",
+    "content_type",
+)
 # sagemaker.inputs.FILE_SYSTEM_TYPES / FILE_SYSTEM_ACCESS_MODES: the SDK accepts only these.
 FILE_SYSTEM_TYPES = ("FSxLustre", "EFS")
 FILE_SYSTEM_ACCESS_MODES = ("ro", "rw")
@@ -34,9 +41,7 @@ MODEL_CONTENT_TYPE = "application/x-sagemaker-model"
 _CHANNEL = "InputDataConfig[]"
 _S3_SOURCE = "InputDataConfig[].DataSource.S3DataSource"
 _FS_SOURCE = "InputDataConfig[].DataSource.FileSystemDataSource"
-_INPUT_FORMS = (
-    "an S3 URI string, a TrainingInput object (with s3_data), a FileSystemInput object (with file_system_id)"
-)
+_INPUT_FORMS = "an S3 URI string, a TrainingInput object (with s3_data), a FileSystemInput object (with file_system_id)"
 
 
 @dataclass
@@ -61,7 +66,11 @@ def read_inputs(value: object, problems: Problems, reach: Reachability) -> Chann
         named = value
         single = False
     else:
-        problems.add("inputs", value, f"must be {_INPUT_FORMS}, or an object mapping channel names to those; not {json_type(value)}")
+        problems.add(
+            "inputs",
+            value,
+            f"must be {_INPUT_FORMS}, or an object mapping channel names to those; not {json_type(value)}",
+        )
         return channels
     channels.config = []
     for name, item in named.items():
@@ -132,7 +141,9 @@ def _read_channel(
     return None
 
 
-def _read_training_input(item: Mapping[str, object], field: str, problems: Problems, reach: Reachability) -> dict[str, object] | None:
+def _read_training_input(
+    item: Mapping[str, object], field: str, problems: Problems, reach: Reachability
+) -> dict[str, object] | None:
     """sagemaker.inputs.TrainingInput(**item).config"""
     reader = ObjectReader(item, field, problems, TRAINING_INPUT_KEYS)
     s3_data = reader.string("s3_data", required=True)
@@ -143,7 +154,11 @@ def _read_training_input(item: Mapping[str, object], field: str, problems: Probl
     s3_data_type = _enum(reader, "s3_data_type", f"{_S3_SOURCE}.S3DataType")
     target = reader.string("target_attribute_name")
     if target is not None:
-        problems.add(reader.field("target_attribute_name"), target, "is for AutoML jobs; CreateTrainingJob channels have no target attribute")
+        problems.add(
+            reader.field("target_attribute_name"),
+            target,
+            "is for AutoML jobs; CreateTrainingJob channels have no target attribute",
+        )
     config = _s3_channel(
         s3_data or "",
         distribution=distribution if (distribution or target) else "FullyReplicated",
@@ -154,7 +169,9 @@ def _read_training_input(item: Mapping[str, object], field: str, problems: Probl
     if compression is not None:
         config["CompressionType"] = compression
     content_type = reader.string("content_type")
-    if content_type is not None and check(problems, reader.field("content_type"), content_type, f"{_CHANNEL}.ContentType"):
+    if content_type is not None and check(
+        problems, reader.field("content_type"), content_type, f"{_CHANNEL}.ContentType"
+    ):
         config["ContentType"] = content_type
     record_wrapping = _enum(reader, "record_wrapping", f"{_CHANNEL}.RecordWrapperType")
     if record_wrapping is not None:
@@ -173,7 +190,9 @@ def _read_training_input(item: Mapping[str, object], field: str, problems: Probl
     shuffle = reader.obj("shuffle_config")
     if shuffle is not None:
         seed = ObjectReader(shuffle, reader.field("shuffle_config"), problems, ("seed",)).integer("seed", required=True)
-        if seed is not None and check(problems, join(reader.field("shuffle_config"), "seed"), seed, f"{_CHANNEL}.ShuffleConfig.Seed"):
+        if seed is not None and check(
+            problems, join(reader.field("shuffle_config"), "seed"), seed, f"{_CHANNEL}.ShuffleConfig.Seed"
+        ):
             config["ShuffleConfig"] = {"Seed": seed}
     return config if s3_data is not None else None
 
@@ -187,13 +206,19 @@ def _read_file_system_input(item: Mapping[str, object], field: str, problems: Pr
     # The SDK's FileSystemInput takes file_system_type and directory_path as required arguments.
     file_system_type = reader.string("file_system_type", required=True)
     if file_system_type is not None and file_system_type not in FILE_SYSTEM_TYPES:
-        problems.add(reader.field("file_system_type"), file_system_type, f"must be one of {', '.join(FILE_SYSTEM_TYPES)}")
+        problems.add(
+            reader.field("file_system_type"), file_system_type, f"must be one of {', '.join(FILE_SYSTEM_TYPES)}"
+        )
     directory_path = reader.string("directory_path", required=True)
     if directory_path is not None:
         check(problems, reader.field("directory_path"), directory_path, f"{_FS_SOURCE}.DirectoryPath")
     access_mode = reader.string("file_system_access_mode")
     if access_mode is not None and access_mode not in FILE_SYSTEM_ACCESS_MODES:
-        problems.add(reader.field("file_system_access_mode"), access_mode, f"must be one of {', '.join(FILE_SYSTEM_ACCESS_MODES)}")
+        problems.add(
+            reader.field("file_system_access_mode"),
+            access_mode,
+            f"must be one of {', '.join(FILE_SYSTEM_ACCESS_MODES)}",
+        )
     config: dict[str, object] = {
         "DataSource": {
             "FileSystemDataSource": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 MAX_LENGTH = 63
 JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -16,7 +16,7 @@ _IMAGE_NAME = re.compile(r"^(.+/)?([^:/]+)(:[^:]+)?$")
 
 def timestamp(now: datetime) -> str:
     """sagemaker.utils.sagemaker_timestamp for a given UTC moment."""
-    moment = now.astimezone(timezone.utc) if now.tzinfo else now
+    moment = now.astimezone(UTC) if now.tzinfo else now
     return moment.strftime("%Y-%m-%d-%H-%M-%S-") + f"{moment.microsecond // 1000:03d}"
 
 

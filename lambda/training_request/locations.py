@@ -17,7 +17,9 @@ def bucket_of(uri: str) -> str | None:
 
 def check_s3_uri(problems: Problems, field: str, value: str) -> bool:
     if bucket_of(value) is None:
-        problems.add(field, value, "must be an S3 URI: s3://<bucket>/<prefix> (local and https:// URIs are not supported)")
+        problems.add(
+            field, value, "must be an S3 URI: s3://<bucket>/<prefix> (local and https:// URIs are not supported)"
+        )
         return False
     return True
 
@@ -49,7 +51,9 @@ class Reachability:
             for field, uri in self._writes:
                 if bucket_of(uri) not in writable:
                     problems.add(
-                        field, uri, f"the execution role cannot write to this bucket; writable buckets: {', '.join(writable) or 'none'}"
+                        field,
+                        uri,
+                        f"the execution role cannot write to this bucket; writable buckets: {', '.join(writable) or 'none'}",
                     )
         if readable is not None:
             # A bucket the role writes to (artifacts, checkpoints) is one it reads too: a model_uri from
@@ -59,5 +63,7 @@ class Reachability:
             for field, uri in self._reads:
                 if bucket_of(uri) not in allowed:
                     problems.add(
-                        field, uri, f"the execution role cannot read this bucket; readable buckets: {', '.join(allowed) or 'none'}"
+                        field,
+                        uri,
+                        f"the execution role cannot read this bucket; readable buckets: {', '.join(allowed) or 'none'}",
                     )

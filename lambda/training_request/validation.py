@@ -8,7 +8,7 @@ cheap as importing boto3. botocore's ParamValidator checks types, required membe
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problems
@@ -35,7 +35,7 @@ def create_training_job_shape() -> Shape:
     return model.operation_model("CreateTrainingJob").input_shape
 
 
-@lru_cache(maxsize=None)
+@cache
 def shape_at(path: str) -> Shape:
     """The shape of a request member: "ResourceConfig.InstanceType", "InputDataConfig[].ChannelName",
     "HyperParameters{key}", "Environment{value}"."""
@@ -52,7 +52,7 @@ def shape_at(path: str) -> Shape:
     return shape
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(pattern: str) -> re.Pattern[str] | None:
     for java, python in _JAVA_CLASSES.items():
         pattern = pattern.replace(java, python)
@@ -92,7 +92,11 @@ def _check_string(problems: Problems, field: str, value: str, shape: Shape, path
             if len(shape.enum) <= _MAX_ENUM_LISTED:
                 problems.add(field, value, f"must be one of {', '.join(shape.enum)}{hint}")
             else:
-                problems.add(field, value, f"must be one of the {len(shape.enum)} values CreateTrainingJob allows for {path}{hint}")
+                problems.add(
+                    field,
+                    value,
+                    f"must be one of the {len(shape.enum)} values CreateTrainingJob allows for {path}{hint}",
+                )
         return
     if len(value) < meta.get("min", 0):
         problems.add(field, value, f"must be at least {meta['min']} characters long")

@@ -70,7 +70,10 @@ class SynthesizedApp:
 
     @classmethod
     def load(cls, outdir: Path) -> SynthesizedApp:
-        return cls(outdir, {p.name.removesuffix(".template.json"): json.loads(p.read_text()) for p in outdir.glob("*.template.json")})
+        return cls(
+            outdir,
+            {p.name.removesuffix(".template.json"): json.loads(p.read_text()) for p in outdir.glob("*.template.json")},
+        )
 
     def template(self, role: str) -> dict:
         """The template of the stack whose name ends with `-<role>` ("stateful", "training")."""

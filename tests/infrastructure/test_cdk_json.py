@@ -52,6 +52,10 @@ def test_the_makefile_turns_the_clis_version_check_off() -> None:
     # The CLI asks npm for a newer release whenever its output is a terminal (make synth, make deploy);
     # only this variable stops it, cdk.json cannot.
     database = subprocess.run(
-        ["make", "--no-print-directory", "-p", "-n", "clean"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+        ["make", "--no-print-directory", "-p", "-n", "clean"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout
     assert "CDK_DISABLE_VERSION_CHECK := 1" in database.splitlines()

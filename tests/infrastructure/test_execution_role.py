@@ -42,7 +42,11 @@ def expected_statements(stack: str, extra_buckets: tuple[str, ...] = ()) -> dict
     written = [bucket(stack, name) for name in ("Artifacts", "Checkpoints", "TensorBoard")]
     read = [bucket(stack, "Data"), *written, *(f"{P}:s3:::{name}" for name in extra_buckets)]
     return {
-        "ListTrainingBuckets": {"actions": {"s3:ListBucket", "s3:GetBucketLocation"}, "resources": set(read), "condition": None},
+        "ListTrainingBuckets": {
+            "actions": {"s3:ListBucket", "s3:GetBucketLocation"},
+            "resources": set(read),
+            "condition": None,
+        },
         "ReadTrainingData": {
             "actions": {"s3:GetObject", "s3:GetObjectVersion"},
             "resources": {f"{arn}/*" for arn in read},
@@ -142,7 +146,11 @@ def test_with_a_vpc_the_role_manages_network_interfaces_in_the_given_subnets_and
         "condition": None,
     }
     assert statements["ManageTrainingNetworkInterfaces"] == {
-        "actions": {"ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"},
+        "actions": {
+            "ec2:CreateNetworkInterfacePermission",
+            "ec2:DeleteNetworkInterface",
+            "ec2:DeleteNetworkInterfacePermission",
+        },
         "resources": {network_interfaces},
         "condition": None,
     }

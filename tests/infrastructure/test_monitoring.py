@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from moto.events.models import EventPattern
-
 from event_stacks import EXECUTION_ROLE_ARN, STATE_MACHINE_ARN, EventStack, sample_event, synthesize_event_stack
+from moto.events.models import EventPattern
 
 
 def topic_ref(stack: EventStack) -> dict:
@@ -60,7 +59,8 @@ def test_alarms_can_reach_the_encrypted_topic() -> None:
         "Sid": "CloudWatchAlarmsPublish",
     } in topic_statements
     assert any(
-        s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+        and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
         for s in key_statements
     )
 
@@ -91,11 +91,20 @@ def test_notifier_may_only_write_its_logs_and_traces_and_publish_encrypted_to_th
     (log_group,) = stack.resources("AWS::Logs::LogGroup")
 
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
-        {"Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Effect": "Allow", "Resource": {"Fn::GetAtt": [log_group, "Arn"]}},
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        },
         # X-Ray has no resource-level permissions.
         {"Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Effect": "Allow", "Resource": "*"},
         {"Action": "sns:Publish", "Effect": "Allow", "Resource": topic_ref(stack), "Sid": "PublishNotifications"},
-        {"Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Effect": "Allow", "Resource": key_arn(stack), "Sid": "EncryptNotifications"},
+        {
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Effect": "Allow",
+            "Resource": key_arn(stack),
+            "Sid": "EncryptNotifications",
+        },
     ]
 
 
@@ -116,6 +125,9 @@ def test_failed_jobs_alarm_counts_the_notifiers_failed_lines() -> None:
     (transformation,) = metric_filter["MetricTransformations"]
 
     assert metric_filter["FilterPattern"] == '{ $.status = "Failed" }'
-    assert (alarm["Namespace"], alarm["MetricName"]) == (transformation["MetricNamespace"], transformation["MetricName"])
+    assert (alarm["Namespace"], alarm["MetricName"]) == (
+        transformation["MetricNamespace"],
+        transformation["MetricName"],
+    )
     assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
     assert alarm["AlarmActions"] == [topic_ref(stack)]

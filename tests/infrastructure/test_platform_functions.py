@@ -30,7 +30,9 @@ def imported_modules(path: Any) -> set[str]:
     return modules
 
 
-def test_every_function_is_a_traced_python_handler_of_the_lambda_asset_with_its_own_log_group(synthesized_app: Any) -> None:
+def test_every_function_is_a_traced_python_handler_of_the_lambda_asset_with_its_own_log_group(
+    synthesized_app: Any,
+) -> None:
     functions = synthesized_app.resources("training", "AWS::Lambda::Function")
     log_groups = synthesized_app.resources("training", "AWS::Logs::LogGroup")
 
@@ -73,7 +75,9 @@ def test_every_function_runs_the_handler_module_named_after_it(synthesized_app: 
 
 
 def test_no_handler_imports_another(synthesized_app: Any) -> None:
-    handler_modules = {properties["Handler"].partition(".")[0] for properties in functions_by_name(synthesized_app).values()}
+    handler_modules = {
+        properties["Handler"].partition(".")[0] for properties in functions_by_name(synthesized_app).values()
+    }
 
     assert len(handler_modules) == 3
     for module in handler_modules:

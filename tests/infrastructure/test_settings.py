@@ -104,7 +104,9 @@ def test_missing_setting_is_named() -> None:
 
 
 def test_cdk_synth_with_a_bad_value_fails_with_the_message_and_no_traceback(tmp_path: Path, run_cdk) -> None:
-    result = run_cdk(["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", "checkpoint_retention_days=zero"], tmp_path)
+    result = run_cdk(
+        ["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", "checkpoint_retention_days=zero"], tmp_path
+    )
     assert result.returncode != 0
     assert "checkpoint_retention_days: must be a whole number from 1 to 3650 (got 'zero')" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -116,7 +118,10 @@ def test_cdk_synth_with_a_bad_value_fails_with_the_message_and_no_traceback(tmp_
 def test_a_bad_image_push_request_is_named_with_the_builders_own_errors() -> None:
     problems = problems_of(image_push_request='{"instance_type": "m5"}')
 
-    assert [p.split(":")[0] for p in problems] == ["image_push_request.instance_type", "image_push_request.instance_count"]
+    assert [p.split(":")[0] for p in problems] == [
+        "image_push_request.instance_type",
+        "image_push_request.instance_count",
+    ]
     assert "ResourceConfig.InstanceType (got 'm5')" in problems[0]
     assert problems[1] == "image_push_request.instance_count: is required"
 
@@ -150,20 +155,27 @@ def test_a_request_is_judged_only_when_its_trigger_is_on() -> None:
     assert (image_push_off.image_tag_pattern, image_push_off.image_push_request) == (None, invalid_request)
     assert (schedule_off.training_schedule, schedule_off.scheduled_request) == (None, invalid_request)
     # The same requests with their triggers on are refused.
-    assert problems_of(image_tag_pattern="train-*", image_push_request=invalid_request)[0].startswith("image_push_request.instance_type:")
-    assert problems_of(training_schedule="rate(1 day)", scheduled_request=invalid_request)[0].startswith("scheduled_request.instance_type:")
+    assert problems_of(image_tag_pattern="train-*", image_push_request=invalid_request)[0].startswith(
+        "image_push_request.instance_type:"
+    )
+    assert problems_of(training_schedule="rate(1 day)", scheduled_request=invalid_request)[0].startswith(
+        "scheduled_request.instance_type:"
+    )
 
 
 def test_request_problems_are_reported_with_the_other_settings() -> None:
     problems = problems_of(prefix="A", image_push_request={"instance_type": "ml.m5.large", "instance_count": 0})
 
-    assert problems == ["prefix: must be a lowercase name: a letter, then up to 19 letters, digits or '-' (got 'A')",
-                        "image_push_request.instance_count: must be at least 1 (got 0)"]
+    assert problems == [
+        "prefix: must be a lowercase name: a letter, then up to 19 letters, digits or '-' (got 'A')",
+        "image_push_request.instance_count: must be at least 1 (got 0)",
+    ]
 
 
 def test_cdk_synth_with_a_bad_image_push_request_fails_naming_the_field(tmp_path: Path, run_cdk) -> None:
     result = run_cdk(
-        ["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", 'image_push_request={"instance_type":"m5"}'], tmp_path
+        ["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", 'image_push_request={"instance_type":"m5"}'],
+        tmp_path,
     )
 
     assert result.returncode != 0

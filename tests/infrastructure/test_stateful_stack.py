@@ -63,7 +63,9 @@ def test_every_bucket_policy_denies_requests_without_tls(synthesized_app, bucket
     protected = set()
     for policy in policies:
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if statement["Effect"] == "Deny" and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}:
+            if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
                 assert statement["Action"] == "s3:*"
                 assert statement["Principal"] == {"AWS": "*"}
                 protected.add(policy["Properties"]["Bucket"]["Ref"])

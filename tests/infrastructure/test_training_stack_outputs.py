@@ -10,7 +10,9 @@ from platform_contract import JOB_NAME_FIELD, PrepareEnvironment, TrainingStackO
 
 
 def _function_ids(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {key: resource for key, resource in template["Resources"].items() if resource["Type"] == "AWS::Lambda::Function"}
+    return {
+        key: resource for key, resource in template["Resources"].items() if resource["Type"] == "AWS::Lambda::Function"
+    }
 
 
 def test_the_prepare_function_is_a_stack_output_with_the_defaults_in_its_environment(synthesized_app: Any) -> None:
@@ -21,15 +23,23 @@ def test_the_prepare_function_is_a_stack_output_with_the_defaults_in_its_environ
 
     assert function["Handler"] == "prepare.handler"
     variables = function["Environment"]["Variables"]
-    defaults = (PrepareEnvironment.DEFAULT_ROLE_ARN, PrepareEnvironment.DEFAULT_IMAGE_URI, PrepareEnvironment.DEFAULT_OUTPUT_PATH,
-                PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI, PrepareEnvironment.READABLE_BUCKETS, PrepareEnvironment.WRITABLE_BUCKETS)
+    defaults = (
+        PrepareEnvironment.DEFAULT_ROLE_ARN,
+        PrepareEnvironment.DEFAULT_IMAGE_URI,
+        PrepareEnvironment.DEFAULT_OUTPUT_PATH,
+        PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI,
+        PrepareEnvironment.READABLE_BUCKETS,
+        PrepareEnvironment.WRITABLE_BUCKETS,
+    )
     assert {name.value for name in defaults} <= set(variables)
 
 
 def test_every_output_trainctl_reads_is_there(synthesized_app: Any) -> None:
     outputs = synthesized_app.template("training")["Outputs"]
 
-    assert {TrainingStackOutput.STATE_MACHINE_ARN.value, TrainingStackOutput.PREPARE_FUNCTION_NAME.value} <= set(outputs)
+    assert {TrainingStackOutput.STATE_MACHINE_ARN.value, TrainingStackOutput.PREPARE_FUNCTION_NAME.value} <= set(
+        outputs
+    )
 
 
 def _definition_text(template: dict[str, Any]) -> str:
@@ -44,8 +54,13 @@ def test_the_states_trainctl_reads_the_job_name_from_are_in_the_deployed_workflo
     prepare = states[WorkflowState.PREPARE.value]
     assert prepare["Resource"] == "arn:aws:states:::lambda:invoke"
     assert prepare["Output"] == "{% $states.result.Payload %}"  # the Lambda's result, with its JOB_NAME_FIELD
-    assert f"$prepared.{JOB_NAME_FIELD}" in json.dumps(states[WorkflowState.START_TRAINING_JOB.value])  # the workflow reads it too
-    for name, resource in ((WorkflowState.RUN_TRAINING_JOB, "createTrainingJob.sync"), (WorkflowState.START_TRAINING_JOB, "createTrainingJob")):
+    assert f"$prepared.{JOB_NAME_FIELD}" in json.dumps(
+        states[WorkflowState.START_TRAINING_JOB.value]
+    )  # the workflow reads it too
+    for name, resource in (
+        (WorkflowState.RUN_TRAINING_JOB, "createTrainingJob.sync"),
+        (WorkflowState.START_TRAINING_JOB, "createTrainingJob"),
+    ):
         task = states[name.value]
         assert task["Resource"] == f"arn:aws:states:::sagemaker:{resource}"
         assert task["Arguments"] == "{% $states.input.request %}"  # the request Prepare built, TrainingJobName included

@@ -136,7 +136,12 @@ def test_sagemaker_tasks_wait_out_quotas_and_throttling_and_nothing_else(definit
 
 
 def test_lambda_tasks_retry_only_lambda_service_errors_and_time_out(definition: dict[str, Any]) -> None:
-    service_errors = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+    service_errors = {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+    }
     for name, timeout in (("Prepare", 120), ("WriteResult", 60)):
         task = definition["States"][name]
         # A handler's own error (invalid input, a malformed event) would fail again: it is not retried.
@@ -388,7 +393,9 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     prefix = f"{settings['prefix']}-{settings['environment']}-stateful"
 
     assert joined(variables["DEFAULT_ROLE_ARN"]) == f"<{logical_id(template, 'AWS::IAM::Role', 'ExecutionRole')}.Arn>"
-    assert joined_imports(variables["DEFAULT_IMAGE_URI"]).endswith(f"/<{prefix}-RepositoryName>:{settings['default_image_tag']}")
+    assert joined_imports(variables["DEFAULT_IMAGE_URI"]).endswith(
+        f"/<{prefix}-RepositoryName>:{settings['default_image_tag']}"
+    )
     assert joined_imports(variables["DEFAULT_OUTPUT_PATH"]) == f"s3://<{prefix}-ArtifactsBucketName>/"
     assert joined_imports(variables["DEFAULT_CHECKPOINT_S3_URI"]) == f"s3://<{prefix}-CheckpointsBucketName>/"
     assert joined_imports(variables["WRITABLE_BUCKETS"]).split(",") == [
@@ -399,7 +406,9 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     assert {"Ref": state_machine_id} in [output["Value"] for output in template["Outputs"].values()]
     # The name console users search for, as docs/workflow.md says.
     assert template["Resources"][state_machine_id]["Properties"]["StateMachineName"] == "mltrain-dev-training"
-    assert deployed_definition(template) == training_definition(FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN)
+    assert deployed_definition(template) == training_definition(
+        FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN
+    )
 
 
 def test_the_state_machine_is_named_after_the_prefix_and_environment(customised_app: Any) -> None:

@@ -14,9 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-from platform_contract import JOB_NAME_FIELD, JobNameOrigin, PrepareEnvironment, WorkflowState
-
-from stacks.training_definition import MAX_NAME_COLLISION_RETRIES
 from workflow_runs import (
     ACCOUNT,
     ALGORITHM_ERROR,
@@ -30,6 +27,9 @@ from workflow_runs import (
     Workflow,
     workflow_in_moto,
 )
+
+from platform_contract import JOB_NAME_FIELD, JobNameOrigin, PrepareEnvironment, WorkflowState
+from stacks.training_definition import MAX_NAME_COLLISION_RETRIES
 
 MAX_CAPACITY_RETRIES = 2
 DATA_BUCKET = "data-bucket"
@@ -46,7 +46,11 @@ PLATFORM_ENVIRONMENT = {
 PREPARE = WorkflowState.PREPARE.value
 RUN_TRAINING_JOB = WorkflowState.RUN_TRAINING_JOB.value
 START_TRAINING_JOB = WorkflowState.START_TRAINING_JOB.value
-TRAINING_INPUT = {"instance_type": "ml.m5.xlarge", "instance_count": 1, "inputs": {"train": f"s3://{DATA_BUCKET}/train/"}}
+TRAINING_INPUT = {
+    "instance_type": "ml.m5.xlarge",
+    "instance_count": 1,
+    "inputs": {"train": f"s3://{DATA_BUCKET}/train/"},
+}
 
 
 def platform_handlers() -> dict[str, Any]:
@@ -178,7 +182,10 @@ def test_prepare_failing_on_a_malformed_event_fails_with_its_message_and_no_trac
     execution = workflow.run(event)
 
     assert (execution.status, execution.error) == ("FAILED", "MalformedEvent")
-    assert execution.cause == f"S3 event for s3://{DATA_BUCKET}/requests/gan.json has neither object.version-id nor object.etag"
+    assert (
+        execution.cause
+        == f"S3 event for s3://{DATA_BUCKET}/requests/gan.json has neither object.version-id nor object.etag"
+    )
     assert execution.entered[-1] == "PreparationFailed"
     assert workflow.requests == []
 
@@ -221,7 +228,11 @@ def test_a_job_name_the_user_chose_is_not_retried_for_capacity(workflow: Workflo
 @pytest.mark.parametrize(
     ("end", "error", "cause"),
     [
-        (ALGORITHM_ERROR, "TrainingJobFailed", "Training job {name} failed: AlgorithmError: ExecuteUserScriptError: exit code 1"),
+        (
+            ALGORITHM_ERROR,
+            "TrainingJobFailed",
+            "Training job {name} failed: AlgorithmError: ExecuteUserScriptError: exit code 1",
+        ),
         (MAX_RUNTIME_EXCEEDED, "TrainingJobStopped", "Training job {name} was stopped (MaxRuntimeExceeded)"),
         (
             JobEnd("Stopped", "Stopped by the user", "Stopped"),
@@ -280,7 +291,13 @@ def test_a_request_sagemaker_refuses_fails_with_the_integrations_error_and_cause
     assert (execution.status, execution.error) == ("FAILED", "SageMaker.ResourceNotFoundException")
     assert execution.cause.startswith("Could not find subnet subnet-0123abcd (Service: AmazonSageMaker;")
     assert "Error Code: ResourceNotFound" in execution.cause
-    assert execution.entered[-5:] == ["ClassifyFailure", "RequestRefused", "ReportOutcome", "Conclude", "SageMakerRequestFailed"]
+    assert execution.entered[-5:] == [
+        "ClassifyFailure",
+        "RequestRefused",
+        "ReportOutcome",
+        "Conclude",
+        "SageMakerRequestFailed",
+    ]
     assert len(workflow.requests) == 1
 
 
@@ -388,8 +405,9 @@ def test_a_result_file_event_ends_at_once_without_training(workflow: Workflow) -
 def test_a_result_that_cannot_be_written_fails_the_execution_naming_the_outcome(
     workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import request_file_store
     from botocore.exceptions import ClientError
+
+    import request_file_store
 
     def denied(**_: Any) -> None:
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutObject")

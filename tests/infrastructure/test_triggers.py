@@ -11,8 +11,6 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
-from moto.events.models import EventPattern
-
 from event_stacks import (
     STATE_MACHINE_ARN,
     EventStack,
@@ -20,6 +18,8 @@ from event_stacks import (
     sample_event,
     synthesize_event_stack,
 )
+from moto.events.models import EventPattern
+
 from stacks.triggers import TrainingTriggers
 from training_events import TriggerConfig, TriggerKind, recognise_event
 
@@ -229,7 +229,11 @@ def test_bad_trigger_settings_are_named_together() -> None:
 
     with pytest.raises(SettingsError) as error:
         trigger_settings(image_tag_pattern="v 1", image_push_request="[1]", training_schedule="every day")
-    assert [p.split(":")[0] for p in error.value.problems] == ["image_tag_pattern", "image_push_request", "training_schedule"]
+    assert [p.split(":")[0] for p in error.value.problems] == [
+        "image_tag_pattern",
+        "image_push_request",
+        "training_schedule",
+    ]
 
     with pytest.raises(SettingsError, match="a schedule needs the request it trains"):
         trigger_settings(training_schedule="cron(0 2 * * ? *)")
@@ -247,7 +251,10 @@ def test_the_training_stack_starts_its_workflow_from_the_triggers_and_reports_to
     (state_machine_id,) = _resources(template, "AWS::StepFunctions::StateMachine")
     rules = _resources(template, "AWS::Events::Rule")
     starting = {
-        k for k, rule in rules.items() for target in rule["Properties"].get("Targets", []) if target["Arn"] == {"Ref": state_machine_id}
+        k
+        for k, rule in rules.items()
+        for target in rule["Properties"].get("Targets", [])
+        if target["Arn"] == {"Ref": state_machine_id}
     }
     # cdk.json: request files and train-* pushes on, no schedule.
     assert sorted(k.split("Triggers")[1][:12] for k in starting) == ["ImagePushRul", "RequestFileR"]

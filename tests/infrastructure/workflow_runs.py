@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -25,9 +25,9 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 from moto import mock_aws
-from platform_contract import WorkflowState
 
 from emulator.adapters import evaluate_jsonata_with_jsonata_python, run_create_training_job_sync_in_step_functions
+from platform_contract import WorkflowState
 from stacks.training_definition import training_definition
 
 REGION = "eu-west-1"
@@ -57,13 +57,18 @@ class Refusal:
 
 
 COMPLETED = JobEnd("Completed")
-CAPACITY = JobEnd("Failed", "CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML instance type.")
+CAPACITY = JobEnd(
+    "Failed",
+    "CapacityError: Unable to provision requested ML compute capacity. Please retry using a different ML instance type.",
+)
 ALGORITHM_ERROR = JobEnd("Failed", "AlgorithmError: ExecuteUserScriptError: exit code 1")
 MAX_RUNTIME_EXCEEDED = JobEnd("Stopped", secondary_status="MaxRuntimeExceeded")
 NAME_IN_USE_MESSAGE = "Training job names must be unique within an AWS account and region, and a training job with this name already exists"
 NAME_IN_USE = Refusal("ResourceInUse", NAME_IN_USE_MESSAGE)
 FINAL_METRICS = [{"MetricName": "GAN_loss", "Value": 0.25}, {"MetricName": "D_loss", "Value": 0.5}]
-_CREATE_TRAINING_JOB = botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob")
+_CREATE_TRAINING_JOB = (
+    botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob")
+)
 
 
 @dataclass
@@ -105,13 +110,15 @@ def described_job(request: dict[str, Any], end: JobEnd) -> dict[str, Any]:
         "TrainingJobStatus": end.status,
         "SecondaryStatus": end.secondary_status or end.status,
         **({"FailureReason": end.failure_reason} if end.failure_reason else {}),
-        "ModelArtifacts": {"S3ModelArtifacts": f"{request['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{name}/output/model.tar.gz"},
+        "ModelArtifacts": {
+            "S3ModelArtifacts": f"{request['OutputDataConfig']['S3OutputPath'].rstrip('/')}/{name}/output/model.tar.gz"
+        },
         **({"FinalMetricDataList": FINAL_METRICS} if completed else {}),
         "AlgorithmSpecification": request["AlgorithmSpecification"],
         "RoleArn": request["RoleArn"],
         "ResourceConfig": request["ResourceConfig"],
         "StoppingCondition": request["StoppingCondition"],
-        "CreationTime": datetime.now(timezone.utc),
+        "CreationTime": datetime.now(UTC),
         "TrainingTimeInSeconds": 310,
         "BillableTimeInSeconds": 124,
     }
@@ -190,7 +197,9 @@ def lambda_invoked_in_process(handlers: Mapping[str, Handler]) -> Callable[..., 
             return json.dumps(handler(json.loads(body))).encode()
         except Exception as error:  # an unhandled error, as the Python runtime reports it
             response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": []}).encode()
+            return json.dumps(
+                {"errorMessage": str(error), "errorType": type(error).__name__, "stackTrace": []}
+            ).encode()
 
     return invoke
 
@@ -230,7 +239,9 @@ def workflow_in_moto(
                 )["FunctionArn"]
                 for name in ("prepare", "write_result")
             }
-            definition = training_definition(function_arns["prepare"], max_capacity_retries, function_arns["write_result"])
+            definition = training_definition(
+                function_arns["prepare"], max_capacity_retries, function_arns["write_result"]
+            )
             sfn = boto3.client("stepfunctions")
             state_machine = sfn.create_state_machine(name="training", definition=json.dumps(definition), roleArn=role)
             handled.update(handlers())

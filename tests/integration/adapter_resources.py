@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-
 from execution_waits import wait_for
+
 from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, FINAL_JOB_STATUSES
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/emulator-test"
@@ -46,10 +46,16 @@ def deploy_template(emulator: Any, template: dict[str, Any], stack_name: str) ->
         cloudformation.describe_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)
     parameters = [{"ParameterKey": name, "UsePreviousValue": True} for name in template.get("Parameters", {})]
     cloudformation.create_change_set(
-        StackName=stack_name, ChangeSetName=CDK_CHANGE_SET, TemplateBody=json.dumps(template),
-        ChangeSetType="UPDATE" if exists else "CREATE", Parameters=parameters if exists else [],
+        StackName=stack_name,
+        ChangeSetName=CDK_CHANGE_SET,
+        TemplateBody=json.dumps(template),
+        ChangeSetType="UPDATE" if exists else "CREATE",
+        Parameters=parameters if exists else [],
     )
-    assert cloudformation.describe_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)["StackName"] == stack_name
+    assert (
+        cloudformation.describe_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)["StackName"]
+        == stack_name
+    )
     cloudformation.execute_change_set(StackName=stack_name, ChangeSetName=CDK_CHANGE_SET)
     return cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
 
@@ -59,7 +65,8 @@ def training_request(name: str, bucket: str, **hyperparameters: str) -> dict[str
         "TrainingJobName": name,
         "RoleArn": ROLE_ARN,
         "AlgorithmSpecification": {
-            "TrainingImage": IMAGE, "TrainingInputMode": "File",
+            "TrainingImage": IMAGE,
+            "TrainingInputMode": "File",
             "MetricDefinitions": [{"Name": "loss", "Regex": "Loss = (.*?);"}],
         },
         "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/models"},

@@ -14,9 +14,9 @@ from typing import Any
 
 import boto3
 import pytest
+from adapter_resources import unique
 from botocore.config import Config
 
-from adapter_resources import unique
 from emulator import DEFAULT_REGION, client_environment, endpoint_url, process
 from emulator.deployment import CdkRunner, stack_outputs
 
@@ -27,7 +27,8 @@ pytestmark = pytest.mark.integration
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "destructive: changes or removes the session's shared deployment; runs after every other test")
+        "markers", "destructive: changes or removes the session's shared deployment; runs after every other test"
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -60,8 +61,11 @@ class Emulator:
 
     def client(self, service: str) -> Any:
         return boto3.client(
-            service, endpoint_url=self.endpoint, region_name=self.region,
-            aws_access_key_id="testing", aws_secret_access_key="testing",
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
             config=Config(retries={"max_attempts": 2}),
         )
 
@@ -107,7 +111,12 @@ def output_bucket(emulator: Emulator) -> str:
 
 @pytest.fixture(scope="module")
 def lambda_role(emulator: Emulator) -> str:
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+        ],
+    }
     return emulator.client("iam").create_role(RoleName=unique("function"), AssumeRolePolicyDocument=json.dumps(trust))[
-        "Role"]["Arn"]
+        "Role"
+    ]["Arn"]

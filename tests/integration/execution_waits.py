@@ -34,5 +34,7 @@ def execution_output(described: dict[str, Any]) -> Any:
 
 def all_job_names(emulator: Any) -> list[str]:
     """Every training job's name, all pages of ListTrainingJobs."""
-    pages = emulator.client("sagemaker").get_paginator("list_training_jobs").paginate(PaginationConfig={"PageSize": 100})
+    pages = (
+        emulator.client("sagemaker").get_paginator("list_training_jobs").paginate(PaginationConfig={"PageSize": 100})
+    )
     return [job["TrainingJobName"] for page in pages for job in page["TrainingJobSummaries"]]

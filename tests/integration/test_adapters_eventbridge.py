@@ -8,8 +8,9 @@ import time
 from typing import Any
 
 from adapter_resources import python_package, training_request, unique
-from emulator import scheduled_event_entry
 from execution_waits import wait_for
+
+from emulator import scheduled_event_entry
 
 
 # deliver_eventbridge_events_to_state_machines_topics_and_functions (Lambda, asynchronously) --------
@@ -23,16 +24,42 @@ def test_a_rule_invokes_its_lambda_target_without_making_put_events_wait(emulato
         "    boto3.client('sqs').send_message(QueueUrl=os.environ['QUEUE'], MessageBody=json.dumps(event))\n"
     )
     function = awslambda.create_function(
-        FunctionName=unique("notify"), Runtime="python3.11", Role=lambda_role, Handler="index.handler", Timeout=30,
-        Code={"ZipFile": python_package(source)}, Environment={"Variables": {"QUEUE": queue}})["FunctionArn"]
+        FunctionName=unique("notify"),
+        Runtime="python3.11",
+        Role=lambda_role,
+        Handler="index.handler",
+        Timeout=30,
+        Code={"ZipFile": python_package(source)},
+        Environment={"Variables": {"QUEUE": queue}},
+    )["FunctionArn"]
     rule, job = unique("job-state"), unique("job")
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["aws.sagemaker"], "detail": {"TrainingJobStatus": ["Failed"]}}))
-    events.put_targets(Rule=rule, Targets=[{"Id": "notifier", "Arn": function, "InputTransformer": {
-        "InputPathsMap": {"name": "$.detail.TrainingJobName"}, "InputTemplate": '{"job": <name>, "why": "it failed"}'}}])
+    events.put_rule(
+        Name=rule, EventPattern=json.dumps({"source": ["aws.sagemaker"], "detail": {"TrainingJobStatus": ["Failed"]}})
+    )
+    events.put_targets(
+        Rule=rule,
+        Targets=[
+            {
+                "Id": "notifier",
+                "Arn": function,
+                "InputTransformer": {
+                    "InputPathsMap": {"name": "$.detail.TrainingJobName"},
+                    "InputTemplate": '{"job": <name>, "why": "it failed"}',
+                },
+            }
+        ],
+    )
 
     started = time.monotonic()
-    answer = events.put_events(Entries=[{"Source": "aws.sagemaker", "DetailType": "SageMaker Training Job State Change",
-                                         "Detail": json.dumps({"TrainingJobName": job, "TrainingJobStatus": "Failed"})}])
+    answer = events.put_events(
+        Entries=[
+            {
+                "Source": "aws.sagemaker",
+                "DetailType": "SageMaker Training Job State Change",
+                "Detail": json.dumps({"TrainingJobName": job, "TrainingJobStatus": "Failed"}),
+            }
+        ]
+    )
     assert answer["FailedEntryCount"] == 0
     assert time.monotonic() - started < 5  # the function sleeps 10 s: PutEvents did not wait for it
 
@@ -48,10 +75,12 @@ def test_a_scheduled_rule_receives_only_its_own_firings(emulator: Any) -> None:
     rule = events.put_rule(Name=unique("nightly"), ScheduleExpression="cron(0 2 * * ? *)")["RuleArn"]
     events.put_targets(Rule=rule.split("/")[-1], Targets=[{"Id": "queue", "Arn": queue_arn}])
 
-    events.put_events(Entries=[
-        {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps({"result": "SUCCESS"})},
-        scheduled_event_entry(rule.replace("nightly", "another")),
-    ])
+    events.put_events(
+        Entries=[
+            {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps({"result": "SUCCESS"})},
+            scheduled_event_entry(rule.replace("nightly", "another")),
+        ]
+    )
     assert not sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages")
 
     events.put_events(Entries=[scheduled_event_entry(rule)])
@@ -69,9 +98,16 @@ def test_a_job_s_end_reaches_a_topic_through_an_eventbridge_rule(emulator: Any, 
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     name = unique("job")
     rule = unique("job-ends")
-    events.put_rule(Name=rule, EventPattern=json.dumps({
-        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Training Job State Change"],
-        "detail": {"TrainingJobName": [name], "TrainingJobStatus": ["Completed", "Failed", "Stopped"]}}))
+    events.put_rule(
+        Name=rule,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.sagemaker"],
+                "detail-type": ["SageMaker Training Job State Change"],
+                "detail": {"TrainingJobName": [name], "TrainingJobStatus": ["Completed", "Failed", "Stopped"]},
+            }
+        ),
+    )
     events.put_targets(Rule=rule, Targets=[{"Id": "topic", "Arn": topic, "InputPath": "$.detail"}])
 
     emulator.client("sagemaker").create_training_job(**training_request(name, output_bucket))

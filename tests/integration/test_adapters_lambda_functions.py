@@ -11,7 +11,8 @@ from adapter_resources import python_package, unique
 
 # run_python_lambdas_in_a_subprocess -----------------------------------------------------------
 def test_a_python_lambda_runs_with_its_environment_and_reaches_the_emulator(
-        emulator: Any, output_bucket: str, lambda_role: str) -> None:
+    emulator: Any, output_bucket: str, lambda_role: str
+) -> None:
     source = (
         "import os, boto3\n"
         "def handler(event, context):\n"
@@ -25,14 +26,23 @@ def test_a_python_lambda_runs_with_its_environment_and_reaches_the_emulator(
     awslambda = emulator.client("lambda")
     name = unique("fn")
     awslambda.create_function(
-        FunctionName=name, Runtime="python3.11", Role=lambda_role, Handler="index.handler", Timeout=30,
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=lambda_role,
+        Handler="index.handler",
+        Timeout=30,
         Code={"ZipFile": python_package(source)},
         Environment={"Variables": {"SETTING": "from-the-stack", "BUCKET": output_bucket}},
     )
     answer = awslambda.invoke(FunctionName=name, Payload=json.dumps({"value": 42}))
     assert "FunctionError" not in answer
     assert json.loads(answer["Payload"].read()) == {
-        "setting": "from-the-stack", "region": emulator.region, "sees_bucket": True, "echo": 42, "function": name}
+        "setting": "from-the-stack",
+        "region": emulator.region,
+        "sees_bucket": True,
+        "echo": 42,
+        "function": name,
+    }
 
     failure = awslambda.invoke(FunctionName=name, Payload=json.dumps({"fail": True}))
     assert failure["FunctionError"]
@@ -51,8 +61,14 @@ def test_a_lambda_can_import_boto3_but_not_the_project_s_other_packages(emulator
     )
     awslambda = emulator.client("lambda")
     name = unique("imports")
-    awslambda.create_function(FunctionName=name, Runtime="python3.11", Role=lambda_role, Handler="index.handler",
-                              Timeout=30, Code={"ZipFile": python_package(source)})
+    awslambda.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=lambda_role,
+        Handler="index.handler",
+        Timeout=30,
+        Code={"ZipFile": python_package(source)},
+    )
     allowed = awslambda.invoke(FunctionName=name, Payload=json.dumps({"module": "dateutil.parser"}))
     assert "FunctionError" not in allowed and json.loads(allowed["Payload"].read()) == "boto3"
     # platform_contract: the emulator's server imports it from lambda/, a function only from its own package.

@@ -14,21 +14,39 @@ from execution_waits import finished_execution, wait_for
 # apply_bucket_eventbridge_setting_from_cloudformation, apply_bucket_versioning_from_cloudformation
 def test_an_object_put_in_an_eventbridge_enabled_bucket_starts_the_rule_s_state_machine(emulator: Any) -> None:
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
-    stack = deploy_template(emulator, {
-        "Resources": {
-            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
-                "VersioningConfiguration": {"Status": "Enabled"},
-                "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}},
-            "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
-                "DefinitionString": json.dumps(definition), "RoleArn": ROLE_ARN}}},
-        "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}, "Machine": {"Value": {"Ref": "Machine"}}}},
-        unique("events"))
+    stack = deploy_template(
+        emulator,
+        {
+            "Resources": {
+                "Bucket": {
+                    "Type": "AWS::S3::Bucket",
+                    "Properties": {
+                        "VersioningConfiguration": {"Status": "Enabled"},
+                        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+                    },
+                },
+                "Machine": {
+                    "Type": "AWS::StepFunctions::StateMachine",
+                    "Properties": {"DefinitionString": json.dumps(definition), "RoleArn": ROLE_ARN},
+                },
+            },
+            "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}, "Machine": {"Value": {"Ref": "Machine"}}},
+        },
+        unique("events"),
+    )
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     events = emulator.client("events")
     rule = unique("requests")
-    events.put_rule(Name=rule, EventPattern=json.dumps({
-        "source": ["aws.s3"], "detail-type": ["Object Created"],
-        "detail": {"bucket": {"name": [outputs["Bucket"]]}, "object": {"key": [{"prefix": "requests/"}]}}}))
+    events.put_rule(
+        Name=rule,
+        EventPattern=json.dumps(
+            {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {"bucket": {"name": [outputs["Bucket"]]}, "object": {"key": [{"prefix": "requests/"}]}},
+            }
+        ),
+    )
     events.put_targets(Rule=rule, Targets=[{"Id": "workflow", "Arn": outputs["Machine"], "RoleArn": ROLE_ARN}])
 
     s3 = emulator.client("s3")
@@ -37,8 +55,12 @@ def test_an_object_put_in_an_eventbridge_enabled_bucket_starts_the_rule_s_state_
     put = [s3.put_object(Bucket=outputs["Bucket"], Key="requests/gan.json", Body=body) for body in (b"{}", b"[]")]
 
     sfn = emulator.client("stepfunctions")
-    executions = wait_for(lambda: len(sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"]) == 2 and
-                          sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"])
+    executions = wait_for(
+        lambda: (
+            len(sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"]) == 2
+            and sfn.list_executions(stateMachineArn=outputs["Machine"])["executions"]
+        )
+    )
     events_in = [json.loads(finished_execution(sfn, e["executionArn"])["input"]) for e in executions]
     assert len(executions) == 2
     for event in events_in:

@@ -7,17 +7,18 @@ from typing import Any
 
 import boto3
 import pytest
+from adapter_resources import final_job, training_request, unique
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from adapter_resources import final_job, training_request, unique
 from execution_waits import all_job_names, wait_for
+
 from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, TRAINING_JOB_LOG_GROUP
 
 
 # give_training_jobs_a_lifecycle -----------------------------------------------------------------
 def test_a_training_job_goes_through_its_statuses_and_leaves_artifact_logs_and_metrics(
-        emulator: Any, output_bucket: str) -> None:
+    emulator: Any, output_bucket: str
+) -> None:
     sagemaker = emulator.client("sagemaker")
     name = unique("job")
     sagemaker.create_training_job(**training_request(name, output_bucket))
@@ -27,7 +28,12 @@ def test_a_training_job_goes_through_its_statuses_and_leaves_artifact_logs_and_m
     job = final_job(sagemaker, name)
     assert job["TrainingJobStatus"] == "Completed"
     assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == [
-        "Starting", "Downloading", "Training", "Uploading", "Completed"]
+        "Starting",
+        "Downloading",
+        "Training",
+        "Uploading",
+        "Completed",
+    ]
     assert job["ModelArtifacts"]["S3ModelArtifacts"] == f"s3://{output_bucket}/models/{name}/output/model.tar.gz"
     emulator.client("s3").head_object(Bucket=output_bucket, Key=f"models/{name}/output/model.tar.gz")
     assert [m["MetricName"] for m in job["FinalMetricDataList"]] == ["loss"]
@@ -37,9 +43,13 @@ def test_a_training_job_goes_through_its_statuses_and_leaves_artifact_logs_and_m
     logs = emulator.client("logs")
     streams = logs.describe_log_streams(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamNamePrefix=f"{name}/algo-1-")
     stream = streams["logStreams"][0]["logStreamName"]
-    messages = [e["message"] for e in logs.get_log_events(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)["events"]]
+    messages = [
+        e["message"] for e in logs.get_log_events(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)["events"]
+    ]
     assert any("loss=" in m for m in messages)
-    assert sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == [{"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE}]
+    assert sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == [
+        {"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE}
+    ]
 
 
 def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any, output_bucket: str) -> None:
@@ -54,9 +64,15 @@ def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any
             streams = logs.describe_log_streams(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamNamePrefix=f"{name}/")
         except logs.exceptions.ResourceNotFoundException:
             return {}  # the session's first job has not written its first line yet
-        return {s["logStreamName"].split("/")[1].rsplit("-", 1)[0]: [e["message"] for e in logs.get_log_events(
-            logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=s["logStreamName"])["events"]]
-            for s in streams["logStreams"]}
+        return {
+            s["logStreamName"].split("/")[1].rsplit("-", 1)[0]: [
+                e["message"]
+                for e in logs.get_log_events(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=s["logStreamName"])[
+                    "events"
+                ]
+            ]
+            for s in streams["logStreams"]
+        }
 
     def first_lines_written() -> dict[str, list[str]] | None:
         messages = stream_messages()
@@ -70,7 +86,11 @@ def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any
     def last_lines_written() -> dict[str, list[str]] | None:
         # Each stream's last line ("Training seconds") comes just after the job's end.
         messages = stream_messages()
-        return messages if all(len(lines) > 1 and "Training complete" in lines[-2] for lines in messages.values()) else None
+        return (
+            messages
+            if all(len(lines) > 1 and "Training complete" in lines[-2] for lines in messages.values())
+            else None
+        )
 
     job = final_job(sagemaker, name)
     assert job["TrainingJobStatus"] == "Completed"
@@ -130,7 +150,12 @@ def test_a_duplicate_job_name_and_an_invalid_request_are_refused(emulator: Any, 
 
 def _send_without_client_validation(emulator: Any, request: dict[str, Any]) -> None:
     """Send as Step Functions does, without botocore's client-side parameter validation."""
-    raw = boto3.client("sagemaker", endpoint_url=emulator.endpoint, region_name=emulator.region,
-                       aws_access_key_id="testing", aws_secret_access_key="testing",
-                       config=Config(parameter_validation=False))
+    raw = boto3.client(
+        "sagemaker",
+        endpoint_url=emulator.endpoint,
+        region_name=emulator.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False),
+    )
     raw.create_training_job(**request)

@@ -7,18 +7,27 @@ import json
 from typing import Any
 
 import pytest
-
 from adapter_resources import ROLE_ARN, deploy_template, final_job, training_request, unique
 from execution_waits import all_job_names, execution_output, finished_execution, wait_for
 
 
 # run_state_machines_created_by_cloudformation ------------------------------------------------
 def test_a_state_machine_created_by_cloudformation_runs(emulator: Any) -> None:
-    definition = {"StartAt": "Greet", "States": {"Greet": {
-        "Type": "Pass", "Parameters": {"greeting.$": "States.Format('hello {}', $.name)"}, "End": True}}}
-    template = {"Resources": {"Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
-        "DefinitionString": json.dumps(definition), "RoleArn": ROLE_ARN}}},
-        "Outputs": {"Arn": {"Value": {"Ref": "Machine"}}}}
+    definition = {
+        "StartAt": "Greet",
+        "States": {
+            "Greet": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('hello {}', $.name)"}, "End": True}
+        },
+    }
+    template = {
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"DefinitionString": json.dumps(definition), "RoleArn": ROLE_ARN},
+            }
+        },
+        "Outputs": {"Arn": {"Value": {"Ref": "Machine"}}},
+    }
     stack = deploy_template(emulator, template, unique("machine"))
     sfn = emulator.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=stack["Outputs"][0]["OutputValue"], input='{"name": "Ada"}')
@@ -38,15 +47,31 @@ def test_executions_started_without_a_name_get_distinct_names(emulator: Any) -> 
 
 # evaluate_jsonata_with_jsonata_python -----------------------------------------------------------
 def test_a_jsonata_state_machine_evaluates_its_expressions(emulator: Any) -> None:
-    definition = {"QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
-        "Remember": {"Type": "Pass", "Assign": {"quoted": "{% $states.input.text %}", "count": 1}, "Next": "Answer"},
-        "Answer": {"Type": "Pass", "Output": (
-            "{% {'parsed': $parse($quoted).a, 'count': $count + 1, "
-            "'capacity': $contains('CapacityError: none left', /CapacityError|InsufficientCapacity/), "
-            "'metrics': $merge([{'MetricName': 'loss', 'Value': 0.5}].{MetricName: Value})} %}"), "End": True}}}
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {
+                "Type": "Pass",
+                "Assign": {"quoted": "{% $states.input.text %}", "count": 1},
+                "Next": "Answer",
+            },
+            "Answer": {
+                "Type": "Pass",
+                "Output": (
+                    "{% {'parsed': $parse($quoted).a, 'count': $count + 1, "
+                    "'capacity': $contains('CapacityError: none left', /CapacityError|InsufficientCapacity/), "
+                    "'metrics': $merge([{'MetricName': 'loss', 'Value': 0.5}].{MetricName: Value})} %}"
+                ),
+                "End": True,
+            },
+        },
+    }
     sfn = emulator.client("stepfunctions")
     machine = sfn.create_state_machine(name=unique("jsonata"), definition=json.dumps(definition), roleArn=ROLE_ARN)
-    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps({"text": '{"a": "b\\"c"}'}))
+    execution = sfn.start_execution(
+        stateMachineArn=machine["stateMachineArn"], input=json.dumps({"text": '{"a": "b\\"c"}'})
+    )
     described = finished_execution(sfn, execution["executionArn"])
     assert described["status"] == "SUCCEEDED", described.get("cause")
     assert execution_output(described) == {"parsed": 'b"c', "count": 2, "capacity": True, "metrics": {"loss": 0.5}}
@@ -57,19 +82,29 @@ def test_a_jsonata_state_machine_evaluates_its_expressions(emulator: Any) -> Non
 def training_machine(emulator: Any, output_bucket: str) -> str:
     request = training_request("unused", output_bucket)
     parameters = {k: v for k, v in request.items() if k not in ("TrainingJobName", "HyperParameters")}
-    definition = {"StartAt": "Train", "States": {"Train": {
-        "Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
-        "Parameters": {**parameters, "TrainingJobName.$": "$.name", "HyperParameters.$": "$.hyperparameters"},
-        "End": True}}}
+    definition = {
+        "StartAt": "Train",
+        "States": {
+            "Train": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+                "Parameters": {**parameters, "TrainingJobName.$": "$.name", "HyperParameters.$": "$.hyperparameters"},
+                "End": True,
+            }
+        },
+    }
     sfn = emulator.client("stepfunctions")
     return sfn.create_state_machine(name=unique("train"), definition=json.dumps(definition), roleArn=ROLE_ARN)[
-        "stateMachineArn"]
+        "stateMachineArn"
+    ]
 
 
 def start_training(emulator: Any, machine: str, **hyperparameters: str) -> tuple[str, str]:
     name = unique("job")
-    execution = emulator.client("stepfunctions").start_execution(stateMachineArn=machine, input=json.dumps(
-        {"name": name, "hyperparameters": {"run": unique("run"), **hyperparameters}}))
+    execution = emulator.client("stepfunctions").start_execution(
+        stateMachineArn=machine,
+        input=json.dumps({"name": name, "hyperparameters": {"run": unique("run"), **hyperparameters}}),
+    )
     return execution["executionArn"], name
 
 
@@ -96,14 +131,19 @@ def test_sagemaker_errors_are_named_as_step_functions_names_them(emulator: Any, 
     sfn = emulator.client("stepfunctions")
     first, name = start_training(emulator, training_machine)
     finished_execution(sfn, first)
-    duplicate = sfn.start_execution(stateMachineArn=training_machine, input=json.dumps(
-        {"name": name, "hyperparameters": {"run": unique("run")}}))["executionArn"]
+    duplicate = sfn.start_execution(
+        stateMachineArn=training_machine, input=json.dumps({"name": name, "hyperparameters": {"run": unique("run")}})
+    )["executionArn"]
     described = finished_execution(sfn, duplicate)
     assert (described["status"], described["error"]) == ("FAILED", "SageMaker.ResourceInUseException")
     assert "Error Code: ResourceInUse;" in described["cause"]
 
-    invalid = sfn.start_execution(stateMachineArn=training_machine, input=json.dumps(
-        {"name": unique("job"), "hyperparameters": {"run": unique("run"), "emulator_outcome": "unknown"}}))["executionArn"]
+    invalid = sfn.start_execution(
+        stateMachineArn=training_machine,
+        input=json.dumps(
+            {"name": unique("job"), "hyperparameters": {"run": unique("run"), "emulator_outcome": "unknown"}}
+        ),
+    )["executionArn"]
     described = finished_execution(sfn, invalid)
     assert (described["status"], described["error"]) == ("FAILED", "SageMaker.AmazonSageMakerException")
     assert "Error Code: ValidationException;" in described["cause"]

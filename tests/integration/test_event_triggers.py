@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from execution_waits import all_job_names, finished_execution, wait_for
 
 from emulator import ACCOUNT_ID
 from emulator.deployment import stack_outputs
-from execution_waits import all_job_names, finished_execution, wait_for
 from training_events import event_job_name
 
 REQUEST_PREFIX = "requests/"  # cdk.json
@@ -86,7 +86,13 @@ def final_result(emulator: Any, outputs: dict[str, str], name: str, timeout: flo
 
 
 def image_push_entry(repository: str, tag: str, digest: str) -> dict[str, str]:
-    detail = {"result": "SUCCESS", "repository-name": repository, "image-digest": digest, "action-type": "PUSH", "image-tag": tag}
+    detail = {
+        "result": "SUCCESS",
+        "repository-name": repository,
+        "image-digest": digest,
+        "action-type": "PUSH",
+        "image-tag": tag,
+    }
     return {"Source": "aws.ecr", "DetailType": "ECR Image Action", "Detail": json.dumps(detail)}
 
 
@@ -162,7 +168,9 @@ def test_a_pushed_image_with_a_matching_tag_is_trained_by_digest(emulator: Any, 
 # ---------------------------------------------------------------- exactly one job per event
 
 
-def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(emulator: Any, outputs: dict[str, str]) -> None:
+def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
+    emulator: Any, outputs: dict[str, str]
+) -> None:
     """20 request files uploaded at once, 10 of their events delivered a second time, and 20 image pushes each
     delivered twice: 70 events, 40 distinct, all in flight together."""
     run, repository = run_id(), repository_name(outputs)
@@ -175,8 +183,10 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(emul
         return put_request(emulator, outputs, name, request(outputs, run, wait=False))["VersionId"]
 
     def redeliver_request(name: str, version_id: str) -> None:
-        detail = {"bucket": {"name": outputs["DataBucketName"]},
-                  "object": {"key": f"{REQUEST_PREFIX}{name}.json", "version-id": version_id}}
+        detail = {
+            "bucket": {"name": outputs["DataBucketName"]},
+            "object": {"key": f"{REQUEST_PREFIX}{name}.json", "version-id": version_id},
+        }
         events.put_events(Entries=[{"Source": "aws.s3", "DetailType": "Object Created", "Detail": json.dumps(detail)}])
 
     def push(digest: str) -> None:
@@ -202,11 +212,16 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(emul
     sfn = emulator.client("stepfunctions")
 
     def duplicates() -> list[dict[str, Any]] | None:
-        executions = [e for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn(outputs))
-                      for e in page["executions"]]
+        executions = [
+            e
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn(outputs))
+            for e in page["executions"]
+        ]
         if any(e["status"] == "RUNNING" for e in executions):
             return None
-        outputs_ = [json.loads(sfn.describe_execution(executionArn=e["executionArn"]).get("output") or "{}") for e in executions]
+        outputs_ = [
+            json.loads(sfn.describe_execution(executionArn=e["executionArn"]).get("output") or "{}") for e in executions
+        ]
         return [o for o in outputs_ if o.get("status") == "Duplicate" and o.get("job_name") in expected]
 
     duplicate_outputs = wait_for(duplicates, 180, interval=2)
@@ -225,8 +240,12 @@ def test_a_failed_job_is_notified_on_the_topic(emulator: Any, outputs: dict[str,
     sns, sqs = emulator.client("sns"), emulator.client("sqs")
     queue_url = sqs.create_queue(QueueName=f"inbox-{run_id()}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=outputs["NotificationTopicArn"], Protocol="sqs", Endpoint=queue_arn,
-                  Attributes={"RawMessageDelivery": "false"})
+    sns.subscribe(
+        TopicArn=outputs["NotificationTopicArn"],
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "false"},
+    )
     name = f"fails-{run_id()}"
     put_request(emulator, outputs, name, request(outputs, name, hyperparameters={"emulator_outcome": "failed"}))
     result = final_result(emulator, outputs, name)
@@ -236,7 +255,9 @@ def test_a_failed_job_is_notified_on_the_topic(emulator: Any, outputs: dict[str,
     received: list[dict[str, Any]] = []
 
     def this_job_s() -> list[dict[str, Any]]:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        )
         received.extend(json.loads(m["Body"]) for m in messages)
         return [n for n in received if result["job_name"] in n["Subject"]]
 

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from execution_waits import all_job_names, execution_output, finished_execution, wait_for
 
 from emulator import scheduled_event_entry
-from execution_waits import all_job_names, execution_output, finished_execution, wait_for
 from training_events import event_job_name
-
 
 _CONTEXT = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
 PLATFORM_STACKS = f"{_CONTEXT['prefix']}-{_CONTEXT['environment']}-"  # <prefix>-<environment>-stateful/-training
@@ -41,7 +40,10 @@ def console_input(platform: Any, **overrides: Any) -> dict[str, Any]:
         "base_job_name": "gan",
         "inputs": {"nome_modello": f"s3://{data}/gan/train/"},
         "hyperparameters": {"epochs": 3, "run": run_id()},
-        "metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?);"}, {"Name": "ganloss", "Regex": "GAN_loss=(.*?);"}],
+        "metric_definitions": [
+            {"Name": "loss", "Regex": "Loss = (.*?);"},
+            {"Name": "ganloss", "Regex": "GAN_loss=(.*?);"},
+        ],
     }
     hyperparameters = {**request["hyperparameters"], **overrides.pop("hyperparameters", {})}
     return {**request, **overrides, "hyperparameters": hyperparameters}
@@ -49,7 +51,9 @@ def console_input(platform: Any, **overrides: Any) -> dict[str, Any]:
 
 def start(emulator: Any, platform: Any, execution_input: dict[str, Any]) -> str:
     sfn = emulator.client("stepfunctions")
-    return sfn.start_execution(stateMachineArn=platform.state_machine_arn, input=json.dumps(execution_input))["executionArn"]
+    return sfn.start_execution(stateMachineArn=platform.state_machine_arn, input=json.dumps(execution_input))[
+        "executionArn"
+    ]
 
 
 def run(emulator: Any, platform: Any, execution_input: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +63,9 @@ def run(emulator: Any, platform: Any, execution_input: dict[str, Any]) -> dict[s
 def jobs_with_run(emulator: Any, run: str) -> list[dict[str, Any]]:
     sagemaker = emulator.client("sagemaker")
     described = [sagemaker.describe_training_job(TrainingJobName=name) for name in all_job_names(emulator)]
-    return sorted((j for j in described if j.get("HyperParameters", {}).get("run") == run), key=lambda j: j["CreationTime"])
+    return sorted(
+        (j for j in described if j.get("HyperParameters", {}).get("run") == run), key=lambda j: j["CreationTime"]
+    )
 
 
 def test_a_console_execution_trains_and_reports_the_job(emulator: Any, platform: Any) -> None:
@@ -86,8 +92,9 @@ def test_wait_false_ends_the_execution_while_the_job_runs_on(emulator: Any, plat
     output = execution_output(described)
     assert output["status"] == "InProgress"
     sagemaker = emulator.client("sagemaker")
-    assert wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=output["job_name"])[
-        "TrainingJobStatus"] == "Completed")
+    assert wait_for(
+        lambda: sagemaker.describe_training_job(TrainingJobName=output["job_name"])["TrainingJobStatus"] == "Completed"
+    )
 
 
 def test_an_invalid_input_fails_naming_the_field_and_creates_no_job(emulator: Any, platform: Any) -> None:
@@ -118,7 +125,9 @@ def test_a_capacity_failure_is_retried_with_a_fresh_job_name(emulator: Any, plat
 
 def test_stopping_an_execution_stops_its_job(emulator: Any, platform: Any) -> None:
     job_name = f"stop-me-{run_id()}"
-    execution = start(emulator, platform, console_input(platform, job_name=job_name, hyperparameters={"emulator_seconds": 120}))
+    execution = start(
+        emulator, platform, console_input(platform, job_name=job_name, hyperparameters={"emulator_seconds": 120})
+    )
     sagemaker, sfn = emulator.client("sagemaker"), emulator.client("stepfunctions")
     wait_for(lambda: job_name in all_job_names(emulator))
     sfn.stop_execution(executionArn=execution)
@@ -141,8 +150,13 @@ def test_every_job_carries_the_cost_tag(emulator: Any, platform: Any) -> None:
 @pytest.mark.destructive
 def test_redeploying_an_updated_stack_takes_effect(emulator: Any, platform: Any) -> None:
     scheduled_request = console_input(platform, hyperparameters={"run": SCHEDULED_RUN})
-    platform.cdk.deploy({"max_capacity_retries": 3, "training_schedule": "rate(1 day)",
-                         "scheduled_request": json.dumps(scheduled_request)})
+    platform.cdk.deploy(
+        {
+            "max_capacity_retries": 3,
+            "training_schedule": "rate(1 day)",
+            "scheduled_request": json.dumps(scheduled_request),
+        }
+    )
     stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
     training = next(s for s in stacks if any(o["OutputKey"].endswith("StateMachineArn") for o in s.get("Outputs", [])))
     assert training["StackStatus"] == "UPDATE_COMPLETE"
@@ -170,7 +184,11 @@ def test_a_schedule_firing_trains_the_scheduled_request_once(emulator: Any, plat
     described = finished_execution(sfn, execution)
     assert described["status"] == "SUCCEEDED", described.get("cause")
     firing = json.loads(described["input"])
-    assert (firing["source"], firing["detail-type"], firing["resources"]) == ("aws.events", "Scheduled Event", [rule_arn])
+    assert (firing["source"], firing["detail-type"], firing["resources"]) == (
+        "aws.events",
+        "Scheduled Event",
+        [rule_arn],
+    )
     output = execution_output(described)
     rule_name = rule_arn.rsplit("/", 1)[-1]
     assert output["job_name"] == event_job_name(rule_name, (rule_arn, firing["time"]), fallback_hint="scheduled")
@@ -184,7 +202,9 @@ def test_destroy_keeps_the_buckets_and_their_objects(emulator: Any, platform: An
     artifacts = platform.outputs["ArtifactsBucketName"]
     kept = [o["Key"] for o in s3.list_objects_v2(Bucket=artifacts).get("Contents", [])]
     assert kept
-    deployed = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"] if s["StackName"].startswith(PLATFORM_STACKS)}
+    deployed = {
+        s["StackName"] for s in cloudformation.describe_stacks()["Stacks"] if s["StackName"].startswith(PLATFORM_STACKS)
+    }
     assert len(deployed) == 2  # stateful and training
     platform.cdk.destroy()
     remaining = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from execution_waits import finished_execution, wait_for
 
 from emulator.deployment import stack_outputs
-from execution_waits import finished_execution, wait_for
 from platform_contract import TrainingStackOutput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,12 +52,26 @@ class Trainctl:
         return [sys.executable, "-m", "trainctl", *argv]
 
     def run(self, *argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(*argv), cwd=ROOT, env=self.environment, input=stdin,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            self.command(*argv),
+            cwd=ROOT,
+            env=self.environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def popen(self, *argv: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(self.command(*argv), cwd=ROOT, env=self.environment, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            self.command(*argv),
+            cwd=ROOT,
+            env=self.environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def input_file(self, directory: Path, **fields: Any) -> str:
         """The seed's console input (Estimator/fit() arguments), with a unique run."""
@@ -93,8 +107,12 @@ def trainctl(emulator: Any, platform: Any) -> Trainctl:
         TRAINCTL_POLL_SECONDS="0.3",
         TRAINCTL_CONFIG=str(ROOT / "tests" / "integration" / "no-such-trainctl-config.toml"),
     )
-    return Trainctl(environment, outputs["DataBucketName"], outputs["ArtifactsBucketName"],
-                    outputs[TrainingStackOutput.STATE_MACHINE_ARN.value])
+    return Trainctl(
+        environment,
+        outputs["DataBucketName"],
+        outputs["ArtifactsBucketName"],
+        outputs[TrainingStackOutput.STATE_MACHINE_ARN.value],
+    )
 
 
 class Lines:
@@ -188,8 +206,14 @@ def test_start_follow_exits_non_zero_when_the_job_fails(trainctl: Trainctl, tmp_
 def test_start_follow_into_head_ends_quietly(trainctl: Trainctl, tmp_path: Path) -> None:
     command = shlex.join(trainctl.command("start", trainctl.input_file(tmp_path), "--follow"))
     # stderr is trainctl's (head writes none) and then its exit code: nothing else, no traceback.
-    result = subprocess.run(["bash", "-c", f'{command} | head -1; echo "exit ${{PIPESTATUS[0]}}" >&2'], cwd=ROOT,
-                            env=trainctl.environment, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["bash", "-c", f'{command} | head -1; echo "exit ${{PIPESTATUS[0]}}" >&2'],
+        cwd=ROOT,
+        env=trainctl.environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.stdout.startswith("execution: arn:aws:states:") and result.stdout.count("\n") == 1, result.stdout
     assert result.stderr == "exit 141\n"
 
@@ -205,8 +229,14 @@ def test_the_json_example_of_the_docs_works_as_written(trainctl: Trainctl, emula
     if shutil.which("jq") is None:
         pytest.skip("jq (the example's JSON tool) is not installed")
     # Run where the docs run it, the repository root, in the environment `python -m emulator start` asks for.
-    result = subprocess.run(["bash", "-c", JSON_EXAMPLE + 'echo "job=$job"'], cwd=ROOT, env=trainctl.environment,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["bash", "-c", JSON_EXAMPLE + 'echo "job=$job"'],
+        cwd=ROOT,
+        env=trainctl.environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     status, job_line = result.stdout.splitlines()
     assert status in ("InProgress", "Completed"), result.stdout + result.stderr
     job = job_line.removeprefix("job=")
@@ -218,7 +248,9 @@ def test_the_json_example_of_the_docs_works_as_written(trainctl: Trainctl, emula
         assert JSON_EXAMPLE in command_line_docs.read_text()
 
 
-def test_wait_json_follows_a_capacity_retry_to_the_job_that_completes(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
+def test_wait_json_follows_a_capacity_retry_to_the_job_that_completes(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path
+) -> None:
     source = trainctl.input_file(tmp_path, hyperparameters={"emulator_outcome": "capacity,completed"})
     result = trainctl.run("start", source, "--wait", "--json")
     assert result.returncode == 0, result.stderr
@@ -227,15 +259,28 @@ def test_wait_json_follows_a_capacity_retry_to_the_job_that_completes(trainctl: 
     first = next(line.split()[1] for line in result.stderr.splitlines() if line.startswith("job:"))
     assert state["job"]["job_name"] != first
     assert f"{first} failed; the workflow retries it as {state['job']['job_name']}" in result.stderr
-    assert emulator.client("sagemaker").describe_training_job(TrainingJobName=first)["FailureReason"].startswith("CapacityError")
+    assert (
+        emulator.client("sagemaker")
+        .describe_training_job(TrainingJobName=first)["FailureReason"]
+        .startswith("CapacityError")
+    )
 
 
 def test_set_overrides_change_the_job_that_runs(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
     job_name = f"overridden-{run_id()}"
     source = trainctl.input_file(tmp_path)
     result = trainctl.run(
-        "start", "-", "--json", "--set", "hyperparameters.epochs=20", "--set", "instance_type=ml.c5.2xlarge",
-        "--set", f"job_name={job_name}", "--set", 'tags=[{"Key": "team", "Value": "vision"}]',
+        "start",
+        "-",
+        "--json",
+        "--set",
+        "hyperparameters.epochs=20",
+        "--set",
+        "instance_type=ml.c5.2xlarge",
+        "--set",
+        f"job_name={job_name}",
+        "--set",
+        'tags=[{"Key": "team", "Value": "vision"}]',
         stdin=Path(source).read_text(),
     )
     assert result.returncode == 0, result.stderr
@@ -279,15 +324,19 @@ def test_ctrl_c_leaves_the_training_running_and_stop_ends_it(
     assert sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "InProgress"
 
     # The command it suggests, run as printed.
-    stopped = subprocess.run(shlex.split(hint), cwd=ROOT, env=trainctl.environment, capture_output=True, text=True, timeout=60)
+    stopped = subprocess.run(
+        shlex.split(hint), cwd=ROOT, env=trainctl.environment, capture_output=True, text=True, timeout=60
+    )
     assert stopped.returncode == 0, stopped.stderr
     assert stopped.stdout.startswith("stop requested: execution ")
     wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Stopped")
     finished_execution(emulator.client("stepfunctions"), execution_arn)
     status = trainctl.run("status", execution_arn.rsplit(":", 1)[1])  # the execution's name also works
     assert status.returncode == 0
-    assert status.stdout.splitlines()[:2] == [f"execution: {execution_arn.rsplit(':', 1)[1]} ABORTED",
-                                              f"job:       {job} Stopped (Stopped)"]
+    assert status.stdout.splitlines()[:2] == [
+        f"execution: {execution_arn.rsplit(':', 1)[1]} ABORTED",
+        f"job:       {job} Stopped (Stopped)",
+    ]
     figures = json.loads(trainctl.run("status", job, "--json").stdout)["job"]
     assert figures["training_seconds"] <= figures["duration_seconds"], figures  # a job lasts as long as its training
     again = trainctl.run("stop", job)
@@ -301,14 +350,20 @@ def test_list_shows_recent_trainings_with_status_duration_and_instance_type(trai
     listed = trainctl.run("list", "--limit", "5", "--json")
     assert listed.returncode == 0, listed.stderr
     newest = json.loads(listed.stdout)[0]
-    assert (newest["job"]["job_name"], newest["job"]["status"], newest["execution"]["execution_status"]) == (job, "Completed", "SUCCEEDED")
+    assert (newest["job"]["job_name"], newest["job"]["status"], newest["execution"]["execution_status"]) == (
+        job,
+        "Completed",
+        "SUCCEEDED",
+    )
     table = trainctl.run("list", "--limit", "5").stdout.splitlines()
     assert table[0].split() == ["STARTED", "EXECUTION", "STATUS", "JOB", "JOB", "STATUS", "INSTANCES", "DURATION"]
     row = table[1].split()
     assert row[3:6] == ["SUCCEEDED", job, "Completed"] and "ml.c5.xlarge" in row
 
 
-def test_a_notebook_estimator_runs_through_the_platform(trainctl: Trainctl, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_notebook_estimator_runs_through_the_platform(
+    trainctl: Trainctl, emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`Platform.connect().start(from_estimator(estimator, inputs=...))` in place of `estimator.fit(...)`."""
     pytest.importorskip("sagemaker")
     import boto3
@@ -330,8 +385,12 @@ def test_a_notebook_estimator_runs_through_the_platform(trainctl: Trainctl, emul
     defaults = platform.defaults()
     with isolated_sdk():
         estimator = Estimator(
-            image_uri=defaults.image_uri, role=defaults.role_arn, instance_type="ml.m5.xlarge", instance_count=1,
-            base_job_name="notebook", hyperparameters={"epochs": 10, "run": run_id(), "emulator_seconds": 2},
+            image_uri=defaults.image_uri,
+            role=defaults.role_arn,
+            instance_type="ml.m5.xlarge",
+            instance_count=1,
+            base_job_name="notebook",
+            hyperparameters={"epochs": 10, "run": run_id(), "emulator_seconds": 2},
             metric_definitions=[{"Name": "ganloss", "Regex": "GAN_loss=(.*?);"}],
             sagemaker_session=offline_session(emulator.region),
         )
@@ -345,7 +404,10 @@ def test_a_notebook_estimator_runs_through_the_platform(trainctl: Trainctl, emul
     job = emulator.client("sagemaker").describe_training_job(TrainingJobName=state.job.name)
     assert job["HyperParameters"]["epochs"] == "10"
     channel = job["InputDataConfig"][0]
-    assert (channel["ChannelName"], channel["DataSource"]["S3DataSource"]["S3DataDistributionType"]) == ("nome_modello", "ShardedByS3Key")
+    assert (channel["ChannelName"], channel["DataSource"]["S3DataSource"]["S3DataDistributionType"]) == (
+        "nome_modello",
+        "ShardedByS3Key",
+    )
 
 
 def test_ctrl_c_on_a_terminal_asks_and_yes_stops_the_training(
@@ -354,8 +416,15 @@ def test_ctrl_c_on_a_terminal_asks_and_yes_stops_the_training(
     source = trainctl.input_file(tmp_path, hyperparameters={"emulator_seconds": 120})
     terminal, terminal_side = pty.openpty()  # standard input is a terminal: trainctl asks
     try:
-        process = subprocess.Popen(trainctl.command("start", source, "--follow"), cwd=ROOT, env=trainctl.environment,
-                                   stdin=terminal_side, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            trainctl.command("start", source, "--follow"),
+            cwd=ROOT,
+            env=trainctl.environment,
+            stdin=terminal_side,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         processes.append(process)
         lines = Lines(process)
         execution_arn = lines.until(lambda line: line.startswith("execution:")).split()[1]

@@ -26,8 +26,6 @@ def sdk() -> SdkRequest:
         if region not in sessions:
             with isolated_sdk():
                 sessions[region] = offline_session(region)
-        return sdk_request(
-            execution_input, region=region, defaults=defaults, session=sessions[region]
-        )
+        return sdk_request(execution_input, region=region, defaults=defaults, session=sessions[region])
 
     return request

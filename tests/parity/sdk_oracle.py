@@ -26,8 +26,8 @@ from typing import Any, Protocol
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 
-import boto3  # noqa: E402
-from botocore.awsrequest import AWSResponse  # noqa: E402
+import boto3
+from botocore.awsrequest import AWSResponse
 
 ACCOUNT_ID = "123456789012"
 # The SDK's own default bucket name for ACCOUNT_ID, `sagemaker-<region>-<account>`.
@@ -35,13 +35,37 @@ DEFAULT_BUCKET_FORMAT = "sagemaker-{region}-" + ACCOUNT_ID
 
 ESTIMATOR_KEYS = frozenset(
     {
-        "image_uri", "role", "instance_count", "instance_type", "volume_size", "volume_kms_key",
-        "max_run", "input_mode", "output_path", "output_kms_key", "base_job_name",
-        "hyperparameters", "tags", "subnets", "security_group_ids", "model_uri",
-        "model_channel_name", "metric_definitions", "encrypt_inter_container_traffic",
-        "use_spot_instances", "max_wait", "checkpoint_s3_uri", "checkpoint_local_path",
-        "enable_network_isolation", "rules", "debugger_hook_config", "tensorboard_output_config",
-        "enable_sagemaker_metrics", "profiler_config", "disable_profiler", "environment",
+        "image_uri",
+        "role",
+        "instance_count",
+        "instance_type",
+        "volume_size",
+        "volume_kms_key",
+        "max_run",
+        "input_mode",
+        "output_path",
+        "output_kms_key",
+        "base_job_name",
+        "hyperparameters",
+        "tags",
+        "subnets",
+        "security_group_ids",
+        "model_uri",
+        "model_channel_name",
+        "metric_definitions",
+        "encrypt_inter_container_traffic",
+        "use_spot_instances",
+        "max_wait",
+        "checkpoint_s3_uri",
+        "checkpoint_local_path",
+        "enable_network_isolation",
+        "rules",
+        "debugger_hook_config",
+        "tensorboard_output_config",
+        "enable_sagemaker_metrics",
+        "profiler_config",
+        "disable_profiler",
+        "environment",
         "max_retry_attempts",
     }
 )
@@ -195,9 +219,7 @@ def offline_session(region: str) -> Any:
     local_aws = _LocalAws(region)
     botocore_session = boto_session._session
     botocore_session.register("before-send", local_aws.answer)
-    botocore_session.register(
-        "before-parameter-build.sagemaker.CreateTrainingJob", local_aws.capture
-    )
+    botocore_session.register("before-parameter-build.sagemaker.CreateTrainingJob", local_aws.capture)
     session = sagemaker.session.Session(boto_session=boto_session)
     if session.sagemaker_config:
         raise AssertionError(f"SDK defaults config leaked in: {session.sagemaker_config}")
@@ -239,9 +261,7 @@ def _rule(spec: Mapping[str, Any]) -> Any:
 
     if "profiler_rule" in spec:
         return ProfilerRule.sagemaker(getattr(rule_configs, spec["profiler_rule"])())
-    return Rule.sagemaker(
-        getattr(rule_configs, spec["rule"])(), rule_parameters=spec.get("rule_parameters")
-    )
+    return Rule.sagemaker(getattr(rule_configs, spec["rule"])(), rule_parameters=spec.get("rule_parameters"))
 
 
 def _debugger_hook_config(spec: Any) -> Any:
@@ -251,9 +271,7 @@ def _debugger_hook_config(spec: Any) -> Any:
         return False
     kwargs = dict(spec)
     if kwargs.get("collection_configs") is not None:
-        kwargs["collection_configs"] = [
-            CollectionConfig(**collection) for collection in kwargs["collection_configs"]
-        ]
+        kwargs["collection_configs"] = [CollectionConfig(**collection) for collection in kwargs["collection_configs"]]
     return DebuggerHookConfig(**kwargs)
 
 
@@ -267,9 +285,7 @@ def estimator_kwargs(execution_input: Mapping[str, Any]) -> dict[str, Any]:
     if "debugger_hook_config" in kwargs and kwargs["debugger_hook_config"] is not None:
         kwargs["debugger_hook_config"] = _debugger_hook_config(kwargs["debugger_hook_config"])
     if kwargs.get("tensorboard_output_config") is not None:
-        kwargs["tensorboard_output_config"] = TensorBoardOutputConfig(
-            **kwargs["tensorboard_output_config"]
-        )
+        kwargs["tensorboard_output_config"] = TensorBoardOutputConfig(**kwargs["tensorboard_output_config"])
     if kwargs.get("profiler_config") is not None:
         kwargs["profiler_config"] = ProfilerConfig(**kwargs["profiler_config"])
     return kwargs

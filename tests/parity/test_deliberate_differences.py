@@ -3,10 +3,11 @@ request the service would refuse (or refuses itself) while we reject them up fro
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 
 from .cases import ACCOUNT, IMAGE_DIGEST, OUTPUT, base_input
@@ -38,9 +39,7 @@ def rejected_fields(execution_input: dict[str, Any], region: str = REGION) -> se
 def names_one_of(fields_named: set[str], fields: set[str]) -> bool:
     """A problem names one of `fields` or something inside it (`tags[0].Value`, `inputs.train.x`)."""
     return any(
-        named == field or named.startswith((field + ".", field + "["))
-        for named in fields_named
-        for field in fields
+        named == field or named.startswith((field + ".", field + "[")) for named in fields_named for field in fields
     )
 
 
@@ -103,9 +102,7 @@ def test_users_cer_tag_is_kept_once_where_they_put_it(sdk) -> None:
     assert ours(execution_input)["Tags"] == tags
 
 
-@pytest.mark.parametrize(
-    "tags", [[{"Key": "CER", "Value": "0"}], {"CER": "0"}], ids=["list", "mapping"]
-)
+@pytest.mark.parametrize("tags", [[{"Key": "CER", "Value": "0"}], {"CER": "0"}], ids=["list", "mapping"])
 def test_cer_tag_with_another_value_is_an_error(tags: Any, sdk) -> None:
     execution_input = base_input(job_name="cer-other", tags=tags)
     assert sdk(execution_input)["Tags"] == [{"Key": "CER", "Value": "0"}]
@@ -120,7 +117,7 @@ def test_generated_name_keeps_the_sdk_form_and_is_fresh_per_call(sdk) -> None:
     sdk_name = sdk(execution_input)["TrainingJobName"]
     assert generated_name_base(sdk_name, by_sdk=True) == "gan-nightly"
 
-    first = datetime(2024, 5, 17, 9, 30, 15, 123000, tzinfo=timezone.utc)
+    first = datetime(2024, 5, 17, 9, 30, 15, 123000, tzinfo=UTC)
     name = build_training_job(execution_input, region=REGION, defaults=STACK, now=first).job_name
     assert name == "gan-nightly-2024-05-17-09-30-15-123"
     later = build_training_job(
@@ -153,7 +150,9 @@ def test_spot_without_checkpoint_uri_gets_one_under_the_checkpoints_bucket(sdk) 
 
 def test_spot_with_checkpoint_uri_keeps_the_users(sdk) -> None:
     execution_input = base_input(
-        job_name="spot-ckpt", use_spot_instances=True, max_wait=86400,
+        job_name="spot-ckpt",
+        use_spot_instances=True,
+        max_wait=86400,
         checkpoint_s3_uri="s3://team-checkpoints/mine",
     )
     assert sdk(execution_input)["CheckpointConfig"] == ours(execution_input)["CheckpointConfig"]
@@ -164,9 +163,7 @@ def test_spot_with_checkpoint_uri_keeps_the_users(sdk) -> None:
 
 SDK_SENDS_INVALID = {
     "spot_without_max_wait": (base_input(use_spot_instances=True), {"max_wait", "use_spot_instances"}),
-    "max_wait_below_max_run": (
-        base_input(use_spot_instances=True, max_run=3600, max_wait=60), {"max_wait", "max_run"}
-    ),
+    "max_wait_below_max_run": (base_input(use_spot_instances=True, max_run=3600, max_wait=60), {"max_wait", "max_run"}),
     "job_name_with_underscore": (base_input(job_name="my_training_job"), {"job_name"}),
     "job_name_over_63_characters": (base_input(job_name="a" * 64), {"job_name"}),
     "output_path_not_s3": (base_input(output_path="gs://team-artifacts/out"), {"output_path"}),
@@ -196,9 +193,7 @@ def test_botocore_itself_refuses_the_sdks_target_attribute_name(sdk) -> None:
 # --- What the SDK itself refuses (with an exception, not a field): we refuse too, naming it -------
 
 SDK_RAISES = {
-    "rules_where_the_sdk_has_no_debugger": (
-        base_input(rules=[{"rule": "overfit"}]), "ap-southeast-3", {"rules"}
-    ),
+    "rules_where_the_sdk_has_no_debugger": (base_input(rules=[{"rule": "overfit"}]), "ap-southeast-3", {"rules"}),
     "debugger_hook_where_the_sdk_has_no_debugger": (
         base_input(debugger_hook_config={"s3_output_path": "s3://team-artifacts/debug"}),
         "eu-central-2",

@@ -34,9 +34,7 @@ def test_oracle_ignores_config_files_and_studio_project_tags(tmp_path: Path, mon
         "    - Key: from-config-file\n"
         "      Value: 'yes'\n"
     )
-    (tmp_path / ".sagemaker-code-config").write_text(
-        '{"sagemakerProjectId": "p-1", "sagemakerProjectName": "leaked"}'
-    )
+    (tmp_path / ".sagemaker-code-config").write_text('{"sagemakerProjectId": "p-1", "sagemakerProjectName": "leaked"}')
     monkeypatch.setenv("SAGEMAKER_USER_CONFIG_OVERRIDE", str(config))
     monkeypatch.chdir(tmp_path)
     case = CASES[0]
@@ -52,17 +50,31 @@ def test_oracle_ignores_config_files_and_studio_project_tags(tmp_path: Path, mon
 # The keys each helper-object form of an execution input takes (the SDK class's keyword arguments).
 INPUT_FORMS = {
     "TrainingInput": {
-        "s3_data", "distribution", "compression", "content_type", "record_wrapping",
-        "s3_data_type", "input_mode", "attribute_names", "instance_groups", "shuffle_config",
+        "s3_data",
+        "distribution",
+        "compression",
+        "content_type",
+        "record_wrapping",
+        "s3_data_type",
+        "input_mode",
+        "attribute_names",
+        "instance_groups",
+        "shuffle_config",
     },  # target_attribute_name: the SDK sends a key the API lacks; see test_deliberate_differences
     "FileSystemInput": {
-        "file_system_id", "file_system_type", "directory_path", "file_system_access_mode",
+        "file_system_id",
+        "file_system_type",
+        "directory_path",
+        "file_system_access_mode",
         "content_type",
     },
     "ShuffleConfig": {"seed"},
     "TensorBoardOutputConfig": {"s3_output_path", "container_local_output_path"},
     "DebuggerHookConfig": {
-        "s3_output_path", "container_local_output_path", "hook_parameters", "collection_configs",
+        "s3_output_path",
+        "container_local_output_path",
+        "hook_parameters",
+        "collection_configs",
     },
     "CollectionConfig": {"name", "parameters"},
     "ProfilerConfig": {"s3_output_path", "system_monitor_interval_millis", "disable_profiler"},

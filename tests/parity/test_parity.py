@@ -7,6 +7,7 @@ the SDK's set-ordered debugger collections; see compare.expected_from_sdk.
 from __future__ import annotations
 
 import pytest
+
 from training_request import PlatformDefaults, build_training_job
 
 from .cases import ACCOUNT, CASES, ParityCase
@@ -63,7 +64,10 @@ def test_generated_name_keeps_the_sdk_base(case: ParityCase, sdk) -> None:
 def test_an_sdk_name_with_a_short_millisecond_part_is_still_compared_by_base() -> None:
     # sagemaker_timestamp cuts the milliseconds from repr(time.time()): at ...15.44 it writes "-44", not "-440".
     sdk = {"TrainingJobName": "gan-trainer-2026-11-29-01-39-15-44", "Tags": []}
-    assert expected_from_sdk(sdk, "gan-trainer-2026-11-29-01-39-15-440")["TrainingJobName"] == "gan-trainer-2026-11-29-01-39-15-440"
+    assert (
+        expected_from_sdk(sdk, "gan-trainer-2026-11-29-01-39-15-440")["TrainingJobName"]
+        == "gan-trainer-2026-11-29-01-39-15-440"
+    )
     # Our base must still be the SDK's, and our name keeps three digits.
     assert expected_from_sdk(sdk, "other-2026-11-29-01-39-15-440")["TrainingJobName"] == sdk["TrainingJobName"]
     assert expected_from_sdk(sdk, "gan-trainer-2026-11-29-01-39-15-44")["TrainingJobName"] == sdk["TrainingJobName"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+
 from training_request import PlatformDefaults, build_training_job
 from training_request.debugger import RULE_EVALUATOR_ACCOUNTS, rule_evaluator_image
 

@@ -137,7 +137,9 @@ def test_configuration_lists_every_setting_with_its_cdk_json_default() -> None:
 
 # -- input-reference.md -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("heading", "keys"), [("## Estimator(...) keys", ESTIMATOR_KEYS), ("## fit() keys", FIT_KEYS)], ids=["estimator", "fit"]
+    ("heading", "keys"),
+    [("## Estimator(...) keys", ESTIMATOR_KEYS), ("## fit() keys", FIT_KEYS)],
+    ids=["estimator", "fit"],
 )
 def test_input_reference_tables_hold_exactly_the_keys_the_builder_accepts(heading: str, keys: tuple[str, ...]) -> None:
     documented = [single_code(row[0]) for row in table(DOCS / "input-reference.md", heading, "Key")]
@@ -162,7 +164,11 @@ def test_workflow_names_every_state_of_the_definition_with_its_type() -> None:
 def test_workflow_lists_every_fail_state_with_its_error() -> None:
     rows = table(WORKFLOW, "## When it fails", "Fail state")
     documented = {single_code(state): error for state, error, *_ in rows}
-    fails = {name: state for name, state in workflow_definition(DEFAULT_CAPACITY_RETRIES)["States"].items() if state["Type"] == "Fail"}
+    fails = {
+        name: state
+        for name, state in workflow_definition(DEFAULT_CAPACITY_RETRIES)["States"].items()
+        if state["Type"] == "Fail"
+    }
 
     assert sorted(documented) == sorted(fails)
     for name, state in fails.items():
@@ -172,7 +178,13 @@ def test_workflow_lists_every_fail_state_with_its_error() -> None:
             assert documented[name] == f"`{state['Error']}`", name
 
 
-RETRIER_DEFAULTS = {"IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0, "MaxDelaySeconds": None, "JitterStrategy": "NONE"}
+RETRIER_DEFAULTS = {
+    "IntervalSeconds": 1,
+    "MaxAttempts": 3,
+    "BackoffRate": 2.0,
+    "MaxDelaySeconds": None,
+    "JitterStrategy": "NONE",
+}
 
 
 def seconds(cell: str) -> int | None:
@@ -244,7 +256,9 @@ def test_workflow_fresh_name_retries_are_the_definitions_bounds() -> None:
             assert other_setting[state][1] == DEFAULT_CAPACITY_RETRIES + 3
             assert "`max_capacity_retries`" in up_to and f"default {DEFAULT_CAPACITY_RETRIES})" in up_to, up_to
         else:
-            assert re.fullmatch(rf"{bound} times", up_to), f"{state} retries up to {bound} times; the page says {up_to!r}"
+            assert re.fullmatch(rf"{bound} times", up_to), (
+                f"{state} retries up to {bound} times; the page says {up_to!r}"
+            )
 
 
 # -- emulator.md ------------------------------------------------------------------------------------------------
@@ -256,7 +270,9 @@ def adapters_installed() -> list[str]:
     for statement in function.body:
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value.func
-            names.append(call.id if isinstance(call, ast.Name) else call.attr if isinstance(call, ast.Attribute) else "?")
+            names.append(
+                call.id if isinstance(call, ast.Name) else call.attr if isinstance(call, ast.Attribute) else "?"
+            )
     return names
 
 
@@ -291,7 +307,9 @@ def test_trainctl_page_lists_every_command_with_options_it_has() -> None:
 
 # -- development.md ---------------------------------------------------------------------------------------------
 def test_development_page_lists_every_make_target() -> None:
-    documented = [single_code(row[0]).removeprefix("make ") for row in table(DOCS / "development.md", "## Make targets", "Target")]
+    documented = [
+        single_code(row[0]).removeprefix("make ") for row in table(DOCS / "development.md", "## Make targets", "Target")
+    ]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     (phony,) = re.findall(r"^\.PHONY:(.*)$", makefile, flags=re.MULTILINE)
 
@@ -345,7 +363,11 @@ OUTSIDE_REFERENCE = re.compile(r"\bS" r"PEC\b|\b[Ii]ssues? #?\d+")
 def repository_files() -> list[Path]:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.splitlines()
     return [ROOT / name for name in listed if (ROOT / name).is_file()]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ EXAMPLES = ROOT / "examples"
 DEFAULTS_FILE = EXAMPLES / "defaults.json"
 INPUTS = sorted(path.stem for path in EXAMPLES.glob("*.json") if path != DEFAULTS_FILE)
 STACK = PlatformDefaults.from_mapping(json.loads(DEFAULTS_FILE.read_text()))
-NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 EXPECTED = {"minimal", "gan-seed", "spot-with-checkpoints", "vpc-fsx", "vpc-efs", "pipe-and-fastfile", "debugger-rules"}
 
 
@@ -29,13 +29,22 @@ def render(name: str) -> dict:
 
 
 def test_the_promised_examples_exist() -> None:
-    assert EXPECTED <= set(INPUTS)
+    assert set(INPUTS) >= EXPECTED
 
 
 def test_the_defaults_file_is_what_a_deployed_stack_supplies() -> None:
     # Every value given, so nothing is a stand-in and the bucket check is on.
-    assert all(getattr(STACK, name) for name in ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri",
-                                                 "readable_buckets", "writable_buckets"))
+    assert all(
+        getattr(STACK, name)
+        for name in (
+            "role_arn",
+            "image_uri",
+            "output_path",
+            "checkpoint_s3_uri",
+            "readable_buckets",
+            "writable_buckets",
+        )
+    )
 
 
 @pytest.mark.parametrize("name", INPUTS)
@@ -66,9 +75,15 @@ def test_gan_seed_matches_the_team_notes() -> None:
     request = render("gan-seed")
     assert [channel["ChannelName"] for channel in request["InputDataConfig"]] == ["nome_modello"]
     assert [metric["Regex"] for metric in request["AlgorithmSpecification"]["MetricDefinitions"]] == [
-        "Loss = (.*?);", "GAN_loss=(.*?);", "disc_train_loss=(.*?);", "disc-combined=(.*?);"]
-    assert request["TensorBoardOutputConfig"] == {"S3OutputPath": "s3://my-training-tensorboard/gan/",
-                                                  "LocalPath": "/opt/ml/output/tensorboard/"}
+        "Loss = (.*?);",
+        "GAN_loss=(.*?);",
+        "disc_train_loss=(.*?);",
+        "disc-combined=(.*?);",
+    ]
+    assert request["TensorBoardOutputConfig"] == {
+        "S3OutputPath": "s3://my-training-tensorboard/gan/",
+        "LocalPath": "/opt/ml/output/tensorboard/",
+    }
     assert request["Tags"] == [{"Key": "CER", "Value": "1"}]
     assert request["TrainingJobName"].startswith("gan-")
 
@@ -77,8 +92,10 @@ def test_spot_example_gets_a_checkpoint_in_the_checkpoints_bucket() -> None:
     request = render("spot-with-checkpoints")
     assert request["EnableManagedSpotTraining"] is True
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 36000, "MaxWaitTimeInSeconds": 72000}
-    assert request["CheckpointConfig"] == {"S3Uri": f"s3://my-training-checkpoints/checkpoints/{request['TrainingJobName']}",
-                                           "LocalPath": "/opt/ml/checkpoints"}
+    assert request["CheckpointConfig"] == {
+        "S3Uri": f"s3://my-training-checkpoints/checkpoints/{request['TrainingJobName']}",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
 
 
 @pytest.mark.parametrize(("name", "file_system_type"), [("vpc-fsx", "FSxLustre"), ("vpc-efs", "EFS")])
@@ -92,11 +109,21 @@ def test_pipe_and_fastfile_modes() -> None:
     request = render("pipe-and-fastfile")
     assert request["AlgorithmSpecification"]["TrainingInputMode"] == "Pipe"
     assert {channel["ChannelName"]: channel.get("InputMode") for channel in request["InputDataConfig"]} == {
-        "train": None, "lookup": "FastFile", "config": "File"}
+        "train": None,
+        "lookup": "FastFile",
+        "config": "File",
+    }
 
 
 def test_debugger_rules_example() -> None:
     request = render("debugger-rules")
-    assert [rule["RuleConfigurationName"] for rule in request["DebugRuleConfigurations"]] == ["LossNotDecreasing", "VanishingGradient", "Overtraining"]
-    assert [rule["RuleConfigurationName"] for rule in request["ProfilerRuleConfigurations"]] == ["ProfilerReport", "LowGPUUtilization"]
+    assert [rule["RuleConfigurationName"] for rule in request["DebugRuleConfigurations"]] == [
+        "LossNotDecreasing",
+        "VanishingGradient",
+        "Overtraining",
+    ]
+    assert [rule["RuleConfigurationName"] for rule in request["ProfilerRuleConfigurations"]] == [
+        "ProfilerReport",
+        "LowGPUUtilization",
+    ]
     assert request["ProfilerConfig"]["ProfilingIntervalInMilliseconds"] == 500

@@ -33,7 +33,11 @@ ENVIRONMENT = {
     "IMAGE_PUSH_REQUEST": json.dumps({"instance_type": "ml.m5.xlarge", "instance_count": 1}),
     "SCHEDULED_REQUEST": json.dumps({"instance_type": "ml.g5.xlarge", "instance_count": 1}),
 }
-REQUEST = {"instance_type": "ml.m5.large", "instance_count": 1, "inputs": {"nome_modello": f"s3://{DATA_BUCKET}/gan/train/"}}
+REQUEST = {
+    "instance_type": "ml.m5.large",
+    "instance_count": 1,
+    "inputs": {"nome_modello": f"s3://{DATA_BUCKET}/gan/train/"},
+}
 JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
@@ -57,7 +61,9 @@ def data_bucket(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
         response = s3.put_object(Bucket=DATA_BUCKET, Key=key, Body=body)
         event = copy.deepcopy(sample("s3-object-created"))
         event["detail"]["bucket"]["name"] = DATA_BUCKET
-        event["detail"]["object"].update(key=key, etag=response["ETag"].strip('"'), **{"version-id": response["VersionId"]})
+        event["detail"]["object"].update(
+            key=key, etag=response["ETag"].strip('"'), **{"version-id": response["VersionId"]}
+        )
         return event
 
     yield put

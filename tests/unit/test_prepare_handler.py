@@ -28,7 +28,11 @@ STACK_ENVIRONMENT = {
     "READABLE_BUCKETS": "mltrain-dev-data,shared-datasets",
     "WRITABLE_BUCKETS": "mltrain-dev-artifacts,mltrain-dev-checkpoints,mltrain-dev-tensorboard",
 }
-MINIMAL_INPUT = {"instance_type": "ml.m5.xlarge", "instance_count": 1, "inputs": {"train": "s3://mltrain-dev-data/gan/train/"}}
+MINIMAL_INPUT = {
+    "instance_type": "ml.m5.xlarge",
+    "instance_count": 1,
+    "inputs": {"train": "s3://mltrain-dev-data/gan/train/"},
+}
 
 
 class NetworkUsed(AssertionError):
@@ -38,7 +42,13 @@ class NetworkUsed(AssertionError):
 @pytest.fixture(autouse=True)
 def lambda_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """The Lambda's environment, no credentials anywhere, and no network."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_REGION"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))

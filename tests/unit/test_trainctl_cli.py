@@ -13,8 +13,14 @@ import pytest
 from trainctl.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-VALID = {"image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:latest", "role": "arn:aws:iam::123456789012:role/r",
-         "instance_count": 1, "instance_type": "ml.m5.xlarge", "output_path": "s3://artifacts/out", "inputs": "s3://data/train"}
+VALID = {
+    "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:latest",
+    "role": "arn:aws:iam::123456789012:role/r",
+    "instance_count": 1,
+    "instance_type": "ml.m5.xlarge",
+    "output_path": "s3://artifacts/out",
+    "inputs": "s3://data/train",
+}
 NOW = "2024-05-06T07:08:09.010Z"
 
 
@@ -47,9 +53,18 @@ def test_region_defaults_to_eu_west_1_and_can_change(tmp_path: Path) -> None:
 
 
 def test_defaults_file_fills_omitted_values(tmp_path: Path) -> None:
-    defaults = write(tmp_path, {"role_arn": "arn:aws:iam::123456789012:role/platform", "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform:1",
-                                "output_path": "s3://platform-artifacts/"}, "defaults.json")
-    code, out, _ = run(["render", write(tmp_path, {"instance_count": 1, "instance_type": "ml.m5.large"}), "--defaults", defaults])
+    defaults = write(
+        tmp_path,
+        {
+            "role_arn": "arn:aws:iam::123456789012:role/platform",
+            "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform:1",
+            "output_path": "s3://platform-artifacts/",
+        },
+        "defaults.json",
+    )
+    code, out, _ = run(
+        ["render", write(tmp_path, {"instance_count": 1, "instance_type": "ml.m5.large"}), "--defaults", defaults]
+    )
     assert code == 0 and json.loads(out)["RoleArn"] == "arn:aws:iam::123456789012:role/platform"
 
 
@@ -63,8 +78,10 @@ def test_bad_defaults_file_names_the_field(tmp_path: Path) -> None:
     defaults = write(tmp_path, {"role": "x"}, "d.json")
     code, _, err = run(["validate", write(tmp_path, VALID), "--defaults", defaults])
     assert code == 2
-    assert err.splitlines() == [f"error: {defaults}: invalid defaults file (1 problem):",
-                                "  defaults.role: unknown key; did you mean 'role_arn'? (got 'x')"]
+    assert err.splitlines() == [
+        f"error: {defaults}: invalid defaults file (1 problem):",
+        "  defaults.role: unknown key; did you mean 'role_arn'? (got 'x')",
+    ]
 
 
 def test_a_partial_defaults_file_leaves_the_rest_to_stand_ins(tmp_path: Path) -> None:
@@ -84,7 +101,9 @@ def test_invalid_input_lists_each_problem_on_its_own_line(tmp_path: Path, comman
     lines = err.splitlines()
     assert (code, out) == (2, "")
     assert lines[0] == f"error: {path}: invalid training input (2 problems):"
-    assert lines[1].startswith("  instance_type: ") and lines[2].startswith("  max_retry_attempts: must be between 1 and 30")
+    assert lines[1].startswith("  instance_type: ") and lines[2].startswith(
+        "  max_retry_attempts: must be between 1 and 30"
+    )
     assert len(lines) == 3
 
 
@@ -137,9 +156,22 @@ def test_module_entry_point_never_shows_a_traceback(tmp_path: Path) -> None:
     huge = tmp_path / "huge.json"
     huge.write_text('{"instance_count": ' + "9" * 5000 + "}")
     for path in (deep, huge):
-        result = subprocess.run([sys.executable, "-m", "trainctl", "validate", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "trainctl", "validate", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.strip()
-    result = subprocess.run([sys.executable, "-m", "trainctl", "render", "-"], input="[", cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "trainctl", "render", "-"],
+        input="[",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "-: not valid JSON" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -149,10 +181,14 @@ def test_without_defaults_the_stack_values_are_stand_ins_and_said_so(tmp_path: P
     code, out, err = run(["render", write(tmp_path, console_input), "--region", "us-east-1"])
     request = json.loads(out)
     assert code == 0
-    assert err == ("note: no --defaults: role, image_uri, output_path left to the stack, shown as stand-ins "
-                   "(give them in --defaults DEFAULTS.json for the deployed values)\n")
+    assert err == (
+        "note: no --defaults: role, image_uri, output_path left to the stack, shown as stand-ins "
+        "(give them in --defaults DEFAULTS.json for the deployed values)\n"
+    )
     assert request["RoleArn"].endswith(":role/stack-execution-role")
-    assert request["AlgorithmSpecification"]["TrainingImage"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+    assert request["AlgorithmSpecification"]["TrainingImage"].startswith(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/"
+    )
     code, out, err = run(["validate", write(tmp_path, VALID)])
     assert (code, err) == (0, "") and "valid" in out
 

@@ -19,15 +19,25 @@ COMMANDS = ("render", "validate", "start", "logs", "status", "list", "stop")
 
 
 def trainctl(*argv: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trainctl", *argv], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "trainctl", *argv],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_help_lists_every_command_with_a_one_line_description() -> None:
     result = trainctl("--help")
     assert result.returncode == 0
-    listed = {line.split()[0]: line.split(None, 1)[1] for line in result.stdout.splitlines()
-              if line.startswith("    ") and line.split()[0] in COMMANDS}
+    listed = {
+        line.split()[0]: line.split(None, 1)[1]
+        for line in result.stdout.splitlines()
+        if line.startswith("    ") and line.split()[0] in COMMANDS
+    }
     assert set(listed) == set(COMMANDS)
     assert all(description.strip() for description in listed.values())
 
@@ -40,8 +50,10 @@ def test_an_unreachable_platform_is_one_line_and_exit_1() -> None:
         result = trainctl(*argv, "--stack", "platform", env=environment)
         assert result.returncode == 1, result.stderr
         assert result.stdout == "" and "Traceback" not in result.stderr
-        assert result.stderr.startswith("error: Could not connect to the endpoint URL") and len(result.stderr.splitlines()) == 1
-
+        assert (
+            result.stderr.startswith("error: Could not connect to the endpoint URL")
+            and len(result.stderr.splitlines()) == 1
+        )
 
 
 def without_the_sagemaker_sdk(tmp_path: Path) -> dict[str, str]:
@@ -54,7 +66,9 @@ def without_the_sagemaker_sdk(tmp_path: Path) -> dict[str, str]:
 
 def test_the_command_line_works_without_the_sagemaker_sdk(tmp_path: Path) -> None:
     environment = without_the_sagemaker_sdk(tmp_path)
-    blocked = subprocess.run([sys.executable, "-c", "import sagemaker"], cwd=ROOT, env=environment, capture_output=True, text=True)
+    blocked = subprocess.run(
+        [sys.executable, "-c", "import sagemaker"], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
     assert "the SageMaker SDK is not installed" in blocked.stderr  # the block works
     assert trainctl("--help", env=environment).returncode == 0
     rendered = trainctl("render", "examples/minimal.json", env=environment)
@@ -68,14 +82,25 @@ def test_the_command_line_works_without_the_sagemaker_sdk(tmp_path: Path) -> Non
     # A platform command runs its whole AWS path (boto3, the platform API) without the SDK too.
     unreachable = {**client_environment(9, base=environment), "AWS_MAX_ATTEMPTS": "1"}
     listed = trainctl("list", "--stack", "platform", env=unreachable)
-    assert listed.returncode == 1 and listed.stderr.startswith("error: Could not connect to the endpoint URL"), listed.stderr
+    assert listed.returncode == 1 and listed.stderr.startswith("error: Could not connect to the endpoint URL"), (
+        listed.stderr
+    )
 
 
 def imported_modules(*argv: str) -> set[str]:
     """The top-level modules a trainctl command imports, from Python's own `-X importtime` report."""
-    environment = {**client_environment(9), "AWS_MAX_ATTEMPTS": "1"}  # nothing listens: a platform command fails at once
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "trainctl", *argv], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=60)
+    environment = {
+        **client_environment(9),
+        "AWS_MAX_ATTEMPTS": "1",
+    }  # nothing listens: a platform command fails at once
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "trainctl", *argv],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
 
 
@@ -90,31 +115,48 @@ def test_list_limit_outside_1_to_1000_is_a_usage_error() -> None:
     for limit in ("0", "1001", "ten"):
         result = trainctl("list", "--limit", limit, "--stack", "platform")
         assert result.returncode == 2 and result.stdout == ""
-        assert result.stderr.startswith("error: argument --limit: ") and len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("error: argument --limit: ") and len(result.stderr.splitlines()) == 1, (
+            result.stderr
+        )
         assert result.stderr.rstrip().endswith(f"; see {invocation()} list --help")
 
 
-@pytest.mark.parametrize(("command", "argument"), [("status", "EXECUTION_OR_JOB"), ("stop", "EXECUTION_OR_JOB"), ("logs", "JOB")])
+@pytest.mark.parametrize(
+    ("command", "argument"), [("status", "EXECUTION_OR_JOB"), ("stop", "EXECUTION_OR_JOB"), ("logs", "JOB")]
+)
 @pytest.mark.parametrize("reference", ["", "  "])
 def test_an_empty_reference_is_one_line_naming_the_argument(command: str, argument: str, reference: str) -> None:
     # `trainctl status "$job"` with $job unset: said at once, before any AWS call (nothing listens on port 9).
     result = trainctl(command, reference, "--stack", "platform", env={**client_environment(9), "AWS_MAX_ATTEMPTS": "1"})
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.startswith(f"error: argument {argument}: is empty: give ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert (
+        result.stderr.startswith(f"error: argument {argument}: is empty: give ")
+        and len(result.stderr.splitlines()) == 1
+    ), result.stderr
 
 
 def test_suggested_commands_name_the_interpreter_as_briefly_as_still_runs_it() -> None:
     venv_python = "/home/me/platform/.venv/bin/python"
-    assert invocation(venv_python, cwd="/home/me/platform", python_on_path="/usr/bin/python") == ".venv/bin/python -m trainctl"
-    assert invocation(venv_python, cwd="/home/me/platform", python_on_path=venv_python) == "python -m trainctl"  # activated
+    assert (
+        invocation(venv_python, cwd="/home/me/platform", python_on_path="/usr/bin/python")
+        == ".venv/bin/python -m trainctl"
+    )
+    assert (
+        invocation(venv_python, cwd="/home/me/platform", python_on_path=venv_python) == "python -m trainctl"
+    )  # activated
     assert invocation(venv_python, cwd="/tmp", python_on_path="/usr/bin/python") == f"{venv_python} -m trainctl"
     # A directory that merely starts with the same letters does not hold it.
-    assert invocation(venv_python, cwd="/home/me/platform/.ve", python_on_path="/usr/bin/python") == f"{venv_python} -m trainctl"
+    assert (
+        invocation(venv_python, cwd="/home/me/platform/.ve", python_on_path="/usr/bin/python")
+        == f"{venv_python} -m trainctl"
+    )
 
 
 def test_with_the_virtualenv_activated_the_suggestions_say_python_and_that_runs() -> None:
     activated = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     shown = trainctl("--help", env=activated)
     assert shown.stdout.startswith("usage: python -m trainctl "), shown.stdout
-    again = subprocess.run(["python", "-m", "trainctl", "--help"], cwd=ROOT, env=activated, capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        ["python", "-m", "trainctl", "--help"], cwd=ROOT, env=activated, capture_output=True, text=True, timeout=60
+    )
     assert again.returncode == 0 and again.stdout == shown.stdout

@@ -76,7 +76,9 @@ def test_long_streams_are_read_page_by_page_with_the_forward_token(logs):
     logs.create_log_group(logGroupName=TRAINING_JOB_LOG_GROUP)
     write(logs, f"{JOB}/algo-1-1714557600", *[(1000 + i, f"line {i}") for i in range(7)])
     calls = []
-    logs.meta.events.register("before-call.logs.GetLogEvents", lambda params, **_: calls.append(params.get("nextToken")))
+    logs.meta.events.register(
+        "before-call.logs.GetLogEvents", lambda params, **_: calls.append(params.get("nextToken"))
+    )
     reader = JobLogReader(logs, JOB, page_limit=3)
     assert [line.message for line in reader.poll()] == [f"line {i}" for i in range(7)]
     assert len(calls) >= 3  # 3 + 3 + 1 lines, then the end-of-stream answer

@@ -68,8 +68,12 @@ def test_unreadable_config_file_is_named(tmp_path):
 
 
 def test_state_machine_and_prepare_function_are_the_outputs_the_training_stack_defines():
-    outputs = {"ExecutionRoleArn": "arn:aws:iam::123456789012:role/x", "AlertsStateMachineArn": MACHINE.replace("TrainingWorkflow1234", "Other"),
-               TrainingStackOutput.STATE_MACHINE_ARN.value: MACHINE, TrainingStackOutput.PREPARE_FUNCTION_NAME.value: "prepare-fn"}
+    outputs = {
+        "ExecutionRoleArn": "arn:aws:iam::123456789012:role/x",
+        "AlertsStateMachineArn": MACHINE.replace("TrainingWorkflow1234", "Other"),
+        TrainingStackOutput.STATE_MACHINE_ARN.value: MACHINE,
+        TrainingStackOutput.PREPARE_FUNCTION_NAME.value: "prepare-fn",
+    }
     assert state_machine_arn(outputs, PlatformLocation("s", "eu-west-1")) == MACHINE
     assert prepare_function_name(outputs) == "prepare-fn"
     assert prepare_function_name({TrainingStackOutput.STATE_MACHINE_ARN.value: MACHINE}) is None
@@ -78,7 +82,10 @@ def test_state_machine_and_prepare_function_are_the_outputs_the_training_stack_d
 def test_stack_without_the_state_machine_output_says_so():
     # Another state machine's ARN is not taken for the training workflow's.
     outputs = {"ExecutionRoleArn": "arn:aws:iam::1:role/x", "WorkflowOutput9F3A": MACHINE}
-    with pytest.raises(PlatformError, match=r"has no output TrainingStateMachineArn \(its outputs: ExecutionRoleArn, WorkflowOutput9F3A\)"):
+    with pytest.raises(
+        PlatformError,
+        match=r"has no output TrainingStateMachineArn \(its outputs: ExecutionRoleArn, WorkflowOutput9F3A\)",
+    ):
         state_machine_arn(outputs, PlatformLocation("s", "eu-west-1"))
 
 

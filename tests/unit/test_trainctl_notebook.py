@@ -4,7 +4,7 @@ the same CreateTrainingJob request, for every parity input (built into real SDK 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,19 +15,20 @@ pytest.importorskip("sagemaker")
 # the name pytest itself gives it when it collects tests/parity.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from parity.cases import CASES, ParityCase  # noqa: E402
-from parity.compare import comparable  # noqa: E402
-from parity.sdk_oracle import (  # noqa: E402
+from parity.cases import CASES, ParityCase
+from parity.compare import comparable
+from parity.sdk_oracle import (
     estimator_kwargs,
     isolated_sdk,
     offline_session,
     sdk_inputs,
     sdk_request,
 )
-from training_request import build_training_job  # noqa: E402
-from trainctl.notebook import UnsupportedEstimator, from_estimator  # noqa: E402
 
-NOW = datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=timezone.utc)
+from trainctl.notebook import UnsupportedEstimator, from_estimator
+from training_request import build_training_job
+
+NOW = datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,9 @@ def estimator_for(case: ParityCase, session_for, **overrides):
     from sagemaker.estimator import Estimator
 
     with isolated_sdk():
-        return Estimator(sagemaker_session=session_for(case.region), **{**estimator_kwargs(case.execution_input), **overrides})
+        return Estimator(
+            sagemaker_session=session_for(case.region), **{**estimator_kwargs(case.execution_input), **overrides}
+        )
 
 
 def converted(case: ParityCase, session_for) -> dict:
@@ -98,7 +101,15 @@ def test_seed_notebook_becomes_a_readable_input_with_only_what_was_set(session_f
     from sagemaker.debugger import TensorBoardOutputConfig
     from sagemaker.inputs import TrainingInput
 
-    case = ParityCase("notebook", {"role": "arn:aws:iam::123456789012:role/r", "image_uri": "img:1", "instance_count": 1, "instance_type": "ml.p3.2xlarge"})
+    case = ParityCase(
+        "notebook",
+        {
+            "role": "arn:aws:iam::123456789012:role/r",
+            "image_uri": "img:1",
+            "instance_count": 1,
+            "instance_type": "ml.p3.2xlarge",
+        },
+    )
     estimator = estimator_for(
         case,
         session_for,
@@ -120,7 +131,10 @@ def test_seed_notebook_becomes_a_readable_input_with_only_what_was_set(session_f
         "tags": [{"Key": "CER", "Value": "1"}],
         "metric_definitions": [{"Name": "ganloss", "Regex": "GAN_loss=(.*?);"}],
         "hyperparameters": {"epochs": 50, "lr": 0.0002},
-        "tensorboard_output_config": {"s3_output_path": "s3://tb/gan/", "container_local_output_path": "/opt/ml/output/tensorboard"},
+        "tensorboard_output_config": {
+            "s3_output_path": "s3://tb/gan/",
+            "container_local_output_path": "/opt/ml/output/tensorboard",
+        },
         "inputs": {"nome_modello": "s3://data/gan", "val": {"s3_data": "s3://data/val", "content_type": "image/png"}},
         "job_name": "gan-1",
     }
@@ -128,17 +142,43 @@ def test_seed_notebook_becomes_a_readable_input_with_only_what_was_set(session_f
 
 
 def test_settings_the_platform_cannot_express_are_named_not_dropped(session_for):
-    case = ParityCase("x", {"role": "arn:aws:iam::123456789012:role/r", "image_uri": "img:1", "instance_count": 1, "instance_type": "ml.m5.xlarge"})
-    estimator = estimator_for(case, session_for, container_entry_point=["python", "train.py"], keep_alive_period_in_seconds=60)
-    with pytest.raises(UnsupportedEstimator, match="cannot be sent to the platform: container_entry_point, keep_alive_period_in_seconds"):
+    case = ParityCase(
+        "x",
+        {
+            "role": "arn:aws:iam::123456789012:role/r",
+            "image_uri": "img:1",
+            "instance_count": 1,
+            "instance_type": "ml.m5.xlarge",
+        },
+    )
+    estimator = estimator_for(
+        case, session_for, container_entry_point=["python", "train.py"], keep_alive_period_in_seconds=60
+    )
+    with pytest.raises(
+        UnsupportedEstimator,
+        match="cannot be sent to the platform: container_entry_point, keep_alive_period_in_seconds",
+    ):
         from_estimator(estimator)
 
 
 def test_custom_debugger_rules_are_refused_by_name(session_for):
     from sagemaker.debugger import Rule
 
-    custom = Rule.custom(name="MyRule", image_uri="1.dkr.ecr.eu-west-1.amazonaws.com/rule:1", instance_type="ml.t3.medium", volume_size_in_gb=5)
-    case = ParityCase("x", {"role": "arn:aws:iam::123456789012:role/r", "image_uri": "img:1", "instance_count": 1, "instance_type": "ml.m5.xlarge"})
+    custom = Rule.custom(
+        name="MyRule",
+        image_uri="1.dkr.ecr.eu-west-1.amazonaws.com/rule:1",
+        instance_type="ml.t3.medium",
+        volume_size_in_gb=5,
+    )
+    case = ParityCase(
+        "x",
+        {
+            "role": "arn:aws:iam::123456789012:role/r",
+            "image_uri": "img:1",
+            "instance_count": 1,
+            "instance_type": "ml.m5.xlarge",
+        },
+    )
     with pytest.raises(UnsupportedEstimator, match=r"rules\[0\]: only built-in rules .* not 'MyRule'"):
         from_estimator(estimator_for(case, session_for, rules=[custom]))
 
@@ -146,7 +186,15 @@ def test_custom_debugger_rules_are_refused_by_name(session_for):
 def test_pipeline_variables_are_refused_with_the_field(session_for):
     from sagemaker.workflow.parameters import ParameterString
 
-    case = ParityCase("x", {"role": "arn:aws:iam::123456789012:role/r", "image_uri": "img:1", "instance_count": 1, "instance_type": "ml.m5.xlarge"})
+    case = ParityCase(
+        "x",
+        {
+            "role": "arn:aws:iam::123456789012:role/r",
+            "image_uri": "img:1",
+            "instance_count": 1,
+            "instance_type": "ml.m5.xlarge",
+        },
+    )
     estimator = estimator_for(case, session_for, output_path=ParameterString("OutputPath", default_value="s3://b/o"))
     with pytest.raises(UnsupportedEstimator, match="output_path: a pipeline variable"):
         from_estimator(estimator)

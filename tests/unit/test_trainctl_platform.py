@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -30,7 +30,7 @@ ACCOUNT = "123456789012"
 MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:TrainingWorkflow"
 EXECUTION = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:TrainingWorkflow:run-1"
 JOB = "gan-2024-05-01-10-00-00-000"
-T0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 ENVIRONMENT = {
     "DEFAULT_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/platform-execution",
     "DEFAULT_IMAGE_URI": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mltrain:latest",
@@ -50,11 +50,16 @@ class Stubs:
     """Stubbed clients wired into one Platform; sleeping runs the scripted 'meanwhile' actions."""
 
     def __init__(self) -> None:
-        self.clients = {name: boto3.client(name, region_name=REGION) for name in ("sagemaker", "stepfunctions", "cloudformation", "lambda")}
+        self.clients = {
+            name: boto3.client(name, region_name=REGION)
+            for name in ("sagemaker", "stepfunctions", "cloudformation", "lambda")
+        }
         self.stubbers = {name: Stubber(client) for name, client in self.clients.items()}
         self.meanwhile: list = []
         self.sleeps = 0
-        self.platform = Platform(MACHINE, REGION, prepare_function_name="prepare-fn", poll_seconds=0.01, sleep=self.sleep)
+        self.platform = Platform(
+            MACHINE, REGION, prepare_function_name="prepare-fn", poll_seconds=0.01, sleep=self.sleep
+        )
         self.platform._clients.update(self.clients)
         for stubber in self.stubbers.values():
             stubber.activate()
@@ -116,8 +121,15 @@ def exited(state: str, output: object, kind: str = "Task") -> dict:
 
 
 def scheduled(resource_type: str, resource: str, parameters: object) -> dict:
-    return {"type": "TaskScheduled", "taskScheduledEventDetails": {
-        "resourceType": resource_type, "resource": resource, "region": REGION, "parameters": json.dumps(parameters)}}
+    return {
+        "type": "TaskScheduled",
+        "taskScheduledEventDetails": {
+            "resourceType": resource_type,
+            "resource": resource,
+            "region": REGION,
+            "parameters": json.dumps(parameters),
+        },
+    }
 
 
 def prepared(output: dict) -> list[dict]:
@@ -125,8 +137,14 @@ def prepared(output: dict) -> list[dict]:
     return [
         entered("Prepare"),
         scheduled("lambda", "invoke", {"FunctionName": "prepare-fn", "Payload": {"input": {}}}),
-        {"type": "TaskSucceeded", "taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke",
-                                                                  "output": json.dumps({"Payload": output, "StatusCode": 200})}},
+        {
+            "type": "TaskSucceeded",
+            "taskSucceededEventDetails": {
+                "resourceType": "lambda",
+                "resource": "invoke",
+                "output": json.dumps({"Payload": output, "StatusCode": 200}),
+            },
+        },
         exited("Prepare", output),
     ]
 
@@ -137,8 +155,14 @@ def named(job_name: str) -> list[dict]:
 
 
 def run_scheduled(job_name: str, state: str = "RunTrainingJob") -> list[dict]:
-    return [entered("Route", "Choice"), exited("Route", {}, "Choice"), entered(state),
-            scheduled("sagemaker", "createTrainingJob.sync", {"TrainingJobName": job_name, "Tags": [{"Key": "CER", "Value": "1"}]})]
+    return [
+        entered("Route", "Choice"),
+        exited("Route", {}, "Choice"),
+        entered(state),
+        scheduled(
+            "sagemaker", "createTrainingJob.sync", {"TrainingJobName": job_name, "Tags": [{"Key": "CER", "Value": "1"}]}
+        ),
+    ]
 
 
 def started(job_name: str) -> list[dict]:
@@ -153,12 +177,24 @@ EXECUTION_STARTED = {"type": "ExecutionStarted"}
 
 
 def test_job_name_comes_from_prepares_output_and_the_sagemaker_task_and_the_newest_retry_wins():
-    capacity_failure = [{"type": "TaskFailed", "taskFailedEventDetails": {"resourceType": "sagemaker", "resource": "createTrainingJob.sync",
-                                                                          "error": "SageMaker.AmazonSageMakerException"}},
-                        exited("RunTrainingJob", {}), entered("RetryWithFreshName", "Pass"), exited("RetryWithFreshName", {}, "Pass")]
+    capacity_failure = [
+        {
+            "type": "TaskFailed",
+            "taskFailedEventDetails": {
+                "resourceType": "sagemaker",
+                "resource": "createTrainingJob.sync",
+                "error": "SageMaker.AmazonSageMakerException",
+            },
+        },
+        exited("RunTrainingJob", {}),
+        entered("RetryWithFreshName", "Pass"),
+        exited("RetryWithFreshName", {}, "Pass"),
+    ]
     retry = f"{JOB}-retry"
     assert job_name_in_history(history(EXECUTION_STARTED, started(JOB))["events"]) == JOB
-    assert job_name_in_history(history(EXECUTION_STARTED, started(JOB), capacity_failure, named(retry))["events"]) == retry
+    assert (
+        job_name_in_history(history(EXECUTION_STARTED, started(JOB), capacity_failure, named(retry))["events"]) == retry
+    )
     events = history(EXECUTION_STARTED, started(JOB), capacity_failure, started(retry))["events"]
     assert job_name_in_history(events) == retry
     assert job_name_in_history(list(reversed(events))) == retry  # read by event id, whatever the order returned
@@ -170,7 +206,9 @@ def test_job_name_from_prepare_before_the_task_is_scheduled():
 
 
 def test_a_wait_false_execution_names_its_job_in_the_start_task():
-    events = history(EXECUTION_STARTED, prepared({"wait": False}), run_scheduled(JOB, state="StartTrainingJob"))["events"]
+    events = history(EXECUTION_STARTED, prepared({"wait": False}), run_scheduled(JOB, state="StartTrainingJob"))[
+        "events"
+    ]
     assert job_name_in_history(events) == JOB
 
 
@@ -178,18 +216,32 @@ def test_only_the_workflows_own_places_name_the_job_not_any_key_that_looks_right
     ignored = prepared({"ignored": "a result file", "request": {"TrainingJobName": "not-this-one"}})
     assert job_name_in_history(history(EXECUTION_STARTED, ignored)["events"]) is None
     # Another state's task and output carrying the same keys (a result file naming the job, say).
-    elsewhere = [entered("WriteResult"), scheduled("lambda", "invoke", {"Payload": {"job_name": "not-this-one", "TrainingJobName": "nor-this"}}),
-                 exited("WriteResult", {"job_name": "not-this-one"})]
+    elsewhere = [
+        entered("WriteResult"),
+        scheduled("lambda", "invoke", {"Payload": {"job_name": "not-this-one", "TrainingJobName": "nor-this"}}),
+        exited("WriteResult", {"job_name": "not-this-one"}),
+    ]
     assert job_name_in_history(history(EXECUTION_STARTED, started(JOB), elsewhere)["events"]) == JOB
 
 
 def test_start_waits_for_prepare_to_name_the_job(stubs):
-    stubs.add("stepfunctions", "start_execution", {"executionArn": EXECUTION, "startDate": T0}, {"stateMachineArn": MACHINE, "input": ANY})
+    stubs.add(
+        "stepfunctions",
+        "start_execution",
+        {"executionArn": EXECUTION, "startDate": T0},
+        {"stateMachineArn": MACHINE, "input": ANY},
+    )
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED))
-    stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0})
+    stubs.add(
+        "stepfunctions",
+        "describe_execution",
+        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0},
+    )
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description(), {"TrainingJobName": JOB})
-    training = stubs.platform.start({"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": "img:1", "instance_type": "ml.m5.xlarge"}, check=False)
+    training = stubs.platform.start(
+        {"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": "img:1", "instance_type": "ml.m5.xlarge"}, check=False
+    )
     assert training.job_name == JOB
     assert stubs.sleeps == 1
     stubs.done()
@@ -230,8 +282,16 @@ def test_a_job_sagemaker_refused_to_create_is_a_failure_to_start_with_the_workfl
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, named(JOB)))
     stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
     stubs.add(
-        "stepfunctions", "describe_execution",
-        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "FAILED", "startDate": T0, "error": "SageMakerRequestFailed", "cause": cause},
+        "stepfunctions",
+        "describe_execution",
+        {
+            "executionArn": EXECUTION,
+            "stateMachineArn": MACHINE,
+            "status": "FAILED",
+            "startDate": T0,
+            "error": "SageMakerRequestFailed",
+            "cause": cause,
+        },
     )
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, named(JOB)))
     stubs.error("sagemaker", "describe_training_job", "ValidationException", f"Requested resource not found: {JOB}")
@@ -245,10 +305,22 @@ def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED))
     cause = "instance_type: must be an ML instance type such as ml.m5.xlarge (got 'm5.large')"
     stubs.add(
-        "stepfunctions", "describe_execution",
-        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "FAILED", "startDate": T0, "error": "InvalidTrainingInput", "cause": cause},
+        "stepfunctions",
+        "describe_execution",
+        {
+            "executionArn": EXECUTION,
+            "stateMachineArn": MACHINE,
+            "status": "FAILED",
+            "startDate": T0,
+            "error": "InvalidTrainingInput",
+            "cause": cause,
+        },
     )
-    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}))
+    stubs.add(
+        "stepfunctions",
+        "get_execution_history",
+        history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}),
+    )
     with pytest.raises(TrainingFailedToStart) as caught:
         Training(stubs.platform, EXECUTION).wait_for_job()
     assert str(caught.value) == f"execution run-1 FAILED before starting a job: InvalidTrainingInput: {cause}"
@@ -257,12 +329,19 @@ def test_execution_that_fails_in_prepare_reports_its_error_and_cause(stubs):
 
 def test_input_is_checked_with_the_prepare_lambdas_defaults_before_anything_starts(stubs):
     # The function the stack's PrepareFunctionName output names, and nothing else, is asked.
-    stubs.add("lambda", "get_function_configuration", {"FunctionName": "prepare-fn", "Environment": {"Variables": ENVIRONMENT}}, {"FunctionName": "prepare-fn"})
+    stubs.add(
+        "lambda",
+        "get_function_configuration",
+        {"FunctionName": "prepare-fn", "Environment": {"Variables": ENVIRONMENT}},
+        {"FunctionName": "prepare-fn"},
+    )
     job = stubs.platform.check({"instance_count": 1, "instance_type": "ml.m5.xlarge", "inputs": "s3://data/train"})
     assert job.request["RoleArn"] == ENVIRONMENT["DEFAULT_ROLE_ARN"]
     assert job.request["AlgorithmSpecification"]["TrainingImage"] == ENVIRONMENT["DEFAULT_IMAGE_URI"]
     with pytest.raises(InvalidTrainingInput, match="instance_type"):
-        stubs.platform.start({"instance_type": "m5.large"})  # no start_execution stubbed: calling it would fail the test
+        stubs.platform.start(
+            {"instance_type": "m5.large"}
+        )  # no start_execution stubbed: calling it would fail the test
     stubs.done()
 
 
@@ -293,17 +372,29 @@ def log(client, instance: str, message: str) -> None:
     stream = f"{JOB}/{instance}-1714557600"
     if not client.describe_log_streams(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamNamePrefix=stream)["logStreams"]:
         client.create_log_stream(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)
-    client.put_log_events(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream, logEvents=[{"timestamp": int(time.time() * 1000), "message": message}])
+    client.put_log_events(
+        logGroupName=TRAINING_JOB_LOG_GROUP,
+        logStreamName=stream,
+        logEvents=[{"timestamp": int(time.time() * 1000), "message": message}],
+    )
 
 
 def test_follow_shows_status_changes_and_every_instances_lines_while_the_job_runs(stubs, logs):
     stubs.platform._clients["logs"] = logs
     starting = [("Starting", "Preparing the instances for training")]
     downloading = starting + [("Downloading", "Downloading input data")]
-    training = downloading[:1] + [("Downloading", "Downloading the training image")] + [("Training", "Training image download completed. Training in progress.")]
+    training = (
+        downloading[:1]
+        + [("Downloading", "Downloading the training image")]
+        + [("Training", "Training image download completed. Training in progress.")]
+    )
     done = training + [("Uploading", "Uploading generated training model"), ("Completed", "Training job completed")]
     for transitions in (starting, downloading, training, training, done):
-        stubs.add("sagemaker", "describe_training_job", description("Completed" if transitions is done else "InProgress", transitions))
+        stubs.add(
+            "sagemaker",
+            "describe_training_job",
+            description("Completed" if transitions is done else "InProgress", transitions),
+        )
     stubs.meanwhile = [
         lambda: None,
         lambda: log(logs, "algo-1", "epoch 1 GAN_loss=0.9;"),
@@ -311,7 +402,10 @@ def test_follow_shows_status_changes_and_every_instances_lines_while_the_job_run
         lambda: log(logs, "algo-1", "saving model"),
         lambda: log(logs, "algo-1", "written after the end"),
     ]
-    shown = [str(event) if isinstance(event, LogLine) else (event.status, event.message) for event in stubs.platform.follow(JOB)]
+    shown = [
+        str(event) if isinstance(event, LogLine) else (event.status, event.message)
+        for event in stubs.platform.follow(JOB)
+    ]
     assert shown == [
         ("Starting", "Preparing the instances for training"),
         ("Downloading", "Downloading input data"),
@@ -344,26 +438,47 @@ def test_logs_without_follow_prints_what_is_there_and_returns(stubs, logs):
 
 
 def test_status_of_a_job_name_has_the_final_figures(stubs):
-    stubs.add("sagemaker", "describe_training_job", description(
-        "Completed", [("Completed", "Training job completed")],
-        TrainingEndTime=T0 + timedelta(minutes=12), TrainingTimeInSeconds=600, BillableTimeInSeconds=180,
-        ModelArtifacts={"S3ModelArtifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz"},
-        FinalMetricDataList=[{"MetricName": "ganloss", "Value": 0.25, "Timestamp": T0}],
-    ))
+    stubs.add(
+        "sagemaker",
+        "describe_training_job",
+        description(
+            "Completed",
+            [("Completed", "Training job completed")],
+            TrainingEndTime=T0 + timedelta(minutes=12),
+            TrainingTimeInSeconds=600,
+            BillableTimeInSeconds=180,
+            ModelArtifacts={"S3ModelArtifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz"},
+            FinalMetricDataList=[{"MetricName": "ganloss", "Value": 0.25, "Timestamp": T0}],
+        ),
+    )
     state = stubs.platform.status(JOB)
     assert state.succeeded and state.execution is None
     assert state.job.to_json() | {} == {
-        "job_name": JOB, "job_arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{JOB}", "status": "Completed",
-        "secondary_status": "Completed", "failure_reason": None, "instance_type": "ml.g5.xlarge", "instance_count": 2,
-        "created": T0.isoformat(), "ended": (T0 + timedelta(minutes=12)).isoformat(), "duration_seconds": 720,
-        "training_seconds": 600, "billable_seconds": 180,
-        "model_artifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz", "final_metrics": {"ganloss": 0.25},
+        "job_name": JOB,
+        "job_arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{JOB}",
+        "status": "Completed",
+        "secondary_status": "Completed",
+        "failure_reason": None,
+        "instance_type": "ml.g5.xlarge",
+        "instance_count": 2,
+        "created": T0.isoformat(),
+        "ended": (T0 + timedelta(minutes=12)).isoformat(),
+        "duration_seconds": 720,
+        "training_seconds": 600,
+        "billable_seconds": 180,
+        "model_artifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz",
+        "final_metrics": {"ganloss": 0.25},
     }
 
 
 def test_status_of_an_execution_name_falls_back_from_jobs_to_executions(stubs):
     stubs.error("sagemaker", "describe_training_job", "ValidationException", "Requested resource not found.")
-    stubs.add("stepfunctions", "describe_execution", {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}, {"executionArn": EXECUTION})
+    stubs.add(
+        "stepfunctions",
+        "describe_execution",
+        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0},
+        {"executionArn": EXECUTION},
+    )
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
     state = stubs.platform.status("run-1")
@@ -378,13 +493,37 @@ def test_unknown_reference_is_one_clear_error(stubs):
 
 
 def test_list_shows_recent_trainings_with_job_status_duration_and_instance_type(stubs):
-    stubs.add("stepfunctions", "list_executions", {"executions": [
-        {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "name": "run-1", "status": "RUNNING", "startDate": T0},
-        {"executionArn": EXECUTION.replace("run-1", "run-0"), "stateMachineArn": MACHINE, "name": "run-0", "status": "FAILED", "startDate": T0, "stopDate": T0},
-    ]}, {"stateMachineArn": MACHINE, "maxResults": 5})
+    stubs.add(
+        "stepfunctions",
+        "list_executions",
+        {
+            "executions": [
+                {
+                    "executionArn": EXECUTION,
+                    "stateMachineArn": MACHINE,
+                    "name": "run-1",
+                    "status": "RUNNING",
+                    "startDate": T0,
+                },
+                {
+                    "executionArn": EXECUTION.replace("run-1", "run-0"),
+                    "stateMachineArn": MACHINE,
+                    "name": "run-0",
+                    "status": "FAILED",
+                    "startDate": T0,
+                    "stopDate": T0,
+                },
+            ]
+        },
+        {"stateMachineArn": MACHINE, "maxResults": 5},
+    )
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
-    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}))
+    stubs.add(
+        "stepfunctions",
+        "get_execution_history",
+        history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}),
+    )
     states = stubs.platform.list(limit=5)
     assert [(s.execution.name, s.job.name if s.job else None) for s in states] == [("run-1", JOB), ("run-0", None)]
     assert states[0].job.instance_type == "ml.g5.xlarge"
@@ -397,7 +536,12 @@ def test_stop_of_a_running_execution_stops_it_and_its_job(stubs):
     stubs.add("stepfunctions", "describe_execution", running)
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
     stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
-    stubs.add("stepfunctions", "stop_execution", {"stopDate": T0}, {"executionArn": EXECUTION, "error": "StoppedByUser", "cause": "stopped with trainctl"})
+    stubs.add(
+        "stepfunctions",
+        "stop_execution",
+        {"stopDate": T0},
+        {"executionArn": EXECUTION, "error": "StoppedByUser", "cause": "stopped with trainctl"},
+    )
     stubs.add("sagemaker", "stop_training_job", {}, {"TrainingJobName": JOB})
     stubs.add("stepfunctions", "describe_execution", {**running, "status": "ABORTED"})
     stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
@@ -419,11 +563,22 @@ def test_stop_of_a_finished_job_says_there_is_nothing_to_stop(stubs):
 def test_connect_finds_the_state_machine_in_the_stack_outputs(mocked_aws):
     boto3.client("cloudformation", region_name=REGION).create_stack(
         StackName="mltrain-dev-training",
-        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {
-            TrainingStackOutput.STATE_MACHINE_ARN.value: {"Value": MACHINE}, TrainingStackOutput.PREPARE_FUNCTION_NAME.value: {"Value": "prepare-fn"}}}),
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"T": {"Type": "AWS::SNS::Topic"}},
+                "Outputs": {
+                    TrainingStackOutput.STATE_MACHINE_ARN.value: {"Value": MACHINE},
+                    TrainingStackOutput.PREPARE_FUNCTION_NAME.value: {"Value": "prepare-fn"},
+                },
+            }
+        ),
     )
     platform = Platform.connect("mltrain-dev-training", REGION)
-    assert (platform.state_machine_arn, platform.region, platform.prepare_function_name) == (MACHINE, REGION, "prepare-fn")
+    assert (platform.state_machine_arn, platform.region, platform.prepare_function_name) == (
+        MACHINE,
+        REGION,
+        "prepare-fn",
+    )
     with pytest.raises(PlatformError, match="stack 'other' not found in eu-west-1"):
         Platform.connect("other", REGION)
 
@@ -444,8 +599,16 @@ def run_command(stubs: Stubs, monkeypatch, *argv: str) -> tuple[int, str, str]:
 
 def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_running(stubs, monkeypatch, tmp_path):
     source = tmp_path / "input.json"
-    source.write_text(json.dumps({"role": ENVIRONMENT["DEFAULT_ROLE_ARN"], "image_uri": ENVIRONMENT["DEFAULT_IMAGE_URI"],
-                                  "instance_count": 1, "instance_type": "ml.m5.xlarge"}))
+    source.write_text(
+        json.dumps(
+            {
+                "role": ENVIRONMENT["DEFAULT_ROLE_ARN"],
+                "image_uri": ENVIRONMENT["DEFAULT_IMAGE_URI"],
+                "instance_count": 1,
+                "instance_type": "ml.m5.xlarge",
+            }
+        )
+    )
     running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
     completed = description("Completed", [("Completed", "Training job completed")])
     stubs.error("lambda", "get_function_configuration", "AccessDeniedException")
@@ -468,18 +631,61 @@ def test_ctrl_c_while_start_waits_for_the_workflow_to_record_the_end_leaves_it_r
 def test_list_hides_the_events_the_workflow_ignored_and_says_how_many(stubs, monkeypatch):
     ignored_arn, failed_arn = EXECUTION.replace("run-1", "run-2"), EXECUTION.replace("run-1", "run-0")
     for _ in range(2):  # `list`, then `list --all`
-        stubs.add("stepfunctions", "list_executions", {"executions": [
-            {"executionArn": ignored_arn, "stateMachineArn": MACHINE, "name": "run-2", "status": "SUCCEEDED", "startDate": T0, "stopDate": T0},
-            {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "name": "run-1", "status": "RUNNING", "startDate": T0},
-            {"executionArn": failed_arn, "stateMachineArn": MACHINE, "name": "run-0", "status": "FAILED", "startDate": T0, "stopDate": T0},
-        ]})
-        stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, prepared({"ignored": "a result file"})))
-        stubs.add("stepfunctions", "describe_execution", {
-            "executionArn": ignored_arn, "stateMachineArn": MACHINE, "name": "run-2", "status": "SUCCEEDED", "startDate": T0, "stopDate": T0,
-            "output": json.dumps({"ignored": "a result file"})}, {"executionArn": ignored_arn})
+        stubs.add(
+            "stepfunctions",
+            "list_executions",
+            {
+                "executions": [
+                    {
+                        "executionArn": ignored_arn,
+                        "stateMachineArn": MACHINE,
+                        "name": "run-2",
+                        "status": "SUCCEEDED",
+                        "startDate": T0,
+                        "stopDate": T0,
+                    },
+                    {
+                        "executionArn": EXECUTION,
+                        "stateMachineArn": MACHINE,
+                        "name": "run-1",
+                        "status": "RUNNING",
+                        "startDate": T0,
+                    },
+                    {
+                        "executionArn": failed_arn,
+                        "stateMachineArn": MACHINE,
+                        "name": "run-0",
+                        "status": "FAILED",
+                        "startDate": T0,
+                        "stopDate": T0,
+                    },
+                ]
+            },
+        )
+        stubs.add(
+            "stepfunctions", "get_execution_history", history(EXECUTION_STARTED, prepared({"ignored": "a result file"}))
+        )
+        stubs.add(
+            "stepfunctions",
+            "describe_execution",
+            {
+                "executionArn": ignored_arn,
+                "stateMachineArn": MACHINE,
+                "name": "run-2",
+                "status": "SUCCEEDED",
+                "startDate": T0,
+                "stopDate": T0,
+                "output": json.dumps({"ignored": "a result file"}),
+            },
+            {"executionArn": ignored_arn},
+        )
         stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, started(JOB)))
         stubs.add("sagemaker", "describe_training_job", description("InProgress", [("Training", "")]))
-        stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}))
+        stubs.add(
+            "stepfunctions",
+            "get_execution_history",
+            history(EXECUTION_STARTED, entered("Prepare"), {"type": "ExecutionFailed"}),
+        )
     code, out, _ = run_command(stubs, monkeypatch, "list", "--stack", "s", "--region", REGION)
     lines = out.splitlines()
     assert code == 0 and [line.split()[2] for line in lines[1:-1]] == ["run-1", "run-0"]  # a failure to start stays

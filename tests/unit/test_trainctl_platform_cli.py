@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -18,7 +18,7 @@ from trainctl.states import ExecutionStatus, JobStatus, TrainingState
 
 REGION = "eu-west-1"
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:TrainingWorkflow"
-T0 = datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -30,12 +30,18 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
 @pytest.fixture
 def platform_stack(mocked_aws):
     boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-        name="TrainingWorkflow", roleArn="arn:aws:iam::123456789012:role/workflow",
+        name="TrainingWorkflow",
+        roleArn="arn:aws:iam::123456789012:role/workflow",
         definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
     )
     boto3.client("cloudformation", region_name=REGION).create_stack(
         StackName="platform",
-        TemplateBody=json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"TrainingStateMachineArn": {"Value": MACHINE}}}),
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"T": {"Type": "AWS::SNS::Topic"}},
+                "Outputs": {"TrainingStateMachineArn": {"Value": MACHINE}},
+            }
+        ),
     )
     yield
 
@@ -43,11 +49,14 @@ def platform_stack(mocked_aws):
 def test_missing_stack_is_one_line_and_exit_1(platform_stack):
     code, out, err = run("status", "job-1", "--stack", "nope", "--region", REGION)
     assert (code, out) == (1, "")
-    assert err == "error: stack 'nope' not found in eu-west-1: deploy the platform or pick its stack with --stack / TRAINCTL_STACK\n"
+    assert (
+        err
+        == "error: stack 'nope' not found in eu-west-1: deploy the platform or pick its stack with --stack / TRAINCTL_STACK\n"
+    )
 
 
 def test_invalid_json_on_stdin_is_exit_2_naming_the_position():
-    code, _, err = run("start", "--stack", "s", "--region", REGION, stdin="{\"instance_type\": ")
+    code, _, err = run("start", "--stack", "s", "--region", REGION, stdin='{"instance_type": ')
     assert code == 2
     assert err.startswith("error: -: not valid JSON: Expecting value at line 1 column 19")
 
@@ -58,29 +67,65 @@ def test_missing_file_is_exit_2(tmp_path):
 
 
 def test_bad_override_is_exit_2():
-    code, _, err = run("start", "--set", "instance_type.x=1", "--stack", "s", "--region", REGION, stdin='{"instance_type": "ml.m5.xlarge"}')
+    code, _, err = run(
+        "start",
+        "--set",
+        "instance_type.x=1",
+        "--stack",
+        "s",
+        "--region",
+        REGION,
+        stdin='{"instance_type": "ml.m5.xlarge"}',
+    )
     assert (code, err) == (2, "error: --set instance_type.x=1: 'instance_type' is a string, not an object\n")
 
 
 def test_invalid_input_after_overrides_lists_every_problem_and_starts_nothing(platform_stack, tmp_path):
     source = tmp_path / "input.json"
-    source.write_text(json.dumps({"instance_count": 1, "instance_type": "ml.m5.xlarge", "hyperparameters": {"epochs": 10}}))
-    code, out, err = run("start", str(source), "--set", "instance_type=m5.large", "--set", "max_run=-1", "--stack", "platform", "--region", REGION)
+    source.write_text(
+        json.dumps({"instance_count": 1, "instance_type": "ml.m5.xlarge", "hyperparameters": {"epochs": 10}})
+    )
+    code, out, err = run(
+        "start",
+        str(source),
+        "--set",
+        "instance_type=m5.large",
+        "--set",
+        "max_run=-1",
+        "--stack",
+        "platform",
+        "--region",
+        REGION,
+    )
     assert code == 2 and out == ""
     lines = err.splitlines()
     assert lines[0] == f"error: {source}: invalid training input (2 problems):"
     assert [line.split(":")[0] for line in lines[1:]] == ["  instance_type", "  max_run"]
-    assert boto3.client("stepfunctions", region_name=REGION).list_executions(stateMachineArn=MACHINE)["executions"] == []
+    assert (
+        boto3.client("stepfunctions", region_name=REGION).list_executions(stateMachineArn=MACHINE)["executions"] == []
+    )
 
 
 def test_summary_shows_status_metrics_model_billable_time_and_links():
     job = JobStatus(
-        name="gan-1", arn="", status="Completed", secondary_status="Completed", failure_reason=None,
-        instance_type="ml.g5.xlarge", instance_count=2, created=T0, ended=T0.replace(minute=12),
-        training_seconds=600, billable_seconds=3725, model_artifacts="s3://a/gan-1/output/model.tar.gz",
-        final_metrics={"ganloss": 0.25}, transitions=(),
+        name="gan-1",
+        arn="",
+        status="Completed",
+        secondary_status="Completed",
+        failure_reason=None,
+        instance_type="ml.g5.xlarge",
+        instance_count=2,
+        created=T0,
+        ended=T0.replace(minute=12),
+        training_seconds=600,
+        billable_seconds=3725,
+        model_artifacts="s3://a/gan-1/output/model.tar.gz",
+        final_metrics={"ganloss": 0.25},
+        transitions=(),
     )
-    execution = ExecutionStatus("arn:x", "run-1", "SUCCEEDED", T0, T0, output={"links": {"console": "https://console/x"}})
+    execution = ExecutionStatus(
+        "arn:x", "run-1", "SUCCEEDED", T0, T0, output={"links": {"console": "https://console/x"}}
+    )
     assert describe(TrainingState(execution, job)) == [
         "execution: run-1 SUCCEEDED",
         "job:       gan-1 Completed (Completed)",
@@ -96,8 +141,13 @@ def test_a_job_lasts_at_least_as_long_as_its_training() -> None:
     # A job stopped while Starting, as the emulator describes it: 5.6 s from creation to end, and
     # SageMaker's whole-second TrainingTimeInSeconds rounded from them.
     description = {
-        "TrainingJobName": "gan-1", "TrainingJobStatus": "Stopped", "SecondaryStatus": "Stopped",
-        "CreationTime": T0, "TrainingEndTime": T0 + timedelta(seconds=5.6), "TrainingTimeInSeconds": 6, "BillableTimeInSeconds": 6,
+        "TrainingJobName": "gan-1",
+        "TrainingJobStatus": "Stopped",
+        "SecondaryStatus": "Stopped",
+        "CreationTime": T0,
+        "TrainingEndTime": T0 + timedelta(seconds=5.6),
+        "TrainingTimeInSeconds": 6,
+        "BillableTimeInSeconds": 6,
         "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1},
     }
     job = JobStatus.from_description(description)
@@ -118,8 +168,10 @@ def test_a_failure_to_start_is_exit_2_only_when_prepare_rejected_the_input(error
     err = io.StringIO()
     assert command(argparse.Namespace(input="input.json"), io.StringIO(), io.StringIO(), err) == code
     if error == "InvalidTrainingInput":  # the Prepare Lambda's problems, as a local check shows them
-        assert err.getvalue().splitlines() == ["error: input.json: invalid training input (2 problems):",
-                                               "  tags[0].Key: tag 'InvalidTrainingInput' refused",
-                                               "  instance_count: must be at least 1 (got 0)"]
+        assert err.getvalue().splitlines() == [
+            "error: input.json: invalid training input (2 problems):",
+            "  tags[0].Key: tag 'InvalidTrainingInput' refused",
+            "  instance_count: must be at least 1 (got 0)",
+        ]
     else:  # one line whatever the cause holds
         assert err.getvalue() == f"error: {message.replace(chr(10), '; ')}\n"

@@ -25,7 +25,10 @@ from training_events import (
 
 # The service's own rule for job names, from botocore's model of CreateTrainingJob.
 _NAME_SHAPE = (
-    botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob").input_shape.members["TrainingJobName"]
+    botocore.session.get_session()
+    .get_service_model("sagemaker")
+    .operation_model("CreateTrainingJob")
+    .input_shape.members["TrainingJobName"]
 )
 _NAME_RULE = re.compile(_NAME_SHAPE.metadata["pattern"])
 
@@ -74,7 +77,10 @@ def test_request_file_names_the_object_to_read_and_where_its_result_goes() -> No
     assert trigger.request_file.uri == "s3://mltrain-data/requests/gan-run.json"
     assert trigger.request_file.version_id == "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e"
     assert trigger.request_file.result_key == "requests/gan-run.result.json"
-    assert trigger.source == "request file s3://mltrain-data/requests/gan-run.json (version IYV3p45BT0ac8hjHg1houSdS1a.Mro8e)"
+    assert (
+        trigger.source
+        == "request file s3://mltrain-data/requests/gan-run.json (version IYV3p45BT0ac8hjHg1houSdS1a.Mro8e)"
+    )
     assert trigger.job_name is not None and trigger.job_name.startswith("gan-run-")
     assert_valid_job_name(trigger.job_name)
 
@@ -213,7 +219,9 @@ def test_the_pushed_image_replaces_an_image_in_the_default_request() -> None:
 
     trigger = recognise_event(ECR_IMAGE_ACTION, config)
     assert isinstance(trigger.execution_input, dict)
-    assert trigger.execution_input["image_uri"].endswith("/mltrain-training@" + ECR_IMAGE_ACTION["detail"]["image-digest"])
+    assert trigger.execution_input["image_uri"].endswith(
+        "/mltrain-training@" + ECR_IMAGE_ACTION["detail"]["image-digest"]
+    )
 
 
 def test_the_same_image_pushed_under_two_tags_trains_once() -> None:
@@ -286,7 +294,10 @@ def test_schedule_input_is_a_copy_of_the_configured_request() -> None:
     assert isinstance(trigger.execution_input, dict)
     trigger.execution_input["instance_type"] = "changed"
 
-    assert CONFIG.scheduled_request == {"instance_type": "ml.g5.xlarge", "inputs": {"train": "s3://mltrain-data/nightly/"}}
+    assert CONFIG.scheduled_request == {
+        "instance_type": "ml.g5.xlarge",
+        "inputs": {"train": "s3://mltrain-data/nightly/"},
+    }
 
 
 def test_schedule_without_a_configured_request_is_ignored() -> None:

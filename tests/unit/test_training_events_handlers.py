@@ -41,7 +41,10 @@ def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pyte
     body = json.loads(message["Body"])
     assert body["Subject"] == "Training job gan-run-0123456789ab failed"
     assert "Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1\n" in body["Message"]
-    assert "Job:            https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/gan-run-0123456789ab\n" in body["Message"]
+    assert (
+        "Job:            https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/gan-run-0123456789ab\n"
+        in body["Message"]
+    )
     # The line the FailedJobs metric filter ({ $.status = "Failed" }) counts.
     assert json.loads(capsys.readouterr().out) == {"job_name": "gan-run-0123456789ab", "status": "Failed"}
 
@@ -64,7 +67,10 @@ def test_the_version_that_triggered_is_read_even_after_a_new_upload(versioned_bu
 
     request = RequestFile("mltrain-data", "requests/gan.json", first["VersionId"], None)
     assert read_request(request) == b'{"instance_type": "ml.m5.large"}'
-    assert read_request(RequestFile("mltrain-data", "requests/gan.json", None, None)) == b'{"instance_type": "ml.g5.xlarge"}'
+    assert (
+        read_request(RequestFile("mltrain-data", "requests/gan.json", None, None))
+        == b'{"instance_type": "ml.g5.xlarge"}'
+    )
 
 
 def test_result_is_written_beside_the_request(versioned_bucket) -> None:
@@ -92,7 +98,9 @@ def test_result_is_written_beside_the_request(versioned_bucket) -> None:
 
 def test_result_writer_refuses_an_unknown_status(versioned_bucket) -> None:
     with pytest.raises(ValueError, match="'Done' is not a valid RequestStatus"):
-        write_result.handler({"request_file": {"bucket": "mltrain-data", "key": "requests/gan.json"}, "status": "Done"}, None)
+        write_result.handler(
+            {"request_file": {"bucket": "mltrain-data", "key": "requests/gan.json"}, "status": "Done"}, None
+        )
 
 
 def _write(status: str, **fields: object) -> dict:

@@ -134,7 +134,10 @@ def test_completed_job_notification_gives_the_model_artifact() -> None:
 
 def test_stopped_job_notification_shows_the_secondary_status() -> None:
     event = with_detail(
-        TrainingJobStatus="Stopped", SecondaryStatus="MaxRuntimeExceeded", FailureReason=None, BillableTimeInSeconds=None
+        TrainingJobStatus="Stopped",
+        SecondaryStatus="MaxRuntimeExceeded",
+        FailureReason=None,
+        BillableTimeInSeconds=None,
     )
 
     notification = job_state_notification(event)

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 from training_request.job_name import JOB_NAME_PATTERN, base_name_from_image, name_from_base
 
-NOW = datetime(2024, 5, 6, 7, 8, 9, 5000, tzinfo=timezone.utc)
-BASE = {"image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:latest", "role": "arn:aws:iam::123456789012:role/r",
-        "instance_count": 1, "instance_type": "ml.g4dn.xlarge", "output_path": "s3://artifacts/out"}
-STACK = PlatformDefaults(role_arn="arn:aws:iam::123456789012:role/platform-sagemaker",
-                         image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-training:latest",
-                         output_path="s3://platform-artifacts/jobs", checkpoint_s3_uri="s3://platform-checkpoints/checkpoints/")
+NOW = datetime(2024, 5, 6, 7, 8, 9, 5000, tzinfo=UTC)
+BASE = {
+    "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:latest",
+    "role": "arn:aws:iam::123456789012:role/r",
+    "instance_count": 1,
+    "instance_type": "ml.g4dn.xlarge",
+    "output_path": "s3://artifacts/out",
+}
+STACK = PlatformDefaults(
+    role_arn="arn:aws:iam::123456789012:role/platform-sagemaker",
+    image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-training:latest",
+    output_path="s3://platform-artifacts/jobs",
+    checkpoint_s3_uri="s3://platform-checkpoints/checkpoints/",
+)
 
 
 def build(data: dict, defaults: PlatformDefaults = PlatformDefaults(), now: datetime = NOW) -> dict:
@@ -23,22 +31,31 @@ def build(data: dict, defaults: PlatformDefaults = PlatformDefaults(), now: date
 
 def test_cer_tag_is_appended_after_user_tags() -> None:
     assert build({**BASE, "tags": [{"Key": "team", "Value": "vision"}]})["Tags"] == [
-        {"Key": "team", "Value": "vision"}, {"Key": "CER", "Value": "1"}]
+        {"Key": "team", "Value": "vision"},
+        {"Key": "CER", "Value": "1"},
+    ]
     assert build(BASE)["Tags"] == [{"Key": "CER", "Value": "1"}]
 
 
 def test_tags_mapping_becomes_a_list_of_str_values() -> None:
     assert build({**BASE, "tags": {"team": "vision", "cost-centre": 42}})["Tags"] == [
-        {"Key": "team", "Value": "vision"}, {"Key": "cost-centre", "Value": "42"}, {"Key": "CER", "Value": "1"}]
+        {"Key": "team", "Value": "vision"},
+        {"Key": "cost-centre", "Value": "42"},
+        {"Key": "CER", "Value": "1"},
+    ]
 
 
-@pytest.mark.parametrize("tags", [[{"Key": "CER", "Value": "1"}, {"Key": "a", "Value": "b"}], {"CER": 1, "a": "b"}, {"CER": "1", "a": "b"}])
+@pytest.mark.parametrize(
+    "tags", [[{"Key": "CER", "Value": "1"}, {"Key": "a", "Value": "b"}], {"CER": 1, "a": "b"}, {"CER": "1", "a": "b"}]
+)
 def test_cer_tag_given_by_the_user_is_kept_once(tags: object) -> None:
     result = build({**BASE, "tags": tags})["Tags"]
     assert [tag["Key"] for tag in result] == ["CER", "a"] and result[0]["Value"] == "1"
 
 
-@pytest.mark.parametrize(("tags", "field"), [([{"Key": "CER", "Value": "0"}], "tags[0].Value"), ({"CER": "yes"}, "tags.CER")])
+@pytest.mark.parametrize(
+    ("tags", "field"), [([{"Key": "CER", "Value": "0"}], "tags[0].Value"), ({"CER": "yes"}, "tags.CER")]
+)
 def test_cer_tag_with_another_value_is_an_error(tags: object, field: str) -> None:
     with pytest.raises(InvalidTrainingInput) as caught:
         build({**BASE, "tags": tags})
@@ -61,10 +78,17 @@ def test_image_by_digest_gives_the_repository_name() -> None:
     assert name == "gan-trainer-2024-05-06-07-08-09-005" and JOB_NAME_PATTERN.match(name)
 
 
-@pytest.mark.parametrize(("image", "base"), [
-    ("repo", "repo"), ("repo:1.0", "repo"), ("registry:5000/ns/my_repo.v2:tag", "my-repo-v2"),
-    ("r/__x", "x"), ("r/___", "training-job"), ("host/ns/name@sha256:abc", "name"),
-])
+@pytest.mark.parametrize(
+    ("image", "base"),
+    [
+        ("repo", "repo"),
+        ("repo:1.0", "repo"),
+        ("registry:5000/ns/my_repo.v2:tag", "my-repo-v2"),
+        ("r/__x", "x"),
+        ("r/___", "training-job"),
+        ("host/ns/name@sha256:abc", "name"),
+    ],
+)
 def test_base_name_from_image_is_always_valid(image: str, base: str) -> None:
     assert base_name_from_image(image) == base
 
@@ -83,9 +107,13 @@ def test_omitted_role_image_output_path_come_from_the_stack() -> None:
 
 
 def test_spot_without_checkpoint_uri_gets_one_per_job_in_the_checkpoints_bucket() -> None:
-    request = build({**BASE, "use_spot_instances": True, "max_wait": 90000, "checkpoint_local_path": "/opt/ml/checkpoints"}, STACK)
-    assert request["CheckpointConfig"] == {"S3Uri": f"s3://platform-checkpoints/checkpoints/{request['TrainingJobName']}",
-                                           "LocalPath": "/opt/ml/checkpoints"}
+    request = build(
+        {**BASE, "use_spot_instances": True, "max_wait": 90000, "checkpoint_local_path": "/opt/ml/checkpoints"}, STACK
+    )
+    assert request["CheckpointConfig"] == {
+        "S3Uri": f"s3://platform-checkpoints/checkpoints/{request['TrainingJobName']}",
+        "LocalPath": "/opt/ml/checkpoints",
+    }
 
 
 def test_spot_without_any_checkpoint_default_uses_the_output_path() -> None:
@@ -94,18 +122,30 @@ def test_spot_without_any_checkpoint_default_uses_the_output_path() -> None:
 
 
 def test_given_checkpoint_uri_is_kept_for_spot() -> None:
-    request = build({**BASE, "use_spot_instances": True, "max_wait": 90000, "checkpoint_s3_uri": "s3://artifacts/mine"}, STACK)
+    request = build(
+        {**BASE, "use_spot_instances": True, "max_wait": 90000, "checkpoint_s3_uri": "s3://artifacts/mine"}, STACK
+    )
     assert request["CheckpointConfig"] == {"S3Uri": "s3://artifacts/mine"}
 
 
 def test_defaults_from_the_lambda_environment() -> None:
-    defaults = PlatformDefaults.from_environment({
-        "DEFAULT_ROLE_ARN": "arn:aws:iam::123456789012:role/r", "DEFAULT_IMAGE_URI": "i", "DEFAULT_OUTPUT_PATH": "s3://o",
-        "DEFAULT_CHECKPOINT_S3_URI": "s3://c", "READABLE_BUCKETS": "data-a, data-b", "WRITABLE_BUCKETS": ""})
-    assert defaults == PlatformDefaults("arn:aws:iam::123456789012:role/r", "i", "s3://o", "s3://c", ("data-a", "data-b"), ())
+    defaults = PlatformDefaults.from_environment(
+        {
+            "DEFAULT_ROLE_ARN": "arn:aws:iam::123456789012:role/r",
+            "DEFAULT_IMAGE_URI": "i",
+            "DEFAULT_OUTPUT_PATH": "s3://o",
+            "DEFAULT_CHECKPOINT_S3_URI": "s3://c",
+            "READABLE_BUCKETS": "data-a, data-b",
+            "WRITABLE_BUCKETS": "",
+        }
+    )
+    assert defaults == PlatformDefaults(
+        "arn:aws:iam::123456789012:role/r", "i", "s3://o", "s3://c", ("data-a", "data-b"), ()
+    )
     assert PlatformDefaults.from_environment({}) == PlatformDefaults()
 
 
 def test_defaults_from_mapping() -> None:
     assert PlatformDefaults.from_mapping({"output_path": "s3://o", "readable_buckets": ["a"]}) == PlatformDefaults(
-        output_path="s3://o", readable_buckets=("a",))
+        output_path="s3://o", readable_buckets=("a",)
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from training_request import InvalidTrainingInput, PlatformDefaults, Problem, build_training_job
 
-NOW = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
 BASE = {
     "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:latest",
     "role": "arn:aws:iam::123456789012:role/sagemaker-execution",
@@ -19,8 +19,13 @@ BASE = {
 FS = {"file_system_id": "fs-0123456789abcdef0", "file_system_type": "EFS", "directory_path": "/data"}
 
 
-def problems(extra: dict | None = None, *, drop: tuple[str, ...] = (), region: str = "eu-west-1",
-             defaults: PlatformDefaults = PlatformDefaults()) -> list[Problem]:
+def problems(
+    extra: dict | None = None,
+    *,
+    drop: tuple[str, ...] = (),
+    region: str = "eu-west-1",
+    defaults: PlatformDefaults = PlatformDefaults(),
+) -> list[Problem]:
     data = {key: value for key, value in {**BASE, **(extra or {})}.items() if key not in drop}
     with pytest.raises(InvalidTrainingInput) as caught:
         build_training_job(data, region=region, defaults=defaults, now=NOW)
@@ -51,8 +56,11 @@ def test_unknown_key_suggests_the_closest_known_key() -> None:
 
 
 def test_unknown_nested_key_is_named_with_its_path() -> None:
-    assert_problem(the_problem({"inputs": {"train": {"s3_data": "s3://d/t", "distribtion": "ShardedByS3Key"}}}),
-                   "inputs.train.distribtion", "did you mean 'distribution'")
+    assert_problem(
+        the_problem({"inputs": {"train": {"s3_data": "s3://d/t", "distribtion": "ShardedByS3Key"}}}),
+        "inputs.train.distribtion",
+        "did you mean 'distribution'",
+    )
 
 
 def test_wrong_type_names_the_json_type() -> None:
@@ -91,7 +99,9 @@ def test_missing_instance_type_and_count_like_the_sdk() -> None:
 
 
 def test_instance_type_outside_the_api_enum_suggests_one() -> None:
-    assert_problem(the_problem({"instance_type": "ml.m5.xlarg"}), "instance_type", "ResourceConfig.InstanceType", "'ml.m5.xlarge'")
+    assert_problem(
+        the_problem({"instance_type": "ml.m5.xlarg"}), "instance_type", "ResourceConfig.InstanceType", "'ml.m5.xlarge'"
+    )
 
 
 def test_instance_count_at_least_one() -> None:
@@ -113,16 +123,39 @@ def test_input_mode_enum() -> None:
 
 
 def test_channel_input_mode_enum() -> None:
-    assert_problem(the_problem({"inputs": {"train": {"s3_data": "s3://d/t", "input_mode": "Stream"}}}), "inputs.train.input_mode", "must be one of")
+    assert_problem(
+        the_problem({"inputs": {"train": {"s3_data": "s3://d/t", "input_mode": "Stream"}}}),
+        "inputs.train.input_mode",
+        "must be one of",
+    )
 
 
 def test_distribution_compression_record_wrapping_enums() -> None:
-    found = problems({"inputs": {"train": {"s3_data": "s3://d/t", "distribution": "Sharded", "compression": "zip", "record_wrapping": "Record"}}})
-    assert {problem.field for problem in found} == {"inputs.train.distribution", "inputs.train.compression", "inputs.train.record_wrapping"}
+    found = problems(
+        {
+            "inputs": {
+                "train": {
+                    "s3_data": "s3://d/t",
+                    "distribution": "Sharded",
+                    "compression": "zip",
+                    "record_wrapping": "Record",
+                }
+            }
+        }
+    )
+    assert {problem.field for problem in found} == {
+        "inputs.train.distribution",
+        "inputs.train.compression",
+        "inputs.train.record_wrapping",
+    }
 
 
 def test_s3_data_type_enum() -> None:
-    assert_problem(the_problem({"inputs": {"s3_data": "s3://d/t", "s3_data_type": "Prefix"}}), "inputs.s3_data_type", "must be one of")
+    assert_problem(
+        the_problem({"inputs": {"s3_data": "s3://d/t", "s3_data_type": "Prefix"}}),
+        "inputs.s3_data_type",
+        "must be one of",
+    )
 
 
 def test_channel_name_pattern_and_length() -> None:
@@ -135,14 +168,28 @@ def test_too_many_channels() -> None:
 
 
 def test_non_s3_uris_are_rejected() -> None:
-    found = problems({"inputs": {"a": "file:///tmp/x", "b": {"s3_data": "https://bucket.s3.amazonaws.com/x"}},
-                      "output_path": "/local/out", "model_uri": "gs://x/m", "checkpoint_s3_uri": "s3:/typo"})
-    assert {problem.field for problem in found} == {"inputs.a", "inputs.b.s3_data", "output_path", "model_uri", "checkpoint_s3_uri"}
+    found = problems(
+        {
+            "inputs": {"a": "file:///tmp/x", "b": {"s3_data": "https://bucket.s3.amazonaws.com/x"}},
+            "output_path": "/local/out",
+            "model_uri": "gs://x/m",
+            "checkpoint_s3_uri": "s3:/typo",
+        }
+    )
+    assert {problem.field for problem in found} == {
+        "inputs.a",
+        "inputs.b.s3_data",
+        "output_path",
+        "model_uri",
+        "checkpoint_s3_uri",
+    }
     assert all("S3 URI" in problem.rule for problem in found)
 
 
 def test_channel_value_of_wrong_form() -> None:
-    assert_problem(the_problem({"inputs": {"train": 5}}), "inputs.train", "S3 URI string", "TrainingInput", "FileSystemInput")
+    assert_problem(
+        the_problem({"inputs": {"train": 5}}), "inputs.train", "S3 URI string", "TrainingInput", "FileSystemInput"
+    )
 
 
 def test_inputs_of_wrong_type() -> None:
@@ -150,23 +197,47 @@ def test_inputs_of_wrong_type() -> None:
 
 
 def test_training_input_needs_s3_data_not_target_attribute() -> None:
-    assert_problem(the_problem({"inputs": {"t": {"s3_data": "s3://d/t", "target_attribute_name": "y"}}}), "inputs.t.target_attribute_name", "AutoML")
+    assert_problem(
+        the_problem({"inputs": {"t": {"s3_data": "s3://d/t", "target_attribute_name": "y"}}}),
+        "inputs.t.target_attribute_name",
+        "AutoML",
+    )
 
 
 def test_file_system_input_needs_type_and_directory_like_the_sdk() -> None:
-    found = problems({"inputs": {"fs": {"file_system_id": "fs-0123456789abcdef0"}}, "subnets": ["subnet-1"], "security_group_ids": ["sg-1"]})
+    found = problems(
+        {
+            "inputs": {"fs": {"file_system_id": "fs-0123456789abcdef0"}},
+            "subnets": ["subnet-1"],
+            "security_group_ids": ["sg-1"],
+        }
+    )
     assert {problem.field for problem in found} == {"inputs.fs.file_system_type", "inputs.fs.directory_path"}
 
 
 def test_file_system_type_and_access_mode_of_the_sdk() -> None:
-    found = problems({"inputs": {"fs": {**FS, "file_system_type": "FSxOntap", "file_system_access_mode": "rx"}},
-                      "subnets": ["subnet-1"], "security_group_ids": ["sg-1"]})
+    found = problems(
+        {
+            "inputs": {"fs": {**FS, "file_system_type": "FSxOntap", "file_system_access_mode": "rx"}},
+            "subnets": ["subnet-1"],
+            "security_group_ids": ["sg-1"],
+        }
+    )
     assert {problem.field for problem in found} == {"inputs.fs.file_system_type", "inputs.fs.file_system_access_mode"}
 
 
 def test_file_system_id_pattern() -> None:
-    assert_problem(the_problem({"inputs": {"fs": {**FS, "file_system_id": "fs-zzzzzzzzzz"}}, "subnets": ["subnet-1"], "security_group_ids": ["sg-1"]}),
-                   "inputs.fs.file_system_id", "pattern")
+    assert_problem(
+        the_problem(
+            {
+                "inputs": {"fs": {**FS, "file_system_id": "fs-zzzzzzzzzz"}},
+                "subnets": ["subnet-1"],
+                "security_group_ids": ["sg-1"],
+            }
+        ),
+        "inputs.fs.file_system_id",
+        "pattern",
+    )
 
 
 def test_file_system_channel_needs_a_vpc() -> None:
@@ -188,7 +259,11 @@ def test_spot_without_max_wait() -> None:
 
 
 def test_max_wait_below_max_run() -> None:
-    assert_problem(the_problem({"use_spot_instances": True, "max_run": 3600, "max_wait": 1800}), "max_wait", "at least max_run (3600)")
+    assert_problem(
+        the_problem({"use_spot_instances": True, "max_run": 3600, "max_wait": 1800}),
+        "max_wait",
+        "at least max_run (3600)",
+    )
 
 
 def test_max_wait_without_spot() -> None:
@@ -211,7 +286,9 @@ def test_base_job_name_characters() -> None:
 def test_hyperparameter_key_and_value_lengths_and_count() -> None:
     assert_problem(the_problem({"hyperparameters": {"k" * 257: 1}}), "hyperparameters." + "k" * 257, "at most 256")
     assert_problem(the_problem({"hyperparameters": {"big": "v" * 2501}}), "hyperparameters.big", "at most 2500")
-    assert_problem(the_problem({"hyperparameters": {f"h{index}": index for index in range(101)}}), "hyperparameters", "at most 100")
+    assert_problem(
+        the_problem({"hyperparameters": {f"h{index}": index for index in range(101)}}), "hyperparameters", "at most 100"
+    )
 
 
 def test_hyperparameter_null() -> None:
@@ -224,17 +301,29 @@ def test_environment_key_pattern_value_length_and_type() -> None:
 
 
 def test_metric_regex_must_compile() -> None:
-    assert_problem(the_problem({"metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?;"}]}), "metric_definitions[0].Regex", "compiles")
+    assert_problem(
+        the_problem({"metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?;"}]}),
+        "metric_definitions[0].Regex",
+        "compiles",
+    )
 
 
 def test_metric_definition_keys_and_count() -> None:
-    assert_problem(the_problem({"metric_definitions": [{"name": "loss", "Name": "l", "Regex": "x"}]}), "metric_definitions[0].name", "'Name'")
+    assert_problem(
+        the_problem({"metric_definitions": [{"name": "loss", "Name": "l", "Regex": "x"}]}),
+        "metric_definitions[0].name",
+        "'Name'",
+    )
     many = [{"Name": f"m{index}", "Regex": "m=(.*)"} for index in range(41)]
     assert_problem(the_problem({"metric_definitions": many}), "metric_definitions", "at most 40")
 
 
 def test_experiment_names_pattern() -> None:
-    assert_problem(the_problem({"experiment_config": {"ExperimentName": "my experiment"}}), "experiment_config.ExperimentName", "pattern")
+    assert_problem(
+        the_problem({"experiment_config": {"ExperimentName": "my experiment"}}),
+        "experiment_config.ExperimentName",
+        "pattern",
+    )
 
 
 def test_tags_forms_and_limits() -> None:
@@ -255,19 +344,31 @@ def test_debugger_rule_unknown_name_suggests() -> None:
 
 
 def test_profiler_rule_unknown_name_and_parameter() -> None:
-    assert_problem(the_problem({"rules": [{"profiler_rule": "ProfilerReprt"}]}), "rules[0].profiler_rule", "'ProfilerReport'")
-    assert_problem(the_problem({"rules": [{"profiler_rule": "CPUBottleneck", "rule_parameters": {"treshold": 5}}]}),
-                   "rules[0].rule_parameters.treshold", "not a parameter of CPUBottleneck", "'threshold'")
+    assert_problem(
+        the_problem({"rules": [{"profiler_rule": "ProfilerReprt"}]}), "rules[0].profiler_rule", "'ProfilerReport'"
+    )
+    assert_problem(
+        the_problem({"rules": [{"profiler_rule": "CPUBottleneck", "rule_parameters": {"treshold": 5}}]}),
+        "rules[0].rule_parameters.treshold",
+        "not a parameter of CPUBottleneck",
+        "'threshold'",
+    )
 
 
 def test_debugger_rule_parameters_must_be_strings_like_the_api() -> None:
-    assert_problem(the_problem({"rules": [{"rule": "overfit", "rule_parameters": {"patience_steps": 5}}]}),
-                   "rules[0].rule_parameters.patience_steps", "must be a string")
+    assert_problem(
+        the_problem({"rules": [{"rule": "overfit", "rule_parameters": {"patience_steps": 5}}]}),
+        "rules[0].rule_parameters.patience_steps",
+        "must be a string",
+    )
 
 
 def test_built_in_rule_cannot_take_rule_to_invoke() -> None:
-    assert_problem(the_problem({"rules": [{"rule": "overfit", "rule_parameters": {"rule_to_invoke": "X"}}]}),
-                   "rules[0].rule_parameters.rule_to_invoke", "built-in rule")
+    assert_problem(
+        the_problem({"rules": [{"rule": "overfit", "rule_parameters": {"rule_to_invoke": "X"}}]}),
+        "rules[0].rule_parameters.rule_to_invoke",
+        "built-in rule",
+    )
 
 
 def test_rule_entry_of_unknown_form() -> None:
@@ -275,17 +376,32 @@ def test_rule_entry_of_unknown_form() -> None:
 
 
 def test_rules_in_a_region_without_rule_images() -> None:
-    assert_problem(the_problem({"rules": [{"rule": "overfit"}]}, region="il-central-1"), "rules", "no Debugger rule evaluator image in region il-central-1")
+    assert_problem(
+        the_problem({"rules": [{"rule": "overfit"}]}, region="il-central-1"),
+        "rules",
+        "no Debugger rule evaluator image in region il-central-1",
+    )
 
 
 def test_debugger_hook_in_a_region_without_debugger() -> None:
-    assert_problem(the_problem({"debugger_hook_config": {"s3_output_path": "s3://artifacts/d"}}, region="ap-southeast-3"),
-                   "debugger_hook_config", "no Debugger in region ap-southeast-3")
+    assert_problem(
+        the_problem({"debugger_hook_config": {"s3_output_path": "s3://artifacts/d"}}, region="ap-southeast-3"),
+        "debugger_hook_config",
+        "no Debugger in region ap-southeast-3",
+    )
 
 
 def test_profiler_rules_when_the_profiler_is_off() -> None:
-    assert_problem(the_problem({"disable_profiler": True, "rules": [{"profiler_rule": "ProfilerReport"}]}), "rules", "profiler rules")
-    assert_problem(the_problem({"instance_type": "ml.trn1.2xlarge", "profiler_config": {}}), "profiler_config.disable_profiler", "ml.trn1.2xlarge")
+    assert_problem(
+        the_problem({"disable_profiler": True, "rules": [{"profiler_rule": "ProfilerReport"}]}),
+        "rules",
+        "profiler rules",
+    )
+    assert_problem(
+        the_problem({"instance_type": "ml.trn1.2xlarge", "profiler_config": {}}),
+        "profiler_config.disable_profiler",
+        "ml.trn1.2xlarge",
+    )
 
 
 def test_debugger_hook_of_wrong_type() -> None:
@@ -293,7 +409,11 @@ def test_debugger_hook_of_wrong_type() -> None:
 
 
 def test_tensorboard_needs_s3_output_path_like_the_sdk() -> None:
-    assert_problem(the_problem({"tensorboard_output_config": {"container_local_output_path": "/tb"}}), "tensorboard_output_config.s3_output_path", "required")
+    assert_problem(
+        the_problem({"tensorboard_output_config": {"container_local_output_path": "/tb"}}),
+        "tensorboard_output_config.s3_output_path",
+        "required",
+    )
 
 
 def test_logs_choices() -> None:
@@ -314,12 +434,18 @@ def test_missing_defaults_name_the_fields() -> None:
 
 def test_unreadable_buckets_are_reported_per_field() -> None:
     defaults = PlatformDefaults(readable_buckets=("training-data",), writable_buckets=("artifacts",))
-    found = problems({"inputs": {"train": "s3://training-data/t", "extra": "s3://elsewhere/x"},
-                      "model_uri": "s3://artifacts/old/model.tar.gz", "output_path": "s3://other-out/x",
-                      "checkpoint_s3_uri": "s3://elsewhere/ck",
-                      "tensorboard_output_config": {"s3_output_path": "s3://elsewhere/tb"},
-                      "debugger_hook_config": {"s3_output_path": "s3://elsewhere/dbg"},
-                      "profiler_config": {"s3_output_path": "s3://elsewhere/prof"}}, defaults=defaults)
+    found = problems(
+        {
+            "inputs": {"train": "s3://training-data/t", "extra": "s3://elsewhere/x"},
+            "model_uri": "s3://artifacts/old/model.tar.gz",
+            "output_path": "s3://other-out/x",
+            "checkpoint_s3_uri": "s3://elsewhere/ck",
+            "tensorboard_output_config": {"s3_output_path": "s3://elsewhere/tb"},
+            "debugger_hook_config": {"s3_output_path": "s3://elsewhere/dbg"},
+            "profiler_config": {"s3_output_path": "s3://elsewhere/prof"},
+        },
+        defaults=defaults,
+    )
     assert {problem.field: problem.rule.split(";")[0] for problem in found} == {
         "inputs.extra": "the execution role cannot read this bucket",
         "output_path": "the execution role cannot write to this bucket",
@@ -332,19 +458,41 @@ def test_unreadable_buckets_are_reported_per_field() -> None:
 
 def test_reachable_buckets_pass() -> None:
     defaults = PlatformDefaults(readable_buckets=("training-data",), writable_buckets=("artifacts",))
-    job = build_training_job({**BASE, "inputs": "s3://training-data/t", "model_uri": "s3://artifacts/m.tar.gz"},
-                             region="eu-west-1", defaults=defaults, now=NOW)
+    job = build_training_job(
+        {**BASE, "inputs": "s3://training-data/t", "model_uri": "s3://artifacts/m.tar.gz"},
+        region="eu-west-1",
+        defaults=defaults,
+        now=NOW,
+    )
 
     # Read from a readable bucket and from a writable one (an earlier job's model), written to a writable one.
-    channels = {channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"] for channel in job.request["InputDataConfig"]}
+    channels = {
+        channel["ChannelName"]: channel["DataSource"]["S3DataSource"]["S3Uri"]
+        for channel in job.request["InputDataConfig"]
+    }
     assert channels == {"training": "s3://training-data/t", "model": "s3://artifacts/m.tar.gz"}
     assert job.request["OutputDataConfig"]["S3OutputPath"] == "s3://artifacts/out"
 
 
 def test_several_problems_are_reported_together() -> None:
-    found = problems({"instance_type": "ml.bogus", "max_retry_attempts": 99, "inputs": {"train": "file:///x"},
-                      "use_spot_instances": True, "job_name": "x" * 70, "colour": "blue"})
-    assert {problem.field for problem in found} >= {"instance_type", "max_retry_attempts", "inputs.train", "max_wait", "job_name", "colour"}
+    found = problems(
+        {
+            "instance_type": "ml.bogus",
+            "max_retry_attempts": 99,
+            "inputs": {"train": "file:///x"},
+            "use_spot_instances": True,
+            "job_name": "x" * 70,
+            "colour": "blue",
+        }
+    )
+    assert {problem.field for problem in found} >= {
+        "instance_type",
+        "max_retry_attempts",
+        "inputs.train",
+        "max_wait",
+        "job_name",
+        "colour",
+    }
     with pytest.raises(InvalidTrainingInput) as caught:
         build_training_job({**BASE, "instance_type": "ml.bogus", "volume_size": -1}, region="eu-west-1")
     assert len(str(caught.value).splitlines()) == 2
@@ -364,7 +512,10 @@ def test_defaults_from_mapping_rejects_bad_shapes() -> None:
     with pytest.raises(InvalidTrainingInput) as caught:
         PlatformDefaults.from_mapping({"role_arn": 5, "readable_bucket": ["x"], "writable_buckets": "artifacts"})
     assert {problem.field for problem in caught.value.problems} == {
-        "defaults.role_arn", "defaults.readable_bucket", "defaults.writable_buckets"}
+        "defaults.role_arn",
+        "defaults.readable_bucket",
+        "defaults.writable_buckets",
+    }
     with pytest.raises(InvalidTrainingInput):
         PlatformDefaults.from_mapping([])
 
@@ -374,7 +525,15 @@ def test_botocore_model_is_the_final_safety_net() -> None:
     from training_request.validation import check_request
 
     found = Problems()
-    check_request(found, {"TrainingJobName": 5, "RoleArn": "arn:aws:iam::123456789012:role/r", "OutputDataConfig": {"S3OutputPath": "s3://b/o"}, "Extra": 1})
+    check_request(
+        found,
+        {
+            "TrainingJobName": 5,
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+            "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+            "Extra": 1,
+        },
+    )
     with pytest.raises(InvalidTrainingInput) as caught:
         found.raise_if_any()
     rules = " ".join(problem.rule for problem in caught.value.problems)
@@ -386,10 +545,20 @@ def test_every_rendered_request_passes_botocore_validation() -> None:
 
     from training_request.validation import create_training_job_shape
 
-    request = build_training_job({**BASE, "inputs": {"a": "s3://d/a", "b": {"s3_data": "s3://d/b", "shuffle_config": {"seed": 1}}},
-                                  "use_spot_instances": True, "max_wait": 90000, "rules": [{"rule": "overfit"}, {"profiler_rule": "ProfilerReport"}],
-                                  "tags": {"team": "x"}, "hyperparameters": {"lr": 0.1}, "environment": {"A": "1"}},
-                                 region="eu-west-1", now=NOW).request
+    request = build_training_job(
+        {
+            **BASE,
+            "inputs": {"a": "s3://d/a", "b": {"s3_data": "s3://d/b", "shuffle_config": {"seed": 1}}},
+            "use_spot_instances": True,
+            "max_wait": 90000,
+            "rules": [{"rule": "overfit"}, {"profiler_rule": "ProfilerReport"}],
+            "tags": {"team": "x"},
+            "hyperparameters": {"lr": 0.1},
+            "environment": {"A": "1"},
+        },
+        region="eu-west-1",
+        now=NOW,
+    ).request
     assert not ParamValidator().validate(request, create_training_job_shape()).has_errors()
 
 
@@ -400,7 +569,9 @@ def test_importing_the_package_does_not_load_botocore() -> None:
 
     code = "import sys; import training_request; print('botocore' in sys.modules)"
     lambda_dir = Path(__file__).resolve().parents[2] / "lambda"
-    result = subprocess.run([sys.executable, "-c", code], cwd=lambda_dir, capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=lambda_dir, capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
