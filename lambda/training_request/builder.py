@@ -10,15 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
-
 from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
-from .fields import ObjectReader, join, json_type, object_readers, text_of
+from .fields import ObjectReader, join, json_type, text_of
 from .inputs import Channels, add_model_channel, read_inputs
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
+from .tags import read_tags
 from .validation import check, check_map, check_request
 
 ESTIMATOR_KEYS = (
@@ -35,7 +34,6 @@ KNOWN_KEYS = ESTIMATOR_KEYS + FIT_KEYS
 
 EXPERIMENT_KEYS = ("ExperimentName", "TrialName", "TrialComponentDisplayName", "RunName")
 METRIC_KEYS = ("Name", "Regex")
-TAG_KEYS = ("Key", "Value")
 LOG_CHOICES = ("All", "None", "Training", "Rules")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ROLE_ACCOUNT = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/")
@@ -123,7 +121,7 @@ def _request(
             "InputDataConfig": channels.config,
             "HyperParameters": _hyperparameters(reader, problems) or None,
             "Environment": _environment(reader, problems),
-            "Tags": _tags(reader, problems),
+            "Tags": read_tags(reader.raw("tags"), problems),
             "VpcConfig": vpc,
             "ExperimentConfig": _experiment_config(reader, problems) or None,
             "EnableNetworkIsolation": _flag(reader, "enable_network_isolation"),
@@ -432,53 +430,6 @@ def _job_name(reader: ObjectReader, image_uri: str | None, now: datetime, proble
         problems.add("base_job_name", base, "must start with a letter or digit and hold only letters, digits and '-'")
         base = None
     return name_from_base(base or base_name_from_image(image_uri or ""), now)
-
-
-def _tags(reader: ObjectReader, problems: Problems) -> list[dict[str, str]]:
-    """sagemaker.utils.format_tags, then the cost tag appended unless the user already carries it.
-
-    Every job carries the cost tag: the state machine's role may only create jobs that do."""
-    value = reader.raw("tags")
-    tags: list[dict[str, str]] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            field = join("tags", str(key))
-            text = text_of(item) if not (item is None or isinstance(item, (dict, list))) else None
-            if text is None:
-                problems.add(field, item, f"must be a string or a number, not {json_type(item)}")
-                continue
-            tags.append({"Key": str(key), "Value": text})
-            _check_tag(problems, field, field, tags[-1])
-    elif isinstance(value, list):
-        for tag in object_readers(value, "tags", problems, TAG_KEYS, '{"Key": ..., "Value": ...}'):
-            key = tag.string("Key", required=True)
-            text = tag.string("Value", required=True, non_empty=False)
-            if key is not None and text is not None:
-                tags.append({"Key": key, "Value": text})
-                _check_tag(problems, tag.field("Key"), tag.field("Value"), tags[-1])
-    elif value is not None:
-        problems.add(
-            "tags",
-            value,
-            f'must be a list of {{"Key", "Value"}} objects or an object of key to value, not {json_type(value)}',
-        )
-    keys = [tag["Key"] for tag in tags]
-    for key in sorted({key for key in keys if keys.count(key) > 1}):
-        problems.add("tags", key, "must not repeat a tag key")
-    carried = [tag for tag in tags if tag["Key"] == COST_TAG_KEY]
-    for tag in carried:
-        if tag["Value"] != COST_TAG_VALUE:
-            field = f"tags.{COST_TAG_KEY}" if isinstance(value, dict) else f"tags[{tags.index(tag)}].Value"
-            problems.add(field, tag["Value"], f"the {COST_TAG_KEY} tag must be {COST_TAG_VALUE!r} on every job")
-    if not carried:
-        tags.append({"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE})
-    check(problems, "tags", tags, "Tags")
-    return tags
-
-
-def _check_tag(problems: Problems, key_field: str, value_field: str, tag: dict[str, str]) -> None:
-    check(problems, key_field, tag["Key"], "Tags[].Key")
-    check(problems, value_field, tag["Value"], "Tags[].Value")
 
 
 def _vpc(reader: ObjectReader, problems: Problems, *, file_system_channels: bool) -> dict[str, object] | None:

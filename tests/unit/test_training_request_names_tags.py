@@ -62,6 +62,12 @@ def test_cer_tag_with_another_value_is_an_error(tags: object, field: str) -> Non
     assert [(problem.field, "'1'" in problem.rule) for problem in caught.value.problems] == [(field, True)]
 
 
+def test_a_wrong_cer_tag_is_named_where_the_user_wrote_it_after_a_bad_tag() -> None:
+    with pytest.raises(InvalidTrainingInput) as caught:
+        build({**BASE, "tags": [{"Key": "team"}, {"Key": "CER", "Value": "2"}]})
+    assert [problem.field for problem in caught.value.problems] == ["tags[0].Value", "tags[1].Value"]
+
+
 def test_generated_name_has_the_sdk_form() -> None:
     assert build(BASE)["TrainingJobName"] == "gan-2024-05-06-07-08-09-005"
     assert build({**BASE, "base_job_name": "nightly-gan"})["TrainingJobName"] == "nightly-gan-2024-05-06-07-08-09-005"

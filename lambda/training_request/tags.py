@@ -1,0 +1,78 @@
+"""The job's tags: the SDK's `tags` argument (a list of {"Key", "Value"} or an object of key to value, as
+sagemaker.utils.format_tags takes it), then the cost tag appended unless the user already carries it.
+
+Every job carries the cost tag: the state machine's role may only create jobs that do."""
+
+from __future__ import annotations
+
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
+
+from .errors import Problems
+from .fields import join, json_type, object_readers, text_of
+from .validation import check
+
+TAG_KEYS = ("Key", "Value")
+
+
+def read_tags(value: object, problems: Problems) -> list[dict[str, str]]:
+    """The Tags member of the request for the input's `tags` value (None when not given)."""
+    read: list[tuple[dict[str, str], str]] = []  # each tag, and the field of its value as the user wrote it
+    if isinstance(value, dict):
+        read = _from_object(value, problems)
+    elif isinstance(value, list):
+        read = _from_list(value, problems)
+    elif value is not None:
+        problems.add(
+            "tags",
+            value,
+            f'must be a list of {{"Key", "Value"}} objects or an object of key to value, not {json_type(value)}',
+        )
+    tags = [tag for tag, _ in read]
+    _check_repeated_keys(tags, problems)
+    _check_cost_tag(read, problems)
+    if not any(tag["Key"] == COST_TAG_KEY for tag in tags):
+        tags.append({"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE})
+    check(problems, "tags", tags, "Tags")
+    return tags
+
+
+def _from_object(value: dict[object, object], problems: Problems) -> list[tuple[dict[str, str], str]]:
+    tags: list[tuple[dict[str, str], str]] = []
+    for key, item in value.items():
+        field = join("tags", str(key))
+        text = None if item is None or isinstance(item, (dict, list)) else text_of(item)
+        if text is None:
+            problems.add(field, item, f"must be a string or a number, not {json_type(item)}")
+            continue
+        tags.append(({"Key": str(key), "Value": text}, field))
+        _check_tag(problems, field, field, tags[-1][0])
+    return tags
+
+
+def _from_list(value: list[object], problems: Problems) -> list[tuple[dict[str, str], str]]:
+    tags: list[tuple[dict[str, str], str]] = []
+    for tag in object_readers(value, "tags", problems, TAG_KEYS, '{"Key": ..., "Value": ...}'):
+        key = tag.string("Key", required=True)
+        text = tag.string("Value", required=True, non_empty=False)
+        if key is not None and text is not None:
+            tags.append(({"Key": key, "Value": text}, tag.field("Value")))
+            _check_tag(problems, tag.field("Key"), tag.field("Value"), tags[-1][0])
+    return tags
+
+
+def _check_repeated_keys(tags: list[dict[str, str]], problems: Problems) -> None:
+    keys = [tag["Key"] for tag in tags]
+    for key in sorted({key for key in keys if keys.count(key) > 1}):
+        problems.add("tags", key, "must not repeat a tag key")
+
+
+def _check_cost_tag(read: list[tuple[dict[str, str], str]], problems: Problems) -> None:
+    """A cost tag the user gives stays where it is, and must carry the platform's value."""
+    for tag, value_field in read:
+        if tag["Key"] == COST_TAG_KEY and tag["Value"] != COST_TAG_VALUE:
+            problems.add(value_field, tag["Value"], f"the {COST_TAG_KEY} tag must be {COST_TAG_VALUE!r} on every job")
+
+
+def _check_tag(problems: Problems, key_field: str, value_field: str, tag: dict[str, str]) -> None:
+    check(problems, key_field, tag["Key"], "Tags[].Key")
+    check(problems, value_field, tag["Value"], "Tags[].Value")
