@@ -266,25 +266,7 @@ def _debugger_hook(
     collections: list[Collection] = list(rules.collections)
     if isinstance(value, dict):
         reader = ObjectReader(value, "debugger_hook_config", problems, HOOK_KEYS)
-        hook = {"S3OutputPath": output_path}
-        s3_output_path = reader.string("s3_output_path")
-        if s3_output_path and check_s3_uri(problems, reader.field("s3_output_path"), s3_output_path):
-            check(problems, reader.field("s3_output_path"), s3_output_path, "DebugHookConfig.S3OutputPath")
-            reach.writes(reader.field("s3_output_path"), s3_output_path)
-            hook["S3OutputPath"] = s3_output_path
-        local_path = reader.string("container_local_output_path", non_empty=False)
-        if local_path is not None:
-            check(problems, reader.field("container_local_output_path"), local_path, "DebugHookConfig.LocalPath")
-            hook["LocalPath"] = local_path
-        hook_parameters = reader.string_map("hook_parameters")
-        if hook_parameters is not None:
-            check(problems, reader.field("hook_parameters"), hook_parameters, "DebugHookConfig.HookParameters")
-            for key, text in hook_parameters.items():
-                check(problems, join(reader.field("hook_parameters"), key), key, "DebugHookConfig.HookParameters{key}")
-                check(
-                    problems, join(reader.field("hook_parameters"), key), text, "DebugHookConfig.HookParameters{value}"
-                )
-            hook["HookParameters"] = hook_parameters
+        hook = _read_hook(reader, output_path, problems, reach)
         collections.extend(_read_collections(reader, "collection_configs", problems))
     elif value is None and rules.debugger:
         hook = {"S3OutputPath": output_path}
@@ -296,8 +278,42 @@ def _debugger_hook(
         return None
     if value is False:
         return None
-    if hook is None:
-        hook = {"S3OutputPath": output_path}
+    hook = hook or {"S3OutputPath": output_path}
+    hook["CollectionConfigurations"] = _collection_configurations(collections)
+    check(
+        problems,
+        "debugger_hook_config.collection_configs",
+        hook["CollectionConfigurations"],
+        "DebugHookConfig.CollectionConfigurations",
+    )
+    return hook
+
+
+def _read_hook(reader: ObjectReader, output_path: str, problems: Problems, reach: Reachability) -> dict[str, object]:
+    """A DebuggerHookConfig object's S3OutputPath (the output path unless given), LocalPath, HookParameters."""
+    hook: dict[str, object] = {"S3OutputPath": output_path}
+    s3_output_path = reader.string("s3_output_path")
+    if s3_output_path and check_s3_uri(problems, reader.field("s3_output_path"), s3_output_path):
+        check(problems, reader.field("s3_output_path"), s3_output_path, "DebugHookConfig.S3OutputPath")
+        reach.writes(reader.field("s3_output_path"), s3_output_path)
+        hook["S3OutputPath"] = s3_output_path
+    local_path = reader.string("container_local_output_path", non_empty=False)
+    if local_path is not None:
+        check(problems, reader.field("container_local_output_path"), local_path, "DebugHookConfig.LocalPath")
+        hook["LocalPath"] = local_path
+    hook_parameters = reader.string_map("hook_parameters")
+    if hook_parameters is not None:
+        field = reader.field("hook_parameters")
+        check(problems, field, hook_parameters, "DebugHookConfig.HookParameters")
+        for key, text in hook_parameters.items():
+            check(problems, join(field, key), key, "DebugHookConfig.HookParameters{key}")
+            check(problems, join(field, key), text, "DebugHookConfig.HookParameters{value}")
+        hook["HookParameters"] = hook_parameters
+    return hook
+
+
+def _collection_configurations(collections: list[Collection]) -> list[dict[str, object]]:
+    """Each collection once, in the order first named (the rules' own collections first)."""
     unique: list[dict[str, object]] = []
     for name, parameters in collections:
         entry: dict[str, object] = {"CollectionName": name}
@@ -305,9 +321,7 @@ def _debugger_hook(
             entry["CollectionParameters"] = dict(parameters)
         if entry not in unique:
             unique.append(entry)
-    hook["CollectionConfigurations"] = unique
-    check(problems, "debugger_hook_config.collection_configs", unique, "DebugHookConfig.CollectionConfigurations")
-    return hook
+    return unique
 
 
 def _tensorboard(value: object, problems: Problems, reach: Reachability) -> dict[str, object] | None:
@@ -341,58 +355,58 @@ def _profiler(
     reach: Reachability,
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
     """EstimatorBase._prepare_profiler_for_training and ProfilerConfig._to_request_dict."""
-    if region.lower() in PROFILER_UNSUPPORTED_REGIONS or (
-        instance_type is not None and _PROFILER_OFF_INSTANCES.match(instance_type)
-    ):
-        why = (
-            f"the SDK turns the profiler off in region {region}"
-            if region.lower() in PROFILER_UNSUPPORTED_REGIONS
-            else f"the SDK turns the profiler off on {instance_type}"
-        )
-        disable_profiler = True
-    else:
-        why = "disable_profiler is true"
-    config: dict[str, object] | None = None
-    if value is not None:
-        if not isinstance(value, dict):
-            problems.add("profiler_config", value, f"must be an object, not {json_type(value)}")
-        else:
-            reader = ObjectReader(value, "profiler_config", problems, PROFILER_CONFIG_KEYS)
-            config = {
-                "s3_output_path": reader.string("s3_output_path"),
-                "disable": reader.boolean("disable_profiler") or False,
-            }
-            if config["s3_output_path"] and check_s3_uri(
-                problems, reader.field("s3_output_path"), str(config["s3_output_path"])
-            ):
-                check(problems, reader.field("s3_output_path"), config["s3_output_path"], "ProfilerConfig.S3OutputPath")
-                reach.writes(reader.field("s3_output_path"), str(config["s3_output_path"]))
-            interval = reader.integer("system_monitor_interval_millis")
-            if interval is not None:
-                check(
-                    problems,
-                    reader.field("system_monitor_interval_millis"),
-                    interval,
-                    "ProfilerConfig.ProfilingIntervalInMilliseconds",
-                )
-                config["interval"] = interval
-    if disable_profiler:
-        if config is not None and not config["disable"]:
+    turned_off_by_sdk = _sdk_turns_profiler_off(region, instance_type)
+    config = _read_profiler_config(value, problems, reach)
+    if turned_off_by_sdk or disable_profiler:
+        why = turned_off_by_sdk or "disable_profiler is true"
+        if config is not None and not config.disable:
             problems.add("profiler_config.disable_profiler", False, f"must be true: {why}")
         if rules.profiler:
-            problems.add(
-                "rules",
-                [rule["RuleConfigurationName"] for rule in rules.profiler],
-                f"cannot hold profiler rules: {why}",
-            )
-    elif config is None:
-        config = {"s3_output_path": output_path, "disable": False}
-    if config is None:
-        return rules.profiler, {"DisableProfiler": True}
+            names = [rule["RuleConfigurationName"] for rule in rules.profiler]
+            problems.add("rules", names, f"cannot hold profiler rules: {why}")
+        if config is None:
+            return rules.profiler, {"DisableProfiler": True}
+    config = config or _ProfilerConfig(s3_output_path=output_path, disable=False, interval=None)
     request: dict[str, object] = {}
-    if not config["disable"]:
-        request["S3OutputPath"] = config["s3_output_path"] or output_path
-    request["DisableProfiler"] = config["disable"]
-    if "interval" in config:
-        request["ProfilingIntervalInMilliseconds"] = config["interval"]
+    if not config.disable:
+        request["S3OutputPath"] = config.s3_output_path or output_path
+    request["DisableProfiler"] = config.disable
+    if config.interval is not None:
+        request["ProfilingIntervalInMilliseconds"] = config.interval
     return rules.profiler, request
+
+
+def _sdk_turns_profiler_off(region: str, instance_type: str | None) -> str | None:
+    """Why the SDK sends {"DisableProfiler": true} whatever the input says, if it does."""
+    if region.lower() in PROFILER_UNSUPPORTED_REGIONS:
+        return f"the SDK turns the profiler off in region {region}"
+    if instance_type is not None and _PROFILER_OFF_INSTANCES.match(instance_type):
+        return f"the SDK turns the profiler off on {instance_type}"
+    return None
+
+
+@dataclass(frozen=True)
+class _ProfilerConfig:
+    s3_output_path: str | None
+    disable: bool
+    interval: int | None
+
+
+def _read_profiler_config(value: object, problems: Problems, reach: Reachability) -> _ProfilerConfig | None:
+    """A ProfilerConfig object, checked; None when not given (or not an object)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.add("profiler_config", value, f"must be an object, not {json_type(value)}")
+        return None
+    reader = ObjectReader(value, "profiler_config", problems, PROFILER_CONFIG_KEYS)
+    s3_output_path = reader.string("s3_output_path")
+    disable = reader.boolean("disable_profiler") or False
+    if s3_output_path and check_s3_uri(problems, reader.field("s3_output_path"), s3_output_path):
+        check(problems, reader.field("s3_output_path"), s3_output_path, "ProfilerConfig.S3OutputPath")
+        reach.writes(reader.field("s3_output_path"), s3_output_path)
+    interval = reader.integer("system_monitor_interval_millis")
+    if interval is not None:
+        field = reader.field("system_monitor_interval_millis")
+        check(problems, field, interval, "ProfilerConfig.ProfilingIntervalInMilliseconds")
+    return _ProfilerConfig(s3_output_path, disable, interval)
