@@ -152,6 +152,35 @@ def _read_training_input(
         reach.reads(reader.field("s3_data"), s3_data)
     distribution = _enum(reader, "distribution", f"{_S3_SOURCE}.S3DataDistributionType")
     s3_data_type = _enum(reader, "s3_data_type", f"{_S3_SOURCE}.S3DataType")
+    target = _no_target_attribute(reader, problems)
+    config = _s3_channel(
+        s3_data or "",
+        distribution=distribution if (distribution or target) else "FullyReplicated",
+        s3_data_type=s3_data_type or "S3Prefix",
+    )
+    source = config["DataSource"]["S3DataSource"]  # type: ignore[index]
+    optional = {
+        "CompressionType": _enum(reader, "compression", f"{_CHANNEL}.CompressionType"),
+        "ContentType": _checked_string(reader, "content_type", f"{_CHANNEL}.ContentType"),
+        "RecordWrapperType": _enum(reader, "record_wrapping", f"{_CHANNEL}.RecordWrapperType"),
+    }
+    instance_groups = _checked_list(reader, "instance_groups", f"{_S3_SOURCE}.InstanceGroupNames")
+    optional["InputMode"] = _enum(reader, "input_mode", f"{_CHANNEL}.InputMode")
+    attribute_names = _checked_list(reader, "attribute_names", f"{_S3_SOURCE}.AttributeNames")
+    optional["ShuffleConfig"] = _shuffle_config(reader)
+    source.update(
+        {
+            k: v
+            for k, v in (("InstanceGroupNames", instance_groups), ("AttributeNames", attribute_names))
+            if v is not None
+        }
+    )
+    config.update({key: value for key, value in optional.items() if value is not None})
+    return config if s3_data is not None else None
+
+
+def _no_target_attribute(reader: ObjectReader, problems: Problems) -> str | None:
+    """The SDK sends TargetAttributeName, which CreateTrainingJob channels do not have: an error here."""
     target = reader.string("target_attribute_name")
     if target is not None:
         problems.add(
@@ -159,42 +188,32 @@ def _read_training_input(
             target,
             "is for AutoML jobs; CreateTrainingJob channels have no target attribute",
         )
-    config = _s3_channel(
-        s3_data or "",
-        distribution=distribution if (distribution or target) else "FullyReplicated",
-        s3_data_type=s3_data_type or "S3Prefix",
-    )
-    source = config["DataSource"]["S3DataSource"]  # type: ignore[index]
-    compression = _enum(reader, "compression", f"{_CHANNEL}.CompressionType")
-    if compression is not None:
-        config["CompressionType"] = compression
-    content_type = reader.string("content_type")
-    if content_type is not None and check(
-        problems, reader.field("content_type"), content_type, f"{_CHANNEL}.ContentType"
-    ):
-        config["ContentType"] = content_type
-    record_wrapping = _enum(reader, "record_wrapping", f"{_CHANNEL}.RecordWrapperType")
-    if record_wrapping is not None:
-        config["RecordWrapperType"] = record_wrapping
-    instance_groups = reader.string_list("instance_groups")
-    if instance_groups is not None:
-        _check_items(problems, reader.field("instance_groups"), instance_groups, f"{_S3_SOURCE}.InstanceGroupNames")
-        source["InstanceGroupNames"] = instance_groups
-    input_mode = _enum(reader, "input_mode", f"{_CHANNEL}.InputMode")
-    if input_mode is not None:
-        config["InputMode"] = input_mode
-    attribute_names = reader.string_list("attribute_names")
-    if attribute_names is not None:
-        _check_items(problems, reader.field("attribute_names"), attribute_names, f"{_S3_SOURCE}.AttributeNames")
-        source["AttributeNames"] = attribute_names
+    return target
+
+
+def _checked_string(reader: ObjectReader, key: str, path: str) -> str | None:
+    value = reader.string(key)
+    if value is not None and check(reader.problems, reader.field(key), value, path):
+        return value
+    return None
+
+
+def _checked_list(reader: ObjectReader, key: str, path: str) -> list[str] | None:
+    values = reader.string_list(key)
+    if values is not None:
+        _check_items(reader.problems, reader.field(key), values, path)
+    return values
+
+
+def _shuffle_config(reader: ObjectReader) -> dict[str, object] | None:
     shuffle = reader.obj("shuffle_config")
-    if shuffle is not None:
-        seed = ObjectReader(shuffle, reader.field("shuffle_config"), problems, ("seed",)).integer("seed", required=True)
-        if seed is not None and check(
-            problems, join(reader.field("shuffle_config"), "seed"), seed, f"{_CHANNEL}.ShuffleConfig.Seed"
-        ):
-            config["ShuffleConfig"] = {"Seed": seed}
-    return config if s3_data is not None else None
+    if shuffle is None:
+        return None
+    field = reader.field("shuffle_config")
+    seed = ObjectReader(shuffle, field, reader.problems, ("seed",)).integer("seed", required=True)
+    if seed is not None and check(reader.problems, join(field, "seed"), seed, f"{_CHANNEL}.ShuffleConfig.Seed"):
+        return {"Seed": seed}
+    return None
 
 
 def _read_file_system_input(item: Mapping[str, object], field: str, problems: Problems) -> dict[str, object] | None:
