@@ -307,6 +307,15 @@ def from_estimator(
     Only what differs from the Estimator's own defaults is written. `keep_role=False` leaves the
     role out so the platform's execution role is used (the workflow may pass only that role).
     """
+    _refuse_unsupported(estimator)
+    return {
+        **_estimator_arguments(estimator, keep_role=keep_role),
+        **_helper_objects(estimator),
+        **_fit_arguments(inputs, job_name, wait, logs, experiment_config),
+    }
+
+
+def _refuse_unsupported(estimator: Any) -> None:
     set_unsupported = sorted(
         name.lstrip("_")
         for name, default in _UNSUPPORTED_ATTRIBUTES.items()
@@ -314,14 +323,14 @@ def from_estimator(
     )
     if set_unsupported:
         raise UnsupportedEstimator(f"cannot be sent to the platform: {', '.join(set_unsupported)}")
+
+
+def _estimator_arguments(estimator: Any, *, keep_role: bool) -> dict[str, object]:
+    """The plain keyword arguments that differ from the SDK's defaults, and the hyperparameters."""
     result: dict[str, object] = {}
     for key, attribute in _ESTIMATOR_ATTRIBUTES:
         value = getattr(estimator, attribute, None)
-        if value is None or (
-            key in _SDK_DEFAULTS and value == _SDK_DEFAULTS[key] and type(value) is type(_SDK_DEFAULTS[key])
-        ):
-            continue
-        if key == "role" and not keep_role:
+        if value is None or (key == "role" and not keep_role) or _is_sdk_default(key, value):
             continue
         result[key] = _json(value, key)
     hyperparameters = estimator.hyperparameters() if callable(getattr(estimator, "hyperparameters", None)) else None
@@ -329,6 +338,16 @@ def from_estimator(
         result["hyperparameters"] = {
             str(k): _hyperparameter(v, f"hyperparameters.{k}") for k, v in hyperparameters.items()
         }
+    return result
+
+
+def _is_sdk_default(key: str, value: object) -> bool:
+    return key in _SDK_DEFAULTS and value == _SDK_DEFAULTS[key] and type(value) is type(_SDK_DEFAULTS[key])
+
+
+def _helper_objects(estimator: Any) -> dict[str, object]:
+    """Rules and the Debugger, TensorBoard and profiler configurations, as their JSON forms."""
+    result: dict[str, object] = {}
     if estimator.rules:
         result["rules"] = _rules(estimator.rules)
     if estimator.debugger_hook_config is not None:
@@ -346,6 +365,14 @@ def from_estimator(
         )
     if estimator.profiler_config is not None:
         result["profiler_config"] = _profiler_config(estimator.profiler_config)
+    return result
+
+
+def _fit_arguments(
+    inputs: object, job_name: str | None, wait: bool, logs: object, experiment_config: Mapping[str, object] | None
+) -> dict[str, object]:
+    """fit()'s arguments that differ from its defaults."""
+    result: dict[str, object] = {}
     if inputs is not None:
         result["inputs"] = inputs_json(inputs)
     if job_name is not None:

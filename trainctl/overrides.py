@@ -14,9 +14,8 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Union
 
-PathSegment = Union[str, int]
+PathSegment = str | int
 
 # One segment: a quoted name, a bare name, or a list index.
 _SEGMENT = re.compile(r'"(?P<quoted>[^"]+)"|(?P<bare>[^."\[\]]+)|\[(?P<index>\d+)\]')

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Union
+from typing import Any
 
 from platform_contract import FINAL_EXECUTION_STATUSES, FINAL_JOB_STATUSES, TrainingJobStatus, WorkflowExecutionStatus
 from trainctl.joblogs import LogLine
@@ -39,7 +39,7 @@ class StatusChange:
         return f"{stamp} {self.status}: {self.message}" if self.message else f"{stamp} {self.status}"
 
 
-ProgressEvent = Union[StatusChange, LogLine]
+ProgressEvent = StatusChange | LogLine
 
 
 @dataclass(frozen=True)

@@ -69,9 +69,7 @@ class Training:
             retry = self._job_after(job_name)
             if retry is None:
                 return
-            yield StatusChange(
-                "Retrying", f"{job_name} failed; the workflow retries it as {retry}", datetime.now(UTC)
-            )
+            yield StatusChange("Retrying", f"{job_name} failed; the workflow retries it as {retry}", datetime.now(UTC))
             self._job_name = job_name = retry
 
     def _job_after(self, job_name: str) -> str | None:
