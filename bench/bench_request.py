@@ -16,6 +16,8 @@ Run: `python -m bench` (all benchmarks) or `python -m bench.bench_request`.
 from __future__ import annotations
 
 import compileall
+import fnmatch
+import functools
 import io
 import logging
 import os
@@ -33,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_DIR = ROOT / "lambda"
 HANDLER_MODULE = "prepare"
 FALLBACK_MODULE = "training_request"
-ASSET_EXCLUDES = ("__pycache__", ".pytest_cache", "tests")  # as stacks/platform_function.py
 ASSET_TARGET_BYTES = 200 * 1024
 IMPORT_REPEATS = 7
 SDK_IMPORT_REPEATS = 3
@@ -66,10 +67,17 @@ def _import_seconds(module: str, pythonpath: Path | None, repeats: int, *, bytec
     return statistics.median(times)
 
 
+def _asset_excluded_names() -> list[str]:
+    """The file and directory names the platform's functions leave out of their asset (the stack's own list)."""
+    from stacks.platform_function import ASSET_EXCLUDE
+
+    return [pattern.removeprefix("**/") for pattern in ASSET_EXCLUDE]
+
+
 def _lambda_copy(destination: Path, *, compiled: bool) -> Path:
     """lambda/ as packaged (no bytecode); `compiled` adds the .pyc files a warm machine has."""
     target = destination / ("compiled" if compiled else "packaged") / "lambda"
-    shutil.copytree(LAMBDA_DIR, target, ignore=shutil.ignore_patterns(*ASSET_EXCLUDES, "*.pyc"))
+    shutil.copytree(LAMBDA_DIR, target, ignore=shutil.ignore_patterns(*_asset_excluded_names()))
     if compiled:
         compileall.compile_dir(str(target), quiet=1)
     return target
@@ -128,23 +136,26 @@ def bench_build() -> None:
     logging.getLogger("sagemaker").setLevel(logging.WARNING)
     logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
     print("time to build one request (median), ours vs the SDK's Estimator(...).fit(wait=False):")
+
+    def fit_with_own_session(execution_input: object, region: str) -> object:
+        """As `Estimator(...)` without sagemaker_session does: a new Session on every call."""
+        return fit_and_capture(execution_input, offline_session(region))
+
     with isolated_sdk():
         for name in ("seed_gan_example", "everything_at_once"):
             case = CASES_BY_NAME[name]
             session = offline_session(case.region)
             fit_and_capture(case.execution_input, session)  # warm-up: the SDK's lazy imports
 
-            def ours() -> object:
-                return build_training_job(case.execution_input, region=case.region)
-
+            ours = functools.partial(build_training_job, case.execution_input, region=case.region)
             new_session, ours_a = _interleaved_medians(
-                lambda: fit_and_capture(case.execution_input, offline_session(case.region)),
+                functools.partial(fit_with_own_session, case.execution_input, case.region),
                 ours,
                 FRESH_SESSION_REPEATS,
                 OUR_CALLS_PER_REPEAT,
             )
             reused_session, ours_b = _interleaved_medians(
-                lambda: fit_and_capture(case.execution_input, session),
+                functools.partial(fit_and_capture, case.execution_input, session),
                 ours,
                 SDK_BUILD_REPEATS,
                 OUR_CALLS_PER_REPEAT,
@@ -165,9 +176,8 @@ def lambda_asset_bytes() -> tuple[int, int]:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in sorted(LAMBDA_DIR.rglob("*")):
             relative = path.relative_to(LAMBDA_DIR)
-            if path.is_dir() or path.suffix == ".pyc":
-                continue
-            if any(part in ASSET_EXCLUDES for part in relative.parts):
+            excluded = _asset_excluded_names()
+            if path.is_dir() or any(fnmatch.fnmatch(part, name) for part in relative.parts for name in excluded):
                 continue
             archive.write(path, relative.as_posix())
             raw += path.stat().st_size

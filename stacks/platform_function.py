@@ -12,8 +12,9 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 LAMBDA_SOURCE = Path(__file__).resolve().parent.parent / "lambda"
-# The handlers' own tests and caches are not part of the deployed code.
-_ASSET_EXCLUDE = ["tests", "**/__pycache__", "**/*.pyc", ".pytest_cache"]
+# The handlers' own tests, bytecode and any tool's hidden cache (.pytest_cache, .mypy_cache, ...) are not
+# part of the deployed code.
+ASSET_EXCLUDE = ("tests", "**/.*", "**/__pycache__", "**/*.pyc")
 
 
 def platform_function(
@@ -45,7 +46,7 @@ def platform_function(
         runtime=lambda_.Runtime.PYTHON_3_13,
         architecture=lambda_.Architecture.ARM_64,
         handler=handler,
-        code=lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=_ASSET_EXCLUDE),
+        code=lambda_.Code.from_asset(str(LAMBDA_SOURCE), exclude=list(ASSET_EXCLUDE)),
         role=role,
         log_group=log_group,
         tracing=lambda_.Tracing.ACTIVE,

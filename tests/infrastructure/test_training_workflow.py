@@ -357,6 +357,7 @@ def test_lambda_asset_is_the_runtime_code_without_tests_or_caches(synthesized: t
     assert "prepare.py" in files
     assert "training_request/__init__.py" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or f.startswith("tests/")]
+    assert not [f for f in files if any(part.startswith(".") for part in f.split("/"))]  # no tool's cache
 
 
 def test_executions_are_logged_without_their_data_and_traced(template: dict[str, Any]) -> None:
