@@ -69,7 +69,7 @@ def field_diff(expected: Any, actual: Any, path: str = "") -> list[str]:
         return lines
     if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
         lines = []
-        for index, (left, right) in enumerate(zip(expected, actual)):
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
             lines.extend(field_diff(left, right, f"{path}[{index}]"))
         return lines
     if expected != actual or type(expected) is not type(actual):

@@ -251,7 +251,7 @@ def test_workflow_fresh_name_retries_are_the_definitions_bounds() -> None:
 
     assert sorted(documented) == sorted(loops)
     for state, up_to in documented.items():
-        counter, bound = loops[state]
+        _counter, bound = loops[state]
         if other_setting[state][1] != bound:  # bounded by the max_capacity_retries setting
             assert other_setting[state][1] == DEFAULT_CAPACITY_RETRIES + 3
             assert "`max_capacity_retries`" in up_to and f"default {DEFAULT_CAPACITY_RETRIES})" in up_to, up_to

@@ -1,5 +1,6 @@
 """Reading a job's CloudWatch logs while it runs: every instance's stream, only new lines each time."""
 
+import contextlib
 import time
 
 import boto3
@@ -18,10 +19,8 @@ def logs(mocked_aws):
 
 
 def write(logs, stream, *events):
-    try:
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_stream(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)
-    except logs.exceptions.ResourceAlreadyExistsException:
-        pass
     logs.put_log_events(
         logGroupName=TRAINING_JOB_LOG_GROUP,
         logStreamName=stream,

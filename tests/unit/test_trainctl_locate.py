@@ -2,6 +2,8 @@
 machine and the Prepare function from the stack's outputs; a clear error when something is missing."""
 
 import json
+import re
+from pathlib import Path
 
 import boto3
 import pytest
@@ -49,21 +51,21 @@ def test_config_file_under_xdg_config_home(tmp_path):
 
 
 def test_without_any_setting_the_stack_is_this_checkouts_default_deployment(tmp_path):
-    context = json.loads(open("cdk.json").read())["context"]
+    context = json.loads(Path("cdk.json").read_text())["context"]
     expected = training_stack_name(context["prefix"], context["environment"])
     assert default_stack_name() == expected
     assert resolve_location(region="eu-west-1", environ={"XDG_CONFIG_HOME": str(tmp_path)}).stack_name == expected
 
 
 def test_missing_region_is_an_error_saying_how_to_set_it(tmp_path):
-    with pytest.raises(PlatformError, match="no AWS region given: use --region R, set AWS_REGION"):
+    with pytest.raises(PlatformError, match=re.escape("no AWS region given: use --region R, set AWS_REGION")):
         resolve_location("stack", environ={"XDG_CONFIG_HOME": str(tmp_path)})
 
 
 def test_unreadable_config_file_is_named(tmp_path):
     broken = tmp_path / "broken.toml"
     broken.write_text("stack = \n")
-    with pytest.raises(PlatformError, match="broken.toml"):
+    with pytest.raises(PlatformError, match=re.escape("broken.toml")):
         resolve_location(environ={"TRAINCTL_CONFIG": str(broken)})
 
 

@@ -382,13 +382,13 @@ def log(client, instance: str, message: str) -> None:
 def test_follow_shows_status_changes_and_every_instances_lines_while_the_job_runs(stubs, logs):
     stubs.platform._clients["logs"] = logs
     starting = [("Starting", "Preparing the instances for training")]
-    downloading = starting + [("Downloading", "Downloading input data")]
-    training = (
-        downloading[:1]
-        + [("Downloading", "Downloading the training image")]
-        + [("Training", "Training image download completed. Training in progress.")]
-    )
-    done = training + [("Uploading", "Uploading generated training model"), ("Completed", "Training job completed")]
+    downloading = [*starting, ("Downloading", "Downloading input data")]
+    training = [
+        *downloading[:1],
+        ("Downloading", "Downloading the training image"),
+        ("Training", "Training image download completed. Training in progress."),
+    ]
+    done = [*training, ("Uploading", "Uploading generated training model"), ("Completed", "Training job completed")]
     for transitions in (starting, downloading, training, training, done):
         stubs.add(
             "sagemaker",

@@ -19,8 +19,8 @@ STACK = PlatformDefaults(
     writable_buckets=("artifacts",),
 )
 NAMES = st.sampled_from(
-    list(KNOWN_KEYS)
-    + [
+    [
+        *list(KNOWN_KEYS),
         "s3_data",
         "file_system_id",
         "rule",
