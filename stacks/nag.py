@@ -9,7 +9,7 @@ export name, Fn::Join -> concatenation). Tokens from another stack must be fixed
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Stack, Validations
-from constructs import Construct
+from constructs import IConstruct
 
 
 def flatten_reference(node: object) -> str:
@@ -29,7 +29,7 @@ def flatten_reference(node: object) -> str:
     raise ValueError(f"cannot name a cdk-nag finding for {node!r}")
 
 
-def acknowledge_wildcard_resources(scope: Construct, resources: list[str], reason: str) -> None:
+def acknowledge_wildcard_resources(scope: IConstruct, resources: list[str], reason: str) -> None:
     """Acknowledge AwsSolutions-IAM5 for each resource containing '*' in a policy statement of `scope`."""
     stack = Stack.of(scope)
     for resource in resources:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Acknowledgment, Aws, CfnOutput, Stack, Validations
 from constructs import Construct
@@ -32,7 +33,7 @@ class StatefulReferences:
 
 
 class StatefulStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, settings: PlatformSettings, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: PlatformSettings, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings
         self.platform_key = PlatformKey(

@@ -3,6 +3,8 @@ notifications and alarms. Holds no data, so it can be destroyed and redeployed f
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms
@@ -32,7 +34,7 @@ class TrainingStack(Stack):
         *,
         settings: PlatformSettings,
         stateful: StatefulReferences,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.settings = settings

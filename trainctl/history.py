@@ -17,7 +17,7 @@ follow one another: a TaskScheduled belongs to the state entered last before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from platform_contract import JOB_NAME_FIELD, WorkflowState
@@ -49,7 +49,7 @@ def _string_field(document: object, field: str) -> str | None:
     return named if isinstance(named, str) and named else None
 
 
-def job_name_in_history(events: list[Mapping[str, Any]]) -> str | None:
+def job_name_in_history(events: Sequence[Mapping[str, Any]]) -> str | None:
     """The job the execution named last (None while Prepare runs, or when it named none)."""
     named: str | None = None
     state: str | None = None  # the state whose events these are

@@ -187,11 +187,12 @@ def inputs_json(inputs: object) -> object:
     return _channel(inputs, "inputs")
 
 
-def _collections(configs: object, where: str) -> list[dict[str, object]]:
+def _collections(configs: Any, where: str) -> list[dict[str, object]]:
+    """The SDK's CollectionConfig objects as {"name", "parameters"}."""
     return [
-        _json(_drop_none({"name": c.name, "parameters": c.parameters}), f"{where}[{i}]")
+        _json(_drop_none({"name": c.name, "parameters": c.parameters}), f"{where}[{i}]")  # type: ignore[misc]
         for i, c in enumerate(configs or [])
-    ]  # type: ignore[attr-defined,misc]
+    ]
 
 
 def _debug_rule(rule: Any, where: str) -> dict[str, object]:
@@ -205,7 +206,7 @@ def _debug_rule(rule: Any, where: str) -> dict[str, object]:
     if getattr(rule, "actions", None) is not None:
         raise UnsupportedEstimator(f"{where}: rule actions cannot be sent to the platform")
     builtin = DEBUGGER_RULES[function]
-    defaults = {k: v for k, v in builtin["parameters"].items() if k != "rule_to_invoke"}  # type: ignore[union-attr]
+    defaults = {k: v for k, v in builtin["parameters"].items() if k != "rule_to_invoke"}
     trials = sorted((k for k in parameters if k.startswith("other_trial_")), key=lambda k: int(k.rsplit("_", 1)[1]))
     result: dict[str, object] = {"rule": function}
     if rule.name != builtin["name"]:
@@ -221,7 +222,7 @@ def _debug_rule(rule: Any, where: str) -> dict[str, object]:
         )
     )
     collections = _collections(rule.collection_configs, f"{where}.collections_to_save")
-    builtin_collections = [{"name": name, "parameters": params} for name, params in builtin["collections"]]  # type: ignore[union-attr]
+    builtin_collections = [{"name": name, "parameters": params} for name, params in builtin["collections"]]
     if collections and collections != builtin_collections:
         result["collections_to_save"] = collections
     return _json(result, where)  # type: ignore[return-value]
@@ -249,9 +250,9 @@ def _profiler_rule(rule: Any, where: str) -> dict[str, object]:
     return _json(result, where)  # type: ignore[return-value]
 
 
-def _rules(rules: object) -> list[dict[str, object]]:
+def _rules(rules: Any) -> list[dict[str, object]]:
     converted = []
-    for index, rule in enumerate(rules or []):  # type: ignore[attr-defined]
+    for index, rule in enumerate(rules or []):
         where = f"rules[{index}]"
         kind = type(rule).__name__
         if kind == "ProfilerRule":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TextIO
@@ -22,7 +23,7 @@ _STACK_SUPPLIED = {"role": "role_arn", "image_uri": "image_uri", "output_path": 
 class InvalidDefaults(Exception):
     """A DEFAULTS.json that is not of the expected shape: reported against that file, not the input."""
 
-    def __init__(self, problems: list[object]) -> None:
+    def __init__(self, problems: Sequence[object]) -> None:
         super().__init__()
         self.problems = problems
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from trainctl.reporting import EXIT_INVALID, invocation, one_line
 
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_offline_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_offline_commands(commands: argparse._SubParsersAction[Any]) -> None:
     render = commands.add_parser("render", help="print the CreateTrainingJob request for an execution input")
     validate = commands.add_parser("validate", help="check an execution input without printing the request")
     for command in (render, validate):
@@ -57,7 +57,7 @@ def _add_offline_commands(commands: argparse._SubParsersAction) -> None:  # type
     validate.set_defaults(run=(OFFLINE_COMMANDS, "run_validate"))
 
 
-def _add_platform_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_platform_commands(commands: argparse._SubParsersAction[Any]) -> None:
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument(
         "--stack", help="platform stack name (default: TRAINCTL_STACK, the config file, then cdk.json's deployment)"

@@ -85,7 +85,7 @@ def find_change_sets_by_stack_and_name() -> None:
                         return EmptyResult()  # the CLI deletes "if it exists"
                     raise CloudFormationError("ChangeSetNotFound", f"ChangeSet [{name}] does not exist")
                 unscoped_get_param = self._get_param
-                self._get_param = lambda key, if_none=None: (  # type: ignore[method-assign]
+                self._get_param = lambda key, if_none=None: (
                     change_set_id if key == "ChangeSetName" else unscoped_get_param(key, if_none)
                 )
             return original(self)

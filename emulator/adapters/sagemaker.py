@@ -3,6 +3,7 @@ checked against botocore's model."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -123,10 +124,8 @@ class _JobTraces:
             lambda: logs.create_log_group(logGroupName=group),
             lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream),
         ):
-            try:
+            with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
                 create()
-            except logs.exceptions.ResourceAlreadyExistsException:
-                pass
         now = int(datetime.now().timestamp() * 1000)
         logs.put_log_events(
             logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": now, "message": line} for line in lines]

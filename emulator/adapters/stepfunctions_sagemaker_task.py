@@ -9,6 +9,7 @@ the emulator's server process.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -96,10 +97,8 @@ class SageMakerTask(StateTaskServiceCallback):
     ) -> Any:
         outcome = super()._eval_sync(env, sync_resolver, timeout_seconds, callback_endpoint, heartbeat_endpoint)
         if outcome is None and not env.is_running():  # the execution was stopped, or the task timed out
-            try:
+            with contextlib.suppress(ClientError):  # it ended meanwhile
                 self._stop_job()
-            except ClientError:
-                pass  # it ended meanwhile
         return outcome
 
     def _task_failed(self, env: Any, error_name: ErrorName, error: str, cause: str) -> FailureEvent:

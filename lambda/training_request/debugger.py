@@ -120,7 +120,7 @@ def _read_debug_rule(
         if check_s3_uri(problems, f"{reader.field('other_trials_s3_input_paths')}[{position}]", uri):
             parameters[f"other_trial_{position}"] = uri
     if builtin is not None:
-        parameters.update(builtin["parameters"])  # type: ignore[arg-type]
+        parameters.update(builtin["parameters"])
     user_parameters = _rule_parameter_map(reader, problems)
     if user_parameters is not None:
         if "rule_to_invoke" in user_parameters:
@@ -142,7 +142,7 @@ def _read_debug_rule(
     if parameters:
         config["RuleParameters"] = parameters
     rules.debugger.append(config)
-    rules.collections.extend(collections if collections else list(builtin["collections"]))  # type: ignore[arg-type]
+    rules.collections.extend(collections if collections else list(builtin["collections"]))
 
 
 def _read_profiler_rule(

@@ -41,6 +41,7 @@ class PlatformDefaults:
         if not isinstance(data, dict):
             problems.add("defaults", data, "must be an object with keys " + ", ".join(_ENVIRONMENT))
             problems.raise_if_any()
+        assert isinstance(data, dict)  # for the type checker: raise_if_any raised otherwise
         reader = ObjectReader(data, "defaults", problems, _ENVIRONMENT)
         values: dict[str, object] = {key: reader.string(key) for key in _URI_FIELDS}
         for key in _BUCKET_FIELDS:

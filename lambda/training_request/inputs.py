@@ -159,7 +159,7 @@ def _read_training_input(
         s3_data_type=s3_data_type or "S3Prefix",
     )
     source = config["DataSource"]["S3DataSource"]  # type: ignore[index]
-    optional = {
+    optional: dict[str, object] = {
         "CompressionType": _enum(reader, "compression", f"{_CHANNEL}.CompressionType"),
         "ContentType": _checked_string(reader, "content_type", f"{_CHANNEL}.ContentType"),
         "RecordWrapperType": _enum(reader, "record_wrapping", f"{_CHANNEL}.RecordWrapperType"),

@@ -4,6 +4,7 @@ Lambda needs neither: built-in Debugger rules (`rule_configs.<fn>()`), built-in 
 (`sagemaker/image_uri_config/debugger.json`). tests/parity compares them with the SDK."""
 
 from collections.abc import Mapping
+from typing import TypedDict
 
 # image_uri_config/debugger.json: region -> account of the `sagemaker-debugger-rules` repository.
 RULE_EVALUATOR_ACCOUNTS: Mapping[str, str] = {
@@ -36,7 +37,15 @@ RULE_EVALUATOR_REPOSITORY = "sagemaker-debugger-rules"
 
 # smdebug_rulesconfig built-in rule functions: rule name, default RuleParameters and the collections
 # (name, parameters) the rule saves, in the SDK's order.
-DEBUGGER_RULES: Mapping[str, Mapping[str, object]] = {
+
+
+class BuiltinDebuggerRule(TypedDict):
+    name: str  # the rule's RuleConfigurationName
+    parameters: Mapping[str, str]  # its default RuleParameters
+    collections: list[tuple[str, Mapping[str, str] | None]]  # (name, parameters) of what it saves
+
+
+DEBUGGER_RULES: Mapping[str, BuiltinDebuggerRule] = {
     "all_zero": {"name": "AllZero", "parameters": {"rule_to_invoke": "AllZero"}, "collections": []},
     "check_input_images": {
         "name": "CheckInputImages",

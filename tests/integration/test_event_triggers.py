@@ -195,7 +195,7 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=16) as pool:
         pushes = [pool.submit(push, digest) for digest in digests * 2]
-        versions = dict(zip(names, pool.map(upload, names)))
+        versions = dict(zip(names, pool.map(upload, names), strict=True))
         redeliveries = [pool.submit(redeliver_request, name, versions[name]) for name in names[:10]]
         for future in pushes + redeliveries:
             future.result()
