@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from emulator.deployment import OFFLINE_CDK_ENVIRONMENT
+from emulator.deployment import CDK_HOME, OFFLINE_CDK_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 5
@@ -31,7 +31,7 @@ _AWS_VARIABLES = (
 
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _AWS_VARIABLES}
-    env.update(OFFLINE_CDK_ENVIRONMENT, CDK_HOME=str(ROOT / ".cdk-home"))
+    env.update(OFFLINE_CDK_ENVIRONMENT, CDK_HOME=str(CDK_HOME))
     return env
 
 

@@ -26,7 +26,6 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = REPOSITORY_ROOT / ".emulator"
-SCHEDULED_EVENT = ("aws.events", "Scheduled Event")  # (source, detail-type) of a schedule's firing
 
 _LAMBDA_DIR = str(REPOSITORY_ROOT / "lambda")
 if _LAMBDA_DIR not in sys.path:
@@ -72,5 +71,7 @@ def scheduled_event_entry(rule_arn: str) -> dict[str, object]:
     Its targets get the "Scheduled Event" EventBridge sends (source aws.events, the rule's ARN in
     `resources`); no other rule matches it (adapters.match_scheduled_rules_only_to_their_own_firings).
     """
+    from platform_contract import SCHEDULED_EVENT  # lambda/ is on the path once this package is imported
+
     source, detail_type = SCHEDULED_EVENT
     return {"Source": source, "DetailType": detail_type, "Resources": [rule_arn], "Detail": json.dumps({})}

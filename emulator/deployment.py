@@ -46,12 +46,16 @@ class DeploymentError(RuntimeError):
     """A CDK CLI command failed; the message carries the end of its output."""
 
 
+# The CDK CLI's cache (jsii's unpacked modules), inside the project, as the Makefile's CDK_HOME.
+CDK_HOME = REPOSITORY_ROOT / ".cdk-home"
+
+
 @dataclass(frozen=True)
 class CdkRunner:
     port: int
     output_dir: Path  # the cloud assembly (kept apart from ./cdk.out)
     region: str = DEFAULT_REGION
-    cdk_home: Path = REPOSITORY_ROOT / ".cdk-home"
+    cdk_home: Path = CDK_HOME
     timeout_seconds: float = CDK_TIMEOUT_SECONDS
     command: tuple[str, ...] = CDK_COMMAND
 

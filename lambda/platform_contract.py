@@ -71,6 +71,13 @@ TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TRAINING_JOB_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 
 
+# (source, detail-type) of the event SageMaker sends to the default bus when a training job changes
+# status: the notifications rule matches it, the emulator sends it.
+TRAINING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker Training Job State Change")
+# (source, detail-type) of the event EventBridge sends when a schedule fires: the scheduled trigger's.
+SCHEDULED_EVENT = ("aws.events", "Scheduled Event")
+
+
 class TrainingJobStatus(str, Enum):
     """DescribeTrainingJob's TrainingJobStatus."""
 
@@ -126,6 +133,18 @@ JOB_NAME_FIELD = "job_name"
 
 
 # -- Stack outputs ----------------------------------------------------------------------------------------
+class StatefulStackOutput(str, Enum):
+    """Output keys of the stateful stack (the emulator's demo reads the buckets from them)."""
+
+    REPOSITORY_URI = "RepositoryUri"
+    DEFAULT_IMAGE_URI = "DefaultImageUri"
+    DATA_BUCKET_NAME = "DataBucketName"
+    ARTIFACTS_BUCKET_NAME = "ArtifactsBucketName"
+    CHECKPOINTS_BUCKET_NAME = "CheckpointsBucketName"
+    TENSORBOARD_BUCKET_NAME = "TensorBoardBucketName"
+    ACCESS_LOGS_BUCKET_NAME = "AccessLogsBucketName"
+
+
 class TrainingStackOutput(str, Enum):
     """Output keys of the training stack, which trainctl and the emulator's demo read."""
 

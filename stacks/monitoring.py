@@ -16,7 +16,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from platform_contract import FINAL_JOB_STATUSES, NotifyEnvironment, TrainingJobStatus
+from platform_contract import FINAL_JOB_STATUSES, TRAINING_JOB_STATE_CHANGE, NotifyEnvironment, TrainingJobStatus
 from stacks.platform_function import platform_function
 
 _ALARM_PERIOD = Duration.minutes(5)
@@ -80,8 +80,8 @@ class TrainingMonitoring(Construct):
             "JobStateRule",
             description="A training job of the platform completed, failed or was stopped",
             event_pattern=events.EventPattern(
-                source=["aws.sagemaker"],
-                detail_type=["SageMaker Training Job State Change"],
+                source=[TRAINING_JOB_STATE_CHANGE[0]],
+                detail_type=[TRAINING_JOB_STATE_CHANGE[1]],
                 detail={"TrainingJobStatus": list(FINAL_JOB_STATUSES), "RoleArn": [execution_role.role_arn]},
             ),
             targets=[targets.LambdaFunction(self.notify_function, max_event_age=Duration.hours(6), retry_attempts=8)],

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import Acknowledgment, Aws, CfnOutput, Stack, Validations
 from constructs import Construct
 
+from platform_contract import StatefulStackOutput
 from stacks.encryption import PlatformKey
 from stacks.monitoring import cloudwatch_alarms_key_statement
 from stacks.registry import TrainingImageRepository
@@ -68,10 +69,16 @@ class StatefulStack(Stack):
             # An imported key's ARN is already a literal: nothing to export.
             key_arn=settings.kms_key_arn or self._export("KeyArn", self.key.key_arn),
             repository_name=self._export("RepositoryName", self.repository.repository_name),
-            data_bucket_name=self._export("DataBucketName", self.storage.data.bucket_name),
-            artifacts_bucket_name=self._export("ArtifactsBucketName", self.storage.artifacts.bucket_name),
-            checkpoints_bucket_name=self._export("CheckpointsBucketName", self.storage.checkpoints.bucket_name),
-            tensorboard_bucket_name=self._export("TensorBoardBucketName", self.storage.tensorboard.bucket_name),
+            data_bucket_name=self._export(StatefulStackOutput.DATA_BUCKET_NAME.value, self.storage.data.bucket_name),
+            artifacts_bucket_name=self._export(
+                StatefulStackOutput.ARTIFACTS_BUCKET_NAME.value, self.storage.artifacts.bucket_name
+            ),
+            checkpoints_bucket_name=self._export(
+                StatefulStackOutput.CHECKPOINTS_BUCKET_NAME.value, self.storage.checkpoints.bucket_name
+            ),
+            tensorboard_bucket_name=self._export(
+                StatefulStackOutput.TENSORBOARD_BUCKET_NAME.value, self.storage.tensorboard.bucket_name
+            ),
         )
 
     def _export(self, name: str, value: str) -> str:
@@ -81,16 +88,28 @@ class StatefulStack(Stack):
         image = self.repository.repository_uri_for_tag(self.settings.default_image_tag)
         registry = f"{Aws.ACCOUNT_ID}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}"
         outputs = {
-            "RepositoryUri": (self.repository.repository_uri, "ECR repository for the training image"),
-            "DefaultImageUri": (image, "Image used when a request gives no image_uri"),
-            "DataBucketName": (
+            StatefulStackOutput.REPOSITORY_URI.value: (
+                self.repository.repository_uri,
+                "ECR repository for the training image",
+            ),
+            StatefulStackOutput.DEFAULT_IMAGE_URI.value: (image, "Image used when a request gives no image_uri"),
+            StatefulStackOutput.DATA_BUCKET_NAME.value: (
                 self.storage.data.bucket_name,
                 "Training data; request files go under the request prefix",
             ),
-            "ArtifactsBucketName": (self.storage.artifacts.bucket_name, "Model artifacts (the default output_path)"),
-            "CheckpointsBucketName": (self.storage.checkpoints.bucket_name, "Spot training checkpoints"),
-            "TensorBoardBucketName": (self.storage.tensorboard.bucket_name, "TensorBoard output"),
-            "AccessLogsBucketName": (
+            StatefulStackOutput.ARTIFACTS_BUCKET_NAME.value: (
+                self.storage.artifacts.bucket_name,
+                "Model artifacts (the default output_path)",
+            ),
+            StatefulStackOutput.CHECKPOINTS_BUCKET_NAME.value: (
+                self.storage.checkpoints.bucket_name,
+                "Spot training checkpoints",
+            ),
+            StatefulStackOutput.TENSORBOARD_BUCKET_NAME.value: (
+                self.storage.tensorboard.bucket_name,
+                "TensorBoard output",
+            ),
+            StatefulStackOutput.ACCESS_LOGS_BUCKET_NAME.value: (
                 self.storage.access_logs.bucket_name,
                 "S3 server access logs of the buckets above",
             ),

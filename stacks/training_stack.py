@@ -58,7 +58,7 @@ class TrainingStack(Stack):
         )
         CfnOutput(
             self,
-            "ExecutionRoleArn",
+            TrainingStackOutput.EXECUTION_ROLE_ARN.value,
             value=self.execution_role.role.role_arn,
             description="SageMaker execution role (the default `role` of a training request)",
         )
@@ -79,7 +79,7 @@ class TrainingStack(Stack):
         )
         CfnOutput(
             self,
-            "TrainingStateMachineArn",
+            TrainingStackOutput.STATE_MACHINE_ARN.value,
             value=self.workflow.state_machine.state_machine_arn,
             description="Training workflow: start an execution with a training request as input",
         )
@@ -115,7 +115,7 @@ class TrainingStack(Stack):
         )
         CfnOutput(
             self,
-            "NotificationTopicArn",
+            TrainingStackOutput.NOTIFICATION_TOPIC_ARN.value,
             value=self.monitoring.topic.topic_arn,
             description="SNS topic told when a training job completes, fails or is stopped, and of alarms",
         )

@@ -10,7 +10,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from emulator import SCHEDULED_EVENT
+from platform_contract import SCHEDULED_EVENT
 
 _DELIVERED_SERVICES = ("states", "sns", "lambda")  # the target services delivered here, not by moto
 _ASYNC_LAMBDA_CONCURRENCY = 4
