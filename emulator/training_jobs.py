@@ -2,9 +2,17 @@
 
 A job created here is `InProgress` and walks through the secondary statuses SageMaker reports
 (Starting, Downloading, Training, Uploading), then ends `Completed` after a configurable time,
-having written a model artifact to `<S3OutputPath>/<job>/output/model.tar.gz` and a few log lines
-with metric values to CloudWatch Logs (TRAINING_JOB_LOG_GROUP, one stream per instance,
-`<job>/algo-N-<ts>` for N = 1..InstanceCount), written one by one over the Training phase.
+having written a model artifact to `<S3OutputPath>/<job>/output/model.tar.gz`. Its instances are up
+from Downloading on: that is its TrainingStartTime, from which TrainingTimeInSeconds and
+BillableTimeInSeconds count (a job that never got instances has neither).
+
+During Training the emulated container prints its lines to CloudWatch Logs (TRAINING_JOB_LOG_GROUP,
+one stream per instance, `<job>/algo-N-<ts>` for N = 1..InstanceCount), one block at a time: a first
+line, a report per epoch with a line for each of the job's MetricDefinitions (emulator/training_metrics.py),
+a last line. As each block is printed, SageMaker's side applies every MetricDefinitions regex to
+every line, publishes the values to CloudWatch (TRAINING_JOB_METRICS_NAMESPACE, dimension
+TrainingJobName, the line's timestamp) and keeps the last value of each metric for the job's
+FinalMetricDataList, which DescribeTrainingJob shows once the job has ended.
 
 How a job ends is chosen per job, by the caller, through hyperparameters the emulator reads:
 
@@ -16,6 +24,7 @@ How a job ends is chosen per job, by the caller, through hyperparameters the emu
   and lets the retry, which has a fresh job name but the same hyperparameters, complete.
   Add any unique hyperparameter to start a new sequence.
 - `emulator_seconds`: how long the job runs (default: `EMULATOR_TRAINING_SECONDS`, else 3).
+- `emulator_optimum` (and `epochs`): the metric values, see emulator/training_metrics.py.
 
 StopTrainingJob works on any InProgress job (Stopping, then Stopped). Like SageMaker, the job sends a
 "SageMaker Training Job State Change" event (source aws.sagemaker, the DescribeTrainingJob output as
@@ -26,18 +35,19 @@ name is refused with ResourceInUse, like SageMaker.
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import os
 import tarfile
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from emulator import training_metrics
 from platform_contract import TRAINING_JOB_LOG_GROUP, TrainingJobStatus
 
 OUTCOME_HYPERPARAMETER = "emulator_outcome"
@@ -60,6 +70,7 @@ _PHASES: tuple[tuple[str, str, float], ...] = (
     ("Training", "Training image download completed. Training in progress.", 0.45),
     ("Uploading", "Uploading generated training model", 0.15),
 )
+_INSTANCES_UP = "Downloading"  # the first secondary status on running instances: TrainingStartTime
 _IN_PROGRESS = TrainingJobStatus.IN_PROGRESS.value
 _STOPPING = TrainingJobStatus.STOPPING.value
 _COMPLETED = TrainingJobStatus.COMPLETED.value
@@ -71,6 +82,13 @@ _TERMINAL_MESSAGES = {
     _FAILED: "Training job failed",
     _STOPPED: "The training job was stopped",
 }
+# The RuleEvaluationStatus of a Debugger or profiler rule once its job has ended: the emulated
+# container writes no tensors, so a rule finds no issue (or is stopped with its job).
+_RULE_STATUS_AT_END = {_COMPLETED: "NoIssuesFound", _FAILED: "NoIssuesFound", _STOPPED: "Stopped"}
+_RULE_KINDS = (
+    ("DebugRuleConfigurations", "DebugRuleEvaluationStatuses"),
+    ("ProfilerRuleConfigurations", "ProfilerRuleEvaluationStatuses"),
+)
 
 
 class Outcome(str, Enum):
@@ -90,16 +108,30 @@ class TrainingJobError(Exception):
 
 
 @dataclass(frozen=True)
+class MetricPoint:
+    """One value SageMaker extracted from a printed line, with the line's timestamp."""
+
+    name: str
+    value: float
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
 class SideEffects:
-    """Where a job leaves its traces: model artifacts in S3, lines in CloudWatch Logs."""
+    """Where a job leaves its traces: model artifacts in S3, lines in CloudWatch Logs, metric values in
+    CloudWatch, state changes on the default event bus."""
 
     put_object: Callable[[str, str, bytes], None]  # bucket, key, body
-    put_log_lines: Callable[[str, str, list[str]], None]  # group, stream, messages
+    put_log_lines: Callable[[str, str, list[tuple[datetime, str]]], None]  # group, stream, (timestamp, message)
+    put_metric_data: Callable[[str, list[MetricPoint]], None]  # job name, values
     put_state_change: Callable[[dict[str, Any]], None]  # "SageMaker Training Job State Change" detail
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: the precision of a CloudWatch Logs event, so that a line and the metric
+    values taken from it carry the same timestamp."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _outcome_sequence(hyperparameters: Mapping[str, str]) -> list[Outcome]:
@@ -119,6 +151,41 @@ def _seconds(hyperparameters: Mapping[str, str]) -> float:
     return float(raw) if raw else DEFAULT_TRAINING_SECONDS
 
 
+def _check_optimum(hyperparameters: Mapping[str, str]) -> None:
+    try:
+        training_metrics.optimum_of(hyperparameters)
+    except training_metrics.InvalidOptimum as error:
+        raise TrainingJobError(
+            "ValidationException", f"HyperParameters.{training_metrics.OPTIMUM_HYPERPARAMETER}: {error}"
+        ) from None
+
+
+def described_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's fields as DescribeTrainingJob returns them: without Tags (ListTags has them), and
+    with the values SageMaker fills in for what the request left out."""
+    described = copy.deepcopy({k: v for k, v in request.items() if k != "Tags"})
+    algorithm = described.setdefault("AlgorithmSpecification", {})
+    algorithm.setdefault("MetricDefinitions", [])
+    algorithm.setdefault("EnableSageMakerMetricsTimeSeries", False)
+    output = described.setdefault("OutputDataConfig", {})
+    output.setdefault("KmsKeyId", "")  # the SDK's Estimator.attach reads it unchecked
+    output.setdefault("CompressionType", "GZIP")
+    for channel in described.get("InputDataConfig") or []:
+        channel.setdefault("CompressionType", "None")
+        channel.setdefault("RecordWrapperType", "None")
+        s3_source = channel.get("DataSource", {}).get("S3DataSource")
+        if s3_source is not None:
+            s3_source.setdefault("S3DataDistributionType", "FullyReplicated")
+    for flag in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining"):
+        described.setdefault(flag, False)
+    profiler = described.get("ProfilerConfig")
+    profiling = profiler is not None and not profiler.get("DisableProfiler", False)
+    if profiler is not None and profiling:
+        profiler.setdefault("ProfilingIntervalInMilliseconds", 500)
+    described["ProfilingStatus"] = "Enabled" if profiling else "Disabled"
+    return described
+
+
 @dataclass
 class TrainingJob:
     """One job: the request as sent, plus the state SageMaker reports about it."""
@@ -135,20 +202,31 @@ class TrainingJob:
     training_start_time: datetime | None = None
     training_end_time: datetime | None = None
     transitions: list[dict[str, Any]] = field(default_factory=list)
-    metrics: list[dict[str, Any]] = field(default_factory=list)
+    last_metrics: dict[str, MetricPoint] = field(default_factory=dict)
     stop_requested: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._described_request = described_request(self.request)
 
     @property
     def name(self) -> str:
         return str(self.request["TrainingJobName"])
 
     @property
+    def hyperparameters(self) -> dict[str, str]:
+        return dict(self.request.get("HyperParameters") or {})
+
+    @property
+    def metric_definitions(self) -> list[training_metrics.MetricDefinition]:
+        return training_metrics.MetricDefinition.all_of(self.request.get("AlgorithmSpecification", {}))
+
+    @property
     def model_artifact(self) -> str:
         base = str(self.request["OutputDataConfig"]["S3OutputPath"]).rstrip("/")
         return f"{base}/{self.name}/output/model.tar.gz"
 
-    # moto's list_training_jobs, search and tagging read these attributes.
+    # moto's search and tagging read these attributes.
     @property
     def training_job_name(self) -> str:
         return self.name
@@ -176,7 +254,7 @@ class TrainingJob:
             self.transitions.append(entry)
             self.secondary_status = secondary_status
             self.last_modified_time = now
-            if secondary_status == "Training":
+            if secondary_status == _INSTANCES_UP:
                 self.training_start_time = now
 
     def finish(self, status: str, failure_reason: str | None = None) -> None:
@@ -184,12 +262,18 @@ class TrainingJob:
         with self.lock:
             self.status = status
             self.failure_reason = failure_reason
-            self.training_end_time = self.last_modified_time
+            if self.training_start_time is not None:  # instances ran: their time ends now
+                self.training_end_time = self.last_modified_time
+
+    def record_metrics(self, points: list[MetricPoint]) -> None:
+        with self.lock:
+            for point in points:
+                self.last_metrics[point.name] = point
 
     def describe(self) -> dict[str, Any]:
         """The DescribeTrainingJob response: the request's fields plus the job's state."""
         with self.lock:
-            result = {k: v for k, v in self.request.items() if k != "Tags"}
+            result = copy.deepcopy(self._described_request)
             result.update(
                 TrainingJobArn=self.arn,
                 TrainingJobStatus=self.status,
@@ -202,17 +286,50 @@ class TrainingJob:
                 result["ModelArtifacts"] = {"S3ModelArtifacts": self.model_artifact}
             if self.failure_reason:
                 result["FailureReason"] = self.failure_reason
-            if self.training_start_time:
-                result["TrainingStartTime"] = self.training_start_time
-            if self.training_end_time:
-                result["TrainingEndTime"] = self.training_end_time
-                started = self.training_start_time or self.creation_time
-                seconds = max(1, round((self.training_end_time - started).total_seconds()))
-                result["TrainingTimeInSeconds"] = seconds
-                result["BillableTimeInSeconds"] = seconds
-            if self.metrics:
-                result["FinalMetricDataList"] = list(self.metrics)
+            result.update(self._training_times())
+            if self.status in _TERMINAL_MESSAGES and self.last_metrics:
+                result["FinalMetricDataList"] = self._final_metrics()
+            result.update(self._rule_statuses())
             return result
+
+    def _training_times(self) -> dict[str, Any]:
+        times: dict[str, Any] = {}
+        if self.training_start_time is not None:
+            times["TrainingStartTime"] = self.training_start_time
+        if self.training_start_time is not None and self.training_end_time is not None:
+            seconds = round((self.training_end_time - self.training_start_time).total_seconds())
+            times.update(
+                TrainingEndTime=self.training_end_time, TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds
+            )
+        return times
+
+    def _final_metrics(self) -> list[dict[str, Any]]:
+        """The last value of each metric, in the order of the job's MetricDefinitions."""
+        names = [d.name for d in self.metric_definitions]
+        points = sorted(
+            self.last_metrics.values(), key=lambda p: names.index(p.name) if p.name in names else len(names)
+        )
+        return [{"MetricName": p.name, "Value": p.value, "Timestamp": p.timestamp} for p in points]
+
+    def _rule_statuses(self) -> dict[str, list[dict[str, Any]]]:
+        """DebugRuleEvaluationStatuses and ProfilerRuleEvaluationStatuses for the rules the job runs:
+        InProgress while it runs, then their status at its end."""
+        ended = self.status in _TERMINAL_MESSAGES
+        status = _RULE_STATUS_AT_END[self.status] if ended else "InProgress"
+        when = self.last_modified_time if ended else self.creation_time
+        statuses: dict[str, list[dict[str, Any]]] = {}
+        for configurations, evaluations in _RULE_KINDS:
+            rules = self.request.get(configurations) or []
+            if rules:
+                statuses[evaluations] = [
+                    {
+                        "RuleConfigurationName": rule["RuleConfigurationName"],
+                        "RuleEvaluationStatus": status,
+                        "LastModifiedTime": when,
+                    }
+                    for rule in rules
+                ]
+        return statuses
 
 
 class TrainingJobRegistry:
@@ -229,6 +346,7 @@ class TrainingJobRegistry:
         name = str(request["TrainingJobName"])
         hyperparameters = request.get("HyperParameters") or {}
         sequence = _outcome_sequence(hyperparameters)
+        _check_optimum(hyperparameters)
         seconds = _seconds(hyperparameters)
         sequence_key = json.dumps(hyperparameters, sort_keys=True)
         with self._lock:
@@ -275,76 +393,90 @@ class TrainingJobRegistry:
         effects = self._side_effects()
         _best_effort(effects.put_state_change, job.describe())
         try:
-            self._advance(job, effects)
+            _JobRun(self, job, effects).advance()
         finally:
             _best_effort(effects.put_state_change, job.describe())
 
-    def _advance(self, job: TrainingJob, effects: SideEffects) -> None:  # noqa: C901 - being rewritten
+
+class _JobRun:
+    """One job's way through its phases, on its own thread."""
+
+    def __init__(self, registry: TrainingJobRegistry, job: TrainingJob, effects: SideEffects) -> None:
+        self.registry = registry
+        self.job = job
+        self.effects = effects
         instances = int(job.request.get("ResourceConfig", {}).get("InstanceCount") or 1)
-        started = int(time.time())
-        streams = [f"{job.name}/algo-{number}-{started}" for number in range(1, instances + 1)]
+        started = int(_now().timestamp())
+        self.streams = [f"{job.name}/algo-{number}-{started}" for number in range(1, instances + 1)]
+
+    def advance(self) -> None:
+        job = self.job
         for index, (phase, message, share) in enumerate(_PHASES):
             if index:
                 if job.status == _STOPPING:
                     break
                 job.enter(phase, message)
+            seconds = job.seconds * share
             if job.outcome is Outcome.CAPACITY and phase == "Starting":
-                if not job.stop_requested.wait(job.seconds * share):
+                if not job.stop_requested.wait(seconds):
                     job.finish(_FAILED, CAPACITY_FAILURE_REASON)
                     return
                 break
-            if phase == "Training":
-                if self._train(job, effects, streams, job.seconds * share):
-                    break
-                if job.outcome is Outcome.FAILED:
-                    job.finish(_FAILED, ALGORITHM_FAILURE_REASON)
-                    _log_on_every_instance(effects, streams, ALGORITHM_FAILURE_REASON)
-                    return
-            elif job.stop_requested.wait(job.seconds * share):
+            stopped = self.train(seconds) if phase == "Training" else job.stop_requested.wait(seconds)
+            if stopped:
                 break
+            if phase == "Training" and job.outcome is Outcome.FAILED:
+                self.print_lines([ALGORITHM_FAILURE_REASON])
+                job.finish(_FAILED, ALGORITHM_FAILURE_REASON)
+                return
         # SageMaker uploads what the algorithm saved also when a job is stopped.
-        _best_effort(effects.put_object, *_split_s3_uri(job.model_artifact), _model_archive(job))
-        if job.status == _STOPPING:
-            job.finish(_STOPPED)
-            return
-        job.finish(_COMPLETED)
-        _log_on_every_instance(effects, streams, f"Training seconds: {job.seconds:.0f}")
+        _best_effort(self.effects.put_object, *_split_s3_uri(job.model_artifact), _model_archive(job))
+        job.finish(_STOPPED if job.status == _STOPPING else _COMPLETED)
 
-    def _train(self, job: TrainingJob, effects: SideEffects, streams: list[str], seconds: float) -> bool:
-        """The Training phase: its log lines spread over `seconds`, each written on every instance's
-        stream as it comes (a reader following the logs sees them while the job runs). True if the
-        job was stopped meanwhile; the `stopped` outcome stops it halfway."""
-        lines = _training_log(job)
-        pause = seconds / len(lines)
-        for position, line in enumerate(lines):
-            _log_on_every_instance(effects, streams, line)
-            if job.outcome is Outcome.STOPPED and position == len(lines) // 2 and job.status == _IN_PROGRESS:
+    def train(self, seconds: float) -> bool:
+        """The Training phase: the container's blocks of lines spread over `seconds`, each written on
+        every instance's stream as it comes (a reader following the logs sees them while the job
+        runs). True if the job was stopped meanwhile; the `stopped` outcome stops it halfway."""
+        job = self.job
+        report = training_metrics.container_report(job.metric_definitions, job.hyperparameters)
+        for definition in report.unprintable:
+            print(
+                f"emulator: training job {job.name}: no line printed for metric {definition.name!r}, "
+                f"whose regex {definition.regex!r} is too complex to write a matching line for",
+                flush=True,
+            )
+        instance_type = job.request.get("ResourceConfig", {}).get("InstanceType")
+        blocks = [
+            [f"Starting training job {job.name} on {instance_type}"],
+            *report.epochs,
+            ["Training complete, saving model to /opt/ml/model"],
+        ]
+        pause = seconds / len(blocks)
+        for position, lines in enumerate(blocks):
+            self.print_lines(lines)
+            if job.outcome is Outcome.STOPPED and position == len(blocks) // 2 and job.status == _IN_PROGRESS:
                 with contextlib.suppress(TrainingJobError):  # stopped by a caller meanwhile
-                    self.stop(job.name)
+                    self.registry.stop(job.name)
             if job.stop_requested.wait(pause):
                 return True
         return False
 
-
-def _log_on_every_instance(effects: SideEffects, streams: list[str], line: str) -> None:
-    for stream in streams:
-        _best_effort(effects.put_log_lines, TRAINING_JOB_LOG_GROUP, stream, [line])
-
-
-def _training_log(job: TrainingJob) -> list[str]:
-    """Log lines with a value for each metric the job defines; records them as final metrics."""
-    definitions = job.request.get("AlgorithmSpecification", {}).get("MetricDefinitions") or []
-    names = [str(d["Name"]) for d in definitions] or ["train:loss"]
-    now = _now()
-    lines = [f"Starting training job {job.name} on {job.request.get('ResourceConfig', {}).get('InstanceType')}"]
-    with job.lock:
-        job.metrics = []
-        for position, name in enumerate(names):
-            value = round(0.5 / (position + 1), 4)
-            job.metrics.append({"MetricName": name, "Value": value, "Timestamp": now})
-            lines.append(f"#metrics {name}={value};")
-    lines.append("Training complete, saving model to /opt/ml/model")
-    return lines
+    def print_lines(self, lines: list[str]) -> None:
+        """The container prints `lines` on every instance; SageMaker takes the metric values from them."""
+        timestamp = _now()
+        for stream in self.streams:
+            _best_effort(
+                self.effects.put_log_lines, TRAINING_JOB_LOG_GROUP, stream, [(timestamp, line) for line in lines]
+            )
+        definitions = self.job.metric_definitions
+        points = [
+            MetricPoint(name, value, timestamp)
+            for line in lines
+            for name, value in training_metrics.extract_metrics(definitions, line)
+        ]
+        if points:
+            _best_effort(self.effects.put_metric_data, self.job.name, points)
+            self.job.record_metrics(points)
 
 
 def _model_archive(job: TrainingJob) -> bytes:
@@ -373,9 +505,11 @@ def _best_effort(action: Callable[..., None], *args: Any) -> None:
 
 
 __all__ = [
+    "MetricPoint",
     "Outcome",
     "SideEffects",
     "TrainingJob",
     "TrainingJobError",
     "TrainingJobRegistry",
+    "described_request",
 ]

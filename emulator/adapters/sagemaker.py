@@ -16,10 +16,12 @@ from botocore.config import Config
 from botocore.validate import ParamValidator
 
 from emulator import DUMMY_CREDENTIALS, training_jobs
+from platform_contract import TRAINING_JOB_METRICS_NAMESPACE
 
 
 def give_training_jobs_a_lifecycle(endpoint: str) -> None:
-    """Training jobs run (see emulator/training_jobs.py): statuses, artifact, logs, StopTrainingJob.
+    """Training jobs run (see emulator/training_jobs.py): statuses, artifact, logs, metrics, StopTrainingJob,
+    and DescribeTrainingJob answers with the fields SageMaker fills in.
 
     moto's jobs are Completed at once, drop most request fields, overwrite a job of the same name
     and have no StopTrainingJob. Requests are checked against botocore's model first (SageMaker
@@ -105,20 +107,23 @@ class _EmulatorClients:
 @dataclass(frozen=True)
 class _JobTraces:
     """What a job of `region` leaves where SageMaker leaves it: its model artifact in S3, its log lines
-    in CloudWatch Logs, its state changes on the default event bus."""
+    in CloudWatch Logs, its metric values in CloudWatch, its state changes on the default event bus."""
 
     clients: _EmulatorClients
     region: str
 
     def side_effects(self) -> training_jobs.SideEffects:
         return training_jobs.SideEffects(
-            put_object=self.put_object, put_log_lines=self.put_log_lines, put_state_change=self.put_state_change
+            put_object=self.put_object,
+            put_log_lines=self.put_log_lines,
+            put_metric_data=self.put_metric_data,
+            put_state_change=self.put_state_change,
         )
 
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
         self.clients.get("s3", self.region).put_object(Bucket=bucket, Key=key, Body=body)
 
-    def put_log_lines(self, group: str, stream: str, lines: list[str]) -> None:
+    def put_log_lines(self, group: str, stream: str, lines: list[tuple[datetime, str]]) -> None:
         logs = self.clients.get("logs", self.region)
         for create in (
             lambda: logs.create_log_group(logGroupName=group),
@@ -126,9 +131,18 @@ class _JobTraces:
         ):
             with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
                 create()
-        now = int(datetime.now().timestamp() * 1000)
-        logs.put_log_events(
-            logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": now, "message": line} for line in lines]
+        events = [{"timestamp": round(timestamp.timestamp() * 1000), "message": line} for timestamp, line in lines]
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+
+    def put_metric_data(self, job_name: str, points: list[training_jobs.MetricPoint]) -> None:
+        """As SageMaker publishes a training job's metrics: one namespace, the job's name as the dimension."""
+        dimensions = [{"Name": "TrainingJobName", "Value": job_name}]
+        self.clients.get("cloudwatch", self.region).put_metric_data(
+            Namespace=TRAINING_JOB_METRICS_NAMESPACE,
+            MetricData=[
+                {"MetricName": p.name, "Dimensions": dimensions, "Timestamp": p.timestamp, "Value": p.value}
+                for p in points
+            ],
         )
 
     def put_state_change(self, described: dict[str, Any]) -> None:

@@ -1,5 +1,7 @@
 """The SageMaker adapter (emulator/adapters/sagemaker.py): training jobs go through their lifecycle,
-leave artifact, logs and metrics, stop, fail when asked, and refuse what SageMaker refuses."""
+leave artifact, logs and metrics, stop, fail when asked, refuse what SageMaker refuses, and are
+described with the fields SageMaker returns (botocore's DescribeTrainingJob output shape).
+Their metrics: test_adapters_sagemaker_metrics.py; ListTrainingJobs: test_adapters_sagemaker_list.py."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from adapter_resources import final_job, training_request, unique
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
 from execution_waits import all_job_names, wait_for
 
 from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, TRAINING_JOB_LOG_GROUP
@@ -37,7 +40,12 @@ def test_a_training_job_goes_through_its_statuses_and_leaves_artifact_logs_and_m
     assert job["ModelArtifacts"]["S3ModelArtifacts"] == f"s3://{output_bucket}/models/{name}/output/model.tar.gz"
     emulator.client("s3").head_object(Bucket=output_bucket, Key=f"models/{name}/output/model.tar.gz")
     assert [m["MetricName"] for m in job["FinalMetricDataList"]] == ["loss"]
-    assert job["TrainingTimeInSeconds"] >= 1 and job["BillableTimeInSeconds"] == job["TrainingTimeInSeconds"]
+    # The instances run from Downloading on: training (and billing) time counts from there.
+    downloading = next(t for t in job["SecondaryStatusTransitions"] if t["Status"] == "Downloading")
+    assert job["TrainingStartTime"] == downloading["StartTime"]
+    assert job["TrainingEndTime"] == job["SecondaryStatusTransitions"][-1]["StartTime"]
+    seconds = round((job["TrainingEndTime"] - job["TrainingStartTime"]).total_seconds())
+    assert job["TrainingTimeInSeconds"] == job["BillableTimeInSeconds"] == seconds
     assert job["HyperParameters"]["run"].startswith("run-")  # the request's fields, all kept
 
     logs = emulator.client("logs")
@@ -46,7 +54,8 @@ def test_a_training_job_goes_through_its_statuses_and_leaves_artifact_logs_and_m
     messages = [
         e["message"] for e in logs.get_log_events(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=stream)["events"]
     ]
-    assert any("loss=" in m for m in messages)
+    assert any(m.startswith("Loss = ") for m in messages)
+    assert not any("Training seconds" in m for m in messages)  # the SDK prints that, from DescribeTrainingJob
     assert sagemaker.list_tags(ResourceArn=job["TrainingJobArn"])["Tags"] == [
         {"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE}
     ]
@@ -84,19 +93,14 @@ def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any
     assert not any("Training complete" in line for lines in during.values() for line in lines)  # more to come
 
     def last_lines_written() -> dict[str, list[str]] | None:
-        # Each stream's last line ("Training seconds") comes just after the job's end.
         messages = stream_messages()
-        return (
-            messages
-            if all(len(lines) > 1 and "Training complete" in lines[-2] for lines in messages.values())
-            else None
-        )
+        return messages if all(lines and "Training complete" in lines[-1] for lines in messages.values()) else None
 
     job = final_job(sagemaker, name)
     assert job["TrainingJobStatus"] == "Completed"
     after = wait_for(last_lines_written, timeout=10, interval=0.2)
     assert after["algo-1"] == after["algo-2"]
-    assert any("loss=" in line for line in after["algo-1"])
+    assert any(line.startswith("Loss = ") for line in after["algo-1"])
 
 
 @pytest.mark.parametrize(("outcome", "reason_start"), [("failed", "AlgorithmError: "), ("capacity", "CapacityError: ")])
@@ -146,6 +150,123 @@ def test_a_duplicate_job_name_and_an_invalid_request_are_refused(emulator: Any, 
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "RoleArn" in refused.value.response["Error"]["Message"]
     assert invalid["TrainingJobName"] not in all_job_names(emulator)
+
+
+_DESCRIBE_OUTPUT = (
+    boto3.session.Session()._session.get_service_model("sagemaker").operation_model("DescribeTrainingJob").output_shape
+)
+_TRAINING_TIMES = ("TrainingStartTime", "TrainingEndTime", "TrainingTimeInSeconds", "BillableTimeInSeconds")
+
+
+def shape_errors(described: dict[str, Any]) -> list[str]:
+    """What botocore's model of DescribeTrainingJob's output finds wrong in a response: members it does
+    not have, wrong types, required members missing."""
+    response = {k: v for k, v in described.items() if k != "ResponseMetadata"}
+    report = ParamValidator().validate(response, _DESCRIBE_OUTPUT)
+    return report.generate_report().splitlines()[1:] if report.has_errors() else []
+
+
+def test_describe_answers_with_the_members_sagemaker_fills_in(emulator: Any, output_bucket: str) -> None:
+    sagemaker = emulator.client("sagemaker")
+    request = training_request(unique("job"), output_bucket)
+    request["InputDataConfig"] = [
+        {"ChannelName": "train", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://d/t/"}}}
+    ]
+    sagemaker.create_training_job(**request)
+
+    running = sagemaker.describe_training_job(TrainingJobName=request["TrainingJobName"])
+    # The model marks ModelArtifacts required; the emulator names the artifact only once it is written.
+    assert [e for e in shape_errors(running) if "ModelArtifacts" not in e] == []
+    job = final_job(sagemaker, request["TrainingJobName"])
+    assert shape_errors(job) == []
+    # What the SDK reads without a check (Estimator.attach, TrainingJobAnalytics), and SageMaker's defaults.
+    assert job["OutputDataConfig"] == {
+        "S3OutputPath": f"s3://{output_bucket}/models",
+        "KmsKeyId": "",
+        "CompressionType": "GZIP",
+    }
+    assert job["AlgorithmSpecification"]["MetricDefinitions"] == request["AlgorithmSpecification"]["MetricDefinitions"]
+    assert job["AlgorithmSpecification"]["EnableSageMakerMetricsTimeSeries"] is False
+    flags = ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining")
+    assert {flag: job[flag] for flag in flags} == dict.fromkeys(flags, False)
+    assert job["InputDataConfig"] == [
+        {
+            "ChannelName": "train",
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "S3Prefix",
+                    "S3Uri": "s3://d/t/",
+                    "S3DataDistributionType": "FullyReplicated",
+                }
+            },
+            "CompressionType": "None",
+            "RecordWrapperType": "None",
+        }
+    ]
+    assert (job["RoleArn"], job["StoppingCondition"]) == (request["RoleArn"], request["StoppingCondition"])
+    assert job["ProfilingStatus"] == "Disabled"
+    assert "Tags" not in job  # ListTags has them
+    assert "DebugRuleEvaluationStatuses" not in job and "ProfilerRuleEvaluationStatuses" not in job
+
+
+def test_a_job_s_own_settings_are_described_as_sent(emulator: Any, output_bucket: str) -> None:
+    sagemaker = emulator.client("sagemaker")
+    request = training_request(unique("job"), output_bucket)
+    request["OutputDataConfig"].update(KmsKeyId="alias/training", CompressionType="NONE")
+    request["AlgorithmSpecification"].pop("MetricDefinitions")
+    request.update(EnableNetworkIsolation=True, EnableManagedSpotTraining=True)
+    request["StoppingCondition"]["MaxWaitTimeInSeconds"] = 7200
+    sagemaker.create_training_job(**request)
+    job = sagemaker.describe_training_job(TrainingJobName=request["TrainingJobName"])
+    assert (job["OutputDataConfig"]["KmsKeyId"], job["OutputDataConfig"]["CompressionType"]) == (
+        "alias/training",
+        "NONE",
+    )
+    assert job["AlgorithmSpecification"]["MetricDefinitions"] == []
+    assert (job["EnableNetworkIsolation"], job["EnableManagedSpotTraining"]) == (True, True)
+    assert job["EnableInterContainerTrafficEncryption"] is False
+    assert job["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
+    assert "FinalMetricDataList" not in final_job(sagemaker, request["TrainingJobName"])  # no metric definitions
+
+
+def test_debugger_and_profiler_rules_report_their_evaluation(emulator: Any, output_bucket: str) -> None:
+    sagemaker = emulator.client("sagemaker")
+    rule_image = "895741380848.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-debugger-rules:latest"
+    request = training_request(unique("job"), output_bucket)
+    request.update(
+        DebugHookConfig={"S3OutputPath": f"s3://{output_bucket}/debug"},
+        DebugRuleConfigurations=[{"RuleConfigurationName": "LossNotDecreasing", "RuleEvaluatorImage": rule_image}],
+        ProfilerConfig={"S3OutputPath": f"s3://{output_bucket}/profiler", "DisableProfiler": False},
+        ProfilerRuleConfigurations=[{"RuleConfigurationName": "ProfilerReport", "RuleEvaluatorImage": rule_image}],
+    )
+    sagemaker.create_training_job(**request)
+    running = sagemaker.describe_training_job(TrainingJobName=request["TrainingJobName"])
+    assert running["ProfilingStatus"] == "Enabled"
+    assert running["ProfilerConfig"]["ProfilingIntervalInMilliseconds"] == 500  # SageMaker's default
+    assert [
+        (s["RuleConfigurationName"], s["RuleEvaluationStatus"]) for s in running["DebugRuleEvaluationStatuses"]
+    ] == [("LossNotDecreasing", "InProgress")]
+    job = final_job(sagemaker, request["TrainingJobName"])
+    assert shape_errors(job) == []
+    statuses = job["DebugRuleEvaluationStatuses"] + job["ProfilerRuleEvaluationStatuses"]
+    assert [(s["RuleConfigurationName"], s["RuleEvaluationStatus"]) for s in statuses] == [
+        ("LossNotDecreasing", "NoIssuesFound"),
+        ("ProfilerReport", "NoIssuesFound"),
+    ]
+    assert all(s["LastModifiedTime"] == job["TrainingEndTime"] for s in statuses)
+
+
+def test_a_job_that_never_had_instances_reports_no_training_time(emulator: Any, output_bucket: str) -> None:
+    sagemaker = emulator.client("sagemaker")
+    no_capacity = training_request(unique("job"), output_bucket, emulator_outcome="capacity")
+    sagemaker.create_training_job(**no_capacity)
+    stopped_at_once = training_request(unique("job"), output_bucket, emulator_seconds="60")  # 15 s Starting
+    sagemaker.create_training_job(**stopped_at_once)
+    sagemaker.stop_training_job(TrainingJobName=stopped_at_once["TrainingJobName"])
+    for request in (no_capacity, stopped_at_once):
+        job = final_job(sagemaker, request["TrainingJobName"])
+        assert "Downloading" not in [t["Status"] for t in job["SecondaryStatusTransitions"]]
+        assert [time for time in _TRAINING_TIMES if time in job] == [], job["TrainingJobStatus"]
 
 
 def _send_without_client_validation(emulator: Any, request: dict[str, Any]) -> None:
