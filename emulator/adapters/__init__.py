@@ -16,7 +16,7 @@ test names the adapter to look at again.
    match_scheduled_rules_only_to_their_own_firings
    S3 (s3.py): spell_s3_events_like_aws, apply_bucket_eventbridge_setting_from_cloudformation,
    apply_bucket_versioning_from_cloudformation
-5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle
+5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
 
 moto itself is imported by the adapters when they are installed, not when this package is imported.
 """
@@ -42,7 +42,7 @@ from emulator.adapters.s3 import (
     apply_bucket_versioning_from_cloudformation,
     spell_s3_events_like_aws,
 )
-from emulator.adapters.sagemaker import give_training_jobs_a_lifecycle
+from emulator.adapters.sagemaker import give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
 from emulator.adapters.stepfunctions import (
     evaluate_jsonata_with_jsonata_python,
     name_executions_started_without_a_name,
@@ -78,6 +78,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     apply_bucket_eventbridge_setting_from_cloudformation()
     apply_bucket_versioning_from_cloudformation()
     give_training_jobs_a_lifecycle(endpoint)
+    list_training_jobs_as_sagemaker_does()
     run_create_training_job_sync_in_step_functions()
 
 

@@ -1,5 +1,5 @@
 """SageMaker: training jobs with a lifecycle (emulator/training_jobs.py), StopTrainingJob, requests
-checked against botocore's model."""
+checked against botocore's model, ListTrainingJobs as SageMaker answers it (emulator/training_job_list.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config
 from botocore.validate import ParamValidator
 
-from emulator import DUMMY_CREDENTIALS, training_jobs
+from emulator import DUMMY_CREDENTIALS, training_job_list, training_jobs
 from platform_contract import TRAINING_JOB_METRICS_NAMESPACE
 
 
@@ -61,6 +61,27 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
     SageMakerResponse.create_training_job = create_training_job
     SageMakerResponse.describe_training_job = describe_training_job
     SageMakerResponse.stop_training_job = stop_training_job
+
+
+def list_training_jobs_as_sagemaker_does() -> None:
+    """ListTrainingJobs with SageMaker's filters, order and pages (emulator/training_job_list.py).
+
+    moto's compares naive request times with the jobs' aware ones (HTTP 500), ignores SortBy and
+    SortOrder, and has no SecondaryStatus in its summaries.
+    """
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import SagemakerClientError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def list_training_jobs(self: SageMakerResponse) -> ActionResult:
+        try:
+            query = training_job_list.ListQuery.from_request(json.loads(self.body or "{}"))
+            jobs = list(self.sagemaker_backend.training_jobs.values())
+            return ActionResult(training_job_list.list_jobs(jobs, query))
+        except training_job_list.InvalidListRequest as error:
+            raise SagemakerClientError("ValidationException", str(error)) from None
+
+    SageMakerResponse.list_training_jobs = list_training_jobs
 
 
 class _TrainingJobRegistries:
