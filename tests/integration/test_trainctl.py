@@ -182,7 +182,8 @@ def test_start_follow_prints_log_lines_while_the_job_runs_then_the_summary(
     assert any(" Training: " in line for line in output) and any(" Completed: " in line for line in output)
     assert f"[algo-1] Starting training job {job} on ml.m5.xlarge" in output
     assert f"job:       {job} Completed (Completed)" in output
-    assert "metric:    loss = 0.5" in output
+    last_loss = [line for line in output if line.startswith("[algo-1] Loss = ")][-1]  # the job's last value
+    assert f"metric:    loss = {last_loss.removeprefix('[algo-1] Loss = ').removesuffix(';')}" in output
     assert f"model:     s3://{trainctl.artifacts_bucket}/{job}/output/model.tar.gz" in output
     assert any(line.startswith("duration:") and "billable" in line for line in output)
 
@@ -399,7 +400,8 @@ def test_a_notebook_estimator_runs_through_the_platform(
     state = platform.start(from_estimator(estimator, inputs={"nome_modello": data})).wait(logs=True, out=printed.append)
 
     assert state.succeeded and state.job is not None and state.job.name.startswith("notebook-")
-    assert state.job.final_metrics == {"ganloss": 0.5}
+    last_ganloss = [line for line in printed if line.startswith("[algo-1] GAN_loss=")][-1]  # the job's last value
+    assert state.job.final_metrics == {"ganloss": float(last_ganloss.removeprefix("[algo-1] GAN_loss=").rstrip(";"))}
     assert f"[algo-1] Starting training job {state.job.name} on ml.m5.xlarge" in printed
     job = emulator.client("sagemaker").describe_training_job(TrainingJobName=state.job.name)
     assert job["HyperParameters"]["epochs"] == "10"

@@ -147,3 +147,16 @@ def test_values_are_a_function_of_the_hyperparameters_and_the_epoch_only() -> No
 def test_an_optimum_that_is_not_name_equals_positive_number_is_refused(optimum: str) -> None:
     with pytest.raises(InvalidOptimum):
         distance_from_optimum({"emulator_optimum": optimum})
+
+
+def test_the_emulator_page_shows_what_the_container_prints_for_the_seed() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text()
+    section = page.split("## The emulated training job", 1)[1]
+    sample = section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    report = container_report(SEED_DEFINITIONS, SEED_HYPERPARAMETERS)
+    printed = [line for block in report.epochs for line in block]
+    shown = [line for line in sample[1:-1] if line != "..."]  # between the first and the last line
+    assert sample[0].startswith("Starting training job ") and sample[0].endswith(f" on {SEED['instance_type']}")
+    assert sample[-1] == "Training complete, saving model to /opt/ml/model"
+    assert shown == [line for line in printed if line in shown] and len(shown) > 5
+    assert shown[:5] == printed[:5] and shown[-5:] == printed[-5:]
