@@ -4,7 +4,8 @@ A job created here is `InProgress` and walks through the secondary statuses Sage
 (Starting, Downloading, Training, Uploading), then ends `Completed` after a configurable time,
 having written a model artifact to `<S3OutputPath>/<job>/output/model.tar.gz`. Its instances are up
 from Downloading on: that is its TrainingStartTime, from which TrainingTimeInSeconds and
-BillableTimeInSeconds count (a job that never got instances has neither).
+BillableTimeInSeconds count to its TrainingEndTime (a job that never got instances has neither; if it
+failed for capacity, it has no TrainingEndTime either).
 
 During Training the emulated container prints its lines to CloudWatch Logs (TRAINING_JOB_LOG_GROUP,
 one stream per instance, `<job>/algo-N-<ts>` for N = 1..InstanceCount), one block at a time: a first
@@ -262,7 +263,9 @@ class TrainingJob:
         with self.lock:
             self.status = status
             self.failure_reason = failure_reason
-            if self.training_start_time is not None:  # instances ran: their time ends now
+            # SageMaker's TrainingEndTime: for a completed or stopped job, once it is over; for a failed
+            # one, when the failure is detected on the instances (none for a job that never had any).
+            if status != _FAILED or self.training_start_time is not None:
                 self.training_end_time = self.last_modified_time
 
     def record_metrics(self, points: list[MetricPoint]) -> None:
@@ -296,11 +299,11 @@ class TrainingJob:
         times: dict[str, Any] = {}
         if self.training_start_time is not None:
             times["TrainingStartTime"] = self.training_start_time
+        if self.training_end_time is not None:
+            times["TrainingEndTime"] = self.training_end_time
         if self.training_start_time is not None and self.training_end_time is not None:
             seconds = round((self.training_end_time - self.training_start_time).total_seconds())
-            times.update(
-                TrainingEndTime=self.training_end_time, TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds
-            )
+            times.update(TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds)
         return times
 
     def _final_metrics(self) -> list[dict[str, Any]]:
