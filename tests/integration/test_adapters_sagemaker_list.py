@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,7 +36,7 @@ def listed(emulator: Any, output_bucket: str) -> dict[str, Any]:
     """Four ended jobs created one after the other, in `window` (created after `since`, before `until`):
     two whose name holds `marker` (the first and the last), two that failed in between."""
     sagemaker = emulator.client("sagemaker")
-    since = datetime.now(UTC) - timedelta(seconds=1)
+    since = clock_past_a_whole_second(datetime.now(UTC))
     marker = unique("mark")
     names = [f"{marker}-1", unique("other"), unique("other"), f"{marker}-2"]
     for position, name in enumerate(names):
@@ -44,9 +45,21 @@ def listed(emulator: Any, output_bucket: str) -> dict[str, Any]:
             **training_request(name, output_bucket, emulator_seconds="0.5", emulator_outcome=outcome)
         )
     ended = [final_job(sagemaker, name) for name in names]
-    until = datetime.now(UTC)
+    until = clock_past_a_whole_second(max(job["LastModifiedTime"] for job in ended))
     window = {"CreationTimeAfter": since, "CreationTimeBefore": until}
     return {"since": since, "until": until, "window": window, "marker": marker, "names": names, "jobs": ended}
+
+
+def clock_past_a_whole_second(moment: datetime) -> datetime:
+    """The first whole second after `moment`, once the clock has passed it. botocore sends these
+    timestamps in whole seconds, so a bound with a fraction would be cut back into the second before
+    it, where other tests' jobs were created; waiting makes the bound a boundary between jobs."""
+    boundary = moment.replace(microsecond=0) + timedelta(seconds=1)
+    deadline = time.monotonic() + 2
+    while datetime.now(UTC) <= boundary and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert datetime.now(UTC) > boundary, "the clock did not pass a whole second within 2 s"
+    return boundary
 
 
 def pages(sagemaker: Any, **request: Any) -> Iterator[dict[str, Any]]:
