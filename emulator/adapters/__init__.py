@@ -8,7 +8,8 @@ test names the adapter to look at again.
 1. Step Functions (stepfunctions.py): run_state_machines_created_by_cloudformation,
    name_executions_started_without_a_name, evaluate_jsonata_with_jsonata_python,
    run_create_training_job_sync_in_step_functions
-2. Lambda (lambda_functions.py): run_python_lambdas_in_a_subprocess
+2. Lambda (lambda_functions.py): run_python_lambdas_in_reused_execution_environments,
+   honour_function_logging_configuration
 3. CloudFormation (cloudformation.py): rebuild_stack_outputs_after_change_sets,
    find_change_sets_by_stack_and_name, keep_previous_ssm_parameter_values_on_update,
    accept_tagged_kms_keys_from_cloudformation, name_unnamed_ecr_repositories_in_lowercase
@@ -36,7 +37,10 @@ from emulator.adapters.eventbridge import (
     deliver_eventbridge_events_to_state_machines_topics_and_functions,
     match_scheduled_rules_only_to_their_own_firings,
 )
-from emulator.adapters.lambda_functions import run_python_lambdas_in_a_subprocess
+from emulator.adapters.lambda_functions import (
+    honour_function_logging_configuration,
+    run_python_lambdas_in_reused_execution_environments,
+)
 from emulator.adapters.s3 import (
     apply_bucket_eventbridge_setting_from_cloudformation,
     apply_bucket_versioning_from_cloudformation,
@@ -66,7 +70,8 @@ def install(endpoint: str, work_dir: Path) -> None:
     run_state_machines_created_by_cloudformation()
     name_executions_started_without_a_name()
     evaluate_jsonata_with_jsonata_python()
-    run_python_lambdas_in_a_subprocess(endpoint, work_dir / "lambda")
+    run_python_lambdas_in_reused_execution_environments(endpoint, work_dir / "lambda")
+    honour_function_logging_configuration()
     rebuild_stack_outputs_after_change_sets()
     find_change_sets_by_stack_and_name()
     keep_previous_ssm_parameter_values_on_update()
