@@ -7,7 +7,9 @@ test names the adapter to look at again.
 
 1. Step Functions (stepfunctions.py): run_state_machines_created_by_cloudformation,
    name_executions_started_without_a_name, evaluate_jsonata_with_jsonata_python,
-   run_create_training_job_sync_in_step_functions
+   run_create_training_job_sync_in_step_functions, describe_executions_as_aws_does,
+   page_execution_histories_as_aws_does, stop_executions_with_their_error_and_cause,
+   publish_step_functions_execution_metrics
 2. Lambda (lambda_functions.py): run_python_lambdas_in_reused_execution_environments,
    honour_function_logging_configuration
 3. CloudFormation (cloudformation.py): rebuild_stack_outputs_after_change_sets,
@@ -48,10 +50,14 @@ from emulator.adapters.s3 import (
 )
 from emulator.adapters.sagemaker import give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
 from emulator.adapters.stepfunctions import (
+    describe_executions_as_aws_does,
     evaluate_jsonata_with_jsonata_python,
     name_executions_started_without_a_name,
+    page_execution_histories_as_aws_does,
+    publish_step_functions_execution_metrics,
     run_create_training_job_sync_in_step_functions,
     run_state_machines_created_by_cloudformation,
+    stop_executions_with_their_error_and_cause,
 )
 
 
@@ -85,6 +91,10 @@ def install(endpoint: str, work_dir: Path) -> None:
     give_training_jobs_a_lifecycle(endpoint)
     list_training_jobs_as_sagemaker_does()
     run_create_training_job_sync_in_step_functions()
+    describe_executions_as_aws_does()
+    page_execution_histories_as_aws_does()
+    stop_executions_with_their_error_and_cause()
+    publish_step_functions_execution_metrics()
 
 
 __all__ = ["install"]

@@ -1,10 +1,12 @@
 """Step Functions: executions run, also of state machines CloudFormation created; executions get a
-name; JSONata is evaluated; `sagemaker:createTrainingJob.sync` works."""
+name; JSONata is evaluated; `sagemaker:createTrainingJob.sync` works; DescribeExecution,
+GetExecutionHistory and StopExecution answer as AWS does; executions publish their metrics."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -98,3 +100,114 @@ def run_create_training_job_sync_in_step_functions() -> None:
 
     factory.state_task_service_for = state_task_service_for
     task_factory.state_task_service_for = state_task_service_for  # imported there by name
+
+
+def describe_executions_as_aws_does() -> None:
+    """DescribeExecution returns the fields AWS returns for a standard execution.
+
+    moto omits inputDetails, the redrive fields and the stop date of a timed-out execution, and
+    writes a succeeded execution's output with spaces AWS does not put there.
+    """
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    from emulator.adapters import stepfunctions_executions
+
+    def describe_execution(self: StepFunctionResponse) -> ActionResult:
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        return ActionResult(stepfunctions_executions.describe(execution))
+
+    StepFunctionResponse.describe_execution = describe_execution
+
+
+def page_execution_histories_as_aws_does() -> None:
+    """GetExecutionHistory honours reverseOrder, maxResults, nextToken and includeExecutionData.
+
+    moto ignores all four: every event, oldest first, in one answer. A console user's
+    `aws stepfunctions get-execution-history --reverse-order --max-results 5` (the last five events)
+    got the first events of the execution instead.
+    """
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    from emulator.adapters import stepfunctions_executions
+
+    def get_execution_history(self: StepFunctionResponse) -> ActionResult:
+        execution_arn = self._get_param("executionArn")
+        events = self.stepfunction_backend.get_execution_history(execution_arn)["events"]
+        return ActionResult(
+            stepfunctions_executions.history_page(
+                list(events),
+                execution_arn,
+                reverse=bool(self._get_param("reverseOrder", False)),
+                max_results=int(self._get_param("maxResults") or 0),
+                next_token=self._get_param("nextToken"),
+                include_data=self._get_param("includeExecutionData", True) is not False,
+            )
+        )
+
+    StepFunctionResponse.get_execution_history = get_execution_history
+
+
+def stop_executions_with_their_error_and_cause() -> None:
+    """StopExecution records its error and cause, and the execution is ABORTED at once.
+
+    moto drops both (DescribeExecution and the ExecutionAborted event showed neither), answers
+    without a stop date, and leaves the execution RUNNING until its interpreter notices the stop.
+    Here the execution is ABORTED when StopExecution answers, with ExecutionAborted (error, cause)
+    the last event of its history; a stopped execution's interpreter adds no event after it.
+    """
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    from emulator.adapters import stepfunctions_executions
+
+    original_add_event = EventManager.add_event
+    original_reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def stop_execution(self: StepFunctionResponse) -> ActionResult:
+        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
+        if execution.status == "RUNNING" and execution.exec_worker.env is not None:
+            stepfunctions_executions.abort(execution, self._get_param("error"), self._get_param("cause"))
+        return ActionResult({"stopDate": execution.stop_date or datetime.now(tz=UTC)})
+
+    def add_event(self: EventManager, *args: Any, **kwargs: Any) -> int:
+        if getattr(self, "closed_by_stop", False):
+            return 0  # the history of an aborted execution ends with ExecutionAborted
+        event_id: int = original_add_event(self, *args, **kwargs)
+        return event_id
+
+    def reflect_execution_status(self: BaseExecutionWorkerCommunication) -> None:
+        if self.execution.exec_status != "ABORTED":  # else StopExecution recorded the end already
+            original_reflect(self)
+
+    StepFunctionResponse.stop_execution = stop_execution
+    EventManager.add_event = add_event
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status
+
+
+def publish_step_functions_execution_metrics() -> None:
+    """Executions publish Step Functions' AWS/States metrics (dimension StateMachineArn):
+    ExecutionsStarted, then ExecutionsSucceeded, ExecutionsFailed, ExecutionsAborted or
+    ExecutionsTimedOut, and ExecutionTime, when its interpreter ends. moto publishes none, so an
+    alarm on failed executions (the platform's FailedExecutionsAlarm) could never fire.
+    """
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+    from emulator.adapters import stepfunctions_executions
+
+    original_start = Execution.start
+    original_terminated = BaseExecutionWorkerCommunication.terminated
+
+    def start(self: Execution) -> None:
+        original_start(self)
+        stepfunctions_executions.publish_metric(self, "ExecutionsStarted")
+
+    def terminated(self: BaseExecutionWorkerCommunication) -> None:
+        original_terminated(self)
+        stepfunctions_executions.publish_end_metrics(self.execution)
+
+    Execution.start = start
+    BaseExecutionWorkerCommunication.terminated = terminated
