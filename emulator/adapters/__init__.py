@@ -14,12 +14,16 @@ test names the adapter to look at again.
    honour_function_logging_configuration
 3. CloudFormation (cloudformation.py): rebuild_stack_outputs_after_change_sets,
    find_change_sets_by_stack_and_name, keep_previous_ssm_parameter_values_on_update,
-   accept_tagged_kms_keys_from_cloudformation, name_unnamed_ecr_repositories_in_lowercase
+   accept_tagged_kms_keys_from_cloudformation, name_unnamed_ecr_repositories_in_lowercase,
+   create_alarms_and_metric_filters_from_cloudformation
 4. EventBridge (eventbridge.py): deliver_eventbridge_events_to_state_machines_topics_and_functions,
    match_scheduled_rules_only_to_their_own_firings
    S3 (s3.py): spell_s3_events_like_aws, apply_bucket_eventbridge_setting_from_cloudformation,
    apply_bucket_versioning_from_cloudformation
 5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
+6. CloudWatch Logs (logs.py): find_log_groups_by_name_or_arn, filter_log_events_as_aws_does,
+   turn_log_events_into_metrics_with_metric_filters
+   CloudWatch (cloudwatch.py): evaluate_alarms_and_notify_their_actions
 
 moto itself is imported by the adapters when they are installed, not when this package is imported.
 """
@@ -30,11 +34,13 @@ from pathlib import Path
 
 from emulator.adapters.cloudformation import (
     accept_tagged_kms_keys_from_cloudformation,
+    create_alarms_and_metric_filters_from_cloudformation,
     find_change_sets_by_stack_and_name,
     keep_previous_ssm_parameter_values_on_update,
     name_unnamed_ecr_repositories_in_lowercase,
     rebuild_stack_outputs_after_change_sets,
 )
+from emulator.adapters.cloudwatch import evaluate_alarms_and_notify_their_actions
 from emulator.adapters.eventbridge import (
     deliver_eventbridge_events_to_state_machines_topics_and_functions,
     match_scheduled_rules_only_to_their_own_firings,
@@ -42,6 +48,11 @@ from emulator.adapters.eventbridge import (
 from emulator.adapters.lambda_functions import (
     honour_function_logging_configuration,
     run_python_lambdas_in_reused_execution_environments,
+)
+from emulator.adapters.logs import (
+    filter_log_events_as_aws_does,
+    find_log_groups_by_name_or_arn,
+    turn_log_events_into_metrics_with_metric_filters,
 )
 from emulator.adapters.s3 import (
     apply_bucket_eventbridge_setting_from_cloudformation,
@@ -83,6 +94,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     keep_previous_ssm_parameter_values_on_update()
     accept_tagged_kms_keys_from_cloudformation()
     name_unnamed_ecr_repositories_in_lowercase()
+    create_alarms_and_metric_filters_from_cloudformation()
     deliver_eventbridge_events_to_state_machines_topics_and_functions()
     match_scheduled_rules_only_to_their_own_firings()
     spell_s3_events_like_aws()
@@ -95,6 +107,10 @@ def install(endpoint: str, work_dir: Path) -> None:
     page_execution_histories_as_aws_does()
     stop_executions_with_their_error_and_cause()
     publish_step_functions_execution_metrics()
+    find_log_groups_by_name_or_arn()
+    filter_log_events_as_aws_does()
+    turn_log_events_into_metrics_with_metric_filters()
+    evaluate_alarms_and_notify_their_actions()
 
 
 __all__ = ["install"]

@@ -143,3 +143,18 @@ def accept_tagged_kms_keys_from_cloudformation() -> None:
         return original_create(cls, resource_name, template, *args, **kwargs)
 
     Key.create_from_cloudformation_json = classmethod(create)
+
+
+def create_alarms_and_metric_filters_from_cloudformation() -> None:
+    """CloudWatch alarms and CloudWatch Logs metric filters declared in a template are created,
+    updated and deleted with their stack (emulator/adapters/cloudformation_monitoring.py).
+
+    moto's template parser knows neither type: it skipped both with a warning, so the platform's
+    failed-execution and failed-job alarms and its failed-jobs metric filter did not exist.
+    """
+    from moto.cloudformation import parsing
+
+    from emulator.adapters import cloudformation_monitoring  # noqa: F401  (defining the models registers them)
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()  # built once, possibly before the models above existed
