@@ -341,6 +341,10 @@ class ExecutionEnvironment:
         if self._pump is not None:
             self._pump.join(timeout=_OUTPUT_DRAIN_SECONDS)
 
+    def terminate(self) -> None:
+        """Kill the runtime and the processes it started, whatever it is doing."""
+        self._kill()
+
     def _spawn(self) -> None:
         requests_read, requests_write = os.pipe()
         responses_read, responses_write = os.pipe()
@@ -559,6 +563,7 @@ class LambdaEnvironments:
         self._max_idle = 2 * self._slots.size
         self._reserved = _ReservedConcurrency()
         self._idle: list[ExecutionEnvironment] = []  # oldest use first
+        self._busy: set[ExecutionEnvironment] = set()  # initialising or invoking
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._reaper = threading.Thread(target=self._reap_periodically, name="lambda-reaper", daemon=True)
@@ -604,12 +609,14 @@ class LambdaEnvironments:
         threading.Thread(target=run, name=f"lambda-async-{configuration.name}", daemon=True).start()
 
     def shutdown(self) -> None:
-        """Discard every idle environment; busy ones are discarded when their invocation ends."""
+        """Discard every environment: idle ones end at once, busy ones are killed (the emulator stops)."""
         self._closed.set()
         with self._lock:
-            idle, self._idle = self._idle, []
+            idle, busy, self._idle = self._idle, list(self._busy), []
         for environment in idle:
             environment.discard()
+        for environment in busy:
+            environment.terminate()
 
     def _run(self, configuration: FunctionConfiguration, event: str) -> Invocation:
         self._slots.acquire()
@@ -617,40 +624,51 @@ class LambdaEnvironments:
             if self._closed.is_set():
                 raise ClosedError
             request_id = str(uuid.uuid4())
-            environment, deadline = self._environment_for(configuration)
+            environment, deadline = self._environment_for(configuration, request_id)
             if isinstance(environment, Invocation):
                 return environment
-            invocation = environment.invoke(request_id, event, deadline)
-            self._release(environment)
-            return invocation
+            try:
+                return environment.invoke(request_id, event, deadline)
+            finally:
+                self._release(environment)
         finally:
             self._slots.release()
 
     def _environment_for(
-        self, configuration: FunctionConfiguration
+        self, configuration: FunctionConfiguration, request_id: str
     ) -> tuple[ExecutionEnvironment | Invocation, float | None]:
         """A warm environment, else a fresh one initialised (its init error as the invocation's answer);
         with the invocation's deadline if init had to be retried within it."""
         warm = self._take_idle(configuration)
         if warm is not None:
             return warm, None
-        environment = ExecutionEnvironment(configuration, self._library, self._sink)
+        environment = self._new_environment(configuration)
         deadline: float | None = None
         try:
             error = environment.initialise(time.monotonic() + INIT_TIMEOUT_SECONDS)
         except InitTimedOut:
             # As Lambda: init is retried within the first invocation, under the function's timeout.
-            environment = ExecutionEnvironment(configuration, self._library, self._sink)
+            self._release(environment)
+            environment = self._new_environment(configuration)
             deadline = time.monotonic() + configuration.timeout
             try:
                 error = environment.initialise(deadline)
             except InitTimedOut:
-                error = {"errorType": "Sandbox.Timedout", "errorMessage": "Error: Task timed out during init"}
+                error = {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {request_id} Error: Task timed out",
+                }
         if error is not None:
-            answer = environment.fail_invocation(str(uuid.uuid4()), error)
-            environment.discard()
+            answer = environment.fail_invocation(request_id, error)
+            self._release(environment)
             return answer, None
         return environment, deadline
+
+    def _new_environment(self, configuration: FunctionConfiguration) -> ExecutionEnvironment:
+        environment = ExecutionEnvironment(configuration, self._library, self._sink)
+        with self._lock:
+            self._busy.add(environment)
+        return environment
 
     def _take_idle(self, configuration: FunctionConfiguration) -> ExecutionEnvironment | None:
         stale: list[ExecutionEnvironment] = []
@@ -663,11 +681,16 @@ class LambdaEnvironments:
                 elif same_function and (environment.configuration != configuration or not environment.alive):
                     stale.append(environment)  # code or settings changed since: never used again
             self._idle = [e for e in self._idle if e is not chosen and e not in stale]
+            if chosen is not None:
+                self._busy.add(chosen)
         for environment in stale:
             environment.discard()
         return chosen
 
     def _release(self, environment: ExecutionEnvironment) -> None:
+        """Back to the idle ones after an invocation, or discarded (dead, unhealthy, or shutting down)."""
+        with self._lock:
+            self._busy.discard(environment)
         if not environment.alive or self._closed.is_set():
             environment.discard()
             return
