@@ -22,7 +22,8 @@ import uuid
 from pathlib import Path
 
 from emulator.adapters.lambda_functions import lambda_runtime_library
-from emulator.lambda_environments import ExecutionEnvironment, FunctionConfiguration, LambdaEnvironments
+from emulator.lambda_environments import LambdaEnvironments
+from emulator.lambda_execution_environment import ExecutionEnvironment, FunctionConfiguration
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSET_EXCLUDES = ("__pycache__", ".pytest_cache", "tests", "*.pyc")  # as stacks/platform_function.py

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator import DUMMY_CREDENTIALS
-from emulator.lambda_environments import FunctionConfiguration, Invocation, LambdaEnvironments, Throttled
+from emulator.lambda_environments import LambdaEnvironments, Throttled
+from emulator.lambda_execution_environment import FunctionConfiguration, Invocation
 
 # What a function can import besides its own code and the standard library: the Lambda Python
 # runtime's boto3 and what boto3 itself needs.

@@ -14,7 +14,8 @@ import pytest
 
 from emulator import lambda_environments
 from emulator.adapters.lambda_functions import lambda_runtime_library
-from emulator.lambda_environments import FunctionConfiguration, LambdaEnvironments
+from emulator.lambda_environments import LambdaEnvironments
+from emulator.lambda_execution_environment import FunctionConfiguration
 
 _SOURCE = """
 import os, subprocess, time
