@@ -31,9 +31,17 @@ class PrepareEnvironment(str, Enum):
     READABLE_BUCKETS = "READABLE_BUCKETS"  # comma-separated bucket names; unset = no reachability check
     WRITABLE_BUCKETS = "WRITABLE_BUCKETS"
     REQUEST_PREFIX = "REQUEST_PREFIX"
+    RESULT_PREFIX = "RESULT_PREFIX"  # a request file under it is ignored (a result file, never a request)
     IMAGE_TAG_PATTERN = "IMAGE_TAG_PATTERN"  # unset: the image-push trigger is off
     IMAGE_PUSH_REQUEST = "IMAGE_PUSH_REQUEST"  # a JSON object
     SCHEDULED_REQUEST = "SCHEDULED_REQUEST"  # a JSON object; unset: no schedule
+
+
+class WriteResultEnvironment(str, Enum):
+    """What the stacks give the WriteResult function: where request files are and where their results go."""
+
+    REQUEST_PREFIX = "REQUEST_PREFIX"
+    RESULT_PREFIX = "RESULT_PREFIX"
 
 
 class NotifyEnvironment(str, Enum):
@@ -43,11 +51,23 @@ class NotifyEnvironment(str, Enum):
 
 
 # -- Request files --------------------------------------------------------------------------------------
-# A request file is `<request prefix><name>.json` in the data bucket; the platform writes its outcome beside
-# it as `<name>.result.json`. The request-file rule matches the first (and so the second: Prepare ignores
-# result files), and the result writer may put only the second.
+# A request file is `<request prefix><path>.json` in the data bucket; the platform writes its outcome to
+# `<result prefix><path>.json`, the same path under a sibling prefix (`requests/team/gan.json` ->
+# `results/team/gan.json`). The request-file rule matches only keys under the request prefix, so writing a
+# result starts nothing; the two prefixes never contain one another (the settings check it), and the result
+# writer may put objects only under the result prefix. Each upload of a request file is a new version of it,
+# and its result a new version of the result object (the data bucket is versioned): the result document's
+# `request_version_id` names the request version it answers.
 REQUEST_SUFFIX = ".json"
-RESULT_SUFFIX = ".result.json"
+
+
+def result_key(request_key: str, *, request_prefix: str, result_prefix: str) -> str:
+    """Where the outcome of the request file `request_key` is written: its path under `result_prefix`.
+
+    A key outside the request prefix (the setting changed while its execution ran) keeps its whole path.
+    """
+    path = request_key[len(request_prefix) :] if request_key.startswith(request_prefix) else request_key
+    return result_prefix + path
 
 
 class RequestStatus(str, Enum):

@@ -11,7 +11,7 @@ Event: {"input": <the execution input>, "capacity_retries": <int, optional>}. Re
   `job_name_origin` is "event" (derived from the event: the same event always gives the same name),
   "input" (the console input's `job_name`) or "generated" (SDK form, fresh on every call);
   `request_file` is {"bucket", "key", "version_id", "etag"} for a request file, else null.
-- {"ignored": <reason>}: an event that must not train (a result file, a tag that does not match).
+- {"ignored": <reason>}: an event that must not train (a key under the result prefix, a tag that does not match).
 - {"invalid": [<one line per problem>], "request_file": {...}, "trigger": ...}: an invalid request
   file, so that the workflow can write the errors beside it before failing.
 Invalid console input raises `InvalidTrainingInput`: Step Functions sees the error name

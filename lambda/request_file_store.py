@@ -1,4 +1,4 @@
-"""Request files in S3: read the exact version that triggered a training, write its result document beside it.
+"""Request files in S3: read the exact version that triggered a training, write its result document.
 
 Prepare reads, the result writer writes; the S3 client is made when this module is first imported.
 """
@@ -20,12 +20,12 @@ def read_request(request_file: RequestFile) -> bytes:
     return _S3.get_object(**arguments)["Body"].read()
 
 
-def write_result(request_file: RequestFile, body: bytes, *, replace: bool) -> bool:
-    """Put the result document at the request's result key. With `replace` false it is written only while
-    there is none; returns whether it was written."""
+def write_result(request_file: RequestFile, key: str, body: bytes, *, replace: bool) -> bool:
+    """Put the result document of `request_file` at `key` in its bucket: a new version of the result object.
+    With `replace` false it is written only while there is none; returns whether it was written."""
     arguments = {
         "Bucket": request_file.bucket,
-        "Key": request_file.result_key,
+        "Key": key,
         "Body": body,
         "ContentType": "application/json",
     }

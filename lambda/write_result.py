@@ -1,14 +1,18 @@
-"""The workflow's WriteResult step: the outcome of a request-file training, written beside the request file.
+"""The workflow's WriteResult step: the outcome of a request-file training, written under the result prefix.
 
 Event: {"request_file": {"bucket", "key", "version_id", "etag"}, "status": one of platform_contract.RequestStatus,
 and any of "job_name", "model_artifacts", "failure_reason", "errors" (list of text), "links", "execution_arn"}.
+Environment: WriteResultEnvironment (the request and result prefixes): `requests/team/gan.json`'s outcome is
+`results/team/gan.json`, see platform_contract.result_key.
 Returns {"result": "s3://<bucket>/<result key>", "written": bool}: a Duplicate never replaces a result already there.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
+from platform_contract import WriteResultEnvironment, result_key
 from request_file_store import write_result
 from training_events import RequestFile, RequestStatus, result_body, result_document
 
@@ -31,10 +35,15 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
         links={str(k): str(v) for k, v in links.items()} if isinstance(links, Mapping) else None,
         execution_arn=_text(event.get("execution_arn")),
     )
+    key = result_key(
+        request_file.key,
+        request_prefix=os.environ[WriteResultEnvironment.REQUEST_PREFIX.value],
+        result_prefix=os.environ[WriteResultEnvironment.RESULT_PREFIX.value],
+    )
     # A redelivered event must not replace the outcome the first delivery's execution wrote: the duplicate's
     # note is written only while there is none (the first job is still running).
-    written = write_result(request_file, result_body(document), replace=status is not RequestStatus.DUPLICATE)
-    return {"result": request_file.result_uri, "written": written}
+    written = write_result(request_file, key, result_body(document), replace=status is not RequestStatus.DUPLICATE)
+    return {"result": f"s3://{request_file.bucket}/{key}", "written": written}
 
 
 def _text(value: object) -> str | None:

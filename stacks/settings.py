@@ -27,7 +27,7 @@ _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # S3 bucket naming rules (general purpose buckets): 3-63 chars, lowercase, digits, dots, hyphens.
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_REQUEST_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
+_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
 _TAG_MUTABILITY = ("MUTABLE", "IMMUTABLE")
 # An EventBridge wildcard over ECR tag characters: `*` matches any run of them.
 _IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
@@ -62,6 +62,7 @@ class PlatformSettings:
     notification_email: str | None
     ecr_tag_mutability: str
     request_prefix: str
+    result_prefix: str
     max_capacity_retries: int
     image_tag_pattern: str | None
     image_push_request: dict[str, object]
@@ -126,7 +127,11 @@ class PlatformSettings:
             ecr_tag_mutability=reader.read("ecr_tag_mutability", _choice(_TAG_MUTABILITY)),
             request_prefix=reader.read(
                 "request_prefix",
-                _pattern(_REQUEST_PREFIX, "an S3 key prefix ending in '/', e.g. requests/ (no leading '/')"),
+                _pattern(_KEY_PREFIX, "an S3 key prefix ending in '/', e.g. requests/ (no leading '/')"),
+            ),
+            result_prefix=reader.read(
+                "result_prefix",
+                _pattern(_KEY_PREFIX, "an S3 key prefix ending in '/', e.g. results/ (no leading '/')"),
             ),
             max_capacity_retries=reader.read("max_capacity_retries", _integer(0, 10)),
             image_tag_pattern=reader.read(
@@ -158,6 +163,7 @@ class PlatformSettings:
             reader.problems.extend(
                 trigger_request_problems("image_push_request", settings.image_push_request, image_uri=_PUSHED_IMAGE)
             )
+        reader.problems.extend(_prefix_problems(settings.request_prefix, settings.result_prefix))
         if bool(settings.vpc_subnet_ids) != bool(settings.vpc_security_group_ids):
             reader.problems.append("vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither")
         reader.problems.extend(
@@ -181,6 +187,7 @@ _KEYS = (
     "notification_email",
     "ecr_tag_mutability",
     "request_prefix",
+    "result_prefix",
     "max_capacity_retries",
     "image_tag_pattern",
     "image_push_request",
@@ -212,6 +219,19 @@ def trigger_request_problems(setting: str, request: Mapping[str, object], *, ima
         build_training_job(execution_input, region=region, defaults=PlatformDefaults.stand_ins(region))
     except InvalidTrainingInput as invalid:
         return [f"{setting}.{problem}" for problem in invalid.problems]
+    return []
+
+
+def _prefix_problems(request_prefix: str | None, result_prefix: str | None) -> list[str]:
+    """A result written under the request prefix would start a training of its own; a request under the
+    result prefix would be ignored (Prepare takes it for a result)."""
+    if request_prefix is None or result_prefix is None:  # already reported as invalid
+        return []
+    if request_prefix.startswith(result_prefix) or result_prefix.startswith(request_prefix):
+        return [
+            f"request_prefix, result_prefix: neither may contain the other (got {request_prefix!r} and "
+            f"{result_prefix!r}): results must be written where no request file is watched"
+        ]
     return []
 
 

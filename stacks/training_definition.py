@@ -5,7 +5,7 @@ file, image push, schedule). Begin sets the counters; Prepare turns the input in
 request, or finds the event ignored or the request file invalid; Route ends an ignored event at once and
 sends a request to RunTrainingJob (which waits for the job's end) or StartTrainingJob ("wait": false). A
 SageMaker failure goes to ClassifyFailure, which either retries through Prepare under a new job name or
-names the outcome. Every outcome passes ReportOutcome (WriteResult beside a request file) and Conclude to
+names the outcome. Every outcome passes ReportOutcome (WriteResult: a request file's result) and Conclude to
 its end state: Succeed (Completed, Started, Duplicate, Ignored) or a Fail state named after the failure.
 
 Each group of states is one function below, composed by `training_definition`. Every expression is plain
@@ -122,7 +122,7 @@ def _preparation(prepare_function_arn: str, max_capacity_retries: int) -> dict[s
     Prepare reads the EXECUTION input, not its state input: a retry comes back with the state input of a
     failure, and must rebuild the same request under a new name. Invalid console input raises
     InvalidTrainingInput (its message: one line per problem); an invalid request file comes back as a
-    result (`invalid`), so its errors can be written beside it first.
+    result (`invalid`), so its errors can be written to its result file first.
     """
     return {
         "Begin": {
@@ -165,10 +165,10 @@ def _preparation(prepare_function_arn: str, max_capacity_retries: int) -> dict[s
         "Route": {
             "Type": "Choice",
             "Choices": [
-                # An event the platform does not train for (a result file, a tag that does not match).
+                # An event the platform does not train for (a key under the result prefix, a tag that does not match).
                 {"Condition": "{% $exists($states.input.ignored) %}", "Next": "Ignored"},
                 {
-                    # Only request files come back invalid (console input raises): write the errors beside it.
+                    # Only request files come back invalid (console input raises): write the errors to its result.
                     "Condition": "{% $exists($states.input.invalid) %}",
                     "Assign": {
                         "ending": "InvalidInput",
@@ -328,7 +328,7 @@ def _failure_classification() -> dict[str, object]:
 
 
 def _reporting(write_result_function_arn: str) -> dict[str, object]:
-    """Every outcome of a request-file execution is written beside the request file, then Conclude goes
+    """Every outcome of a request-file execution is written to the request file's result, then Conclude goes
     to the end state the outcome named in `$ending`. A result that cannot be written fails the execution."""
     return {
         "ReportOutcome": {
@@ -418,7 +418,7 @@ def _failed_ends() -> dict[str, object]:
             "Error": "ResultNotWritten",
             "Cause": (
                 "{% 'The outcome (' & $report.status & ($prepared.job_name ? ', training job ' & $prepared.job_name : '')"
-                " & ') could not be written beside the request file: ' & $failure.Error & ': ' & $failure.Cause %}"
+                " & ') could not be written to its result file: ' & $failure.Error & ': ' & $failure.Cause %}"
             ),
         },
     }

@@ -74,6 +74,7 @@ class TrainingStack(Stack):
             writable_bucket_names=self.execution_role.writable_bucket_names,
             request_bucket=self.data_bucket,
             request_prefix=settings.request_prefix,
+            result_prefix=settings.result_prefix,
             key=self.key,
             max_capacity_retries=settings.max_capacity_retries,
         )
@@ -95,6 +96,7 @@ class TrainingStack(Stack):
             state_machine=self.workflow.state_machine,
             data_bucket=self.data_bucket,
             request_prefix=settings.request_prefix,
+            result_prefix=settings.result_prefix,
             repository=self.repository,
             image_tag_pattern=settings.image_tag_pattern,
             image_push_request=settings.image_push_request,

@@ -13,7 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, PrepareEnvironment
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, PrepareEnvironment, WriteResultEnvironment
 from stacks.nag import acknowledge_wildcard_resources
 from stacks.platform_function import platform_function
 from stacks.training_definition import training_definition
@@ -46,6 +46,7 @@ class TrainingWorkflow(Construct):
         writable_bucket_names: Sequence[str],
         request_bucket: s3.IBucket,
         request_prefix: str,
+        result_prefix: str,
         key: kms.IKey,
         max_capacity_retries: int = 2,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
@@ -72,12 +73,15 @@ class TrainingWorkflow(Construct):
             self,
             "WriteResult",
             handler="write_result.handler",
-            description="Writes the outcome of a request-file training beside the request file",
-            role_description="Result writer of the training workflow: write result files beside request files",
+            description="Writes the outcome of a request-file training under the result prefix, at the request's path",
+            role_description="Result writer of the training workflow: write result files under the result prefix",
             log_retention=log_retention,
-            environment={},
+            environment={
+                WriteResultEnvironment.REQUEST_PREFIX.value: request_prefix,
+                WriteResultEnvironment.RESULT_PREFIX.value: result_prefix,
+            },
         )
-        self._grant_request_files(request_bucket, request_prefix, key)
+        self._grant_request_files(request_bucket, request_prefix, result_prefix, key)
         self.role = iam.Role(
             self,
             "StateMachineRole",
@@ -115,16 +119,17 @@ class TrainingWorkflow(Construct):
         )
         self._acknowledge_wildcards_aws_requires()
 
-    def _grant_request_files(self, bucket: s3.IBucket, prefix: str, key: kms.IKey) -> None:
-        """Prepare reads request files (any version) under the prefix; the writer writes only result files there.
+    def _grant_request_files(self, bucket: s3.IBucket, request_prefix: str, result_prefix: str, key: kms.IKey) -> None:
+        """Prepare reads request files (any version) under the request prefix; the writer writes only under the
+        result prefix, never under the request prefix (the two never contain one another: stacks/settings.py).
 
         The data bucket is encrypted with the project key: S3 uses it on the functions' behalf, and only S3 may.
         """
         via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}}
         prepare_role, writer_role = self.prepare_function.role, self.write_result_function.role
         assert prepare_role is not None and writer_role is not None
-        request_files = bucket.arn_for_objects(f"{prefix}*")
-        result_files = bucket.arn_for_objects(f"{prefix}*.result.json")
+        request_files = bucket.arn_for_objects(f"{request_prefix}*")
+        result_files = bucket.arn_for_objects(f"{result_prefix}*")
         prepare_role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadRequestFiles", actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[request_files]
@@ -139,7 +144,7 @@ class TrainingWorkflow(Construct):
             iam.PolicyStatement(
                 sid="WriteResultFiles",
                 actions=["s3:PutObject"],
-                # training_events.RESULT_SUFFIX: `<prefix>/<name>.result.json` beside `<prefix>/<name>.json`.
+                # platform_contract.result_key: `<result prefix><path>` for `<request prefix><path>`.
                 resources=[result_files],
             )
         )
@@ -156,7 +161,7 @@ class TrainingWorkflow(Construct):
         acknowledge_wildcard_resources(
             writer_role,
             [result_files],
-            "Result files are named after the request files users choose: only known as <prefix>*.result.json.",
+            "Result files mirror the paths of the request files users choose: only known as <result prefix>*.",
         )
 
     def _grant_training_jobs(self, role: iam.Role, execution_role: iam.IRole) -> None:

@@ -3,9 +3,14 @@
 Every rule sends the event itself, unchanged, as the execution input; the workflow's Prepare step recognises it
 (lambda/training_events) and names the job after the event, so a duplicate delivery cannot train twice.
 
-Result files (`<name>.result.json`) are written beside the requests and also match the request rule: EventBridge
-cannot AND two conditions on one field (prefix and not-suffix), so Prepare recognises them and the execution
-ends at once without training.
+Result files go under a sibling prefix, at the request's own path (`requests/team/gan.json` ->
+`results/team/gan.json`, platform_contract.result_key), where the request rule (`<request prefix>*.json`)
+cannot match them: writing a result starts no execution. Alternatives weighed: a name in the request folder
+that the wildcard cannot match (`gan.json.result`) also starts nothing, but keeps the result writer allowed to
+write under the users' inbox and mixes the platform's output with their inputs; excluding result names in the
+rule is not expressible (EventBridge cannot AND a prefix and an `anything-but` suffix on one field), which is
+why result files used to start an execution of their own that Prepare then ignored. Prepare still ignores a key
+under the result prefix, should such an event reach it (sent by hand).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class TrainingTriggers(Construct):
         state_machine: sfn.IStateMachine,
         data_bucket: s3.IBucket,
         request_prefix: str,
+        result_prefix: str,
         repository: ecr.IRepository,
         image_tag_pattern: str | None,
         image_push_request: Mapping[str, object],
@@ -51,7 +57,15 @@ class TrainingTriggers(Construct):
         super().__init__(scope, construct_id)
         if (schedule_expression is None) != (scheduled_request is None):
             raise ValueError("a training schedule needs both a schedule expression and a scheduled request")
-        self.prepare_environment: dict[str, str] = {PrepareEnvironment.REQUEST_PREFIX.value: request_prefix}
+        if request_prefix.startswith(result_prefix) or result_prefix.startswith(request_prefix):
+            raise ValueError(
+                f"the request prefix {request_prefix!r} and the result prefix {result_prefix!r} must not contain "
+                "one another: a result under the request prefix would start a training"
+            )
+        self.prepare_environment: dict[str, str] = {
+            PrepareEnvironment.REQUEST_PREFIX.value: request_prefix,
+            PrepareEnvironment.RESULT_PREFIX.value: result_prefix,
+        }
         target = targets.SfnStateMachine(state_machine, max_event_age=_DELIVERY_RETRY_WINDOW, retry_attempts=185)
 
         self.request_file_rule = events.Rule(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from platform_contract import REQUEST_SUFFIX, RESULT_SUFFIX, JobNameOrigin, PrepareEnvironment
+from platform_contract import REQUEST_SUFFIX, JobNameOrigin, PrepareEnvironment
 
 from .names import capacity_retry_job_name, event_job_name
 
@@ -26,7 +26,8 @@ class TriggerKind(str, Enum):
 
 
 class IgnoredEvent(Exception):
-    """A recognised event that must not start a training (a result file, a failed push, a tag that does not match).
+    """A recognised event that must not start a training (a key outside the request prefix or under the result
+    prefix, a failed push, a tag that does not match).
 
     The reason says which; the workflow ends successfully with it instead of training.
     """
@@ -49,6 +50,8 @@ class TriggerConfig:
     """What a deployment configures for its triggers (the Lambda's environment, from the stack's settings)."""
 
     request_prefix: str = "requests/"
+    # Results are written here (never under the request prefix): an event for a key under it is not a request.
+    result_prefix: str = "results/"
     # EventBridge wildcard syntax: `*` matches any run of characters, everything else itself.
     image_tag_pattern: str = "*"
     image_push_request: Mapping[str, object] = field(default_factory=dict)
@@ -56,10 +59,12 @@ class TriggerConfig:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> TriggerConfig:
-        """REQUEST_PREFIX, IMAGE_TAG_PATTERN, IMAGE_PUSH_REQUEST (JSON object), SCHEDULED_REQUEST (JSON object or unset)."""
+        """REQUEST_PREFIX, RESULT_PREFIX, IMAGE_TAG_PATTERN, IMAGE_PUSH_REQUEST (JSON object), SCHEDULED_REQUEST
+        (JSON object or unset)."""
         image_push_request = _json_object(environ, PrepareEnvironment.IMAGE_PUSH_REQUEST.value)
         return cls(
             request_prefix=environ.get(PrepareEnvironment.REQUEST_PREFIX.value, cls.request_prefix),
+            result_prefix=environ.get(PrepareEnvironment.RESULT_PREFIX.value, cls.result_prefix),
             image_tag_pattern=environ.get(PrepareEnvironment.IMAGE_TAG_PATTERN.value, cls.image_tag_pattern),
             image_push_request=image_push_request if image_push_request is not None else {},
             scheduled_request=_json_object(environ, PrepareEnvironment.SCHEDULED_REQUEST.value),
@@ -89,16 +94,6 @@ class RequestFile:
     @property
     def uri(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
-
-    @property
-    def result_key(self) -> str:
-        """`<prefix>/<name>.result.json` beside `<prefix>/<name>.json`."""
-        stem = self.key[: -len(REQUEST_SUFFIX)] if self.key.endswith(REQUEST_SUFFIX) else self.key
-        return stem + RESULT_SUFFIX
-
-    @property
-    def result_uri(self) -> str:
-        return f"s3://{self.bucket}/{self.result_key}"
 
 
 @dataclass(frozen=True)
@@ -168,10 +163,12 @@ def _request_file(detail: Mapping[str, object], config: TriggerConfig) -> Traini
     assert isinstance(obj, Mapping)  # checked by _text
     version_id = _optional_text(obj.get("version-id"))
     etag = _optional_text(obj.get("etag"))
+    # The request rule never matches a result (the prefixes are disjoint); this guards a hand-sent event or a
+    # deployment whose Lambda settings were edited by hand, so that no result can ever start a training.
+    if key.startswith(config.result_prefix):
+        raise IgnoredEvent(f"s3://{bucket}/{key} is a result file written by the platform ({config.result_prefix}*)")
     if not key.startswith(config.request_prefix) or not key.endswith(REQUEST_SUFFIX):
         raise IgnoredEvent(f"s3://{bucket}/{key} is not a request file ({config.request_prefix}*{REQUEST_SUFFIX})")
-    if key.endswith(RESULT_SUFFIX):
-        raise IgnoredEvent(f"s3://{bucket}/{key} is a result file written by the platform")
     # Version first: a new version of the same file is a new training. Without versioning the ETag changes
     # with the content (and with every upload under SSE-KMS).
     revision = version_id or etag

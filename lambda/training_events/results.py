@@ -1,4 +1,8 @@
-"""The result document written beside a request file, so a user who only uses S3 sees what became of it."""
+"""The result document of a request file, so a user who only uses S3 sees what became of each upload.
+
+It is written at the request's path under the result prefix (platform_contract.result_key); `request_version_id`
+names the version of the request file it answers, as a re-upload's result is a new version of the same object.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +25,10 @@ def result_document(
     links: Mapping[str, str] | None = None,
     execution_arn: str | None = None,
 ) -> dict[str, object]:
-    """The document for `request_file.result_key`; keys without a value are left out."""
+    """The result document of `request_file`; keys without a value are left out."""
     document: dict[str, object] = {
         "request": request_file.uri,
-        "request_version": request_file.version_id,
+        "request_version_id": request_file.version_id,
         "status": status.value,
         "job_name": job_name,
         "model_artifacts": model_artifacts,

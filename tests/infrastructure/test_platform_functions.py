@@ -7,7 +7,7 @@ import ast
 import re
 from typing import Any
 
-from platform_contract import NotifyEnvironment, PrepareEnvironment
+from platform_contract import NotifyEnvironment, PrepareEnvironment, WriteResultEnvironment
 from stacks.platform_function import LAMBDA_SOURCE
 
 
@@ -102,4 +102,4 @@ def test_every_function_gets_only_environment_variables_the_contract_names(synth
         PrepareEnvironment.REQUEST_PREFIX.value,
     } <= variables["Prepare"]
     assert variables["Notify"] == {variable.value for variable in NotifyEnvironment}
-    assert variables["WriteResult"] == set()
+    assert variables["WriteResult"] == {variable.value for variable in WriteResultEnvironment}

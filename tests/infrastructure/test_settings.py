@@ -26,6 +26,7 @@ def test_cdk_json_defaults_are_valid_settings() -> None:
     assert settings.kms_key_arn is None
     assert settings.vpc_enabled is False
     assert settings.request_prefix == "requests/"
+    assert settings.result_prefix == "results/"
     assert settings.max_capacity_retries == 2
 
 
@@ -63,6 +64,8 @@ def test_command_line_strings_are_read_as_their_types() -> None:
         ("notification_email", "nobody", "e-mail address"),
         ("ecr_tag_mutability", "SOMETIMES", "one of MUTABLE, IMMUTABLE"),
         ("request_prefix", "/requests", "ending in '/'"),
+        ("result_prefix", "results", "ending in '/'"),
+        ("result_prefix", "", "ending in '/'"),
         ("max_capacity_retries", "11", "whole number from 0 to 10"),
     ],
 )
@@ -81,6 +84,21 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_vpc_needs_subnets_and_security_groups_together() -> None:
     [problem] = problems_of(vpc_subnet_ids="subnet-0123abcd")
     assert problem.startswith("vpc_subnet_ids, vpc_security_group_ids:")
+
+
+@pytest.mark.parametrize(
+    ("request_prefix", "result_prefix"),
+    [("requests/", "requests/results/"), ("team/", "team/requests/"), ("requests/", "requests/")],
+)
+def test_result_and_request_prefixes_must_not_contain_one_another(request_prefix: str, result_prefix: str) -> None:
+    # A result under the request prefix would start a training of its own.
+    [problem] = problems_of(request_prefix=request_prefix, result_prefix=result_prefix)
+    assert problem.startswith("request_prefix, result_prefix: neither may contain the other")
+
+
+def test_a_result_prefix_beside_the_request_prefix_is_accepted() -> None:
+    settings = settings_with(request_prefix="ml/requests/", result_prefix="ml/results/")
+    assert (settings.request_prefix, settings.result_prefix) == ("ml/requests/", "ml/results/")
 
 
 def test_a_misspelt_setting_is_not_ignored() -> None:

@@ -50,6 +50,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any
         writable_bucket_names=["artifacts-bucket", "checkpoints-bucket", "tensorboard-bucket"],
         request_bucket=s3.Bucket.from_bucket_name(stack, "DataBucket", "data-bucket"),
         request_prefix="requests/",
+        result_prefix="results/",
         key=kms.Key.from_key_arn(stack, "Key", KEY_ARN),
         max_capacity_retries=MAX_CAPACITY_RETRIES,
     )
@@ -308,12 +309,12 @@ def test_prepare_lambda_reads_only_request_files_besides_its_logs_and_traces(tem
     assert "kms:ViaService" in actions["kms:Decrypt"][1] and "s3." in actions["kms:Decrypt"][1]
 
 
-def test_result_writer_writes_only_result_files_beside_the_requests(template: dict[str, Any]) -> None:
+def test_result_writer_writes_only_under_the_result_prefix(template: dict[str, Any]) -> None:
     actions = role_actions(template, "WriteResultRole")
 
     assert actions == {
         **_logs_and_traces(template, "WriteResultLogs"),
-        "s3:PutObject": (("arn:<AWS::Partition>:s3:::data-bucket/requests/*.result.json",), "null"),
+        "s3:PutObject": (("arn:<AWS::Partition>:s3:::data-bucket/results/*",), "null"),
         "kms:GenerateDataKey": ((KEY_ARN,), actions["kms:GenerateDataKey"][1]),
     }
     assert "kms:ViaService" in actions["kms:GenerateDataKey"][1]
@@ -346,6 +347,7 @@ def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[
     writer = function_properties(template, "WriteResult")
     assert writer["Handler"] == "write_result.handler"
     assert writer["Code"] == function["Code"]
+    assert writer["Environment"]["Variables"] == {"REQUEST_PREFIX": "requests/", "RESULT_PREFIX": "results/"}
 
 
 def test_lambda_asset_is_the_runtime_code_without_tests_or_caches(synthesized: tuple[dict[str, Any], Path]) -> None:

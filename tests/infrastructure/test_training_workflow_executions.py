@@ -28,7 +28,7 @@ from workflow_runs import (
     workflow_in_moto,
 )
 
-from platform_contract import JOB_NAME_FIELD, JobNameOrigin, PrepareEnvironment, WorkflowState
+from platform_contract import JOB_NAME_FIELD, JobNameOrigin, PrepareEnvironment, WorkflowState, WriteResultEnvironment
 from stacks.training_definition import MAX_NAME_COLLISION_RETRIES
 
 MAX_CAPACITY_RETRIES = 2
@@ -41,6 +41,8 @@ PLATFORM_ENVIRONMENT = {
     PrepareEnvironment.READABLE_BUCKETS.value: f"{DATA_BUCKET},artifacts-bucket",
     PrepareEnvironment.WRITABLE_BUCKETS.value: "artifacts-bucket,checkpoints-bucket",
     PrepareEnvironment.REQUEST_PREFIX.value: "requests/",
+    # WriteResult's variables (the same prefixes): both handlers run in this process.
+    WriteResultEnvironment.RESULT_PREFIX.value: "results/",
 }
 # The states trainctl looks for in an execution's history.
 PREPARE = WorkflowState.PREPARE.value
@@ -304,7 +306,7 @@ def test_a_request_sagemaker_refuses_fails_with_the_integrations_error_and_cause
 # ---------------------------------------------------------------- request files and other events
 
 
-def test_a_request_file_trains_and_its_outcome_is_written_beside_it(workflow: Workflow) -> None:
+def test_a_request_file_trains_and_its_outcome_is_written_to_its_result(workflow: Workflow) -> None:
     event = request_file_event("requests/gan.json", TRAINING_INPUT)
 
     execution = workflow.run(event, COMPLETED)
@@ -313,9 +315,9 @@ def test_a_request_file_trains_and_its_outcome_is_written_beside_it(workflow: Wo
     (name,) = workflow.job_names
     assert execution.output[JOB_NAME_FIELD] == name and name.startswith("gan-")
     assert execution.prepared[0]["job_name_origin"] == JobNameOrigin.EVENT.value
-    assert result_file("requests/gan.result.json") == {
+    assert result_file("results/gan.json") == {
         "request": f"s3://{DATA_BUCKET}/requests/gan.json",
-        "request_version": event["detail"]["object"]["version-id"],
+        "request_version_id": event["detail"]["object"]["version-id"],
         "status": "Completed",
         JOB_NAME_FIELD: name,
         "model_artifacts": execution.output["model_artifacts"],
@@ -324,14 +326,14 @@ def test_a_request_file_trains_and_its_outcome_is_written_beside_it(workflow: Wo
     }
 
 
-def test_an_invalid_request_file_fails_with_its_errors_written_beside_it(workflow: Workflow) -> None:
+def test_an_invalid_request_file_fails_with_its_errors_written_to_its_result(workflow: Workflow) -> None:
     event = request_file_event("requests/bad.json", {"instance_type": "m5.xlarge", "instance_count": 0})
 
     execution = workflow.run(event)
 
     assert (execution.status, execution.error) == ("FAILED", "InvalidTrainingInput")
     assert "instance_type" in execution.cause and "instance_count" in execution.cause
-    result = result_file("requests/bad.result.json")
+    result = result_file("results/bad.json")
     assert result["status"] == "Invalid"
     assert execution.cause.splitlines() == result["errors"]
     assert workflow.requests == []
@@ -350,13 +352,13 @@ def test_an_invalid_request_file_fails_with_its_errors_written_beside_it(workflo
         ),
     ],
 )
-def test_a_request_file_whose_training_fails_has_the_reason_written_beside_it(
+def test_a_request_file_whose_training_fails_has_the_reason_written_to_its_result(
     workflow: Workflow, answer: JobEnd | Refusal, error: str, status: str, failure_reason: str
 ) -> None:
     execution = workflow.run(request_file_event("requests/gan.json", TRAINING_INPUT), answer)
 
     assert (execution.status, execution.error) == ("FAILED", error)
-    result = result_file("requests/gan.result.json")
+    result = result_file("results/gan.json")
     assert result["status"] == status
     assert result["failure_reason"].startswith(failure_reason)
 
@@ -376,8 +378,8 @@ def test_a_redelivered_event_ends_as_a_duplicate_of_the_first_job(workflow: Work
         "message": f"This event was delivered before: training job {name} was started for it by an earlier execution; "
         "no second job was created.",
     }
-    # The first execution's outcome stays beside the request file.
-    assert result_file("requests/gan.result.json")["execution_arn"] == first.arn
+    # The first execution's outcome stays the request file's result.
+    assert result_file("results/gan.json")["execution_arn"] == first.arn
 
 
 def test_a_capacity_retry_of_an_event_keeps_a_name_derived_from_the_event(workflow: Workflow) -> None:
@@ -389,12 +391,13 @@ def test_a_capacity_retry_of_an_event_keeps_a_name_derived_from_the_event(workfl
     first, second = workflow.job_names
     assert first != second and first.startswith("gan-") and second.startswith("gan-")
     # Not a duplicate: the retry's name is new, and so is the job.
-    result = result_file("requests/gan.result.json")
+    result = result_file("results/gan.json")
     assert (result["status"], result[JOB_NAME_FIELD]) == ("Completed", second)
 
 
 def test_a_result_file_event_ends_at_once_without_training(workflow: Workflow) -> None:
-    execution = workflow.run(request_file_event("requests/gan.result.json", {"status": "Completed"}))
+    # The request rule never sends one (results are under another prefix): an event sent by hand, say.
+    execution = workflow.run(request_file_event("results/gan.json", {"status": "Completed"}))
 
     assert execution.status == "SUCCEEDED", execution
     assert "result file" in execution.output["ignored"]
@@ -420,6 +423,6 @@ def test_a_result_that_cannot_be_written_fails_the_execution_naming_the_outcome(
     assert (execution.status, execution.error) == ("FAILED", "ResultNotWritten")
     (name,) = workflow.job_names
     assert execution.cause == (
-        f"The outcome (Completed, training job {name}) could not be written beside the request "
+        f"The outcome (Completed, training job {name}) could not be written to its result "
         "file: ClientError: An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
     )

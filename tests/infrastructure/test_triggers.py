@@ -20,6 +20,7 @@ from event_stacks import (
 )
 from moto.events.models import EventPattern
 
+from platform_contract import result_key
 from stacks.triggers import TrainingTriggers
 from training_events import TriggerConfig, TriggerKind, recognise_event
 
@@ -83,14 +84,39 @@ def test_request_rule_watches_only_the_data_bucket() -> None:
     assert not matches(rule(synthesize_event_stack(), "RequestFileRule"), event)
 
 
-def test_result_files_pass_the_rule_but_prepare_ignores_them() -> None:
-    # EventBridge cannot AND a prefix with a not-suffix on one field: the workflow is the filter.
+@pytest.mark.parametrize(
+    "result_key",
+    ["results/gan-run.json", "results/team/gan-run.json", "results/requests/gan-run.json"],
+)
+def test_result_files_start_no_execution_and_prepare_would_ignore_them(result_key: str) -> None:
     stack = synthesize_event_stack()
-    event = s3_event("requests/gan-run.result.json")
+    event = s3_event(result_key)
 
-    assert matches(rule(stack, "RequestFileRule"), event)
+    assert not matches(rule(stack, "RequestFileRule"), event)
+    # Should such an event reach the workflow anyway (sent by hand), it trains nothing.
     with pytest.raises(Exception, match="is a result file"):
         recognise_event(event, TriggerConfig.from_environment(stack.prepare_environment))
+
+
+def test_a_request_s_result_key_is_not_matched_by_the_rule_and_is_its_path_under_the_result_prefix() -> None:
+    stack = synthesize_event_stack(request_prefix="inbox/ml/", result_prefix="outbox/")
+    config = TriggerConfig.from_environment(stack.prepare_environment)
+    request_key = "inbox/ml/team/gan.json"
+
+    key = result_key(request_key, request_prefix=config.request_prefix, result_prefix=config.result_prefix)
+
+    assert key == "outbox/team/gan.json"
+    assert matches(rule(stack, "RequestFileRule"), s3_event(request_key))
+    assert not matches(rule(stack, "RequestFileRule"), s3_event(key))
+
+
+@pytest.mark.parametrize(
+    ("request_prefix", "result_prefix"),
+    [("requests/", "requests/results/"), ("data/requests/", "data/"), ("requests/", "requests/")],
+)
+def test_prefixes_that_contain_one_another_are_refused(request_prefix: str, result_prefix: str) -> None:
+    with pytest.raises(ValueError, match="must not contain one another"):
+        synthesize_event_stack(request_prefix=request_prefix, result_prefix=result_prefix)
 
 
 def test_a_star_in_the_request_prefix_is_literal() -> None:
@@ -124,7 +150,7 @@ def test_image_and_schedule_triggers_are_off_unless_configured() -> None:
 
     trigger_rules = [k for k in stack.resources("AWS::Events::Rule") if k.startswith("Triggers")]
     assert len(trigger_rules) == 1 and "RequestFileRule" in trigger_rules[0]
-    assert stack.prepare_environment == {"REQUEST_PREFIX": "in*box/"}
+    assert stack.prepare_environment == {"REQUEST_PREFIX": "in*box/", "RESULT_PREFIX": "results/"}
 
 
 def test_every_rule_starts_the_workflow_with_the_event_unchanged() -> None:
@@ -180,6 +206,7 @@ def test_a_schedule_needs_both_expression_and_request() -> None:
             state_machine=sfn.StateMachine.from_state_machine_arn(stack, "Workflow", STATE_MACHINE_ARN),
             data_bucket=s3.Bucket.from_bucket_name(stack, "Data", "mltrain-data"),
             request_prefix="requests/",
+            result_prefix="results/",
             repository=ecr.Repository.from_repository_name(stack, "Repository", "mltrain-training"),
             image_tag_pattern=None,
             image_push_request={},
@@ -262,6 +289,7 @@ def test_the_training_stack_starts_its_workflow_from_the_triggers_and_reports_to
     (prepare_id,) = [k for k in _resources(template, "AWS::Lambda::Function") if "Prepare" in k]
     variables = template["Resources"][prepare_id]["Properties"]["Environment"]["Variables"]
     assert variables["REQUEST_PREFIX"] == "requests/"
+    assert variables["RESULT_PREFIX"] == "results/"
     assert variables["IMAGE_TAG_PATTERN"] == "train-*"
     assert json.loads(variables["IMAGE_PUSH_REQUEST"]) == {"instance_type": "ml.m5.large", "instance_count": 1}
     assert "SCHEDULED_REQUEST" not in variables

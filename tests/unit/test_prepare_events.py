@@ -29,6 +29,7 @@ ENVIRONMENT = {
     "DEFAULT_OUTPUT_PATH": "s3://mltrain-artifacts/",
     "DEFAULT_CHECKPOINT_S3_URI": "s3://mltrain-checkpoints/",
     "REQUEST_PREFIX": "requests/",
+    "RESULT_PREFIX": "results/",
     "IMAGE_TAG_PATTERN": "release-*",
     "IMAGE_PUSH_REQUEST": json.dumps({"instance_type": "ml.m5.xlarge", "instance_count": 1}),
     "SCHEDULED_REQUEST": json.dumps({"instance_type": "ml.g5.xlarge", "instance_count": 1}),
@@ -134,7 +135,8 @@ def test_a_capacity_retry_of_an_event_gets_a_fresh_name_still_derived_from_the_e
 
 
 def test_result_files_are_ignored_without_reading_anything(data_bucket) -> None:
-    event = data_bucket("requests/gan-run.result.json", b"{}")
+    # The request rule never sends one (results are under another prefix): a hand-sent event, say.
+    event = data_bucket("results/gan-run.json", b"{}")
 
     result = prepare(event)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from training_events import (
@@ -45,6 +45,7 @@ ECR_IMAGE_ACTION = json.loads((EVENTS / "ecr-image-action.json").read_text())
 SCHEDULED_EVENT = json.loads((EVENTS / "scheduled-event.json").read_text())
 CONFIG = TriggerConfig(
     request_prefix="requests/",
+    result_prefix="results/",
     image_tag_pattern="release-*",
     image_push_request={"instance_type": "ml.m5.xlarge", "inputs": "s3://mltrain-data/train/"},
     scheduled_request={"instance_type": "ml.g5.xlarge", "inputs": {"train": "s3://mltrain-data/nightly/"}},
@@ -69,14 +70,13 @@ def changed(event: dict, **detail_changes: object) -> dict:
 # --- S3 request files ---------------------------------------------------------------------------
 
 
-def test_request_file_names_the_object_to_read_and_where_its_result_goes() -> None:
+def test_request_file_names_the_object_to_read() -> None:
     trigger = recognise_event(S3_OBJECT_CREATED, CONFIG)
 
     assert trigger.kind is TriggerKind.REQUEST_FILE
     assert trigger.request_file is not None
     assert trigger.request_file.uri == "s3://mltrain-data/requests/gan-run.json"
     assert trigger.request_file.version_id == "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e"
-    assert trigger.request_file.result_key == "requests/gan-run.result.json"
     assert (
         trigger.source
         == "request file s3://mltrain-data/requests/gan-run.json (version IYV3p45BT0ac8hjHg1houSdS1a.Mro8e)"
@@ -140,13 +140,13 @@ def test_request_file_under_a_sub_folder_keeps_the_folder_in_the_name() -> None:
     trigger = recognise_event(changed(S3_OBJECT_CREATED, object__key="requests/team a/GAN v2.json"), CONFIG)
 
     assert trigger.job_name is not None and trigger.job_name.startswith("team-a-GAN-v2-")
-    assert trigger.request_file is not None and trigger.request_file.result_key == "requests/team a/GAN v2.result.json"
 
 
 @pytest.mark.parametrize(
     ("key", "reason"),
     [
-        ("requests/gan-run.result.json", "is a result file"),
+        ("results/gan-run.json", "is a result file written by the platform (results/*)"),
+        ("results/team/gan-run.json", "is a result file written by the platform (results/*)"),
         ("data/train/part-0001.json", "is not a request file (requests/*.json)"),
         ("requests/notes.txt", "is not a request file (requests/*.json)"),
     ],
@@ -154,6 +154,15 @@ def test_request_file_under_a_sub_folder_keeps_the_folder_in_the_name() -> None:
 def test_objects_that_are_not_requests_are_ignored_with_a_reason(key: str, reason: str) -> None:
     with pytest.raises(IgnoredEvent, match=re.escape(reason)):
         recognise_event(changed(S3_OBJECT_CREATED, object__key=key), CONFIG)
+
+
+def test_a_key_under_the_result_prefix_is_never_a_request_even_under_the_request_prefix() -> None:
+    # The settings forbid prefixes that contain one another; a Lambda environment edited by hand may not.
+    nested = TriggerConfig(request_prefix="requests/", result_prefix="requests/results/")
+
+    with pytest.raises(IgnoredEvent, match="is a result file"):
+        recognise_event(changed(S3_OBJECT_CREATED, object__key="requests/results/gan-run.json"), nested)
+    assert recognise_event(S3_OBJECT_CREATED, nested).kind is TriggerKind.REQUEST_FILE
 
 
 @pytest.mark.parametrize(
@@ -344,13 +353,20 @@ def test_config_from_the_lambda_environment() -> None:
     config = TriggerConfig.from_environment(
         {
             "REQUEST_PREFIX": "incoming/",
+            "RESULT_PREFIX": "outcomes/",
             "IMAGE_TAG_PATTERN": "v*",
             "IMAGE_PUSH_REQUEST": '{"instance_type": "ml.m5.large"}',
             "SCHEDULED_REQUEST": "",
         }
     )
 
-    assert config == TriggerConfig("incoming/", "v*", {"instance_type": "ml.m5.large"}, None)
+    assert config == TriggerConfig(
+        request_prefix="incoming/",
+        result_prefix="outcomes/",
+        image_tag_pattern="v*",
+        image_push_request={"instance_type": "ml.m5.large"},
+        scheduled_request=None,
+    )
     assert TriggerConfig.from_environment({}) == TriggerConfig()
 
 
@@ -410,7 +426,6 @@ def test_every_name_is_a_valid_sagemaker_job_name(hint: str, identity: tuple[str
     revision=st.text(min_size=1, max_size=64),
 )
 def test_any_request_key_gives_a_valid_stable_name(key: str, revision: str) -> None:
-    assume(not key.endswith(".result"))  # a result file: ignored, tested above
     event = changed(S3_OBJECT_CREATED, object__key=f"requests/{key}.json", object__version_id=revision)
 
     first = recognise_event(event, CONFIG)

@@ -1,5 +1,6 @@
 """The Notify and WriteResult Lambdas: a finished job's event becomes one SNS message (and one log line the
-failed-jobs alarm counts); a request file is read by the version that triggered, and its outcome written beside it."""
+failed-jobs alarm counts); a request file is read by the version that triggered, and its outcome written at its
+path under the result prefix, one version per upload."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import boto3
 import pytest
 
 import write_result
-from platform_contract import NotifyEnvironment
+from platform_contract import NotifyEnvironment, WriteResultEnvironment
 from request_file_store import read_request
 from training_events import RequestFile
 
@@ -50,7 +51,9 @@ def test_failed_job_is_published_with_reason_and_links(topic_inbox, capsys: pyte
 
 
 @pytest.fixture()
-def versioned_bucket(mocked_aws: None):
+def versioned_bucket(mocked_aws: None, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(WriteResultEnvironment.REQUEST_PREFIX.value, "requests/")
+    monkeypatch.setenv(WriteResultEnvironment.RESULT_PREFIX.value, "results/")
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="mltrain-data", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     s3.put_bucket_versioning(Bucket="mltrain-data", VersioningConfiguration={"Status": "Enabled"})
@@ -73,27 +76,51 @@ def test_the_version_that_triggered_is_read_even_after_a_new_upload(versioned_bu
     )
 
 
-def test_result_is_written_beside_the_request(versioned_bucket) -> None:
+def stored_result(s3, key: str, version_id: str | None = None) -> dict:
+    arguments = {"Bucket": "mltrain-data", "Key": key} | ({"VersionId": version_id} if version_id else {})
+    return json.loads(s3.get_object(**arguments)["Body"].read())
+
+
+@pytest.mark.parametrize(
+    ("request_key", "result_key"),
+    [("requests/gan.json", "results/gan.json"), ("requests/team/a/gan.json", "results/team/a/gan.json")],
+)
+def test_the_result_is_written_at_the_request_s_path_under_the_result_prefix(
+    versioned_bucket, request_key: str, result_key: str
+) -> None:
     s3 = versioned_bucket
 
     output = write_result.handler(
         {
-            "request_file": {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": "v1", "etag": None},
+            "request_file": {"bucket": "mltrain-data", "key": request_key, "version_id": "v1", "etag": None},
             "status": "Invalid",
             "errors": ["instance_type: must be an ml.* instance type (got 'm5')"],
         },
         None,
     )
 
-    assert output == {"result": "s3://mltrain-data/requests/gan.result.json", "written": True}
-    written = s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")
+    assert output == {"result": f"s3://mltrain-data/{result_key}", "written": True}
+    written = s3.get_object(Bucket="mltrain-data", Key=result_key)
     assert written["ContentType"] == "application/json"
     assert json.loads(written["Body"].read()) == {
-        "request": "s3://mltrain-data/requests/gan.json",
-        "request_version": "v1",
+        "request": f"s3://mltrain-data/{request_key}",
+        "request_version_id": "v1",
         "status": "Invalid",
         "errors": ["instance_type: must be an ml.* instance type (got 'm5')"],
     }
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="mltrain-data", Prefix="requests/").get("Contents", [])] == []
+
+
+def test_each_upload_s_result_stays_readable_as_a_version_of_the_result(versioned_bucket) -> None:
+    s3 = versioned_bucket
+    _write("Completed", job_name="gan-0123456789ab", version_id="v1")
+    _write("Invalid", errors=["instance_count: must be at least 1"], version_id="v2")
+
+    versions = s3.list_object_versions(Bucket="mltrain-data", Prefix="results/gan.json")["Versions"]
+
+    answered = [stored_result(s3, "results/gan.json", v["VersionId"])["request_version_id"] for v in versions]
+    assert sorted(answered) == ["v1", "v2"]
+    assert stored_result(s3, "results/gan.json")["request_version_id"] == "v2"  # the latest written
 
 
 def test_result_writer_refuses_an_unknown_status(versioned_bucket) -> None:
@@ -103,8 +130,8 @@ def test_result_writer_refuses_an_unknown_status(versioned_bucket) -> None:
         )
 
 
-def _write(status: str, **fields: object) -> dict:
-    location = {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": "v1", "etag": None}
+def _write(status: str, version_id: str = "v1", **fields: object) -> dict:
+    location = {"bucket": "mltrain-data", "key": "requests/gan.json", "version_id": version_id, "etag": None}
     return write_result.handler({"request_file": location, "status": status, **fields}, None)
 
 
@@ -115,7 +142,7 @@ def test_a_duplicate_never_replaces_the_outcome_of_the_first_delivery(versioned_
     output = _write("Duplicate", job_name="gan-0123456789ab")
 
     assert output["written"] is False
-    written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
+    written = stored_result(s3, "results/gan.json")
     assert written["status"] == "Completed"
 
 
@@ -123,9 +150,9 @@ def test_a_duplicate_is_noted_while_the_first_job_has_no_outcome_yet(versioned_b
     s3 = versioned_bucket
 
     assert _write("Duplicate", job_name="gan-0123456789ab")["written"] is True
-    written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
+    written = stored_result(s3, "results/gan.json")
     assert (written["status"], written["job_name"]) == ("Duplicate", "gan-0123456789ab")
     # The first execution's outcome, written when its job ends, replaces the note.
     _write("Completed", job_name="gan-0123456789ab")
-    written = json.loads(s3.get_object(Bucket="mltrain-data", Key="requests/gan.result.json")["Body"].read())
+    written = stored_result(s3, "results/gan.json")
     assert written["status"] == "Completed"

@@ -1,4 +1,4 @@
-"""What users are told: the result file beside a request, and the notification for a finished job."""
+"""What users are told: the result file of a request (where, what), and the notification for a finished job."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from platform_contract import result_key as platform_result_key
 from training_events import (
     MalformedEvent,
     RequestFile,
@@ -27,13 +28,14 @@ UNVERSIONED = RequestFile("mltrain-data", "requests/gan-run.json", None, "etag-1
 @pytest.mark.parametrize(
     ("key", "result_key"),
     [
-        ("requests/gan-run.json", "requests/gan-run.result.json"),
-        ("requests/team/a.b.json", "requests/team/a.b.result.json"),
-        ("requests/no-suffix", "requests/no-suffix.result.json"),
+        ("requests/gan-run.json", "results/gan-run.json"),
+        ("requests/team/a.b.json", "results/team/a.b.json"),
+        # Outside the request prefix (it changed while the execution ran): the whole path, under results/.
+        ("incoming/gan-run.json", "results/incoming/gan-run.json"),
     ],
 )
-def test_the_result_is_written_beside_the_request(key: str, result_key: str) -> None:
-    assert RequestFile("b", key, None, "e").result_key == result_key
+def test_the_result_has_the_request_s_path_under_the_result_prefix(key: str, result_key: str) -> None:
+    assert platform_result_key(key, request_prefix="requests/", result_prefix="results/") == result_key
 
 
 def test_completed_result_gives_the_job_and_its_model() -> None:
@@ -48,7 +50,7 @@ def test_completed_result_gives_the_job_and_its_model() -> None:
 
     assert document == {
         "request": "s3://mltrain-data/requests/gan-run.json",
-        "request_version": "v2",
+        "request_version_id": "v2",
         "status": "Completed",
         "job_name": "gan-run-0123456789ab",
         "model_artifacts": "s3://mltrain-artifacts/gan-run-0123456789ab/output/model.tar.gz",
