@@ -6,8 +6,8 @@ stacks with the real CDK CLI, then trains twice, the two ways a user starts a tr
 - as a console user: an execution started with examples/gan-seed.json (its example bucket names
   replaced by the deployed ones);
 - as an event-driven user: examples/minimal.json uploaded to s3://<data bucket>/requests/demo.json,
-  which the request-file rule turns into an execution; its outcome is written beside it
-  (requests/demo.result.json).
+  which the request-file rule turns into an execution; its outcome is written at the same path under
+  the result prefix (results/demo.json), as a new version of that object naming the request version.
 
 For each it prints the CreateTrainingJob request the workflow sent, the job's status changes and
 the outcome. Every step is numbered and timed. On failure it says what failed and exits 1. It stops
@@ -39,13 +39,17 @@ from emulator import (
     shell_exports,
 )
 from emulator.deployment import CdkRunner, DeploymentError, stack_outputs
-from platform_contract import JOB_NAME_FIELD, TrainingStackOutput, WorkflowExecutionStatus
+from platform_contract import JOB_NAME_FIELD, TrainingStackOutput, WorkflowExecutionStatus, result_key
 from training_events import RequestStatus
 
 CONSOLE_EXAMPLE = REPOSITORY_ROOT / "examples" / "gan-seed.json"
 REQUEST_FILE_EXAMPLE = REPOSITORY_ROOT / "examples" / "minimal.json"
-REQUEST_KEY = "requests/demo.json"  # under cdk.json's request_prefix
-RESULT_KEY = "requests/demo.result.json"
+# The prefixes the demo deploys with: cdk.json's defaults.
+_SETTINGS = json.loads((REPOSITORY_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+REQUEST_KEY = f"{_SETTINGS['request_prefix']}demo.json"
+RESULT_KEY = result_key(
+    REQUEST_KEY, request_prefix=_SETTINGS["request_prefix"], result_prefix=_SETTINGS["result_prefix"]
+)
 # The examples' bucket names, as a user would replace them with the deployed stack's.
 EXAMPLE_BUCKETS = {
     "my-training-data": "DataBucketName",
@@ -185,7 +189,7 @@ def execution_arns(demo: Demo, state_machine_arn: str) -> set[str]:
 
 
 def triggered_execution(demo: Demo, state_machine_arn: str, data_bucket: str, earlier: set[str]) -> str:
-    """The execution the request-file rule started for s3://<data bucket>/requests/demo.json."""
+    """The execution the request-file rule started for s3://<data bucket>/<REQUEST_KEY>."""
     sfn = demo.client("stepfunctions")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -226,10 +230,14 @@ def request_file_run(demo: Demo, outputs: dict[str, str]) -> tuple[dict[str, Any
     execution = follow(demo, execution_arn)
     report(execution)
     try:
-        result = json.loads(s3.get_object(Bucket=data_bucket, Key=RESULT_KEY)["Body"].read())
+        stored = s3.get_object(Bucket=data_bucket, Key=RESULT_KEY)
     except s3.exceptions.NoSuchKey:
         raise DemoFailed(f"the workflow wrote no s3://{data_bucket}/{RESULT_KEY}") from None
-    say(f"Result file s3://{data_bucket}/{RESULT_KEY}, beside the request:")
+    result = json.loads(stored["Body"].read())
+    say(
+        f"Result file s3://{data_bucket}/{RESULT_KEY} (version {stored.get('VersionId')}), "
+        f"answering request version {result.get('request_version_id')}:"
+    )
     show(result)
     return execution, result
 

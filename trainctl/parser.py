@@ -94,7 +94,7 @@ def _add_platform_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "--limit", type=list_limit, default=10, help=f"how many executions to read, 1 to {MAX_LIST_LIMIT} (default 10)"
     )
     listing.add_argument(
-        "--all", action="store_true", help="also show the ignored events (result files, non-matching tags)"
+        "--all", action="store_true", help="also show the ignored events (non-matching tags, events sent by hand)"
     )
 
     stop = commands.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")

@@ -186,7 +186,7 @@ class TrainingState:
 
     @property
     def ignored(self) -> bool:
-        """An event the workflow ignored at once (a result file's upload, a tag that does not match):
+        """An event the workflow ignored at once (a tag that does not match, an event sent by hand):
         the execution named no job and succeeded with {"ignored": <reason>}."""
         execution = self.execution
         return (
