@@ -14,18 +14,32 @@ import json
 import secrets
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from execution_waits import all_job_names, finished_execution, wait_for
+from execution_waits import ExecutionsOf, all_job_names, finished_execution, wait_for, wait_while_progressing
+from request_files import (
+    INTERIM_STATUSES,
+    RESULT_PREFIX,
+    ResultVersions,
+    latest_result,
+    object_created_event,
+    put_request,
+    request_job_name,
+    request_key,
+    result_key_of,
+)
 
 from emulator import ACCOUNT_ID
 from emulator.deployment import stack_outputs
 from training_events import event_job_name
 
-REQUEST_PREFIX = "requests/"  # cdk.json
 IMAGE_TAG_PATTERN_EXAMPLE = "train-{}"  # cdk.json: train-*
+# A single training's outcome: Prepare, a short job and WriteResult, on a machine other runs share.
+OUTCOME_SECONDS = 180.0
 
 
 @pytest.fixture(scope="module")
@@ -56,33 +70,22 @@ def request(outputs: dict[str, str], run: str, **overrides: Any) -> dict[str, An
     }
 
 
-def put_request(emulator: Any, outputs: dict[str, str], name: str, body: object) -> dict[str, Any]:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return emulator.client("s3").put_object(
-        Bucket=outputs["DataBucketName"], Key=f"{REQUEST_PREFIX}{name}.json", Body=text.encode()
-    )
+def upload(emulator: Any, outputs: dict[str, str], name: str, body: object) -> dict[str, Any]:
+    return put_request(emulator.client("s3"), outputs["DataBucketName"], name, body)
 
 
-def request_job_name(outputs: dict[str, str], name: str, version_id: str) -> str:
-    key = f"{REQUEST_PREFIX}{name}.json"
-    return event_job_name(name, (outputs["DataBucketName"], key, version_id), fallback_hint="request")
-
-
-def result_file(emulator: Any, outputs: dict[str, str], name: str) -> dict[str, Any] | None:
-    s3 = emulator.client("s3")
-    try:
-        body = s3.get_object(Bucket=outputs["DataBucketName"], Key=f"{REQUEST_PREFIX}{name}.result.json")["Body"]
-    except s3.exceptions.NoSuchKey:
-        return None
-    return json.loads(body.read())
-
-
-def final_result(emulator: Any, outputs: dict[str, str], name: str, timeout: float = 90) -> dict[str, Any]:
+def final_result(emulator: Any, outputs: dict[str, str], name: str) -> dict[str, Any]:
     def written() -> dict[str, Any] | None:
-        result = result_file(emulator, outputs, name)
-        return result if result and result["status"] not in ("Duplicate", "InProgress") else None
+        result = latest_result(emulator.client("s3"), outputs["DataBucketName"], name)
+        return result if result and result["status"] not in INTERIM_STATUSES else None
 
-    return wait_for(written, timeout, interval=0.5)
+    return wait_for(written, OUTCOME_SECONDS, interval=0.5)
+
+
+def s3_key_of(execution_input: Any) -> str | None:
+    if not isinstance(execution_input, dict) or execution_input.get("source") != "aws.s3":
+        return None
+    return execution_input.get("detail", {}).get("object", {}).get("key")
 
 
 def image_push_entry(repository: str, tag: str, digest: str) -> dict[str, str]:
@@ -115,27 +118,62 @@ def describe_job(emulator: Any, name: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- request files
 
 
-def test_a_request_file_trains_once_and_its_result_appears_beside_it(emulator: Any, outputs: dict[str, str]) -> None:
-    name = f"gan-{run_id()}"
-    version = put_request(emulator, outputs, name, request(outputs, name, job_name="ignored-by-the-event"))["VersionId"]
+def test_a_request_file_trains_once_and_its_result_appears_under_results(
+    emulator: Any, outputs: dict[str, str]
+) -> None:
+    name, bucket = f"team-{run_id()}/gan", outputs["DataBucketName"]
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    version = upload(emulator, outputs, name, request(outputs, name, job_name="ignored-by-the-event"))["VersionId"]
 
     result = final_result(emulator, outputs, name)
 
-    expected_job = request_job_name(outputs, name, version)
+    expected_job = request_job_name(bucket, request_key(name), version)
     assert result["status"] == "Completed", result
-    assert (result["job_name"], result["request_version"]) == (expected_job, version)
+    assert (result["job_name"], result["request_version_id"]) == (expected_job, version)
     assert result["model_artifacts"] == f"s3://{outputs['ArtifactsBucketName']}/{expected_job}/output/model.tar.gz"
     job = emulator.client("sagemaker").describe_training_job(TrainingJobName=expected_job)
     assert job["TrainingJobStatus"] == "Completed"
     assert job["ResourceConfig"]["InstanceType"] == "ml.m5.large"
     # The result file is written by the execution's last step, a moment before the execution ends.
-    execution = finished_execution(emulator.client("stepfunctions"), result["execution_arn"])
+    sfn = emulator.client("stepfunctions")
+    execution = finished_execution(sfn, result["execution_arn"])
     assert execution["status"] == "SUCCEEDED"
+    # At the request's path under results/; the request's folder holds only the request, and writing the
+    # result started no execution (S3 starts it while answering the PutObject, before WriteResult ends).
+    s3 = emulator.client("s3")
+    assert result_key_of(request_key(name)) == f"{RESULT_PREFIX}{name}.json"
+    folder = s3.list_objects_v2(Bucket=bucket, Prefix=request_key(name).rsplit("/", 1)[0])["Contents"]
+    assert [o["Key"] for o in folder] == [request_key(name)]
+    started = ExecutionsOf(sfn, state_machine_arn(outputs), lambda given: name in (s3_key_of(given) or ""), since)
+    assert [s3_key_of(started.input_of(arn)) for arn in started.refresh()] == [request_key(name)]
 
 
-def test_an_invalid_request_file_fails_and_its_errors_appear_beside_it(emulator: Any, outputs: dict[str, str]) -> None:
+def test_a_re_upload_s_result_is_a_new_version_and_the_first_stays_readable(
+    emulator: Any, outputs: dict[str, str]
+) -> None:
+    name, bucket, s3 = f"again-{run_id()}", outputs["DataBucketName"], emulator.client("s3")
+    first = upload(emulator, outputs, name, request(outputs, name))["VersionId"]
+    assert final_result(emulator, outputs, name)["request_version_id"] == first
+    second = upload(emulator, outputs, name, {"instance_type": "m5.large", "instance_count": 1})["VersionId"]
+
+    def second_answered() -> dict[str, Any] | None:
+        result = latest_result(s3, bucket, name)
+        return result if result and result["request_version_id"] == second else None
+
+    latest = wait_for(second_answered, OUTCOME_SECONDS, interval=0.5)
+
+    assert latest["status"] == "Invalid"
+    results = ResultVersions(s3, bucket, result_key_of(request_key(name)))
+    assert results.refresh() == 2
+    (answer,) = results.answering(request_key(name), first)
+    assert (answer["status"], answer["job_name"]) == ("Completed", request_job_name(bucket, request_key(name), first))
+
+
+def test_an_invalid_request_file_fails_and_its_errors_appear_in_its_result(
+    emulator: Any, outputs: dict[str, str]
+) -> None:
     name = f"bad-{run_id()}"
-    put_request(emulator, outputs, name, {"instance_type": "m5.large", "instance_count": 0})
+    upload(emulator, outputs, name, {"instance_type": "m5.large", "instance_count": 0})
 
     result = final_result(emulator, outputs, name)
 
@@ -172,21 +210,20 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
     emulator: Any, outputs: dict[str, str]
 ) -> None:
     """20 request files uploaded at once, 10 of their events delivered a second time, and 20 image pushes each
-    delivered twice: 70 events, 40 distinct, all in flight together."""
-    run, repository = run_id(), repository_name(outputs)
+    delivered twice: 70 events, 40 distinct, all in flight together. Each event starts one execution, and
+    writing the 20 results starts none."""
+    run, repository, bucket = run_id(), repository_name(outputs), outputs["DataBucketName"]
     names = [f"many-{run}-{index:02d}" for index in range(20)]
     digests = [new_digest() for _ in range(20)]
     jobs_before = set(all_job_names(emulator))
-    events = emulator.client("events")
+    events, s3, sfn = emulator.client("events"), emulator.client("s3"), emulator.client("stepfunctions")
+    since = datetime.now(UTC) - timedelta(seconds=5)
 
-    def upload(name: str) -> str:
-        return put_request(emulator, outputs, name, request(outputs, run, wait=False))["VersionId"]
+    def upload_one(name: str) -> str:
+        return upload(emulator, outputs, name, request(outputs, run, wait=False))["VersionId"]
 
     def redeliver_request(name: str, version_id: str) -> None:
-        detail = {
-            "bucket": {"name": outputs["DataBucketName"]},
-            "object": {"key": f"{REQUEST_PREFIX}{name}.json", "version-id": version_id},
-        }
+        detail = object_created_event(bucket, request_key(name), version_id)["detail"]
         events.put_events(Entries=[{"Source": "aws.s3", "DetailType": "Object Created", "Detail": json.dumps(detail)}])
 
     def push(digest: str) -> None:
@@ -195,42 +232,50 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=16) as pool:
         pushes = [pool.submit(push, digest) for digest in digests * 2]
-        versions = dict(zip(names, pool.map(upload, names), strict=True))
+        versions = dict(zip(names, pool.map(upload_one, names), strict=True))
         redeliveries = [pool.submit(redeliver_request, name, versions[name]) for name in names[:10]]
         for future in pushes + redeliveries:
             future.result()
 
-    expected = {request_job_name(outputs, name, versions[name]) for name in names}
+    expected = {request_job_name(bucket, request_key(name), versions[name]) for name in names}
     expected |= {image_job_name(emulator, repository, digest) for digest in digests}
     assert len(expected) == 40
 
-    def all_results_written() -> bool:
-        return all((result_file(emulator, outputs, name) or {}).get("status") == "InProgress" for name in names)
+    def ours(execution_input: Any) -> bool:
+        key = s3_key_of(execution_input)
+        if key is not None:
+            return f"many-{run}-" in key
+        detail = execution_input.get("detail") if isinstance(execution_input, dict) else None
+        return isinstance(detail, dict) and detail.get("image-digest") in digests
 
-    wait_for(lambda: expected <= set(all_job_names(emulator)) and all_results_written(), 120, interval=1)
-    # Let the redeliveries reach their end (each meets its first delivery's job) before counting.
-    sfn = emulator.client("stepfunctions")
+    executions = ExecutionsOf(sfn, state_machine_arn(outputs), ours, since)
+    results = ResultVersions(s3, bucket, f"{RESULT_PREFIX}many-{run}-")
 
-    def duplicates() -> list[dict[str, Any]] | None:
-        executions = [
-            e
-            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine_arn(outputs))
-            for e in page["executions"]
-        ]
-        if any(e["status"] == "RUNNING" for e in executions):
-            return None
-        outputs_ = [
-            json.loads(sfn.describe_execution(executionArn=e["executionArn"]).get("output") or "{}") for e in executions
-        ]
-        return [o for o in outputs_ if o.get("status") == "Duplicate" and o.get("job_name") in expected]
+    def settled() -> bool:
+        return len(executions.refresh()) >= 70 and not executions.running()
 
-    duplicate_outputs = wait_for(duplicates, 180, interval=2)
+    def progress() -> tuple[int, int, int]:
+        return len(executions.statuses), executions.ended(), results.refresh()
+
+    # Bounded by progress: on a loaded machine the 70 executions take minutes, but never stand still.
+    wait_while_progressing(settled, progress, stall_seconds=120, limit_seconds=600)
+    results.refresh()  # each result is written before its execution ends
     new_jobs = [name for name in all_job_names(emulator) if name not in jobs_before]
-    print(f"70 events, 40 jobs, {len(duplicate_outputs)} duplicates recognised in {time.monotonic() - started:.1f} s")
+    ended = {arn: sfn.describe_execution(executionArn=arn) for arn in executions.statuses}
+    duplicates = [json.loads(e["output"]) for e in ended.values() if '"Duplicate"' in (e.get("output") or "")]
+    print(f"70 events, 40 jobs, {len(duplicates)} duplicates recognised in {time.monotonic() - started:.1f} s")
 
+    keys = Counter(s3_key_of(executions.input_of(arn)) for arn in executions.statuses)
+    assert not [key for key in keys if key and key.startswith(RESULT_PREFIX)], keys  # results start nothing
+    assert len(executions.statuses) == 70
+    failed = {arn: (e["status"], e.get("error")) for arn, e in ended.items() if e["status"] != "SUCCEEDED"}
+    assert failed == {}
     assert sorted(new_jobs) == sorted(expected)  # each distinct event once, nothing else, nothing twice
-    assert len(duplicate_outputs) == 30
-    assert {o["job_name"] for o in duplicate_outputs} <= expected
+    assert len(duplicates) == 30
+    assert {o["job_name"] for o in duplicates} <= expected
+    for name in names:  # each upload's result says its job runs on ("wait": false)
+        answers = results.answering(request_key(name), versions[name])
+        assert "InProgress" in [a["status"] for a in answers], answers
 
 
 # ---------------------------------------------------------------- notifications
@@ -247,7 +292,7 @@ def test_a_failed_job_is_notified_on_the_topic(emulator: Any, outputs: dict[str,
         Attributes={"RawMessageDelivery": "false"},
     )
     name = f"fails-{run_id()}"
-    put_request(emulator, outputs, name, request(outputs, name, hyperparameters={"emulator_outcome": "failed"}))
+    upload(emulator, outputs, name, request(outputs, name, hyperparameters={"emulator_outcome": "failed"}))
     result = final_result(emulator, outputs, name)
     assert (result["status"], result["failure_reason"].split(":")[0]) == ("Failed", "AlgorithmError")
 
