@@ -1,0 +1,99 @@
+"""The burst's throughput on the emulator: a team's batch of request files (tests/integration/request_burst.py:
+60 files and 20 re-uploads, all put at once), in uploads answered per second from the first upload to the last
+result, with the emulator's reusable Lambda environments against today's runtime, which starts one Python
+interpreter per invocation: a ratio of the two, measured in the same run (target > 1).
+
+Each runtime gets an emulator of its own, started with EMULATOR_LAMBDA_RUNTIME set to the runtime's name
+(`per-invocation`, the baseline, or `reusable`), and the platform deployed into it with the real CDK CLI;
+then the burst runs and is followed until every execution it started has ended. A burst in which not every
+upload got its result (Lambdas that ran out of time) is reported as such, with the rate of the results that
+were written.
+
+The emulator must read EMULATOR_LAMBDA_RUNTIME (emulator/adapters/lambda_functions.py): while no emulator
+module mentions it, both runs use the same runtime and the bench says so.
+
+Run: `python -m bench` (all benchmarks) or `python -m bench.bench_burst`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from emulator import DEFAULT_REGION, REPOSITORY_ROOT, endpoint_url, process
+from emulator.deployment import CdkRunner, stack_outputs
+from platform_contract import TrainingStackOutput
+
+RUNTIME_VARIABLE = "EMULATOR_LAMBDA_RUNTIME"
+BASELINE_RUNTIME = "per-invocation"  # one Python interpreter per invocation: the emulator's runtime today
+REUSABLE_RUNTIME = "reusable"  # environments kept warm between invocations, a bounded number at once
+_INTEGRATION_TESTS = REPOSITORY_ROOT / "tests" / "integration"
+
+
+def switch_is_wired() -> bool:
+    """Whether any emulator module reads the runtime switch."""
+    return any(
+        RUNTIME_VARIABLE in path.read_text(encoding="utf-8") for path in (REPOSITORY_ROOT / "emulator").rglob("*.py")
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def burst_on(runtime: str, workdir: Path) -> Any:
+    """Start an emulator running `runtime`, deploy the platform, run the burst; the Burst."""
+    if str(_INTEGRATION_TESTS) not in sys.path:
+        sys.path.insert(0, str(_INTEGRATION_TESTS))
+    # tests/integration, as pytest imports it
+    from request_burst import emulator_client, run_burst  # type: ignore[import-not-found]
+
+    port, state_dir = _free_port(), workdir / runtime
+    state_dir.mkdir()
+    process.start(port, state_dir, dict(os.environ, **{RUNTIME_VARIABLE: runtime}))
+    try:
+        runner = CdkRunner(port, state_dir / "cdk.out")
+        runner.bootstrap()
+        runner.deploy()
+        outputs = stack_outputs(emulator_client("cloudformation", endpoint_url(port), DEFAULT_REGION))
+        return run_burst(
+            endpoint_url(port), DEFAULT_REGION, outputs, outputs[TrainingStackOutput.STATE_MACHINE_ARN.value]
+        )
+    finally:
+        process.stop_and_remove_work_dir(port, state_dir)
+
+
+def describe(runtime: str, burst: Any) -> str:
+    answered, uploads = len(burst.result_seconds), len(burst.uploads)
+    last = max(burst.result_seconds.values()) if burst.result_seconds else float("nan")
+    complete = "every upload answered" if answered == uploads else f"only {answered}/{uploads} uploads answered"
+    return (
+        f"  {runtime}: {burst.results_per_second():.2f} uploads/s ({complete}, last result after {last:.1f} s; "
+        f"all executions ended after {burst.seconds_to_settle:.1f} s)"
+    )
+
+
+def main() -> None:
+    print("== bench_burst: a burst of 80 request files, reusable Lambda environments vs one interpreter each ==")
+    if not switch_is_wired():
+        print(f"note: no emulator module reads {RUNTIME_VARIABLE}: both runs use the emulator's one runtime")
+    with tempfile.TemporaryDirectory(prefix="bench-burst-") as workdir:
+        baseline = burst_on(BASELINE_RUNTIME, Path(workdir))
+        print(describe(BASELINE_RUNTIME, baseline), flush=True)
+        reusable = burst_on(REUSABLE_RUNTIME, Path(workdir))
+        print(describe(REUSABLE_RUNTIME, reusable), flush=True)
+    if baseline.results_per_second() > 0:
+        ratio = reusable.results_per_second() / baseline.results_per_second()
+        print(f"  throughput ratio {REUSABLE_RUNTIME} / {BASELINE_RUNTIME}: {ratio:.2f}x (target > 1)")
+    else:
+        print(f"  throughput ratio: undefined, the {BASELINE_RUNTIME} runtime answered no upload")
+
+
+if __name__ == "__main__":
+    main()
