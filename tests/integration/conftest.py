@@ -66,7 +66,8 @@ class Emulator:
             region_name=self.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 2}),
+            # Tests put many objects or events at once from a pool of threads sharing the client.
+            config=Config(retries={"max_attempts": 2}, max_pool_connections=32),
         )
 
 
