@@ -3,9 +3,10 @@
 result, with the emulator's reusable Lambda environments against today's runtime, which starts one Python
 interpreter per invocation: a ratio of the two, measured in the same run (target > 1).
 
-Each runtime gets an emulator of its own, started with EMULATOR_LAMBDA_RUNTIME set to the runtime's name
-(`per-invocation`, the baseline, or `reusable`), and the platform deployed into it with the real CDK CLI;
-then the burst runs and is followed until every execution it started has ended. A burst in which not every
+Each runtime gets an emulator of its own, started with the variables of RUNTIMES (the baseline with
+EMULATOR_LAMBDA_RUNTIME=per-invocation, the reusable environments as the emulator runs by default), and the
+platform deployed into it with the real CDK CLI; then the burst runs and is followed until every execution
+it started has ended. A burst in which not every
 upload got its result (Lambdas that ran out of time) is reported as such, with the rate of the results that
 were written.
 
@@ -31,6 +32,8 @@ from platform_contract import TrainingStackOutput
 RUNTIME_VARIABLE = "EMULATOR_LAMBDA_RUNTIME"
 BASELINE_RUNTIME = "per-invocation"  # one Python interpreter per invocation: the emulator's runtime today
 REUSABLE_RUNTIME = "reusable"  # environments kept warm between invocations, a bounded number at once
+# The emulator's environment variables that select each runtime.
+RUNTIMES: dict[str, dict[str, str]] = {BASELINE_RUNTIME: {RUNTIME_VARIABLE: BASELINE_RUNTIME}, REUSABLE_RUNTIME: {}}
 _INTEGRATION_TESTS = REPOSITORY_ROOT / "tests" / "integration"
 
 
@@ -56,7 +59,7 @@ def burst_on(runtime: str, workdir: Path) -> Any:
 
     port, state_dir = _free_port(), workdir / runtime
     state_dir.mkdir()
-    process.start(port, state_dir, dict(os.environ, **{RUNTIME_VARIABLE: runtime}))
+    process.start(port, state_dir, {**os.environ, **RUNTIMES[runtime]})
     try:
         runner = CdkRunner(port, state_dir / "cdk.out")
         runner.bootstrap()
