@@ -1,17 +1,14 @@
 """The burst's throughput on the emulator: a team's batch of request files (tests/integration/request_burst.py:
 60 files and 20 re-uploads, all put at once), in uploads answered per second from the first upload to the last
-result, with the emulator's reusable Lambda environments against today's runtime, which starts one Python
-interpreter per invocation: a ratio of the two, measured in the same run (target > 1).
+result, with the emulator's reusable Lambda environments against a fresh Python interpreter for every
+invocation (the emulator's runtime before environments were kept): a ratio of the two, measured in the same
+run (target > 1).
 
 Each runtime gets an emulator of its own, started with the variables of RUNTIMES (the baseline with
-EMULATOR_LAMBDA_RUNTIME=per-invocation, the reusable environments as the emulator runs by default), and the
-platform deployed into it with the real CDK CLI; then the burst runs and is followed until every execution
-it started has ended. A burst in which not every
-upload got its result (Lambdas that ran out of time) is reported as such, with the rate of the results that
-were written.
-
-The emulator must read EMULATOR_LAMBDA_RUNTIME (emulator/adapters/lambda_functions.py): while no emulator
-module mentions it, both runs use the same runtime and the bench says so.
+EMULATOR_LAMBDA_IDLE_SECONDS=0, which keeps no environment between invocations; the reusable environments
+as the emulator runs by default), and the platform deployed into it with the real CDK CLI; then the burst
+runs and is followed until every execution it started has ended. A burst in which not every upload got its
+result (Lambdas that ran out of time) is reported as such, with the rate of the results that were written.
 
 Run: `python -m bench` (all benchmarks) or `python -m bench.bench_burst`.
 """
@@ -27,21 +24,14 @@ from typing import Any
 
 from emulator import DEFAULT_REGION, REPOSITORY_ROOT, endpoint_url, process
 from emulator.deployment import CdkRunner, stack_outputs
+from emulator.lambda_environments import IDLE_SECONDS_VARIABLE
 from platform_contract import TrainingStackOutput
 
-RUNTIME_VARIABLE = "EMULATOR_LAMBDA_RUNTIME"
-BASELINE_RUNTIME = "per-invocation"  # one Python interpreter per invocation: the emulator's runtime today
+BASELINE_RUNTIME = "per-invocation"  # a fresh Python interpreter for every invocation, a cold start each time
 REUSABLE_RUNTIME = "reusable"  # environments kept warm between invocations, a bounded number at once
 # The emulator's environment variables that select each runtime.
-RUNTIMES: dict[str, dict[str, str]] = {BASELINE_RUNTIME: {RUNTIME_VARIABLE: BASELINE_RUNTIME}, REUSABLE_RUNTIME: {}}
+RUNTIMES: dict[str, dict[str, str]] = {BASELINE_RUNTIME: {IDLE_SECONDS_VARIABLE: "0"}, REUSABLE_RUNTIME: {}}
 _INTEGRATION_TESTS = REPOSITORY_ROOT / "tests" / "integration"
-
-
-def switch_is_wired() -> bool:
-    """Whether any emulator module reads the runtime switch."""
-    return any(
-        RUNTIME_VARIABLE in path.read_text(encoding="utf-8") for path in (REPOSITORY_ROOT / "emulator").rglob("*.py")
-    )
 
 
 def _free_port() -> int:
@@ -84,8 +74,6 @@ def describe(runtime: str, burst: Any) -> str:
 
 def main() -> None:
     print("== bench_burst: a burst of 80 request files, reusable Lambda environments vs one interpreter each ==")
-    if not switch_is_wired():
-        print(f"note: no emulator module reads {RUNTIME_VARIABLE}: both runs use the emulator's one runtime")
     with tempfile.TemporaryDirectory(prefix="bench-burst-") as workdir:
         baseline = burst_on(BASELINE_RUNTIME, Path(workdir))
         print(describe(BASELINE_RUNTIME, baseline), flush=True)

@@ -11,7 +11,8 @@ an init error the environment is discarded and the next invocation starts a fres
 
 LambdaEnvironments keeps idle environments for reuse (the most recently used first; the idle ones of
 a configuration the function no longer has are discarded at once), reaps those idle longer than
-EMULATOR_LAMBDA_IDLE_SECONDS and keeps at most twice the cap idle. At most
+EMULATOR_LAMBDA_IDLE_SECONDS and keeps at most twice the cap idle (none when it is 0: every invocation
+then starts a fresh environment). At most
 EMULATOR_LAMBDA_CONCURRENCY environments run (initialise or invoke) at once on the machine (default:
 two per core): invocations beyond it wait in a first-come-first-served queue, and that wait counts
 against no timeout. A function's reserved concurrency, when set, throttles synchronous invocations
@@ -132,7 +133,9 @@ class LambdaEnvironments:
         self._sink = sink
         self._slots = _FirstComeSlots(concurrency or configured_concurrency())
         self._idle_seconds = idle_seconds if idle_seconds is not None else configured_idle_seconds()
-        self._max_idle = 2 * self._slots.size
+        # An idle limit of 0 keeps no environment: every invocation starts a fresh one (a cold start each
+        # time, bench_burst's baseline).
+        self._max_idle = 2 * self._slots.size if self._idle_seconds > 0 else 0
         self._reserved = _ReservedConcurrency()
         self._idle: list[ExecutionEnvironment] = []  # oldest use first
         self._busy: set[ExecutionEnvironment] = set()  # initialising or invoking
@@ -263,7 +266,7 @@ class LambdaEnvironments:
         """Back to the idle ones after an invocation, or discarded (dead, unhealthy, or shutting down)."""
         with self._lock:
             self._busy.discard(environment)
-        if not environment.alive or self._closed.is_set():
+        if not environment.alive or self._closed.is_set() or self._max_idle == 0:
             environment.discard()
             return
         with self._lock:

@@ -104,3 +104,18 @@ def test_stopping_the_emulator_kills_a_running_invocation_and_its_processes(
     assert json.loads(answers[0].payload)["errorType"] == "Runtime.ExitError"
     child = Path(f"/proc/{pid_file.read_text()}/status")
     assert not child.exists() or "\nState:\tZ" in child.read_text()
+
+
+@pytest.mark.parametrize(("idle_seconds", "cold_starts"), [(300.0, 1), (0.0, 3)])
+def test_environments_are_reused_unless_none_may_stay_idle(
+    function: tuple[Path, Path], idle_seconds: float, cold_starts: int
+) -> None:
+    code, library = function
+    logs = RecordedLogs()
+    environments = LambdaEnvironments(library, logs, concurrency=1, idle_seconds=idle_seconds)
+    try:
+        for _ in range(3):
+            environments.invoke(configuration(code, timeout=20), "{}")
+    finally:
+        environments.shutdown()
+    assert [m.split(" ")[0] for m in logs.messages].count("INIT_START") == cold_starts
