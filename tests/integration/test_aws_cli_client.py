@@ -19,14 +19,13 @@ from typing import Any
 import pytest
 from adapter_resources import unique
 from execution_waits import wait_for
+from request_files import request_key, result_key_of
 from test_platform import PLATFORM_STACKS, console_input
 
 from platform_contract import (
     COST_TAG_KEY,
     COST_TAG_VALUE,
     JOB_NAME_FIELD,
-    REQUEST_SUFFIX,
-    RESULT_SUFFIX,
     TRAINING_JOB_LOG_GROUP,
     TrainingStackOutput,
 )
@@ -265,8 +264,9 @@ def test_a_request_file_copied_into_the_data_bucket_trains_and_gets_its_result(
     local = tmp_path / "request.json"
     local.write_text(json.dumps(request))
     name = unique("cli-request")
-    aws("s3", "cp", str(local), f"s3://{data}/requests/{name}{REQUEST_SUFFIX}")
-    result_key = f"requests/{name}{RESULT_SUFFIX}"
+    key = request_key(name)
+    aws("s3", "cp", str(local), f"s3://{data}/{key}")
+    result_key = result_key_of(key)
     s3 = emulator.client("s3")
     wait_for(lambda: s3.list_objects_v2(Bucket=data, Prefix=result_key).get("KeyCount"), timeout=120, interval=1)
     aws("s3", "cp", f"s3://{data}/{result_key}", str(tmp_path / "result.json"))
