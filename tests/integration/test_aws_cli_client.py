@@ -9,9 +9,11 @@ The CLI prints timestamps as the service sends them (epoch seconds) and, given -
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -90,16 +92,24 @@ def start_execution(aws: AwsCli, platform: Any, tmp_path: Path, execution_input:
 
 @pytest.fixture(scope="module")
 def trained(aws: AwsCli, platform: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Two executions of one base job name, both trained: their ARNs and job names, newest last."""
+    """Two executions of one base job name, both trained: their ARNs and job names, newest last. The second
+    starts once the first has ended and the clock has passed a whole second: the CLI sends time filters in
+    whole seconds, so only jobs created in different seconds can be told apart by one."""
     base = unique("cli")
     directory = tmp_path_factory.mktemp("cli-inputs")
-    executions = []
+    executions, described = [], []
     for _ in range(2):
         executions.append(start_execution(aws, platform, directory, console_input(platform, base_job_name=base)))
-    described = [finished(aws, arn) for arn in executions]
+        described.append(finished(aws, executions[-1]))
+        wait_past_the_second_of(time.time())
     assert [d["status"] for d in described] == ["SUCCEEDED", "SUCCEEDED"], described
     jobs = [json.loads(d["output"])[JOB_NAME_FIELD] for d in described]
     return {"base": base, "executions": executions, "jobs": jobs}
+
+
+def wait_past_the_second_of(moment: float) -> None:
+    boundary = math.floor(moment) + 1
+    wait_for(lambda: time.time() > boundary, timeout=5, interval=0.05)
 
 
 def test_describe_stacks_shows_the_platform_s_outputs(aws: AwsCli, platform: Any) -> None:
@@ -214,12 +224,6 @@ def test_a_job_is_described_with_its_tags_and_logs(aws: AwsCli, trained: dict[st
     assert [e["message"] for e in read["events"]] == [e["message"] for e in events if e["logStreamName"] == stream]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits on the ListTrainingJobs fix of the SageMaker adapter (emulator/adapters/sagemaker.py, another "
-    "branch): moto sorts oldest first whatever SortOrder says and answers HTTP 500 to a time filter; remove this "
-    "mark once that fix is merged",
-)
 def test_list_training_jobs_filters_sorts_and_pages(aws: AwsCli, trained: dict[str, Any]) -> None:
     """Without --max-results the CLI pages through every answer (SageMaker filters each page by name
     and status once cut); with it, one page and its NextToken."""
@@ -245,13 +249,14 @@ def test_list_training_jobs_filters_sorts_and_pages(aws: AwsCli, trained: dict[s
     older_created, newer_created = (
         aws("sagemaker", "describe-training-job", "--training-job-name", job)["CreationTime"] for job in (older, newer)
     )
+    assert math.ceil(older_created) < newer_created  # as the fixture arranged
     after = aws(
         "sagemaker",
         "list-training-jobs",
         "--name-contains",
         trained["base"],
         "--creation-time-after",
-        str((older_created + newer_created) / 2),
+        str(math.ceil(older_created)),
     )
     assert [j["TrainingJobName"] for j in after["TrainingJobSummaries"]] == [newer]
 

@@ -69,7 +69,7 @@ def trained(emulator: Any, platform: Any) -> dict[str, Any]:
     )
     sfn = emulator.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=platform.state_machine_arn, input=json.dumps(execution_input))
-    described = finished_execution(sfn, execution["executionArn"], timeout=120)
+    described = finished_execution(sfn, execution["executionArn"])
     assert described["status"] == "SUCCEEDED", described.get("cause")
     job_name = execution_output(described)["job_name"]
     job = emulator.client("sagemaker").describe_training_job(TrainingJobName=job_name)
