@@ -91,6 +91,11 @@ TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TRAINING_JOB_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 
 
+# The EventBridge rule Step Functions creates and manages for `.sync` SageMaker training tasks: the
+# state machine's role may put and describe it (stacks), and trainctl doctor asks IAM whether it may.
+SAGEMAKER_TRAINING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule"
+
+
 # (source, detail-type) of the event SageMaker sends to the default bus when a training job changes
 # status: the notifications rule matches it, the emulator sends it.
 TRAINING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker Training Job State Change")

@@ -13,13 +13,16 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, PrepareEnvironment, WriteResultEnvironment
+from platform_contract import (
+    COST_TAG_KEY,
+    COST_TAG_VALUE,
+    SAGEMAKER_TRAINING_SYNC_RULE,
+    PrepareEnvironment,
+    WriteResultEnvironment,
+)
 from stacks.nag import acknowledge_wildcard_resources
 from stacks.platform_function import platform_function
 from stacks.training_definition import training_definition
-
-# The EventBridge rule Step Functions manages for `.sync` SageMaker training tasks.
-SAGEMAKER_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule"
 
 
 class TrainingWorkflow(Construct):
@@ -196,7 +199,9 @@ class TrainingWorkflow(Construct):
             iam.PolicyStatement(
                 sid="ManageSyncEventRule",
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-                resources=[stack.format_arn(service="events", resource="rule", resource_name=SAGEMAKER_SYNC_RULE)],
+                resources=[
+                    stack.format_arn(service="events", resource="rule", resource_name=SAGEMAKER_TRAINING_SYNC_RULE)
+                ],
             )
         )
 
