@@ -159,7 +159,8 @@ JOB_NAME_FIELD = "job_name"
 
 # -- Stack outputs ----------------------------------------------------------------------------------------
 class StatefulStackOutput(str, Enum):
-    """Output keys of the stateful stack (the emulator's demo reads the buckets from them)."""
+    """Output keys of the stateful stack (the emulator's demo reads the buckets from them, trainctl doctor
+    the image and the Docker commands)."""
 
     REPOSITORY_URI = "RepositoryUri"
     DEFAULT_IMAGE_URI = "DefaultImageUri"
@@ -168,6 +169,10 @@ class StatefulStackOutput(str, Enum):
     CHECKPOINTS_BUCKET_NAME = "CheckpointsBucketName"
     TENSORBOARD_BUCKET_NAME = "TensorBoardBucketName"
     ACCESS_LOGS_BUCKET_NAME = "AccessLogsBucketName"
+    # Ready commands for the training image (trainctl doctor tells to run them when the image is missing).
+    DOCKER_LOGIN_COMMAND = "DockerLoginCommand"
+    DOCKER_BUILD_COMMAND = "DockerBuildCommand"
+    DOCKER_PUSH_COMMAND = "DockerPushCommand"
 
 
 class TrainingStackOutput(str, Enum):

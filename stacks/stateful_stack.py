@@ -113,15 +113,15 @@ class StatefulStack(Stack):
                 self.storage.access_logs.bucket_name,
                 "S3 server access logs of the buckets above",
             ),
-            "DockerLoginCommand": (
+            StatefulStackOutput.DOCKER_LOGIN_COMMAND.value: (
                 f"aws ecr get-login-password --region {Aws.REGION} | docker login --username AWS --password-stdin {registry}",
                 "Log docker in to the repository's registry",
             ),
-            "DockerBuildCommand": (
+            StatefulStackOutput.DOCKER_BUILD_COMMAND.value: (
                 f"docker build -t {image} .",
                 "Build the training image (run where its Dockerfile is)",
             ),
-            "DockerPushCommand": (f"docker push {image}", "Push the training image"),
+            StatefulStackOutput.DOCKER_PUSH_COMMAND.value: (f"docker push {image}", "Push the training image"),
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)
