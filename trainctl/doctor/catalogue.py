@@ -1,0 +1,551 @@
+"""Every AWS call the platform makes, by the role that makes it: what `trainctl doctor` asks IAM
+about, and what a record of the calls the platform really makes can be compared against.
+
+Plain data, importable without AWS or the CDK. Keep it equal to the grants in stacks/ (the
+execution role, the workflow's and the functions' roles, the rules' role): the doctor's tests judge
+every call below against the policies this checkout synthesizes.
+
+- A principal is a role of the training stack, named by its logical ID without the hash the CDK
+  appends (`TrainingWorkflowPrepareRole` for `TrainingWorkflowPrepareRoleACF008E5`).
+- A call is one or more actions on the resource IAM authorizes them against, an ARN pattern, with the
+  request context IAM sees (condition keys). `allowed=False` marks a call the role must be refused:
+  the conditions and limits the platform relies on.
+- Patterns: `{fact}` is a fact of the deployment (FACTS names them all); `*` matches any run of
+  characters, as in IAM. A fact that is a list (the extra readable buckets, the VPC's subnets) gives
+  one call per item, and none when it is empty; `when` names a fact that must be true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from itertools import product
+
+from platform_contract import (
+    COST_TAG_KEY,
+    COST_TAG_VALUE,
+    SAGEMAKER_TRAINING_SYNC_RULE,
+    TRAINING_JOB_LOG_GROUP,
+    TRAINING_JOB_METRICS_NAMESPACE,
+)
+
+# The facts the patterns use and where the doctor reads each one.
+FACTS: Mapping[str, str] = {
+    "partition": "the caller's partition (aws, aws-cn, ...)",
+    "region": "the region the platform is deployed in",
+    "account": "the caller's account, which holds both stacks",
+    "data_bucket": "the stateful stack's output DataBucketName",
+    "artifacts_bucket": "the stateful stack's output ArtifactsBucketName",
+    "checkpoints_bucket": "the stateful stack's output CheckpointsBucketName",
+    "tensorboard_bucket": "the stateful stack's output TensorBoardBucketName",
+    "repository": "the repository named by the stateful stack's output RepositoryUri",
+    "key_arn": "the stateful stack's KMS key, or the kms_key_arn setting",
+    "execution_role_arn": "the training stack's output ExecutionRoleArn",
+    "state_machine_arn": "the training stack's output TrainingStateMachineArn",
+    "topic_arn": "the training stack's output NotificationTopicArn",
+    "prepare_function": "the training stack's function TrainingWorkflowPrepare",
+    "write_result_function": "the training stack's function TrainingWorkflowWriteResult",
+    "notify_function": "the training stack's function MonitoringNotify",
+    "prepare_log_group": "the training stack's log group TrainingWorkflowPrepareLogs",
+    "write_result_log_group": "the training stack's log group TrainingWorkflowWriteResultLogs",
+    "notify_log_group": "the training stack's log group MonitoringNotifyLogs",
+    "request_prefix": "the request_prefix setting",
+    "extra_readable_bucket": "each of the extra_readable_buckets setting (a list)",
+    "vpc_subnet": "each of the vpc_subnet_ids setting (a list)",
+    "vpc_security_group": "each of the vpc_security_group_ids setting (a list)",
+    "vpc": "whether training runs in a VPC (vpc_subnet_ids is set)",
+}
+
+# What stands for a name the platform chooses at run time (a job, an object key, a log stream) in
+# the concrete ARN the doctor asks IAM about.
+EXAMPLE_NAME = "doctor-check"
+
+
+@dataclass(frozen=True)
+class Context:
+    """A condition key and its values in the request, typed as SimulatePrincipalPolicy takes it."""
+
+    key: str
+    values: tuple[str, ...]
+    type: str = "string"
+
+
+@dataclass(frozen=True)
+class Call:
+    actions: tuple[str, ...]
+    resource: str
+    why: str
+    context: tuple[Context, ...] = ()
+    allowed: bool = True
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str  # the role's logical ID in the training stack, without the CDK's hash
+    name: str
+    calls: tuple[Call, ...]
+
+
+def _via(service: str) -> Context:
+    return Context("kms:ViaService", (f"{service}.{{region}}.amazonaws.com",))
+
+
+def _bucket(fact: str) -> str:
+    return f"arn:{{partition}}:s3:::{{{fact}}}"
+
+
+def _objects(fact: str, key: str = "*") -> str:
+    return f"arn:{{partition}}:s3:::{{{fact}}}/{key}"
+
+
+def _log_streams(log_group: str) -> str:
+    # CloudWatch Logs authorizes stream calls against the stream's ARN, within `log-group:<name>:*`.
+    return f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}:log-stream:*"
+
+
+def _function(fact: str) -> str:
+    return f"arn:{{partition}}:lambda:{{region}}:{{account}}:function:{{{fact}}}"
+
+
+def _function_logs_and_traces(log_group_fact: str) -> tuple[Call, ...]:
+    """What every function of the platform does besides its work: write its log group and X-Ray traces."""
+    return (
+        Call(
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            _log_streams(f"{{{log_group_fact}}}"),
+            "the function writes its own log group",
+        ),
+        Call(
+            ("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+            "*",
+            "the function sends X-Ray traces (no resource-level permission)",
+        ),
+    )
+
+
+_TRAINING_JOBS = "arn:{partition}:sagemaker:{region}:{account}:training-job/*"
+_KEY = "{key_arn}"
+_READABLE_BUCKETS = (
+    "data_bucket",
+    "extra_readable_bucket",
+    "artifacts_bucket",
+    "checkpoints_bucket",
+    "tensorboard_bucket",
+)
+_WRITABLE_BUCKETS = ("artifacts_bucket", "checkpoints_bucket", "tensorboard_bucket")
+_COST_TAG = (
+    Context(f"aws:RequestTag/{COST_TAG_KEY}", (COST_TAG_VALUE,)),
+    Context("aws:TagKeys", (COST_TAG_KEY,), "stringList"),
+)
+
+EXECUTION_ROLE = Principal(
+    "ExecutionRole",
+    "the SageMaker execution role",
+    (
+        *(
+            Call(("s3:ListBucket", "s3:GetBucketLocation"), _bucket(fact), "training lists its input channels")
+            for fact in _READABLE_BUCKETS
+        ),
+        *(
+            Call(("s3:GetObject", "s3:GetObjectVersion"), _objects(fact), "training reads its input channels")
+            for fact in _READABLE_BUCKETS
+        ),
+        *(
+            Call(
+                ("s3:PutObject", "s3:AbortMultipartUpload"),
+                _objects(fact),
+                "training writes the model, checkpoints and TensorBoard data",
+            )
+            for fact in _WRITABLE_BUCKETS
+        ),
+        Call(
+            ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
+            "arn:{partition}:ecr:{region}:{account}:repository/{repository}",
+            "SageMaker pulls the training image from the platform's repository",
+        ),
+        Call(("ecr:GetAuthorizationToken",), "*", "SageMaker logs in to the registry (no resource-level permission)"),
+        Call(
+            ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+            _log_streams(TRAINING_JOB_LOG_GROUP),
+            "SageMaker writes the job's logs",
+        ),
+        Call(
+            ("cloudwatch:PutMetricData",),
+            "*",
+            "SageMaker publishes the job's metrics",
+            context=(Context("cloudwatch:namespace", (TRAINING_JOB_METRICS_NAMESPACE,)),),
+        ),
+        Call(
+            ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"),
+            _KEY,
+            "S3 uses the project key for the job's data and outputs",
+            context=(_via("s3"),),
+        ),
+        Call(("kms:DescribeKey",), _KEY, "SageMaker checks the project key"),
+        Call(
+            ("kms:CreateGrant",),
+            _KEY,
+            "SageMaker lets EBS encrypt the training volume with the project key",
+            context=(Context("kms:GrantIsForAWSResource", ("true",), "boolean"),),
+        ),
+        Call(
+            ("ec2:CreateNetworkInterface",),
+            "arn:{partition}:ec2:{region}:{account}:network-interface/*",
+            "SageMaker attaches the training instances to the VPC",
+            when="vpc",
+        ),
+        Call(
+            ("ec2:CreateNetworkInterface",),
+            "arn:{partition}:ec2:{region}:{account}:subnet/{vpc_subnet}",
+            "in the configured subnets",
+        ),
+        Call(
+            ("ec2:CreateNetworkInterface",),
+            "arn:{partition}:ec2:{region}:{account}:security-group/{vpc_security_group}",
+            "with the configured security groups",
+        ),
+        Call(
+            (
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ),
+            "arn:{partition}:ec2:{region}:{account}:network-interface/*",
+            "SageMaker manages the training instances' network interfaces",
+            when="vpc",
+        ),
+        Call(
+            (
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ),
+            "*",
+            "SageMaker reads the VPC's configuration (no resource-level permission)",
+            when="vpc",
+        ),
+        Call(("s3:PutObject",), _objects("data_bucket"), "training data is read-only to jobs", allowed=False),
+        Call(("s3:DeleteObject",), _objects("artifacts_bucket"), "jobs never delete outputs", allowed=False),
+        Call(
+            ("cloudwatch:PutMetricData",),
+            "*",
+            f"jobs publish metrics only in {TRAINING_JOB_METRICS_NAMESPACE}",
+            context=(Context("cloudwatch:namespace", (EXAMPLE_NAME,)),),
+            allowed=False,
+        ),
+        Call(
+            ("kms:CreateGrant",),
+            _KEY,
+            "grants of the project key only for AWS resources",
+            context=(Context("kms:GrantIsForAWSResource", ("false",), "boolean"),),
+            allowed=False,
+        ),
+    ),
+)
+
+PREPARE_ROLE = Principal(
+    "TrainingWorkflowPrepareRole",
+    "the Prepare function's role",
+    (
+        Call(
+            ("s3:GetObject", "s3:GetObjectVersion"),
+            _objects("data_bucket", "{request_prefix}*"),
+            "Prepare reads request files, any version",
+        ),
+        Call(("kms:Decrypt",), _KEY, "S3 decrypts request files with the project key", context=(_via("s3"),)),
+        *_function_logs_and_traces("prepare_log_group"),
+        Call(
+            ("s3:GetObject",),
+            _objects("data_bucket", f"{EXAMPLE_NAME}.json"),
+            "Prepare reads only under the request prefix",
+            allowed=False,
+        ),
+        Call(("s3:PutObject",), _objects("data_bucket", "{request_prefix}*"), "Prepare writes nothing", allowed=False),
+        Call(("kms:Decrypt",), _KEY, "Prepare uses the project key only through S3", allowed=False),
+    ),
+)
+
+WRITE_RESULT_ROLE = Principal(
+    "TrainingWorkflowWriteResultRole",
+    "the WriteResult function's role",
+    (
+        Call(
+            ("s3:PutObject",),
+            _objects("data_bucket", "{request_prefix}*.result.json"),
+            "WriteResult writes result files beside request files",
+        ),
+        Call(("kms:GenerateDataKey",), _KEY, "S3 encrypts result files with the project key", context=(_via("s3"),)),
+        *_function_logs_and_traces("write_result_log_group"),
+        Call(
+            ("s3:PutObject",),
+            _objects("data_bucket", "{request_prefix}*.json"),
+            "WriteResult never overwrites a request file",
+            allowed=False,
+        ),
+        Call(("kms:GenerateDataKey",), _KEY, "WriteResult uses the project key only through S3", allowed=False),
+    ),
+)
+
+NOTIFY_ROLE = Principal(
+    "MonitoringNotifyRole",
+    "the Notify function's role",
+    (
+        Call(("sns:Publish",), "{topic_arn}", "Notify tells the topic how each job ended"),
+        Call(
+            ("kms:GenerateDataKey", "kms:Decrypt"),
+            _KEY,
+            "SNS encrypts the messages with the project key",
+            context=(_via("sns"),),
+        ),
+        *_function_logs_and_traces("notify_log_group"),
+        Call(
+            ("sns:Publish",),
+            f"arn:{{partition}}:sns:{{region}}:{{account}}:{EXAMPLE_NAME}",
+            "Notify publishes only to the platform's topic",
+            allowed=False,
+        ),
+    ),
+)
+
+STATE_MACHINE_ROLE = Principal(
+    "TrainingWorkflowStateMachineRole",
+    "the state machine's role",
+    (
+        Call(
+            ("lambda:InvokeFunction",),
+            _function("prepare_function"),
+            "the workflow runs Prepare",
+        ),
+        Call(
+            ("lambda:InvokeFunction",),
+            _function("write_result_function"),
+            "the workflow runs WriteResult",
+        ),
+        Call(
+            ("sagemaker:CreateTrainingJob", "sagemaker:AddTags"),
+            _TRAINING_JOBS,
+            f"the workflow creates jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}",
+            context=_COST_TAG,
+        ),
+        Call(
+            ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
+            _TRAINING_JOBS,
+            "the workflow follows and stops its jobs",
+        ),
+        Call(
+            ("iam:PassRole",),
+            "{execution_role_arn}",
+            "the workflow gives jobs the execution role",
+            context=(Context("iam:PassedToService", ("sagemaker.amazonaws.com",)),),
+        ),
+        Call(
+            ("events:PutTargets", "events:PutRule", "events:DescribeRule"),
+            f"arn:{{partition}}:events:{{region}}:{{account}}:rule/{SAGEMAKER_TRAINING_SYNC_RULE}",
+            "Step Functions hears of job ends through its managed rule",
+        ),
+        Call(
+            ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"),
+            "*",
+            "the workflow is traced with X-Ray (no resource-level permission)",
+        ),
+        Call(
+            (
+                "logs:CreateLogDelivery",
+                "logs:GetLogDelivery",
+                "logs:UpdateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:DescribeResourcePolicies",
+                "logs:DescribeLogGroups",
+            ),
+            "*",
+            "Step Functions delivers the execution logs (no resource-level permission)",
+        ),
+        Call(
+            ("sagemaker:CreateTrainingJob",),
+            _TRAINING_JOBS,
+            f"only jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE} may be created",
+            context=(
+                Context("aws:RequestTag/Team", (EXAMPLE_NAME,)),
+                Context("aws:TagKeys", ("Team",), "stringList"),
+            ),
+            allowed=False,
+        ),
+        Call(
+            ("iam:PassRole",),
+            "{execution_role_arn}",
+            "the execution role goes to SageMaker only",
+            context=(Context("iam:PassedToService", ("ec2.amazonaws.com",)),),
+            allowed=False,
+        ),
+        Call(
+            ("iam:PassRole",),
+            f"arn:{{partition}}:iam::{{account}}:role/{EXAMPLE_NAME}",
+            "the workflow passes no other role",
+            context=(Context("iam:PassedToService", ("sagemaker.amazonaws.com",)),),
+            allowed=False,
+        ),
+    ),
+)
+
+EVENTS_ROLE = Principal(
+    "TrainingWorkflowStateMachineEventsRole",
+    "the trigger rules' role",
+    (
+        Call(("states:StartExecution",), "{state_machine_arn}", "a trigger rule starts the workflow"),
+        Call(
+            ("states:StartExecution",),
+            f"arn:{{partition}}:states:{{region}}:{{account}}:stateMachine:{EXAMPLE_NAME}",
+            "the rules start no other state machine",
+            allowed=False,
+        ),
+    ),
+)
+
+PRINCIPALS: tuple[Principal, ...] = (
+    EXECUTION_ROLE,
+    PREPARE_ROLE,
+    WRITE_RESULT_ROLE,
+    STATE_MACHINE_ROLE,
+    EVENTS_ROLE,
+    NOTIFY_ROLE,
+)
+
+
+@dataclass(frozen=True)
+class RuleTarget:
+    """What an EventBridge rule of the training stack must send its events to (and with which role)."""
+
+    arn: str
+    role: str | None  # a principal's role, whose ARN the target uses; None for a function target
+    what: str
+
+
+_STARTS_WORKFLOW = RuleTarget("{state_machine_arn}", EVENTS_ROLE.role, "the training workflow")
+# By the rule's logical ID without the CDK's hash.
+RULE_TARGETS: Mapping[str, RuleTarget] = {
+    "TriggersRequestFileRule": _STARTS_WORKFLOW,
+    "TriggersImagePushRule": _STARTS_WORKFLOW,
+    "TriggersScheduleRule": _STARTS_WORKFLOW,
+    "MonitoringJobStateRule": RuleTarget(_function("notify_function"), None, "the Notify function"),
+}
+
+
+@dataclass(frozen=True)
+class KeyPolicyGrant:
+    """A statement the project key's policy must have: who, and which actions (at least)."""
+
+    principal_type: str  # "AWS" or "Service"
+    principal: str
+    actions: tuple[str, ...]
+    why: str
+
+
+def _kms_actions() -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {
+                action
+                for principal in PRINCIPALS
+                for call in principal.calls
+                if call.allowed
+                for action in call.actions
+                if action.startswith("kms:")
+            }
+        )
+    )
+
+
+KEY_POLICY_GRANTS: tuple[KeyPolicyGrant, ...] = (
+    KeyPolicyGrant(
+        "AWS",
+        "arn:{partition}:iam::{account}:root",
+        _kms_actions(),
+        "only then do the roles' own policies give them the key",
+    ),
+    KeyPolicyGrant(
+        "Service",
+        "cloudwatch.amazonaws.com",
+        ("kms:Decrypt", "kms:GenerateDataKey"),
+        "CloudWatch alarms publish to the topic encrypted with the key",
+    ),
+)
+
+
+# -- Using the catalogue ---------------------------------------------------------------------------------
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+Fact = str | tuple[str, ...] | bool
+
+
+class MissingFact(KeyError):
+    """A pattern names a fact the deployment does not give."""
+
+
+def placeholders(call: Call) -> set[str]:
+    texts = [call.resource, *(value for context in call.context for value in context.values)]
+    return {name for text in texts for name in _PLACEHOLDER.findall(text)}
+
+
+def fill(pattern: str, facts: Mapping[str, Fact]) -> str:
+    """A pattern with its placeholders replaced by single-valued facts."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in facts:
+            raise MissingFact(name)
+        fact = facts[name]
+        if not isinstance(fact, str):
+            raise MissingFact(f"{name} is not a single value")
+        return fact
+
+    return _PLACEHOLDER.sub(value, pattern)
+
+
+def resolve(call: Call, facts: Mapping[str, Fact]) -> Iterator[Call]:
+    """The call with the deployment's facts in its patterns: one per combination of list facts' items
+    (none when a list is empty or `when` is false)."""
+    if call.when is not None and not facts.get(call.when):
+        return
+    names = sorted(placeholders(call))
+    for name in names:
+        if name not in facts:
+            raise MissingFact(name)
+    choices: list[tuple[Fact, ...]] = [_items(facts[name]) for name in names]
+    for values in product(*choices):
+        single = {**facts, **dict(zip(names, values, strict=True))}
+        yield replace(
+            call,
+            resource=fill(call.resource, single),
+            context=tuple(
+                replace(context, values=tuple(fill(value, single) for value in context.values))
+                for context in call.context
+            ),
+            when=None,
+        )
+
+
+def _items(fact: Fact) -> tuple[Fact, ...]:
+    return fact if isinstance(fact, tuple) else (fact,)
+
+
+def example(pattern: str) -> str:
+    """A concrete resource the pattern covers: each `*` a name the platform would choose (a bare `*`,
+    for actions without resource-level permissions, stays `*`)."""
+    return pattern if pattern == "*" else pattern.replace("*", EXAMPLE_NAME)
+
+
+def matches(pattern: str, value: str) -> bool:
+    """Whether a resource (or action) matches a pattern as IAM matches them: `*` any run of characters,
+    `?` any one."""
+    expression = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
+    return re.fullmatch(expression, value, flags=re.DOTALL) is not None
+
+
+def logical_id_stem(logical_id: str) -> str:
+    """A CDK logical ID without the 8-hex-digit hash it ends with (`ExecutionRoleCDF74862` -> `ExecutionRole`)."""
+    return re.sub(r"[0-9A-F]{8}$", "", logical_id)
