@@ -22,6 +22,7 @@ from trainctl.reporting import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
+    duration,
     invocation,
     report_error,
     report_problems,
@@ -71,13 +72,6 @@ def _connect(args: argparse.Namespace) -> Platform:
     return Platform.connect(args.stack, args.region)
 
 
-def _duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours}h{rest // 60:02d}m{rest % 60:02d}s" if hours else f"{rest // 60}m{rest % 60:02d}s"
-
-
 def describe(state: TrainingState) -> list[str]:
     """The human-readable status: what ran, how it ended, where the results are."""
     lines: list[str] = []
@@ -95,7 +89,7 @@ def describe(state: TrainingState) -> list[str]:
             lines.append(f"reason:    {job.failure_reason}")
         lines.append(f"instances: {job.instance_count} x {job.instance_type}")
         lines.append(
-            f"duration:  {_duration(job.duration_seconds())} (training {_duration(job.training_seconds)}, billable {_duration(job.billable_seconds)})"
+            f"duration:  {duration(job.duration_seconds())} (training {duration(job.training_seconds)}, billable {duration(job.billable_seconds)})"
         )
         for name, value in sorted(job.final_metrics.items()):
             lines.append(f"metric:    {name} = {value}")
@@ -199,7 +193,7 @@ def run_list(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
                 job.name if job else "-",
                 job.status if job else "-",
                 f"{job.instance_count} x {job.instance_type}" if job else "-",
-                _duration(job.duration_seconds()) if job else "-",
+                duration(job.duration_seconds()) if job else "-",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

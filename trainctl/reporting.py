@@ -61,5 +61,13 @@ def report_problems(err: TextIO, source: str, what: str, problems: Sequence[obje
         print(f"  {problem}", file=err)
 
 
+def duration(seconds: float | None) -> str:
+    """A duration as `4m05s` or `1h02m03s` (`-` when unknown)."""
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h{rest // 60:02d}m{rest % 60:02d}s" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
 def report_note(err: TextIO, message: str) -> None:
     print(f"note: {one_line(message)}", file=err)
