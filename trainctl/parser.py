@@ -17,6 +17,7 @@ DEFAULT_REGION = "eu-west-1"
 MAX_LIST_LIMIT = 1000
 OFFLINE_COMMANDS = "trainctl.offline_commands"
 PLATFORM_COMMANDS = "trainctl.platform_commands"
+DOCTOR_COMMAND = "trainctl.doctor.command"
 _REFERENCE = "an execution's ARN or name, or a training job's name or ARN"
 
 
@@ -99,6 +100,22 @@ def _add_platform_commands(commands: argparse._SubParsersAction[Any]) -> None:
 
     stop = commands.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")
     stop.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
+
+    doctor = commands.add_parser(
+        "doctor", parents=[where], help="check that the deployed platform is ready to train (run after cdk deploy)"
+    )
+    doctor.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting the stacks were deployed with, as given to cdk deploy -c; repeatable",
+    )
+    doctor.add_argument(
+        "--smoke", action="store_true", help="then start a minimal training with the default image and follow it"
+    )
+    doctor.set_defaults(run=(DOCTOR_COMMAND, "run_doctor"))
 
     for command, function in (
         (start, "run_start"),
