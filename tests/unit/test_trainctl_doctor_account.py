@@ -213,7 +213,7 @@ class FakeAccount:
     image_tags: dict[str, set[str]] = field(default_factory=dict)  # repository -> tags pushed
     scp_denied_actions: set[str] = field(default_factory=set)
     caller_may_not: set[str] = field(default_factory=set)  # operations the doctor's caller is refused
-    calls: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # `<service>:<Operation>`, in the order asked
 
     @classmethod
     def deployed(cls, templates: Mapping[str, Mapping[str, Any]], *, image_pushed: bool = True) -> FakeAccount:
@@ -279,8 +279,8 @@ class FakeAccount:
             statements[:] = [statement for statement in statements if statement.get("Sid") != sid]
 
     # -- answering requests ----------------------------------------------------------------------------------------
-    def answer(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any] | AwsError:
-        self.calls.append(operation)
+    def answer(self, service: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any] | AwsError:
+        self.calls.append(f"{service}:{operation}")
         if operation in self.caller_may_not:
             return AwsError("AccessDenied", f"User: {CALLER_ARN} is not authorized to perform: {operation}")
         return getattr(self, f"_{xform_name(operation)}")(params)
@@ -403,7 +403,7 @@ class FakeSession:
         def queue_answer(model: Any, params: Mapping[str, Any], **_: Any) -> None:
             # botocore validates the request only after this event: the account answers valid requests only.
             validate_parameters(params, model.input_shape)
-            answer = self.account.answer(model.name, params)
+            answer = self.account.answer(model.service_model.signing_name, model.name, params)
             if isinstance(answer, AwsError):
                 stubber.add_client_error(xform_name(model.name), answer.code, answer.message)
             else:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from trainctl.doctor.smoke import SMOKE_INPUT, run_smoke
+from trainctl.doctor.smoke import SMOKE_INPUT, SMOKE_MAX_RUN_SECONDS, run_smoke
 from trainctl.platform import Platform
 
 REGION = "eu-west-1"
@@ -153,3 +154,12 @@ def test_a_smoke_execution_that_ends_before_its_job_fails_with_its_error():
         "FAIL smoke training: execution smoke-1 FAILED before starting a job: SageMaker.AmazonSageMakerException: "
         "AccessDenied: iam:PassRole; see the execution in the Step Functions console"
     )
+
+
+def test_the_trainctl_page_describes_the_smoke_training_the_doctor_starts():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "trainctl.md").read_text()
+    smoke = page[page.index("**--smoke**") : page.index("With `--json` the doctor")]
+
+    assert f"one `{SMOKE_INPUT['instance_type']}`" in smoke and SMOKE_INPUT["instance_count"] == 1
+    assert f"at most {SMOKE_MAX_RUN_SECONDS // 60} minutes" in " ".join(smoke.split())
+    assert "no Debugger or profiler" in smoke and SMOKE_INPUT["debugger_hook_config"] is False
