@@ -17,12 +17,13 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.parsers import ResponseParserError
 from test_trainctl_doctor_account import ACCOUNT, CALLER_ARN, REGION, FakeAccount, FakeSession
 
 from trainctl.cli import main
 from trainctl.doctor import command
 from trainctl.doctor.catalogue import FACTS, PRINCIPALS, placeholders
-from trainctl.doctor.checks import check_stack
+from trainctl.doctor.checks import check_stack, guard
 from trainctl.doctor.deployment import (
     Caller,
     Deployment,
@@ -460,3 +461,13 @@ def test_resources_added_removed_or_changed_are_named_with_what_changed(checkout
 )
 def test_a_stack_is_usable_only_once_its_last_operation_completed(status, line):
     assert check_stack(Stack("s", status, {}, ()), REGION, "npx cdk deploy --all").lines() == [line]
+
+
+def test_an_endpoint_that_does_not_answer_as_aws_fails_the_check_in_one_line():
+    def check() -> CheckResult:
+        raise ResponseParserError("Unable to parse response (syntax error), invalid XML received:\nb'<html>500</html>'")
+
+    assert guard("role R", check).lines() == [
+        "FAIL role R: the endpoint's answer is not AWS's: Unable to parse response (syntax error), invalid XML received; "
+        "check AWS_ENDPOINT_URL and the region"
+    ]

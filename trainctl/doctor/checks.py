@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.parsers import ResponseParserError
 
 from trainctl.doctor.deployment import Caller, Deployment, Stack
 from trainctl.doctor.results import CheckResult, Problem, failed
@@ -34,6 +35,11 @@ def guard(subject: str, check: Callable[[], CheckResult]) -> CheckResult:
         return failed(subject, *refusal(error))
     except BotoCoreError as error:
         return failed(subject, str(error), "check the network, the region and the credentials")
+    except ResponseParserError as error:  # an answer no AWS service gives (an endpoint that is not AWS)
+        first_line = str(error).splitlines()[0].rstrip(":")
+        return failed(
+            subject, f"the endpoint's answer is not AWS's: {first_line}", "check AWS_ENDPOINT_URL and the region"
+        )
 
 
 def check_caller(sts: Any, region: str) -> tuple[CheckResult, Caller | None]:

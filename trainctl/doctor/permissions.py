@@ -96,7 +96,8 @@ def _judge(call: Call, result: Mapping[str, Any], deploy: str) -> Problem | None
     is_allowed = result["EvalDecision"] == "allowed"
     if is_allowed == call.allowed:
         return None
-    target = f"{result['EvalActionName']} on {result['EvalResourceName']}{_with(call.context)}"
+    # One resource per request: IAM's per-action result is that resource's (EvalResourceName may be left out).
+    target = f"{result['EvalActionName']} on {example(call.resource)}{_with(call.context)}"
     restore = (
         f"deploy this checkout ({deploy}); if the stacks already match it, undo what was changed outside CloudFormation"
     )
