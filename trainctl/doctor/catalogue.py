@@ -51,6 +51,7 @@ FACTS: Mapping[str, str] = {
     "write_result_log_group": "the training stack's log group TrainingWorkflowWriteResultLogs",
     "notify_log_group": "the training stack's log group MonitoringNotifyLogs",
     "request_prefix": "the request_prefix setting",
+    "result_prefix": "the result_prefix setting",
     "extra_readable_bucket": "each of the extra_readable_buckets setting (a list)",
     "vpc_subnet": "each of the vpc_subnet_ids setting (a list)",
     "vpc_security_group": "each of the vpc_security_group_ids setting (a list)",
@@ -275,8 +276,8 @@ WRITE_RESULT_ROLE = Principal(
     (
         Call(
             ("s3:PutObject",),
-            _objects("data_bucket", "{request_prefix}*.result.json"),
-            "WriteResult writes result files beside request files",
+            _objects("data_bucket", "{result_prefix}*.json"),
+            "WriteResult writes each request file's result at the same path under the result prefix",
         ),
         Call(("kms:GenerateDataKey",), _KEY, "S3 encrypts result files with the project key", context=(_via("s3"),)),
         *_function_logs_and_traces("write_result_log_group"),

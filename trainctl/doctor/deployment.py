@@ -186,6 +186,7 @@ class Deployment:
             "write_result_log_group": self.physical_id(training, "TrainingWorkflowWriteResultLogs", log_group),
             "notify_log_group": self.physical_id(training, "MonitoringNotifyLogs", log_group),
             "request_prefix": settings.request_prefix,
+            "result_prefix": settings.result_prefix,
             "extra_readable_bucket": settings.extra_readable_buckets,
             "vpc_subnet": settings.vpc_subnet_ids,
             "vpc_security_group": settings.vpc_security_group_ids,
