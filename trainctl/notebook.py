@@ -9,7 +9,7 @@
 
 The SDK objects are read back into their JSON forms (TrainingInput, FileSystemInput,
 TensorBoardOutputConfig, DebuggerHookConfig, ProfilerConfig, Rule/ProfilerRule). Settings the
-platform cannot express (custom rules, entry_point code, instance groups, pipeline variables...) are
+platform cannot express (custom rules, entry_point code, pipeline variables...) are
 an error naming them, never silently dropped. The SDK is needed only by whoever has an Estimator:
 this module imports nothing from it at import time.
 """
@@ -50,20 +50,20 @@ _ESTIMATOR_ATTRIBUTES = (
     ("disable_profiler", "disable_profiler"),
     ("environment", "environment"),
     ("max_retry_attempts", "max_retry_attempts"),
+    ("keep_alive_period_in_seconds", "keep_alive_period_in_seconds"),
+    ("container_entry_point", "container_entry_point"),
+    ("container_arguments", "container_arguments"),
+    ("training_repository_access_mode", "training_repository_access_mode"),
+    ("training_repository_credentials_provider_arn", "training_repository_credentials_provider_arn"),
+    ("disable_output_compression", "disable_output_compression"),
+    ("enable_infra_check", "enable_infra_check"),
+    ("enable_remote_debug", "_enable_remote_debug"),
+    ("enable_session_tag_chaining", "_enable_session_tag_chaining"),
+    ("training_plan", "training_plan"),
+    ("instance_placement_config", "instance_placement_config"),
 )
 # Estimator settings the input does not take: set to anything but their default, they are an error.
 _UNSUPPORTED_ATTRIBUTES = {
-    "instance_groups": None,
-    "keep_alive_period_in_seconds": None,
-    "training_repository_access_mode": None,
-    "training_repository_credentials_provider_arn": None,
-    "container_entry_point": None,
-    "container_arguments": None,
-    "disable_output_compression": False,
-    "enable_infra_check": None,
-    "training_plan": None,
-    "instance_placement_config": None,
-    "_enable_remote_debug": None,
     "entry_point": None,
     "source_dir": None,
     "git_config": None,
@@ -78,6 +78,7 @@ _SDK_DEFAULTS: dict[str, object] = {
     "use_spot_instances": False,
     "enable_network_isolation": False,
     "disable_profiler": False,
+    "disable_output_compression": False,
 }
 _DEFAULT_RULE_IMAGE = "DEFAULT_RULE_EVALUATOR_IMAGE"  # what Rule.sagemaker / ProfilerRule.sagemaker set
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -264,6 +265,21 @@ def _rules(rules: Any) -> list[dict[str, object]]:
     return converted
 
 
+def _instance_groups(groups: Any) -> object:
+    """The SDK's InstanceGroup objects as {"instance_group_name", "instance_type", "instance_count"}."""
+    return [
+        _json(
+            {
+                "instance_group_name": group.instance_group_name,
+                "instance_type": group.instance_type,
+                "instance_count": group.instance_count,
+            },
+            f"instance_groups[{index}]",
+        )
+        for index, group in enumerate(groups)
+    ]
+
+
 def _debugger_hook_config(hook: Any) -> object:
     if hook is False or isinstance(hook, Mapping):
         return _json(hook, "debugger_hook_config")  # False turns the hook off; {} means the default hook
@@ -349,6 +365,8 @@ def _is_sdk_default(key: str, value: object) -> bool:
 def _helper_objects(estimator: Any) -> dict[str, object]:
     """Rules and the Debugger, TensorBoard and profiler configurations, as their JSON forms."""
     result: dict[str, object] = {}
+    if getattr(estimator, "instance_groups", None) is not None:
+        result["instance_groups"] = _instance_groups(estimator.instance_groups)
     if estimator.rules:
         result["rules"] = _rules(estimator.rules)
     if estimator.debugger_hook_config is not None:

@@ -10,11 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .cluster import CLUSTER_KEYS, Cluster, check_channel_groups, check_single_type_arguments, read_cluster
+from .container import CONTAINER_KEYS, container_settings
 from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
 from .fields import ObjectReader, join, json_type, text_of
 from .inputs import Channels, add_model_channel, read_inputs
+from .job_features import FEATURE_KEYS, JobFeatures, read_job_features
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
 from .tags import read_tags
@@ -28,6 +31,7 @@ ESTIMATOR_KEYS = (
     "checkpoint_local_path", "enable_network_isolation", "rules", "debugger_hook_config",
     "tensorboard_output_config", "enable_sagemaker_metrics", "profiler_config", "disable_profiler",
     "environment", "max_retry_attempts",
+    *CONTAINER_KEYS, *FEATURE_KEYS, *CLUSTER_KEYS,
 )  # fmt: skip
 FIT_KEYS = ("inputs", "job_name", "experiment_config", "wait", "logs")
 KNOWN_KEYS = ESTIMATOR_KEYS + FIT_KEYS
@@ -106,6 +110,8 @@ def _request(
     output_path = _output_path(reader, defaults, problems, reach)
     resources = _resources(reader, problems)
     channels = _channels(reader, problems, reach)
+    check_channel_groups(channels.instance_groups, resources.cluster, problems)
+    features = read_job_features(reader)
     vpc = _vpc(reader, problems, file_system_channels=channels.uses_file_system)
     job_name = _job_name(reader, image_uri, now, problems)
     debugging = _debugging(reader, region, resources.instance_type, output_path, problems, reach)
@@ -113,11 +119,12 @@ def _request(
     return _given(
         {
             "AlgorithmSpecification": _algorithm_specification(reader, image_uri, input_mode, problems),
-            "OutputDataConfig": resources.output_data_config(output_path),
+            "OutputDataConfig": resources.output_data_config(output_path, features),
             "TrainingJobName": job_name,
             "StoppingCondition": resources.stopping_condition(),
             "ResourceConfig": resources.resource_config(),
             "RoleArn": role,
+            "InfraCheckConfig": features.infra_check_config(),
             "InputDataConfig": channels.config,
             "HyperParameters": _hyperparameters(reader, problems) or None,
             "Environment": _environment(reader, problems),
@@ -131,6 +138,8 @@ def _request(
                 reader, _spot_checkpoints(resources.use_spot, defaults, output_path, job_name), problems, reach
             ),
             **debugging,
+            "RemoteDebugConfig": features.remote_debug_config(),
+            "SessionChainingConfig": features.session_chaining_config(),
             "RetryStrategy": _retry_strategy(reader),
         }
     )
@@ -197,14 +206,12 @@ class _Resources:
     volume_kms_key: str | None
     output_kms_key: str | None
     use_spot: bool
+    cluster: Cluster
 
     def resource_config(self) -> dict[str, object]:
-        config: dict[str, object] = {"VolumeSizeInGB": self.volume_size}
-        if self.volume_kms_key is not None:
-            config["VolumeKmsKeyId"] = self.volume_kms_key
-        config["InstanceCount"] = self.instance_count
-        config["InstanceType"] = self.instance_type
-        return config
+        return self.cluster.resource_config(
+            self.volume_size, self.volume_kms_key, self.instance_count, self.instance_type
+        )
 
     def stopping_condition(self) -> dict[str, object]:
         condition: dict[str, object] = {"MaxRuntimeInSeconds": self.max_run}
@@ -212,18 +219,23 @@ class _Resources:
             condition["MaxWaitTimeInSeconds"] = self.max_wait
         return condition
 
-    def output_data_config(self, output_path: str) -> dict[str, object]:
+    def output_data_config(self, output_path: str, features: JobFeatures) -> dict[str, object]:
         config: dict[str, object] = {"S3OutputPath": output_path}
         if self.output_kms_key is not None:
             config["KmsKeyId"] = self.output_kms_key
+        if features.output_compression is not None:
+            config["CompressionType"] = features.output_compression
         return config
 
 
 def _resources(reader: ObjectReader, problems: Problems) -> _Resources:
-    instance_type = reader.string("instance_type", required=True)
+    cluster = read_cluster(reader, problems)
+    one_type = cluster.instance_groups is None  # else the groups give the types and counts
+    check_single_type_arguments(reader, cluster, problems)
+    instance_type = reader.string("instance_type", required=one_type)
     if instance_type is not None:
         check(problems, "instance_type", instance_type, "ResourceConfig.InstanceType")
-    instance_count = _instance_count(reader, problems)
+    instance_count = _instance_count(reader, problems, required=one_type)
     volume_size = _integer(reader, "volume_size", 30, "ResourceConfig.VolumeSizeInGB")
     max_run = _integer(reader, "max_run", 24 * 60 * 60, "StoppingCondition.MaxRuntimeInSeconds")
     max_wait = _integer(reader, "max_wait", None, "StoppingCondition.MaxWaitTimeInSeconds")
@@ -239,11 +251,12 @@ def _resources(reader: ObjectReader, problems: Problems) -> _Resources:
         volume_kms_key=_checked_string(reader, "volume_kms_key", "ResourceConfig.VolumeKmsKeyId"),
         output_kms_key=_checked_string(reader, "output_kms_key", "OutputDataConfig.KmsKeyId"),
         use_spot=_use_spot(reader, max_run, max_wait, problems),
+        cluster=cluster,
     )
 
 
-def _instance_count(reader: ObjectReader, problems: Problems) -> int | None:
-    instance_count = reader.integer("instance_count", required=True)
+def _instance_count(reader: ObjectReader, problems: Problems, *, required: bool) -> int | None:
+    instance_count = reader.integer("instance_count", required=required)
     if instance_count is not None and instance_count < 1:
         problems.add("instance_count", instance_count, "must be at least 1")
     elif instance_count is not None:
@@ -328,6 +341,7 @@ def _algorithm_specification(
     algorithm: dict[str, object] = {"TrainingInputMode": input_mode}
     if image_uri is not None:
         algorithm["TrainingImage"] = image_uri
+    algorithm.update(container_settings(reader, problems))
     metric_definitions = _metric_definitions(reader, problems)
     if metric_definitions is not None:
         algorithm["MetricDefinitions"] = metric_definitions

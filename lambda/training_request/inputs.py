@@ -53,6 +53,8 @@ class Channels:
     # fit() with one TrainingInput that sets input_mode makes it the job's TrainingInputMode too.
     training_input_mode: str | None = None
     names: list[str] = dataclass_field(default_factory=list)
+    # (field, names) for each TrainingInput that sets instance_groups: checked against the job's groups.
+    instance_groups: list[tuple[str, list[str]]] = dataclass_field(default_factory=list)
 
 
 def read_inputs(value: object, problems: Problems, reach: Reachability) -> Channels:
@@ -133,7 +135,11 @@ def _read_channel(
         channels.uses_file_system = True
         return _read_file_system_input(item, field, problems)
     if isinstance(item, dict) and "s3_data" in item:
-        return _read_training_input(item, field, problems, reach)
+        config = _read_training_input(item, field, problems, reach)
+        groups = config["DataSource"]["S3DataSource"].get("InstanceGroupNames") if config else None  # type: ignore[index]
+        if groups is not None:
+            channels.instance_groups.append((join(field, "instance_groups"), groups))
+        return config
     if item is None:
         problems.add(field, item, "must not be null")
     else:

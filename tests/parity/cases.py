@@ -43,6 +43,15 @@ FSX_INPUT = {
 }
 
 
+# A heterogeneous cluster: data preprocessing on CPU instances feeding training on GPU instances.
+HETEROGENEOUS_GROUPS = [
+    {"instance_group_name": "gpu-group", "instance_type": "ml.p3.2xlarge", "instance_count": 2},
+    {"instance_group_name": "cpu-group", "instance_type": "ml.c5.2xlarge", "instance_count": 1},
+]
+REGISTRY_CREDENTIALS_LAMBDA = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:registry-credentials"
+TRAINING_PLAN = f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:training-plan/gan-reserved-capacity"
+
+
 @dataclass(frozen=True)
 class ParityCase:
     name: str
@@ -128,6 +137,9 @@ CASES: tuple[ParityCase, ...] = (
     ),
     _case(
         "training_input_instance_groups",
+        instance_type=None,
+        instance_count=None,
+        instance_groups=HETEROGENEOUS_GROUPS,
         inputs={"train": {"s3_data": f"{DATA}/train", "instance_groups": ["gpu-group"]}},
     ),
     _case(
@@ -299,6 +311,61 @@ CASES: tuple[ParityCase, ...] = (
     _case("trainium_instance_no_profiler", instance_type="ml.trn1.2xlarge"),
     _case("trainium_instance_with_rules", instance_type="ml.trn1.32xlarge", rules=[{"rule": "loss_not_decreasing"}]),
     _case("gpu_instance_two_nodes", instance_type="ml.g5.12xlarge", instance_count=2),
+    _case("keep_alive_warm_pool", keep_alive_period_in_seconds=1800),
+    _case("keep_alive_zero_is_sent", keep_alive_period_in_seconds=0),
+    _case(
+        "container_entry_point_and_arguments",
+        container_entry_point=["python3", "/opt/ml/code/train.py"],
+        container_arguments=["--epochs", "10", ""],
+    ),
+    _case("training_repository_platform_mode", training_repository_access_mode="Platform"),
+    _case(
+        "training_repository_private_registry",
+        image_uri="registry.internal.example.com/vision/gan-trainer:1.4",
+        training_repository_access_mode="Vpc",
+        training_repository_credentials_provider_arn=REGISTRY_CREDENTIALS_LAMBDA,
+        subnets=SUBNETS,
+        security_group_ids=SECURITY_GROUPS,
+    ),
+    _case("disable_output_compression", disable_output_compression=True),
+    _case("output_compression_kept", disable_output_compression=False, output_kms_key=KMS_KEY),
+    _case("infra_check_on", enable_infra_check=True, instance_count=2),
+    _case("infra_check_off_is_sent", enable_infra_check=False),
+    _case("remote_debug_on", enable_remote_debug=True),
+    _case("remote_debug_off_is_sent", enable_remote_debug=False),
+    _case("session_tag_chaining", enable_session_tag_chaining=True),
+    _case("session_tag_chaining_off_is_sent", enable_session_tag_chaining=False),
+    _case("training_plan", training_plan=TRAINING_PLAN, instance_type="ml.p5.48xlarge"),
+    _case(
+        "instance_placement_config",
+        instance_type="ml.p6e-gb200.36xlarge",
+        instance_count=2,
+        training_plan=TRAINING_PLAN,
+        instance_placement_config={
+            "EnableMultipleJobs": True,
+            "PlacementSpecifications": [{"UltraServerId": "us-0123456789", "InstanceCount": 2}],
+        },
+    ),
+    _case(
+        "heterogeneous_cluster",
+        instance_type=None,
+        instance_count=None,
+        instance_groups=HETEROGENEOUS_GROUPS,
+        volume_kms_key=KMS_KEY,
+        keep_alive_period_in_seconds=600,
+        inputs={
+            "train": {"s3_data": f"{DATA}/train", "instance_groups": ["cpu-group"]},
+            "validation": {"s3_data": f"{DATA}/validation", "instance_groups": ["cpu-group", "gpu-group"]},
+            "reference": f"{DATA}/reference",
+        },
+    ),
+    _case(
+        "heterogeneous_cluster_with_rules",
+        instance_type=None,
+        instance_count=None,
+        instance_groups=HETEROGENEOUS_GROUPS[:1],
+        rules=[{"rule": "loss_not_decreasing"}, {"profiler_rule": "ProfilerReport"}],
+    ),
     _case("generated_name_from_image", job_name=None),
     _case("generated_name_from_base_job_name", job_name=None, base_job_name="gan-nightly"),
     _case(

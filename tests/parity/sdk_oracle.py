@@ -67,6 +67,18 @@ ESTIMATOR_KEYS = frozenset(
         "disable_profiler",
         "environment",
         "max_retry_attempts",
+        "keep_alive_period_in_seconds",
+        "container_entry_point",
+        "container_arguments",
+        "training_repository_access_mode",
+        "training_repository_credentials_provider_arn",
+        "disable_output_compression",
+        "enable_infra_check",
+        "enable_remote_debug",
+        "enable_session_tag_chaining",
+        "training_plan",
+        "instance_placement_config",
+        "instance_groups",
     }
 )
 FIT_KEYS = frozenset({"inputs", "job_name", "experiment_config", "wait", "logs"})
@@ -275,6 +287,12 @@ def _debugger_hook_config(spec: Any) -> Any:
     return DebuggerHookConfig(**kwargs)
 
 
+def _instance_group(spec: Mapping[str, Any]) -> Any:
+    from sagemaker.instance_group import InstanceGroup
+
+    return InstanceGroup(**spec)
+
+
 def estimator_kwargs(execution_input: Mapping[str, Any]) -> dict[str, Any]:
     """The Estimator keyword arguments, helper objects made into the SDK's classes."""
     from sagemaker.debugger import ProfilerConfig, TensorBoardOutputConfig
@@ -288,6 +306,8 @@ def estimator_kwargs(execution_input: Mapping[str, Any]) -> dict[str, Any]:
         kwargs["tensorboard_output_config"] = TensorBoardOutputConfig(**kwargs["tensorboard_output_config"])
     if kwargs.get("profiler_config") is not None:
         kwargs["profiler_config"] = ProfilerConfig(**kwargs["profiler_config"])
+    if kwargs.get("instance_groups") is not None:
+        kwargs["instance_groups"] = [_instance_group(group) for group in kwargs["instance_groups"]]
     return kwargs
 
 

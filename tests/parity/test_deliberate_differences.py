@@ -10,7 +10,7 @@ import pytest
 
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 
-from .cases import ACCOUNT, IMAGE_DIGEST, OUTPUT, base_input
+from .cases import ACCOUNT, HETEROGENEOUS_GROUPS, IMAGE_DIGEST, OUTPUT, REGISTRY_CREDENTIALS_LAMBDA, base_input
 from .compare import CER_TAG, JOB_NAME_PATTERN, botocore_problems, generated_name_base
 from .sdk_oracle import DEFAULT_BUCKET_FORMAT, sdk_request
 
@@ -173,7 +173,35 @@ SDK_SENDS_INVALID = {
         base_input(inputs={"train": {"s3_data": f"{OUTPUT}/m", "target_attribute_name": "label"}}),
         {"inputs.train.target_attribute_name"},
     ),
+    "keep_alive_beyond_the_api_maximum": (
+        base_input(keep_alive_period_in_seconds=21601),
+        {"keep_alive_period_in_seconds"},
+    ),
+    "empty_container_entry_point": (base_input(container_entry_point=[]), {"container_entry_point"}),
+    "channel_group_the_cluster_lacks": (
+        base_input(
+            instance_type=None,
+            instance_count=None,
+            instance_groups=HETEROGENEOUS_GROUPS,
+            inputs={"train": {"s3_data": f"{OUTPUT}/d", "instance_groups": ["tpu-group"]}},
+        ),
+        {"inputs.train.instance_groups"},
+    ),
+    "duplicate_instance_group_names": (
+        base_input(
+            instance_type=None,
+            instance_count=None,
+            instance_groups=[HETEROGENEOUS_GROUPS[0], HETEROGENEOUS_GROUPS[0]],
+        ),
+        {"instance_groups"},
+    ),
 }
+
+
+def test_sdk_drops_a_registry_credentials_provider_without_the_access_mode_we_refuse_it(sdk) -> None:
+    execution_input = base_input(training_repository_credentials_provider_arn=REGISTRY_CREDENTIALS_LAMBDA)
+    assert "TrainingImageConfig" not in sdk(execution_input)["AlgorithmSpecification"]
+    assert rejected_fields(execution_input) == {"training_repository_credentials_provider_arn"}
 
 
 @pytest.mark.parametrize("name", sorted(SDK_SENDS_INVALID))
@@ -210,6 +238,11 @@ SDK_RAISES = {
         {"profiler_config", "instance_type"},
     ),
     "input_not_a_uri": (base_input(inputs={"train": "https://team-datasets/x"}), REGION, {"inputs.train"}),
+    "instance_groups_with_instance_type": (
+        base_input(instance_groups=HETEROGENEOUS_GROUPS),
+        REGION,
+        {"instance_type", "instance_count"},
+    ),
 }
 
 

@@ -20,7 +20,16 @@ DEFAULTS_FILE = EXAMPLES / "defaults.json"
 INPUTS = sorted(path.stem for path in EXAMPLES.glob("*.json") if path != DEFAULTS_FILE)
 STACK = PlatformDefaults.from_mapping(json.loads(DEFAULTS_FILE.read_text()))
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
-EXPECTED = {"minimal", "gan-seed", "spot-with-checkpoints", "vpc-fsx", "vpc-efs", "pipe-and-fastfile", "debugger-rules"}
+EXPECTED = {
+    "minimal",
+    "gan-seed",
+    "spot-with-checkpoints",
+    "vpc-fsx",
+    "vpc-efs",
+    "pipe-and-fastfile",
+    "debugger-rules",
+    "heterogeneous-cluster",
+}
 
 
 def render(name: str) -> dict:
@@ -127,3 +136,16 @@ def test_debugger_rules_example() -> None:
         "LowGPUUtilization",
     ]
     assert request["ProfilerConfig"]["ProfilingIntervalInMilliseconds"] == 500
+
+
+def test_heterogeneous_cluster_example_sends_each_channel_to_its_groups() -> None:
+    request = render("heterogeneous-cluster")
+    assert request["ResourceConfig"]["InstanceGroups"] == [
+        {"InstanceGroupName": "data-prep", "InstanceType": "ml.c5.4xlarge", "InstanceCount": 2},
+        {"InstanceGroupName": "training", "InstanceType": "ml.p3.2xlarge", "InstanceCount": 1},
+    ]
+    assert "InstanceType" not in request["ResourceConfig"]
+    assert {
+        channel["ChannelName"]: channel["DataSource"]["S3DataSource"].get("InstanceGroupNames")
+        for channel in request["InputDataConfig"]
+    } == {"raw": ["data-prep"], "validation": ["training"], "config": None}

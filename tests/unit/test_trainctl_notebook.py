@@ -85,6 +85,10 @@ def test_every_parity_input_round_trips_through_sdk_objects_to_the_same_request(
         "debugger_and_profiler_rules",
         "debugger_hook_config_every_option",
         "everything_at_once",
+        "heterogeneous_cluster",
+        "training_repository_private_registry",
+        "instance_placement_config",
+        "remote_debug_off_is_sent",
     ],
 )
 def test_the_sdk_sends_the_same_request_for_the_converted_input(name, session_for):
@@ -151,13 +155,9 @@ def test_settings_the_platform_cannot_express_are_named_not_dropped(session_for)
             "instance_type": "ml.m5.xlarge",
         },
     )
-    estimator = estimator_for(
-        case, session_for, container_entry_point=["python", "train.py"], keep_alive_period_in_seconds=60
-    )
-    with pytest.raises(
-        UnsupportedEstimator,
-        match="cannot be sent to the platform: container_entry_point, keep_alive_period_in_seconds",
-    ):
+    # The platform clones no repository (see docs/input-reference.md, script mode).
+    estimator = estimator_for(case, session_for, git_config={"repo": "https://example.com/team/gan.git"})
+    with pytest.raises(UnsupportedEstimator, match="cannot be sent to the platform: git_config"):
         from_estimator(estimator)
 
 

@@ -74,6 +74,9 @@ def test_mapping_of_channels_keeps_names_and_order() -> None:
 
 def test_training_input_every_keyword() -> None:
     channel = build(
+        instance_type=None,  # null: not given; the groups below replace it
+        instance_count=None,
+        instance_groups=[{"instance_group_name": "g1", "instance_type": "ml.m5.xlarge", "instance_count": 1}],
         inputs={
             "train": {
                 "s3_data": "s3://data/manifest",
@@ -87,7 +90,7 @@ def test_training_input_every_keyword() -> None:
                 "instance_groups": ["g1"],
                 "shuffle_config": {"seed": 42},
             }
-        }
+        },
     )["InputDataConfig"][0]
     assert channel == {
         "DataSource": {
