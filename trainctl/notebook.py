@@ -9,13 +9,14 @@
 
 The SDK objects are read back into their JSON forms (TrainingInput, FileSystemInput,
 TensorBoardOutputConfig, DebuggerHookConfig, ProfilerConfig, Rule/ProfilerRule). Settings the
-platform cannot express (custom rules, entry_point code, pipeline variables...) are
+platform cannot express (custom rules, git_config, pipeline variables...) are
 an error naming them, never silently dropped. The SDK is needed only by whoever has an Estimator:
 this module imports nothing from it at import time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,12 +62,15 @@ _ESTIMATOR_ATTRIBUTES = (
     ("enable_session_tag_chaining", "_enable_session_tag_chaining"),
     ("training_plan", "training_plan"),
     ("instance_placement_config", "instance_placement_config"),
+    ("entry_point", "entry_point"),
+    ("source_dir", "source_dir"),
+    ("dependencies", "dependencies"),
+    ("code_location", "code_location"),
+    ("container_log_level", "container_log_level"),
 )
 # Estimator settings the input does not take: set to anything but their default, they are an error.
 _UNSUPPORTED_ATTRIBUTES = {
-    "entry_point": None,
-    "source_dir": None,
-    "git_config": None,
+    "git_config": None,  # the platform clones no repository: docs/input-reference.md, script mode
 }
 # The Estimator's documented defaults (its signature says None for some and resolves them later).
 _SDK_DEFAULTS: dict[str, object] = {
@@ -79,6 +83,8 @@ _SDK_DEFAULTS: dict[str, object] = {
     "enable_network_isolation": False,
     "disable_profiler": False,
     "disable_output_compression": False,
+    "dependencies": [],
+    "container_log_level": 20,  # logging.INFO
 }
 _DEFAULT_RULE_IMAGE = "DEFAULT_RULE_EVALUATOR_IMAGE"  # what Rule.sagemaker / ProfilerRule.sagemaker set
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -352,10 +358,19 @@ def _estimator_arguments(estimator: Any, *, keep_role: bool) -> dict[str, object
         result[key] = _json(value, key)
     hyperparameters = estimator.hyperparameters() if callable(getattr(estimator, "hyperparameters", None)) else None
     if hyperparameters:
-        result["hyperparameters"] = {
-            str(k): _hyperparameter(v, f"hyperparameters.{k}") for k, v in hyperparameters.items()
-        }
+        # With a source_dir the Estimator keeps its hyperparameters JSON-encoded; the input holds the values.
+        decode = _json_decoded if getattr(estimator, "source_dir", None) else _hyperparameter
+        result["hyperparameters"] = {str(k): decode(v, f"hyperparameters.{k}") for k, v in hyperparameters.items()}
     return result
+
+
+def _json_decoded(value: object, where: str) -> object:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return _hyperparameter(value, where)
 
 
 def _is_sdk_default(key: str, value: object) -> bool:

@@ -7,6 +7,7 @@ Field order and presence follow sagemaker.session.Session._get_train_request."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from .inputs import Channels, add_model_channel, read_inputs
 from .job_features import FEATURE_KEYS, JobFeatures, read_job_features
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
+from .script_mode import SCRIPT_MODE_KEYS, ScriptMode, add_code_channel, read_script_mode
 from .tags import read_tags
 from .validation import check, check_map, check_request
 
@@ -31,7 +33,7 @@ ESTIMATOR_KEYS = (
     "checkpoint_local_path", "enable_network_isolation", "rules", "debugger_hook_config",
     "tensorboard_output_config", "enable_sagemaker_metrics", "profiler_config", "disable_profiler",
     "environment", "max_retry_attempts",
-    *CONTAINER_KEYS, *FEATURE_KEYS, *CLUSTER_KEYS,
+    *CONTAINER_KEYS, *FEATURE_KEYS, *CLUSTER_KEYS, *SCRIPT_MODE_KEYS,
 )  # fmt: skip
 FIT_KEYS = ("inputs", "job_name", "experiment_config", "wait", "logs")
 KNOWN_KEYS = ESTIMATOR_KEYS + FIT_KEYS
@@ -112,6 +114,10 @@ def _request(
     channels = _channels(reader, problems, reach)
     check_channel_groups(channels.instance_groups, resources.cluster, problems)
     features = read_job_features(reader)
+    script = read_script_mode(reader, problems, reach)
+    isolated = bool(reader.boolean("enable_network_isolation"))
+    if script is not None and isolated:
+        channels.config = add_code_channel(channels.config, script, problems)
     vpc = _vpc(reader, problems, file_system_channels=channels.uses_file_system)
     job_name = _job_name(reader, image_uri, now, problems)
     debugging = _debugging(reader, region, resources.instance_type, output_path, problems, reach)
@@ -126,7 +132,7 @@ def _request(
             "RoleArn": role,
             "InfraCheckConfig": features.infra_check_config(),
             "InputDataConfig": channels.config,
-            "HyperParameters": _hyperparameters(reader, problems) or None,
+            "HyperParameters": _hyperparameters(reader, problems, script, job_name, region, isolated) or None,
             "Environment": _environment(reader, problems),
             "Tags": read_tags(reader.raw("tags"), problems),
             "VpcConfig": vpc,
@@ -409,19 +415,35 @@ def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[s
     return definitions
 
 
-def _hyperparameters(reader: ObjectReader, problems: Problems) -> dict[str, str] | None:
-    """The SDK sends {str(key): str(value)}: 0.1 -> "0.1", true -> "True", [1, 2] -> "[1, 2]"."""
-    values = reader.obj("hyperparameters")
-    if values is None:
-        return None
+def _hyperparameters(
+    reader: ObjectReader,
+    problems: Problems,
+    script: ScriptMode | None,
+    job_name: str,
+    region: str,
+    isolated: bool,
+) -> dict[str, str] | None:
+    """The SDK sends {str(key): str(value)}: 0.1 -> "0.1", true -> "True", [1, 2] -> "[1, 2]"; in script mode
+    it JSON-encodes each value instead ("a" -> '"a"', true -> "true") and adds its own after them."""
+    values = reader.obj("hyperparameters") or {}
     check(problems, "hyperparameters", values, "HyperParameters")
+    result = _user_hyperparameters(values, ScriptMode.hyperparameter_text if script else text_of, problems)
+    if script is not None:
+        result.update(script.hyperparameters(job_name, region, network_isolation=isolated))
+        check(problems, "hyperparameters", result, "HyperParameters")
+    return result if values or script is not None else None
+
+
+def _user_hyperparameters(
+    values: Mapping[str, object], text_of_value: Callable[[object], str | None], problems: Problems
+) -> dict[str, str]:
     result: dict[str, str] = {}
     for key, value in values.items():
         field = join("hyperparameters", str(key))
         if value is None:
             problems.add(field, None, "must not be null (the SDK would send the text 'None')")
             continue
-        text = text_of(value)
+        text = text_of_value(value)
         if text is None:
             problems.add(field, value, "must be a value whose text fits in 2500 characters")
             continue

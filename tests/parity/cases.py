@@ -48,6 +48,8 @@ HETEROGENEOUS_GROUPS = [
     {"instance_group_name": "gpu-group", "instance_type": "ml.p3.2xlarge", "instance_count": 2},
     {"instance_group_name": "cpu-group", "instance_type": "ml.c5.2xlarge", "instance_count": 1},
 ]
+# Script mode: the code as the SDK uploads it, a tar.gz whose root holds the entry point.
+SOURCE_ARCHIVE = "s3://team-code/gan/sourcedir.tar.gz"
 REGISTRY_CREDENTIALS_LAMBDA = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:registry-credentials"
 TRAINING_PLAN = f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:training-plan/gan-reserved-capacity"
 
@@ -366,6 +368,54 @@ CASES: tuple[ParityCase, ...] = (
         instance_groups=HETEROGENEOUS_GROUPS[:1],
         rules=[{"rule": "loss_not_decreasing"}, {"profiler_rule": "ProfilerReport"}],
     ),
+    _case(
+        "script_mode_s3_source_dir",
+        entry_point="train.py",
+        source_dir=SOURCE_ARCHIVE,
+        hyperparameters={
+            "epochs": 200,
+            "lr": 0.0002,
+            "model": "pix2pix",
+            "flag": True,
+            "layers": [64, 128],
+            "opts": {"beta": 0.9},
+            "accent": "perché",
+        },
+    ),
+    _case("script_mode_without_hyperparameters", entry_point="train.py", source_dir=SOURCE_ARCHIVE),
+    _case(
+        "script_mode_generated_name",
+        job_name=None,
+        base_job_name="gan-script",
+        entry_point="train.py",
+        source_dir=SOURCE_ARCHIVE,
+    ),
+    _case(
+        "script_mode_log_level_and_code_location",
+        entry_point="train.py",
+        source_dir=SOURCE_ARCHIVE,
+        container_log_level=10,
+        code_location="s3://team-code/uploads",
+        dependencies=[],
+    ),
+    _case(
+        "script_mode_network_isolation_code_channel",
+        entry_point="train.py",
+        source_dir=SOURCE_ARCHIVE,
+        enable_network_isolation=True,
+        model_uri="s3://team-artifacts/previous/model.tar.gz",
+        inputs={"train": f"{DATA}/train"},
+    ),
+    _case(
+        "script_mode_on_a_heterogeneous_cluster",
+        instance_type=None,
+        instance_count=None,
+        instance_groups=HETEROGENEOUS_GROUPS,
+        entry_point="train.py",
+        source_dir=SOURCE_ARCHIVE,
+        region="us-east-1",
+    ),
+    _case("container_log_level_without_script_mode", container_log_level=40),
     _case("generated_name_from_image", job_name=None),
     _case("generated_name_from_base_job_name", job_name=None, base_job_name="gan-nightly"),
     _case(

@@ -15,6 +15,7 @@ CER_TAG = {"Key": "CER", "Value": "1"}
 # short when the clock reads e.g. ...15.44 (then "-44", not "-440").
 GENERATED_NAME = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{3}$")
 SDK_GENERATED_NAME = re.compile(r"^(?P<base>.+)-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{1,3}$")
+SCRIPT_MODE_JOB_NAME = "sagemaker_job_name"  # script mode's hyperparameter holding the job name, JSON-encoded
 JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # CreateTrainingJob API
 
 
@@ -41,7 +42,8 @@ def expected_from_sdk(sdk: dict[str, Any], ours_job_name: str) -> dict[str, Any]
 
     - `Tags`: the SDK's tags, then `CER` = `1` unless the user already gave it.
     - `TrainingJobName`, when the SDK generated one: same `<base>-<timestamp>` form and base; the
-      timestamp itself is ours (a different clock reading), so it is taken from our name.
+      timestamp itself is ours (a different clock reading), so it is taken from our name, and so is
+      script mode's copy of the name in the `sagemaker_job_name` hyperparameter.
     """
     expected = comparable(sdk)
     tags = list(expected.get("Tags", []))
@@ -51,6 +53,9 @@ def expected_from_sdk(sdk: dict[str, Any], ours_job_name: str) -> dict[str, Any]
     sdk_base = generated_name_base(sdk["TrainingJobName"], by_sdk=True)
     if sdk_base is not None and generated_name_base(ours_job_name) == sdk_base:
         expected["TrainingJobName"] = ours_job_name
+        hyperparameters = expected.get("HyperParameters", {})
+        if hyperparameters.get(SCRIPT_MODE_JOB_NAME) == json.dumps(sdk["TrainingJobName"]):
+            hyperparameters[SCRIPT_MODE_JOB_NAME] = json.dumps(ours_job_name)
     return expected
 
 

@@ -79,6 +79,12 @@ ESTIMATOR_KEYS = frozenset(
         "training_plan",
         "instance_placement_config",
         "instance_groups",
+        "entry_point",
+        "source_dir",
+        "dependencies",
+        "git_config",
+        "code_location",
+        "container_log_level",
     }
 )
 FIT_KEYS = frozenset({"inputs", "job_name", "experiment_config", "wait", "logs"})

@@ -10,7 +10,15 @@ import pytest
 
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 
-from .cases import ACCOUNT, HETEROGENEOUS_GROUPS, IMAGE_DIGEST, OUTPUT, REGISTRY_CREDENTIALS_LAMBDA, base_input
+from .cases import (
+    ACCOUNT,
+    HETEROGENEOUS_GROUPS,
+    IMAGE_DIGEST,
+    OUTPUT,
+    REGISTRY_CREDENTIALS_LAMBDA,
+    SOURCE_ARCHIVE,
+    base_input,
+)
 from .compare import CER_TAG, JOB_NAME_PATTERN, botocore_problems, generated_name_base
 from .sdk_oracle import DEFAULT_BUCKET_FORMAT, sdk_request
 
@@ -196,6 +204,72 @@ SDK_SENDS_INVALID = {
         {"instance_groups"},
     ),
 }
+
+
+def script_mode(**overrides: Any) -> dict[str, Any]:
+    """A script-mode input; an override of None leaves that key out."""
+    settings = {"job_name": "script-mode", "entry_point": "train.py", "source_dir": SOURCE_ARCHIVE, **overrides}
+    return {key: value for key, value in base_input(**settings).items() if value is not None}
+
+
+SCRIPT_MODE_SDK_SENDS = {
+    # The SDK packs dependencies only when it uploads local code: with an s3:// source_dir it drops them.
+    "dependencies_with_an_s3_source_dir": (script_mode(dependencies=["libs/common"]), {"dependencies"}),
+    # No entry point: the SDK sends sagemaker_program "null" and the job fails in the container.
+    "source_dir_without_entry_point": (script_mode(entry_point=None), {"entry_point"}),
+    # The SDK's rule is a file at the archive's root; it passes a path on unchecked.
+    "entry_point_with_directories": (script_mode(entry_point="src/train.py"), {"entry_point"}),
+    "source_dir_not_an_archive": (script_mode(source_dir="s3://team-code/gan/src/"), {"source_dir"}),
+    "log_level_not_a_logging_level": (script_mode(container_log_level=15), {"container_log_level"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPT_MODE_SDK_SENDS))
+def test_script_mode_inputs_the_sdk_sends_a_job_for_we_refuse_naming_the_field(name: str, sdk) -> None:
+    execution_input, fields = SCRIPT_MODE_SDK_SENDS[name]
+    assert "sagemaker_program" in sdk(execution_input)["HyperParameters"]
+    fields_named = rejected_fields(execution_input)
+    assert names_one_of(fields_named, fields), f"want one of {sorted(fields)}: {fields_named}"
+
+
+def test_sdk_drops_dependencies_with_an_s3_source_dir(sdk) -> None:
+    execution_input, _ = SCRIPT_MODE_SDK_SENDS["dependencies_with_an_s3_source_dir"]
+    assert sdk(execution_input) == sdk(script_mode())
+
+
+def test_a_local_source_dir_is_refused_with_what_to_do(sdk) -> None:
+    execution_input = script_mode(source_dir="src")
+    with pytest.raises(ValueError, match="No file named"):
+        sdk(execution_input)  # the SDK looks for the directory on this machine
+    with pytest.raises(InvalidTrainingInput) as raised:
+        build_training_job(execution_input, region=REGION, defaults=STACK)
+    (problem,) = raised.value.problems
+    assert problem.field == "source_dir"
+    assert "upload it to S3 and give its s3:// URI as source_dir" in problem.rule
+
+
+def test_an_entry_point_without_source_dir_is_a_local_file_refused_with_what_to_do(sdk) -> None:
+    execution_input = base_input(job_name="local-entry-point", entry_point="train.py")
+    with pytest.raises(FileNotFoundError):
+        sdk(execution_input)  # the SDK reads the file to upload it
+    (problem,) = refused_problems(execution_input)
+    assert problem.field == "entry_point"
+    assert "upload it to S3" in problem.rule
+
+
+def test_git_config_is_refused_without_showing_its_credentials() -> None:
+    # The SDK would run `git clone` here; the platform starts jobs where no git runs.
+    execution_input = script_mode(git_config={"repo": "https://example.com/team/gan.git", "token": "s3cr3t"})
+    problems = refused_problems(execution_input)
+    assert [problem.field for problem in problems] == ["git_config"]
+    assert "git archive" in problems[0].rule
+    assert "s3cr3t" not in str(InvalidTrainingInput(problems))
+
+
+def refused_problems(execution_input: dict[str, Any]) -> list[Any]:
+    with pytest.raises(InvalidTrainingInput) as raised:
+        build_training_job(execution_input, region=REGION, defaults=STACK)
+    return raised.value.problems
 
 
 def test_sdk_drops_a_registry_credentials_provider_without_the_access_mode_we_refuse_it(sdk) -> None:

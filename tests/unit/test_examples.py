@@ -29,6 +29,7 @@ EXPECTED = {
     "pipe-and-fastfile",
     "debugger-rules",
     "heterogeneous-cluster",
+    "script-mode",
 }
 
 
@@ -149,3 +150,18 @@ def test_heterogeneous_cluster_example_sends_each_channel_to_its_groups() -> Non
         channel["ChannelName"]: channel["DataSource"]["S3DataSource"].get("InstanceGroupNames")
         for channel in request["InputDataConfig"]
     } == {"raw": ["data-prep"], "validation": ["training"], "config": None}
+
+
+def test_script_mode_example_runs_the_uploaded_script_with_json_hyperparameters() -> None:
+    request = render("script-mode")
+    hyperparameters = request["HyperParameters"]
+    assert hyperparameters == {
+        "epochs": "200",
+        "lr": "0.0002",
+        "model": '"pix2pix"',
+        "sagemaker_submit_directory": '"s3://my-training-data/code/gan/sourcedir.tar.gz"',
+        "sagemaker_program": '"train.py"',
+        "sagemaker_container_log_level": "10",
+        "sagemaker_job_name": f'"{request["TrainingJobName"]}"',
+        "sagemaker_region": '"eu-west-1"',
+    }

@@ -95,6 +95,26 @@ def test_a_request_file_is_read_and_named_after_its_version(data_bucket) -> None
     assert prepare(event)["job_name"] == result["job_name"]
 
 
+def test_a_script_mode_request_file_tells_the_container_the_events_job_name(data_bucket) -> None:
+    archive = f"s3://{DATA_BUCKET}/code/gan/sourcedir.tar.gz"
+    script_mode = {**REQUEST, "entry_point": "train.py", "source_dir": archive, "hyperparameters": {"epochs": 5}}
+    result = prepare(data_bucket("requests/gan-script.json", json.dumps(script_mode).encode()))
+
+    hyperparameters = result["request"]["HyperParameters"]
+    assert hyperparameters["sagemaker_job_name"] == json.dumps(result["job_name"])
+    assert hyperparameters["sagemaker_submit_directory"] == json.dumps(archive)
+    assert hyperparameters["sagemaker_program"] == '"train.py"'
+    assert hyperparameters["epochs"] == "5"
+
+
+def test_a_request_file_with_a_local_source_dir_returns_what_to_do(data_bucket) -> None:
+    local = {**REQUEST, "entry_point": "train.py", "source_dir": "./src"}
+    result = prepare(data_bucket("requests/gan-local.json", json.dumps(local).encode()))
+
+    (line,) = result["invalid"]
+    assert line.startswith("source_dir: is a local directory") and "s3:// URI" in line
+
+
 def test_the_triggering_version_is_trained_and_a_new_version_is_a_new_job(data_bucket) -> None:
     first = data_bucket("requests/gan-run.json", json.dumps(REQUEST).encode())
     second = data_bucket("requests/gan-run.json", json.dumps({**REQUEST, "instance_type": "ml.g5.2xlarge"}).encode())

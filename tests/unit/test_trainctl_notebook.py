@@ -89,6 +89,8 @@ def test_every_parity_input_round_trips_through_sdk_objects_to_the_same_request(
         "training_repository_private_registry",
         "instance_placement_config",
         "remote_debug_off_is_sent",
+        "script_mode_s3_source_dir",
+        "script_mode_network_isolation_code_channel",
     ],
 )
 def test_the_sdk_sends_the_same_request_for_the_converted_input(name, session_for):
