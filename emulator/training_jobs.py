@@ -135,6 +135,23 @@ def _now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def container_hyperparameters(request: Mapping[str, Any]) -> dict[str, str]:
+    """The hyperparameters as the container reads them. In script mode (a `sagemaker_program`) the SDK
+    JSON-encodes every value and the training toolkit in the container decodes it: '"failed"' is failed."""
+    hyperparameters = {str(k): str(v) for k, v in (request.get("HyperParameters") or {}).items()}
+    if "sagemaker_program" not in hyperparameters:
+        return hyperparameters
+    return {key: _json_decoded(value) for key, value in hyperparameters.items()}
+
+
+def _json_decoded(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _outcome_sequence(hyperparameters: Mapping[str, str]) -> list[Outcome]:
     raw = hyperparameters.get(OUTCOME_HYPERPARAMETER, Outcome.COMPLETED.value)
     try:
@@ -216,7 +233,7 @@ class TrainingJob:
 
     @property
     def hyperparameters(self) -> dict[str, str]:
-        return dict(self.request.get("HyperParameters") or {})
+        return container_hyperparameters(self.request)
 
     @property
     def metric_definitions(self) -> list[training_metrics.MetricDefinition]:
@@ -347,7 +364,7 @@ class TrainingJobRegistry:
 
     def create(self, request: dict[str, Any]) -> TrainingJob:
         name = str(request["TrainingJobName"])
-        hyperparameters = request.get("HyperParameters") or {}
+        hyperparameters = container_hyperparameters(request)
         sequence = _outcome_sequence(hyperparameters)
         _check_optimum(hyperparameters)
         seconds = _seconds(hyperparameters)
