@@ -26,7 +26,7 @@ from parity.sdk_oracle import (
 )
 
 from trainctl.notebook import UnsupportedEstimator, from_estimator
-from training_request import build_training_job
+from training_request import InvalidTrainingInput, build_training_job
 
 NOW = datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=UTC)
 
@@ -200,3 +200,25 @@ def test_pipeline_variables_are_refused_with_the_field(session_for):
     estimator = estimator_for(case, session_for, output_path=ParameterString("OutputPath", default_value="s3://b/o"))
     with pytest.raises(UnsupportedEstimator, match="output_path: a pipeline variable"):
         from_estimator(estimator)
+
+
+def test_a_script_mode_estimator_with_a_local_source_dir_gives_an_input_refused_with_what_to_do(session_for):
+    case = ParityCase(
+        "local-code",
+        {
+            "role": "arn:aws:iam::123456789012:role/r",
+            "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/gan:1",
+            "instance_count": 1,
+            "instance_type": "ml.m5.xlarge",
+            "output_path": "s3://team-artifacts/out",
+        },
+    )
+    estimator = estimator_for(
+        case, session_for, entry_point="train.py", source_dir="src", hyperparameters={"model": "pix2pix"}
+    )
+    execution_input = from_estimator(estimator)
+    assert execution_input["hyperparameters"] == {"model": "pix2pix"}  # the value, not the SDK's JSON text
+    with pytest.raises(InvalidTrainingInput) as refused:
+        build_training_job(execution_input, region="eu-west-1", now=NOW)
+    assert [problem.field for problem in refused.value.problems] == ["source_dir"]
+    assert "upload it to S3" in refused.value.problems[0].rule

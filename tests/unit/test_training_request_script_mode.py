@@ -52,11 +52,6 @@ def test_the_container_is_told_where_the_code_is_and_what_to_run() -> None:
     }
 
 
-def test_a_request_file_with_script_mode_renders_the_same_request() -> None:
-    # A request file holds the same JSON as the console input: nothing else is needed.
-    assert build() == build_training_job(json.loads(json.dumps(SCRIPT)), region="eu-west-1", now=NOW).request
-
-
 @pytest.mark.parametrize("local", ["src", "./src", "/home/me/gan/src", "file:///home/me/gan/src"])
 def test_a_local_source_dir_says_how_to_upload_it(local: str) -> None:
     rule = fields(source_dir=local)["source_dir"]
