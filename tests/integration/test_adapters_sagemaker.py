@@ -9,13 +9,14 @@ from typing import Any
 
 import boto3
 import pytest
-from adapter_resources import final_job, training_request, unique
+from adapter_resources import IMAGE, ROLE_ARN, final_job, training_request, unique
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from execution_waits import all_job_names, wait_for
 
 from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, TRAINING_JOB_LOG_GROUP
+from training_request import build_training_job
 
 
 # give_training_jobs_a_lifecycle -----------------------------------------------------------------
@@ -283,3 +284,32 @@ def _send_without_client_validation(emulator: Any, request: dict[str, Any]) -> N
         config=Config(parameter_validation=False),
     )
     raw.create_training_job(**request)
+
+
+# give_training_jobs_a_lifecycle: script mode on a heterogeneous cluster, as the request builder sends it
+def test_a_script_mode_job_on_instance_groups_reads_its_json_hyperparameters(emulator: Any, output_bucket: str) -> None:
+    sagemaker = emulator.client("sagemaker")
+    execution_input = {
+        "role": ROLE_ARN,
+        "image_uri": IMAGE,
+        "output_path": f"s3://{output_bucket}/models",
+        "job_name": unique("script"),
+        "entry_point": "train.py",
+        "source_dir": f"s3://{output_bucket}/code/sourcedir.tar.gz",
+        "instance_groups": [
+            {"instance_group_name": "gpu", "instance_type": "ml.g5.xlarge", "instance_count": 1},
+            {"instance_group_name": "cpu", "instance_type": "ml.c5.xlarge", "instance_count": 2},
+        ],
+        "keep_alive_period_in_seconds": 0,
+        "enable_infra_check": True,
+        "hyperparameters": {"emulator_outcome": "failed"},
+    }
+    request = build_training_job(execution_input, region=emulator.region).request
+    assert request["HyperParameters"]["emulator_outcome"] == '"failed"'  # JSON-encoded, as the SDK sends it
+
+    sagemaker.create_training_job(**request)
+    job = final_job(sagemaker, request["TrainingJobName"])
+
+    assert job["TrainingJobStatus"] == "Failed"  # the container read `failed`, not '"failed"'
+    assert job["ResourceConfig"]["InstanceGroups"] == request["ResourceConfig"]["InstanceGroups"]
+    assert job["HyperParameters"] == request["HyperParameters"]
