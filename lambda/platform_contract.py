@@ -28,6 +28,8 @@ class PrepareEnvironment(str, Enum):
     DEFAULT_IMAGE_URI = "DEFAULT_IMAGE_URI"
     DEFAULT_OUTPUT_PATH = "DEFAULT_OUTPUT_PATH"
     DEFAULT_CHECKPOINT_S3_URI = "DEFAULT_CHECKPOINT_S3_URI"
+    # The project key: OutputDataConfig.KmsKeyId and ResourceConfig.VolumeKmsKeyId when the input names none.
+    DEFAULT_KMS_KEY_ARN = "DEFAULT_KMS_KEY_ARN"
     READABLE_BUCKETS = "READABLE_BUCKETS"  # comma-separated bucket names; unset = no reachability check
     WRITABLE_BUCKETS = "WRITABLE_BUCKETS"
     REQUEST_PREFIX = "REQUEST_PREFIX"

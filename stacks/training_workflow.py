@@ -67,6 +67,8 @@ class TrainingWorkflow(Construct):
                 PrepareEnvironment.DEFAULT_IMAGE_URI.value: default_image_uri,
                 PrepareEnvironment.DEFAULT_OUTPUT_PATH.value: default_output_path,
                 PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI.value: default_checkpoint_s3_uri,
+                # Outputs, checkpoints and volumes are encrypted with the project key unless the input names one.
+                PrepareEnvironment.DEFAULT_KMS_KEY_ARN.value: key.key_arn,
                 PrepareEnvironment.READABLE_BUCKETS.value: Fn.join(",", list(readable_bucket_names)),
                 PrepareEnvironment.WRITABLE_BUCKETS.value: Fn.join(",", list(writable_bucket_names)),
                 PrepareEnvironment.REQUEST_PREFIX.value: request_prefix,

@@ -18,6 +18,7 @@ from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
 from .fields import ObjectReader, join, json_type, text_of
 from .inputs import Channels, add_model_channel, read_inputs
+from .instance_storage import has_local_storage
 from .job_features import FEATURE_KEYS, JobFeatures, read_job_features
 from .job_name import BASE_NAME_PATTERN, base_name_from_image, name_from_base
 from .locations import Reachability, check_s3_uri, s3_join
@@ -110,7 +111,7 @@ def _request(
     image_uri = _image_uri(reader, defaults, problems)
     role = _role(reader, defaults, problems)
     output_path = _output_path(reader, defaults, problems, reach)
-    resources = _resources(reader, problems)
+    resources = _resources(reader, defaults, problems)
     channels = _channels(reader, problems, reach)
     check_channel_groups(channels.instance_groups, resources.cluster, problems)
     features = read_job_features(reader)
@@ -234,7 +235,7 @@ class _Resources:
         return config
 
 
-def _resources(reader: ObjectReader, problems: Problems) -> _Resources:
+def _resources(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) -> _Resources:
     cluster = read_cluster(reader, problems)
     one_type = cluster.instance_groups is None  # else the groups give the types and counts
     check_single_type_arguments(reader, cluster, problems)
@@ -254,11 +255,38 @@ def _resources(reader: ObjectReader, problems: Problems) -> _Resources:
         max_run=max_run,
         max_wait=max_wait,
         input_mode=input_mode,
-        volume_kms_key=_checked_string(reader, "volume_kms_key", "ResourceConfig.VolumeKmsKeyId"),
-        output_kms_key=_checked_string(reader, "output_kms_key", "OutputDataConfig.KmsKeyId"),
+        volume_kms_key=_volume_kms_key(reader, _instance_types(instance_type, cluster), defaults, problems),
+        # Without a key SageMaker encrypts outputs (and checkpoints) with the account's aws/s3 key, not the
+        # bucket's default: the stack's key unless the input names another (a deliberate difference).
+        output_kms_key=_checked_string(reader, "output_kms_key", "OutputDataConfig.KmsKeyId") or defaults.kms_key_arn,
         use_spot=_use_spot(reader, max_run, max_wait, problems),
         cluster=cluster,
     )
+
+
+def _instance_types(instance_type: str | None, cluster: Cluster) -> list[str]:
+    """The job's instance types: the one type, or each instance group's."""
+    if instance_type is not None:
+        return [instance_type]
+    return [str(group["InstanceType"]) for group in cluster.instance_groups or [] if group.get("InstanceType")]
+
+
+def _volume_kms_key(
+    reader: ObjectReader, instance_types: list[str], defaults: PlatformDefaults, problems: Problems
+) -> str | None:
+    """The input's volume key, else the stack's; none on local NVMe storage, where SageMaker refuses one."""
+    given = _checked_string(reader, "volume_kms_key", "ResourceConfig.VolumeKmsKeyId")
+    local = [instance_type for instance_type in instance_types if has_local_storage(instance_type)]
+    if not local:
+        return given or defaults.kms_key_arn
+    if given is not None:
+        problems.add(
+            "volume_kms_key",
+            given,
+            f"must be omitted with instance_type {local[0]}: its storage is local NVMe, encrypted by the "
+            "instance itself, and SageMaker refuses a volume key for it",
+        )
+    return None
 
 
 def _instance_count(reader: ObjectReader, problems: Problems, *, required: bool) -> int | None:

@@ -1,5 +1,6 @@
 """What a deployed stack supplies when an input leaves something out: the execution role, the training image,
-the output and checkpoint locations, and the buckets its role can reach."""
+the output and checkpoint locations, the key that encrypts outputs and volumes, and the buckets its role can
+reach."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from .fields import ObjectReader
 _BUCKET_FIELDS = ("readable_buckets", "writable_buckets")
 # The stand-ins' account: AWS's documentation account, so a stand-in is never mistaken for a real resource.
 _STAND_IN_ACCOUNT = "123456789012"
-_URI_FIELDS = ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri")
+_URI_FIELDS = ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri", "kms_key_arn")
 _ENVIRONMENT = {
     "role_arn": PrepareEnvironment.DEFAULT_ROLE_ARN.value,
     "image_uri": PrepareEnvironment.DEFAULT_IMAGE_URI.value,
     "output_path": PrepareEnvironment.DEFAULT_OUTPUT_PATH.value,
     "checkpoint_s3_uri": PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI.value,
+    "kms_key_arn": PrepareEnvironment.DEFAULT_KMS_KEY_ARN.value,
     "readable_buckets": PrepareEnvironment.READABLE_BUCKETS.value,
     "writable_buckets": PrepareEnvironment.WRITABLE_BUCKETS.value,
 }
@@ -33,6 +35,9 @@ class PlatformDefaults:
     checkpoint_s3_uri: str | None = None  # base URI for spot checkpoints: <checkpoint_s3_uri>/<job name>
     readable_buckets: tuple[str, ...] | None = None  # None = no reachability check
     writable_buckets: tuple[str, ...] | None = None
+    # Encrypts model artifacts, checkpoints' volumes and training volumes when the input names no key
+    # (output_kms_key, volume_kms_key); None leaves SageMaker's defaults (the account's aws/s3 key for outputs).
+    kms_key_arn: str | None = None
 
     @classmethod
     def from_mapping(cls, data: object) -> PlatformDefaults:

@@ -97,6 +97,7 @@ def test_every_function_gets_only_environment_variables_the_contract_names(synth
         PrepareEnvironment.DEFAULT_IMAGE_URI.value,
         PrepareEnvironment.DEFAULT_OUTPUT_PATH.value,
         PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI.value,
+        PrepareEnvironment.DEFAULT_KMS_KEY_ARN.value,
         PrepareEnvironment.READABLE_BUCKETS.value,
         PrepareEnvironment.WRITABLE_BUCKETS.value,
         PrepareEnvironment.REQUEST_PREFIX.value,

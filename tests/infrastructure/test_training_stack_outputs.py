@@ -28,6 +28,7 @@ def test_the_prepare_function_is_a_stack_output_with_the_defaults_in_its_environ
         PrepareEnvironment.DEFAULT_IMAGE_URI,
         PrepareEnvironment.DEFAULT_OUTPUT_PATH,
         PrepareEnvironment.DEFAULT_CHECKPOINT_S3_URI,
+        PrepareEnvironment.DEFAULT_KMS_KEY_ARN,
         PrepareEnvironment.READABLE_BUCKETS,
         PrepareEnvironment.WRITABLE_BUCKETS,
     )

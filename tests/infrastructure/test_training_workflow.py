@@ -340,6 +340,7 @@ def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[
         "DEFAULT_IMAGE_URI": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/training:latest",
         "DEFAULT_OUTPUT_PATH": "s3://artifacts-bucket/",
         "DEFAULT_CHECKPOINT_S3_URI": "s3://checkpoints-bucket/",
+        "DEFAULT_KMS_KEY_ARN": KEY_ARN,
         "READABLE_BUCKETS": "data-bucket,shared-datasets",
         "WRITABLE_BUCKETS": "artifacts-bucket,checkpoints-bucket,tensorboard-bucket",
         "REQUEST_PREFIX": "requests/",
@@ -401,6 +402,8 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     )
     assert joined_imports(variables["DEFAULT_OUTPUT_PATH"]) == f"s3://<{prefix}-ArtifactsBucketName>/"
     assert joined_imports(variables["DEFAULT_CHECKPOINT_S3_URI"]) == f"s3://<{prefix}-CheckpointsBucketName>/"
+    # Outputs and volumes are encrypted with the project key (the stateful stack's) by default.
+    assert joined_imports(variables["DEFAULT_KMS_KEY_ARN"]) == f"<{prefix}-KeyArn>"
     assert joined_imports(variables["WRITABLE_BUCKETS"]).split(",") == [
         f"<{prefix}-{name}BucketName>" for name in ("Artifacts", "Checkpoints", "TensorBoard")
     ]

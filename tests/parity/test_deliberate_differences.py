@@ -3,6 +3,7 @@ request the service would refuse (or refuses itself) while we reject them up fro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from .cases import (
     ACCOUNT,
     HETEROGENEOUS_GROUPS,
     IMAGE_DIGEST,
+    KMS_KEY,
     OUTPUT,
     REGISTRY_CREDENTIALS_LAMBDA,
     SOURCE_ARCHIVE,
@@ -164,6 +166,48 @@ def test_spot_with_checkpoint_uri_keeps_the_users(sdk) -> None:
         checkpoint_s3_uri="s3://team-checkpoints/mine",
     )
     assert sdk(execution_input)["CheckpointConfig"] == ours(execution_input)["CheckpointConfig"]
+
+
+# --- Outputs and volumes are encrypted with the stack's key -------------------------------------
+
+STACK_WITH_KEY = replace(STACK, kms_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0000aaaa-11bb-22cc-33dd-444455556666")
+
+
+def test_without_keys_outputs_and_volumes_use_the_stacks_key(sdk) -> None:
+    """The SDK leaves both keys out: SageMaker then encrypts the model with the account's aws/s3 key, not the
+    output bucket's default key. The platform names its own key for both."""
+    execution_input = base_input(job_name="keys-default")
+    sdk_request_ = sdk(execution_input)
+    assert "KmsKeyId" not in sdk_request_["OutputDataConfig"]
+    assert "VolumeKmsKeyId" not in sdk_request_["ResourceConfig"]
+
+    request = build_training_job(execution_input, region=REGION, defaults=STACK_WITH_KEY).request
+    assert request["OutputDataConfig"]["KmsKeyId"] == STACK_WITH_KEY.kms_key_arn
+    assert request["ResourceConfig"]["VolumeKmsKeyId"] == STACK_WITH_KEY.kms_key_arn
+
+
+def test_the_inputs_own_keys_win_over_the_stacks(sdk) -> None:
+    execution_input = base_input(job_name="keys-given", output_kms_key=KMS_KEY, volume_kms_key=KMS_KEY)
+    request = build_training_job(execution_input, region=REGION, defaults=STACK_WITH_KEY).request
+    assert request["OutputDataConfig"] == sdk(execution_input)["OutputDataConfig"]
+    assert request["ResourceConfig"] == sdk(execution_input)["ResourceConfig"]
+    assert request["OutputDataConfig"]["KmsKeyId"] == request["ResourceConfig"]["VolumeKmsKeyId"] == KMS_KEY
+
+
+@pytest.mark.parametrize("instance_type", ["ml.g5.2xlarge", "ml.p4d.24xlarge", "ml.g4dn.xlarge", "ml.trn1.32xlarge"])
+def test_local_nvme_instances_get_no_volume_key(instance_type: str, sdk) -> None:
+    """SageMaker refuses a VolumeKmsKeyId where the storage is local NVMe (encrypted by the instance): the
+    stack's key is left out of the volume there, and a key the input names is refused up front."""
+    execution_input = base_input(job_name="keys-nvme", instance_type=instance_type)
+    request = build_training_job(execution_input, region=REGION, defaults=STACK_WITH_KEY).request
+    assert "VolumeKmsKeyId" not in request["ResourceConfig"]
+    assert request["OutputDataConfig"]["KmsKeyId"] == STACK_WITH_KEY.kms_key_arn
+
+    with_volume_key = {**execution_input, "volume_kms_key": KMS_KEY}
+    assert sdk(with_volume_key)["ResourceConfig"]["VolumeKmsKeyId"] == KMS_KEY  # the service would refuse it
+    with pytest.raises(InvalidTrainingInput, match="volume_kms_key") as raised:
+        build_training_job(with_volume_key, region=REGION, defaults=STACK_WITH_KEY)
+    assert "local NVMe" in str(raised.value)
 
 
 # --- What the SDK sends but the service refuses: we reject, naming the field ------------------

@@ -51,6 +51,7 @@ def test_the_defaults_file_is_what_a_deployed_stack_supplies() -> None:
             "image_uri",
             "output_path",
             "checkpoint_s3_uri",
+            "kms_key_arn",
             "readable_buckets",
             "writable_buckets",
         )

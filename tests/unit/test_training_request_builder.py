@@ -263,3 +263,15 @@ def test_role_name_without_a_stack_role_is_an_error() -> None:
     with pytest.raises(InvalidTrainingInput) as caught:
         build(role="just-a-name")
     assert caught.value.problems[0].field == "role"
+
+
+def test_every_local_storage_family_is_a_sagemaker_training_family() -> None:
+    """The NVMe list names families SageMaker trains on (a typo would silently send a refused volume key)."""
+    import botocore.session
+
+    from training_request.instance_storage import LOCAL_STORAGE_FAMILIES, has_local_storage, instance_family
+
+    enum = botocore.session.get_session().get_service_model("sagemaker").shape_for("TrainingInstanceType").enum
+    assert {instance_family(name) for name in enum} >= LOCAL_STORAGE_FAMILIES
+    assert has_local_storage("ml.g5.2xlarge") and has_local_storage("ml.p4d.24xlarge")
+    assert not has_local_storage("ml.m5.xlarge") and not has_local_storage("ml.p3.2xlarge")
