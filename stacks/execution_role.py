@@ -45,7 +45,11 @@ class TrainingExecutionRole(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            # Confused-deputy protection as SageMaker documents it: only SageMaker acting for this account. Not a
+            # SourceArn of training jobs: Debugger and profiler rule evaluation jobs assume this role too.
+            assumed_by=iam.ServicePrincipal(
+                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
             description="SageMaker training jobs of the training platform",
         )
         # What the role can reach, for the request builder's reachability check (READABLE_BUCKETS, WRITABLE_BUCKETS).

@@ -33,6 +33,8 @@ def cloudwatch_alarms_key_statement() -> iam.PolicyStatement:
         actions=["kms:Decrypt", "kms:GenerateDataKey*"],
         # In a key policy "*" is this key.
         resources=["*"],
+        # Confused-deputy protection: only CloudWatch acting for this account's alarms.
+        conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
     )
 
 

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from platform_contract import TrainingStackOutput
+from stacks.event_delivery import limit_events_role_to_account
 from stacks.execution_role import TrainingExecutionRole
 from stacks.monitoring import TrainingMonitoring
 from stacks.settings import PlatformSettings
@@ -103,6 +104,7 @@ class TrainingStack(Stack):
             schedule_expression=settings.training_schedule,
             scheduled_request=settings.scheduled_request if settings.training_schedule else None,
         )
+        limit_events_role_to_account(self.workflow.state_machine)
         # Prepare turns the triggers' events into requests: it needs their settings.
         for name, value in self.triggers.prepare_environment.items():
             self.workflow.prepare_function.add_environment(name, value)

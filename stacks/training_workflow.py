@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Fn, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Fn, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -87,10 +87,26 @@ class TrainingWorkflow(Construct):
             },
         )
         self._grant_request_files(request_bucket, request_prefix, result_prefix, key)
+        stack = Stack.of(self)
         self.role = iam.Role(
             self,
             "StateMachineRole",
-            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+            # Confused-deputy protection as Step Functions documents it: only this account's state machine of this
+            # name (the name is fixed, so its ARN is known before the state machine exists).
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="states",
+                            resource="stateMachine",
+                            resource_name=state_machine_name,
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            ),
             description="Step Functions training workflow: create and follow SageMaker training jobs",
         )
         self._grant_training_jobs(self.role, execution_role)
@@ -102,7 +118,6 @@ class TrainingWorkflow(Construct):
             )
         )
         self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
-        stack = Stack.of(self)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

@@ -100,8 +100,15 @@ STAR_RESOURCE_ACTIONS = {
 
 def test_only_sagemaker_can_assume_the_role(synthesized_app) -> None:
     role = execution_role_resource(synthesized_app, "AWS::IAM::Role")
+    # SageMaker acting for this account only (confused deputy); by account, not by training-job ARN, because
+    # Debugger and profiler rule evaluation jobs assume the role too.
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+        }
     ]
     assert "ManagedPolicyArns" not in role["Properties"]
     assert "Policies" not in role["Properties"]

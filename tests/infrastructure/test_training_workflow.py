@@ -276,6 +276,11 @@ def test_state_machine_role_is_assumed_by_step_functions_only(template: dict[str
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
 
     assert statement["Principal"] == {"Service": "states.amazonaws.com"}
+    # Only this account's state machine of this name may assume it (confused deputy).
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert joined(statement["Condition"]["ArnLike"]["aws:SourceArn"]) == (
+        "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:workflow-test"
+    )
 
 
 def role_actions(template: dict[str, Any], role_id_part: str) -> dict[str, tuple[tuple[str, ...], str]]:

@@ -305,3 +305,22 @@ def test_the_project_key_lets_cloudwatch_alarms_publish_to_the_encrypted_topic(s
 
     (alarms,) = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
     assert set(alarms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    # Only CloudWatch acting for this account (confused deputy).
+    assert alarms["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_eventbridge_may_assume_the_rules_role_only_for_this_account(synthesized_app) -> None:
+    template = synthesized_app.template("training")
+    (role,) = [
+        resource
+        for logical_id, resource in _resources(template, "AWS::IAM::Role").items()
+        if "StateMachineEventsRole" in logical_id
+    ]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+        }
+    ]

@@ -445,6 +445,9 @@ class KeyPolicyGrant:
     principal: str
     actions: tuple[str, ...]
     why: str
+    # The statement's condition, if it has one (patterns as in calls); a statement with any other condition
+    # does not count.
+    condition: Mapping[str, Mapping[str, str]] | None = None
 
 
 def _kms_actions() -> tuple[str, ...]:
@@ -474,6 +477,7 @@ KEY_POLICY_GRANTS: tuple[KeyPolicyGrant, ...] = (
         "cloudwatch.amazonaws.com",
         ("kms:Decrypt", "kms:GenerateDataKey"),
         "CloudWatch alarms publish to the topic encrypted with the key",
+        {"StringEquals": {"aws:SourceAccount": "{account}"}},
     ),
 )
 

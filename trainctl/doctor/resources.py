@@ -44,27 +44,42 @@ def _missing(grant: KeyPolicyGrant, statements: list[Any], key_arn: str, facts: 
     missing = [
         action
         for action in grant.actions
-        if not any(_allows(statement, grant.principal_type, principal, action, key_arn) for statement in statements)
+        if not any(_allows(statement, grant, principal, action, key_arn, facts) for statement in statements)
     ]
     if not missing:
         return None
     actions = ", ".join(missing)
+    condition = f" with the Condition {json.dumps(_condition(grant, facts))}" if grant.condition else ""
     return Problem(
         f"no statement lets {principal} use {actions}, but {grant.why}",
-        f"add to the key policy an Allow of these actions on Resource * to {grant.principal_type} {principal} "
-        f"(aws kms get-key-policy --key-id {key_arn} --policy-name default; edit; aws kms put-key-policy)",
+        f"add to the key policy an Allow of these actions on Resource * to {grant.principal_type} {principal}"
+        f"{condition} (aws kms get-key-policy --key-id {key_arn} --policy-name default; edit; aws kms put-key-policy)",
     )
 
 
-def _allows(statement: Any, principal_type: str, principal: str, action: str, key_arn: str) -> bool:
-    """An unconditional Allow of the action on the key to the principal (or to everyone)."""
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Condition" in statement:
+def _allows(
+    statement: Any, grant: KeyPolicyGrant, principal: str, action: str, key_arn: str, facts: Mapping[str, Fact]
+) -> bool:
+    """An Allow of the action on the key to the principal (or to everyone), unconditional or with exactly the
+    condition the grant expects."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return False
+    if "Condition" in statement and statement["Condition"] != _condition(grant, facts):
         return False
     return (
-        _names_principal(statement.get("Principal"), principal_type, principal)
+        _names_principal(statement.get("Principal"), grant.principal_type, principal)
         and any(matches(pattern.lower(), action.lower()) for pattern in _listed(statement.get("Action")))
         and any(matches(pattern, key_arn) for pattern in _listed(statement.get("Resource")))
     )
+
+
+def _condition(grant: KeyPolicyGrant, facts: Mapping[str, Fact]) -> dict[str, dict[str, str]] | None:
+    if grant.condition is None:
+        return None
+    return {
+        operator: {key: fill(value, facts) for key, value in values.items()}
+        for operator, values in grant.condition.items()
+    }
 
 
 def _names_principal(principal: Any, principal_type: str, expected: str) -> bool:
