@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -52,6 +53,7 @@ class TrainingMonitoring(Construct):
         execution_role: iam.IRole,
         metrics_namespace: str,
         notification_email: str | None,
+        dead_letter_queue: sqs.IQueue | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -86,7 +88,15 @@ class TrainingMonitoring(Construct):
                 detail_type=[TRAINING_JOB_STATE_CHANGE[1]],
                 detail={"TrainingJobStatus": list(FINAL_JOB_STATUSES), "RoleArn": [execution_role.role_arn]},
             ),
-            targets=[targets.LambdaFunction(self.notify_function, max_event_age=Duration.hours(6), retry_attempts=8)],
+            # What the retries could not deliver goes to the dead-letter queue (stacks/event_delivery.py).
+            targets=[
+                targets.LambdaFunction(
+                    self.notify_function,
+                    max_event_age=Duration.hours(6),
+                    retry_attempts=8,
+                    dead_letter_queue=dead_letter_queue,
+                )
+            ],
         )
 
         self.failed_executions_alarm = self._alarm_on_any(

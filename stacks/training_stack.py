@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from platform_contract import TrainingStackOutput
-from stacks.event_delivery import limit_events_role_to_account
+from stacks.event_delivery import UndeliveredEvents, limit_events_role_to_account
 from stacks.execution_role import TrainingExecutionRole
 from stacks.monitoring import TrainingMonitoring
 from stacks.settings import PlatformSettings
@@ -91,6 +91,13 @@ class TrainingStack(Stack):
             value=self.workflow.prepare_function.function_name,
             description="Prepare Lambda: its environment holds the defaults the workflow applies to a request",
         )
+        # Where EventBridge puts the events it could not deliver: one queue per kind of target, for redrive.
+        self.undelivered_trigger_events = UndeliveredEvents(
+            self, "UndeliveredTriggerEvents", description="A trigger could not start the training workflow"
+        )
+        self.undelivered_job_events = UndeliveredEvents(
+            self, "UndeliveredJobEvents", description="A training job's end could not reach the Notify function"
+        )
         self.triggers = TrainingTriggers(
             self,
             "Triggers",
@@ -103,6 +110,7 @@ class TrainingStack(Stack):
             image_push_request=settings.image_push_request,
             schedule_expression=settings.training_schedule,
             scheduled_request=settings.scheduled_request if settings.training_schedule else None,
+            dead_letter_queue=self.undelivered_trigger_events.queue,
         )
         limit_events_role_to_account(self.workflow.state_machine)
         # Prepare turns the triggers' events into requests: it needs their settings.
@@ -116,7 +124,10 @@ class TrainingStack(Stack):
             execution_role=self.execution_role.role,
             metrics_namespace=f"{settings.prefix}/{settings.environment}",
             notification_email=settings.notification_email,
+            dead_letter_queue=self.undelivered_job_events.queue,
         )
+        for undelivered in (self.undelivered_trigger_events, self.undelivered_job_events):
+            undelivered.alarm_to(self.monitoring.topic)
         CfnOutput(
             self,
             TrainingStackOutput.NOTIFICATION_TOPIC_ARN.value,

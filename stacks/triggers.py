@@ -23,6 +23,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -53,6 +54,7 @@ class TrainingTriggers(Construct):
         image_push_request: Mapping[str, object],
         schedule_expression: str | None = None,
         scheduled_request: Mapping[str, object] | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if (schedule_expression is None) != (scheduled_request is None):
@@ -66,7 +68,13 @@ class TrainingTriggers(Construct):
             PrepareEnvironment.REQUEST_PREFIX.value: request_prefix,
             PrepareEnvironment.RESULT_PREFIX.value: result_prefix,
         }
-        target = targets.SfnStateMachine(state_machine, max_event_age=_DELIVERY_RETRY_WINDOW, retry_attempts=185)
+        # What the retries could not deliver goes to the dead-letter queue (stacks/event_delivery.py).
+        target = targets.SfnStateMachine(
+            state_machine,
+            max_event_age=_DELIVERY_RETRY_WINDOW,
+            retry_attempts=185,
+            dead_letter_queue=dead_letter_queue,
+        )
 
         self.request_file_rule = events.Rule(
             self,

@@ -61,6 +61,7 @@ _ARNS = {
     "AWS::ECR::Repository": "arn:aws:ecr:{region}:{account}:repository/{id}",
     "AWS::S3::Bucket": "arn:aws:s3:::{id}",
     "AWS::Events::Rule": "arn:aws:events:{region}:{account}:rule/{id}",
+    "AWS::SQS::Queue": "arn:aws:sqs:{region}:{account}:{id}",
     "AWS::StepFunctions::StateMachine": "{id}",
     "AWS::SNS::Topic": "{id}",
 }
