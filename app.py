@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import App, Tags, Validations
+from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
 import stacks  # noqa: F401 - first: it puts lambda/ (the Lambda asset, home of the contract) on the path
@@ -28,8 +28,11 @@ def cdk_json_context() -> dict[str, object]:
     return dict(json.loads((PROJECT_ROOT / "cdk.json").read_text())["context"])
 
 
-def build_app(context: Mapping[str, object] | None = None, outdir: str | None = None) -> App:
+def build_app(context: Mapping[str, object] | None = None, outdir: str | None = None, region: str | None = None) -> App:
     """Build the whole app. `context` overrides cdk.json's (as `-c key=value` does); the CLI's context wins.
+
+    The stacks are environment-agnostic (deployed wherever the CLI's credentials point) unless `region` pins
+    them to one, as the partition tests do (an ARN then carries that region's partition, aws-cn, aws-us-gov).
 
     Raises SettingsError, naming every bad key, before any construct is created.
     """
@@ -44,6 +47,7 @@ def build_app(context: Mapping[str, object] | None = None, outdir: str | None = 
         settings=settings,
         description="Training platform data: KMS key, S3 buckets, ECR repository (all retained on destroy)",
         analytics_reporting=False,
+        env=Environment(region=region) if region else None,
     )
     training = TrainingStack(
         app,
@@ -52,6 +56,7 @@ def build_app(context: Mapping[str, object] | None = None, outdir: str | None = 
         stateful=stateful.references,
         description="Training platform: SageMaker execution role and training workflow",
         analytics_reporting=False,
+        env=Environment(region=region) if region else None,
     )
     training.add_stack_dependency(stateful, "uses the key, repository and buckets through the stateful stack's exports")
     Tags.of(app).add(COST_TAG_KEY, COST_TAG_VALUE)

@@ -86,6 +86,23 @@ class RequestStatus(str, Enum):
     DUPLICATE = "Duplicate"
 
 
+# -- Partitions -------------------------------------------------------------------------------------------
+# ARNs begin `arn:<partition>:`: China's regions are in `aws-cn`, GovCloud's in `aws-us-gov`. The stacks use
+# the AWS::Partition of where they are deployed; what builds an ARN from a region alone uses this.
+_PARTITIONS_BY_REGION_PREFIX = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+)
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region: `aws-cn` for cn-north-1, `aws-us-gov` for us-gov-west-1, else `aws`."""
+    return next((partition for prefix, partition in _PARTITIONS_BY_REGION_PREFIX if region.startswith(prefix)), "aws")
+
+
 # -- SageMaker ------------------------------------------------------------------------------------------
 # SageMaker writes every training job's output to this log group, one stream per instance
 # ("<job name>/algo-1-<epoch>"), and its metric values to the CloudWatch namespace of the same name.

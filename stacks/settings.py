@@ -110,7 +110,8 @@ class PlatformSettings:
                 "kms_key_arn",
                 _optional(
                     _pattern(
-                        _KMS_KEY_ARN, "empty (create a key) or a KMS key ARN arn:aws:kms:<region>:<account>:key/<id>"
+                        _KMS_KEY_ARN,
+                        "empty (create a key) or a KMS key ARN arn:<partition>:kms:<region>:<account>:key/<id>",
                     )
                 ),
             ),

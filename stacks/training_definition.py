@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from platform_contract import JobNameOrigin, WorkflowState
 
-CREATE_TRAINING_JOB_SYNC = "arn:aws:states:::sagemaker:createTrainingJob.sync"
-CREATE_TRAINING_JOB = "arn:aws:states:::sagemaker:createTrainingJob"
-LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+# Step Functions' service integrations, as `integration_arn(partition, <integration>)` names them.
+CREATE_TRAINING_JOB_SYNC = "sagemaker:createTrainingJob.sync"
+CREATE_TRAINING_JOB = "sagemaker:createTrainingJob"
+LAMBDA_INVOKE = "lambda:invoke"
 
 # The states other parts find in an execution's history (trainctl follows the job Prepare named).
 PREPARE = WorkflowState.PREPARE.value
@@ -97,26 +98,31 @@ _CATCH_SAGEMAKER_FAILURE = {
 }
 
 
+def integration_arn(partition: str, integration: str) -> str:
+    """A service integration's resource in the partition (`arn:aws-cn:states:::lambda:invoke` in China)."""
+    return f"arn:{partition}:states:::{integration}"
+
+
 def training_definition(
-    prepare_function_arn: str, max_capacity_retries: int, write_result_function_arn: str
+    prepare_function_arn: str, max_capacity_retries: int, write_result_function_arn: str, *, partition: str
 ) -> dict[str, object]:
-    """The state machine definition (Amazon States Language, JSONata) as a dict."""
+    """The state machine definition (Amazon States Language, JSONata) as a dict, for the partition it runs in."""
     return {
         "Comment": "Training request or event -> SageMaker training job, run to its end",
         "QueryLanguage": "JSONata",
         "StartAt": "Begin",
         "States": {
-            **_preparation(prepare_function_arn, max_capacity_retries),
-            **_training_job(),
+            **_preparation(prepare_function_arn, max_capacity_retries, partition),
+            **_training_job(partition),
             **_failure_classification(),
-            **_reporting(write_result_function_arn),
+            **_reporting(write_result_function_arn, partition),
             **_successful_ends(),
             **_failed_ends(),
         },
     }
 
 
-def _preparation(prepare_function_arn: str, max_capacity_retries: int) -> dict[str, object]:
+def _preparation(prepare_function_arn: str, max_capacity_retries: int, partition: str) -> dict[str, object]:
     """Begin sets the counters and settings; Prepare builds the request; Route picks what happens next.
 
     Prepare reads the EXECUTION input, not its state input: a retry comes back with the state input of a
@@ -138,7 +144,7 @@ def _preparation(prepare_function_arn: str, max_capacity_retries: int) -> dict[s
         },
         PREPARE: {
             "Type": "Task",
-            "Resource": LAMBDA_INVOKE,
+            "Resource": integration_arn(partition, LAMBDA_INVOKE),
             "Arguments": {
                 "FunctionName": prepare_function_arn,
                 "Payload": {
@@ -184,7 +190,7 @@ def _preparation(prepare_function_arn: str, max_capacity_retries: int) -> dict[s
     }
 
 
-def _training_job() -> dict[str, object]:
+def _training_job(partition: str) -> dict[str, object]:
     """SageMaker's own integration creates the job; RunTrainingJob (`.sync`) also follows it to its end.
 
     No polling Lambda and no Wait loop: stopping the execution makes Step Functions stop the job. Both
@@ -194,7 +200,7 @@ def _training_job() -> dict[str, object]:
     return {
         RUN_TRAINING_JOB: {
             "Type": "Task",
-            "Resource": CREATE_TRAINING_JOB_SYNC,
+            "Resource": integration_arn(partition, CREATE_TRAINING_JOB_SYNC),
             "Arguments": "{% $states.input.request %}",
             "Retry": _SAGEMAKER_RETRIES,
             "Catch": [_CATCH_SAGEMAKER_FAILURE],
@@ -221,7 +227,7 @@ def _training_job() -> dict[str, object]:
         },
         START_TRAINING_JOB: {
             "Type": "Task",
-            "Resource": CREATE_TRAINING_JOB,
+            "Resource": integration_arn(partition, CREATE_TRAINING_JOB),
             "Arguments": "{% $states.input.request %}",
             "Retry": _SAGEMAKER_RETRIES,
             "Catch": [_CATCH_SAGEMAKER_FAILURE],
@@ -327,7 +333,7 @@ def _failure_classification() -> dict[str, object]:
     }
 
 
-def _reporting(write_result_function_arn: str) -> dict[str, object]:
+def _reporting(write_result_function_arn: str, partition: str) -> dict[str, object]:
     """Every outcome of a request-file execution is written to the request file's result, then Conclude goes
     to the end state the outcome named in `$ending`. A result that cannot be written fails the execution."""
     return {
@@ -338,7 +344,7 @@ def _reporting(write_result_function_arn: str) -> dict[str, object]:
         },
         "WriteResult": {
             "Type": "Task",
-            "Resource": LAMBDA_INVOKE,
+            "Resource": integration_arn(partition, LAMBDA_INVOKE),
             "Arguments": {
                 "FunctionName": write_result_function_arn,
                 "Payload": (

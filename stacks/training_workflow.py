@@ -129,6 +129,7 @@ class TrainingWorkflow(Construct):
                         self.prepare_function.function_arn,
                         max_capacity_retries,
                         self.write_result_function.function_arn,
+                        partition=stack.partition,
                     )
                 )
             ),
@@ -187,6 +188,7 @@ class TrainingWorkflow(Construct):
     def _grant_training_jobs(self, role: iam.Role, execution_role: iam.IRole) -> None:
         stack = Stack.of(self)
         training_jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name="*")
+        self._training_jobs = training_jobs
         # Only jobs carrying the cost tag (the platform appends it to every request): the tag condition holds
         # for CreateTrainingJob and for the AddTags authorization SageMaker performs when a create carries tags.
         role.add_to_policy(
@@ -223,10 +225,10 @@ class TrainingWorkflow(Construct):
         )
 
     def _acknowledge_wildcards_aws_requires(self) -> None:
-        training_jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/*"
-        _acknowledge(
+        # Named as the synthesized ARN renders (the partition is a literal where the region is known).
+        acknowledge_wildcard_resources(
             self.role,
-            f"AwsSolutions-IAM5[Resource::{training_jobs}]",
+            [self._training_jobs],
             "Training job names are generated per execution (a fresh one on every capacity retry), so the "
             "jobs are only known as training-job/* in this account and region; creation is further limited "
             f"to requests tagged {COST_TAG_KEY}={COST_TAG_VALUE}.",

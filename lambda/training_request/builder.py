@@ -177,7 +177,7 @@ def _role(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) 
         # The SDK looks a bare role name up in IAM; here the account comes from the stack's own role.
         account = _ROLE_ACCOUNT.match(defaults.role_arn or "")
         if account is None:
-            problems.add("role", role, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+            problems.add("role", role, "must be an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)")
             return None
         role = f"arn:{account.group(1)}:iam::{account.group(2)}:role/{role}"
     check(problems, "role", role, "RoleArn")

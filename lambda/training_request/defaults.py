@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from platform_contract import PrepareEnvironment
+from platform_contract import PrepareEnvironment, partition_of
 
 from .errors import Problems
 from .fields import ObjectReader
@@ -71,7 +71,7 @@ class PlatformDefaults:
         role, image or output path to the stack is judged on its own fields. Bucket reach is not checked:
         the stack's bucket names are not known."""
         return cls(
-            role_arn=f"arn:aws:iam::{_STAND_IN_ACCOUNT}:role/stack-execution-role",
+            role_arn=f"arn:{partition_of(region)}:iam::{_STAND_IN_ACCOUNT}:role/stack-execution-role",
             image_uri=f"{_STAND_IN_ACCOUNT}.dkr.ecr.{region}.amazonaws.com/stack-training-image:latest",
             output_path="s3://stack-artifacts-bucket/",
             checkpoint_s3_uri="s3://stack-checkpoints-bucket/",

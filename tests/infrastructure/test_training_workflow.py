@@ -21,7 +21,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.training_definition import CREATE_TRAINING_JOB, CREATE_TRAINING_JOB_SYNC, LAMBDA_INVOKE, training_definition
+from stacks.training_definition import (
+    CREATE_TRAINING_JOB,
+    CREATE_TRAINING_JOB_SYNC,
+    LAMBDA_INVOKE,
+    integration_arn,
+    training_definition,
+)
 from stacks.training_workflow import TrainingWorkflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +84,8 @@ def logical_id(template: dict[str, Any], resource_type: str, containing: str) ->
 
 
 def deployed_definition(template: dict[str, Any]) -> dict[str, Any]:
-    """The DefinitionString with the Prepare and WriteResult functions' ARNs put in as FUNCTION_ARN, WRITER_ARN."""
+    """The DefinitionString with the Prepare and WriteResult functions' ARNs put in as FUNCTION_ARN, WRITER_ARN,
+    deployed in the `aws` partition."""
     functions = {
         logical_id(template, "AWS::Lambda::Function", "WorkflowPrepare"): FUNCTION_ARN,
         logical_id(template, "AWS::Lambda::Function", "WorkflowWriteResult"): WRITER_ARN,
@@ -89,6 +96,8 @@ def deployed_definition(template: dict[str, Any]) -> dict[str, Any]:
     for part in parts:
         if isinstance(part, str):
             text += part
+        elif part == {"Ref": "AWS::Partition"}:
+            text += "aws"
         else:
             (function_id, attribute) = part["Fn::GetAtt"]
             assert attribute == "Arn" and function_id in functions, f"unexpected reference in the definition: {part}"
@@ -109,7 +118,7 @@ def states_of_type(definition: dict[str, Any], state_type: str) -> dict[str, dic
 
 
 def test_the_deployed_definition_is_the_one_the_executions_run(definition: dict[str, Any]) -> None:
-    assert definition == training_definition(FUNCTION_ARN, MAX_CAPACITY_RETRIES, WRITER_ARN)
+    assert definition == training_definition(FUNCTION_ARN, MAX_CAPACITY_RETRIES, WRITER_ARN, partition="aws")
 
 
 # Settings no test waits for: retries seconds to minutes apart, timeouts of minutes.
@@ -161,10 +170,10 @@ def test_the_workflow_uses_sagemakers_own_integration_without_polling(definition
     tasks = {name: state["Resource"] for name, state in states_of_type(definition, "Task").items()}
 
     assert tasks == {
-        "Prepare": LAMBDA_INVOKE,
-        "RunTrainingJob": CREATE_TRAINING_JOB_SYNC,
-        "StartTrainingJob": CREATE_TRAINING_JOB,
-        "WriteResult": LAMBDA_INVOKE,
+        "Prepare": integration_arn("aws", LAMBDA_INVOKE),
+        "RunTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB_SYNC),
+        "StartTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB),
+        "WriteResult": integration_arn("aws", LAMBDA_INVOKE),
     }
     assert not states_of_type(definition, "Wait")
 
@@ -418,7 +427,7 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     # The name console users search for, as docs/workflow.md says.
     assert template["Resources"][state_machine_id]["Properties"]["StateMachineName"] == "mltrain-dev-training"
     assert deployed_definition(template) == training_definition(
-        FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN
+        FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN, partition="aws"
     )
 
 

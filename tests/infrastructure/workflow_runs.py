@@ -240,7 +240,7 @@ def workflow_in_moto(
                 for name in ("prepare", "write_result")
             }
             definition = training_definition(
-                function_arns["prepare"], max_capacity_retries, function_arns["write_result"]
+                function_arns["prepare"], max_capacity_retries, function_arns["write_result"], partition="aws"
             )
             sfn = boto3.client("stepfunctions")
             state_machine = sfn.create_state_machine(name="training", definition=json.dumps(definition), roleArn=role)
