@@ -32,6 +32,8 @@ class PrepareEnvironment(str, Enum):
     DEFAULT_KMS_KEY_ARN = "DEFAULT_KMS_KEY_ARN"
     READABLE_BUCKETS = "READABLE_BUCKETS"  # comma-separated bucket names; unset = no reachability check
     WRITABLE_BUCKETS = "WRITABLE_BUCKETS"
+    # comma-separated repository URIs (<registry>/<name>) the execution role may pull from; unset = no check
+    IMAGE_REPOSITORIES = "IMAGE_REPOSITORIES"
     REQUEST_PREFIX = "REQUEST_PREFIX"
     RESULT_PREFIX = "RESULT_PREFIX"  # a request file under it is ignored (a result file, never a request)
     IMAGE_TAG_PATTERN = "IMAGE_TAG_PATTERN"  # unset: the image-push trigger is off

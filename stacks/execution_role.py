@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import ArnFormat, Aws, Stack
+from aws_cdk import ArnFormat, Aws, Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -14,8 +14,11 @@ from constructs import Construct
 
 from platform_contract import TRAINING_JOB_LOG_GROUP, TRAINING_JOB_METRICS_NAMESPACE
 from stacks.nag import acknowledge_wildcard_resources
+from training_request.image_repositories import rule_evaluator_repository
+from training_request.rule_catalog import RULE_EVALUATOR_ACCOUNTS
 
 _READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"]
+_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
 _WRITE_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"]
 _LIST_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"]
 _NO_RESOURCE_LEVEL_PERMISSIONS = (
@@ -40,6 +43,8 @@ class TrainingExecutionRole(Construct):
         key: kms.IKey,
         vpc_subnet_ids: Sequence[str],
         vpc_security_group_ids: Sequence[str],
+        extra_image_repository_arns: Sequence[str] = (),
+        extra_kms_key_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
@@ -74,11 +79,14 @@ class TrainingExecutionRole(Construct):
             [f"{arn}/*" for arn in writable_arns],
             "Outputs, checkpoints and TensorBoard data go under keys the user chooses in the request.",
         )
-        self._allow(
-            "PullTrainingImage",
-            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-            [repository.repository_arn],
-        )
+        self._allow("PullTrainingImage", _PULL_ACTIONS, [repository.repository_arn])
+        if extra_image_repository_arns:
+            # The extra_image_repositories setting: images the request builder accepts besides the platform's.
+            self._allow("PullExtraTrainingImages", _PULL_ACTIONS, list(extra_image_repository_arns))
+        rule_evaluator_repositories = _rule_evaluator_repositories(Stack.of(self))
+        if rule_evaluator_repositories:
+            # Debugger and profiler rule evaluation jobs run SageMaker's regional rule image with this role.
+            self._allow("PullRuleEvaluatorImages", _PULL_ACTIONS, rule_evaluator_repositories)
         # Resource "*": ecr:GetAuthorizationToken has no resource-level permissions (it returns a
         # token for the whole registry; the statement above limits what can be pulled with it).
         self._allow("AuthenticateToRegistry", ["ecr:GetAuthorizationToken"], ["*"], _NO_RESOURCE_LEVEL_PERMISSIONS)
@@ -108,6 +116,14 @@ class TrainingExecutionRole(Construct):
         self._allow(
             "UseProjectKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key.key_arn]
         )
+        if extra_kms_key_arns:
+            # The extra_kms_key_arns setting: keys of extra readable buckets, which S3 uses on the role's behalf.
+            self._allow(
+                "DecryptExtraBuckets",
+                ["kms:Decrypt"],
+                list(extra_kms_key_arns),
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"}},
+            )
         # Encrypting the training volume with the project key (volume_kms_key): EBS needs a grant.
         self._allow(
             "GrantProjectKeyToEbs",
@@ -169,3 +185,13 @@ class TrainingExecutionRole(Construct):
         )
         if wildcard_reason is not None:
             acknowledge_wildcard_resources(self.role, resources, wildcard_reason)
+
+
+def _rule_evaluator_repositories(stack: Stack) -> list[str]:
+    """SageMaker's `sagemaker-debugger-rules` repository of the stack's region (training_request.rule_catalog).
+
+    A stack deployed wherever the CLI points (its region a token) gets every region's: the repository's account
+    depends on the region, and a CloudFormation mapping would fail the deployment in a region without rule images.
+    """
+    regions = sorted(RULE_EVALUATOR_ACCOUNTS) if Token.is_unresolved(stack.region) else [stack.region]
+    return [arn for region in regions if (arn := rule_evaluator_repository(stack.partition, region))]

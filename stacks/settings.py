@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from platform_contract import stateful_stack_name, training_stack_name
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
+from training_request.image_repositories import ImageRepository
 
 T = TypeVar("T")
 
@@ -59,6 +60,8 @@ class PlatformSettings:
     vpc_subnet_ids: tuple[str, ...]
     vpc_security_group_ids: tuple[str, ...]
     extra_readable_buckets: tuple[str, ...]
+    extra_kms_key_arns: tuple[str, ...]  # keys of the extra readable buckets: the execution role may decrypt via S3
+    extra_image_repositories: tuple[str, ...]  # repository ARNs (URIs given are turned into ARNs)
     notification_email: str | None
     ecr_tag_mutability: str
     request_prefix: str
@@ -122,6 +125,11 @@ class PlatformSettings:
             extra_readable_buckets=reader.read(
                 "extra_readable_buckets", _list_of(_BUCKET_NAME, "S3 bucket names (not ARNs or URIs)")
             ),
+            extra_kms_key_arns=reader.read(
+                "extra_kms_key_arns",
+                _list_of(_KMS_KEY_ARN, "KMS key ARNs (arn:<partition>:kms:<region>:<account>:key/<id>)"),
+            ),
+            extra_image_repositories=reader.read("extra_image_repositories", _repository_arns),
             notification_email=reader.read(
                 "notification_email", _optional(_pattern(_EMAIL, "empty or an e-mail address"))
             ),
@@ -185,6 +193,8 @@ _KEYS = (
     "vpc_subnet_ids",
     "vpc_security_group_ids",
     "extra_readable_buckets",
+    "extra_kms_key_arns",
+    "extra_image_repositories",
     "notification_email",
     "ecr_tag_mutability",
     "request_prefix",
@@ -332,6 +342,22 @@ def _list_of(pattern: re.Pattern[str], what: str) -> Parser[tuple[str, ...]]:
         return tuple(value)
 
     return parse
+
+
+def _repository_arns(value: object) -> tuple[str, ...]:
+    """ECR repositories, each an ARN or a URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>), as ARNs."""
+    rule = (
+        "a list of ECR repository ARNs (arn:<partition>:ecr:<region>:<account>:repository/<name>) or URIs "
+        "(<account>.dkr.ecr.<region>.amazonaws.com/<name>, no tag): a JSON array or comma-separated text"
+    )
+    try:
+        items = _list_of(re.compile(r"^\S+$"), "")(value)
+    except _Problem:
+        raise _Problem(rule) from None
+    repositories = [ImageRepository.parse(item) for item in items]
+    if not all(repositories):
+        raise _Problem(rule)
+    return tuple(dict.fromkeys(repository.arn for repository in repositories if repository is not None))
 
 
 def _json_object(value: object) -> dict[str, object]:

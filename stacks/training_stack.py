@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Fn, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from platform_contract import TrainingStackOutput
+from platform_contract import PrepareEnvironment, TrainingStackOutput
 from stacks.event_delivery import UndeliveredEvents, limit_events_role_to_account
 from stacks.execution_role import TrainingExecutionRole
 from stacks.monitoring import TrainingMonitoring
@@ -19,6 +19,7 @@ from stacks.settings import PlatformSettings
 from stacks.stateful_stack import StatefulReferences
 from stacks.training_workflow import TrainingWorkflow
 from stacks.triggers import TrainingTriggers
+from training_request.image_repositories import repository_uri
 
 
 class TrainingStack(Stack):
@@ -56,6 +57,8 @@ class TrainingStack(Stack):
             key=self.key,
             vpc_subnet_ids=settings.vpc_subnet_ids,
             vpc_security_group_ids=settings.vpc_security_group_ids,
+            extra_image_repository_arns=settings.extra_image_repositories,
+            extra_kms_key_arns=settings.extra_kms_key_arns,
         )
         CfnOutput(
             self,
@@ -113,6 +116,17 @@ class TrainingStack(Stack):
             dead_letter_queue=self.undelivered_trigger_events.queue,
         )
         limit_events_role_to_account(self.workflow.state_machine)
+        # The builder refuses an image the execution role could not pull: it needs the repositories' URIs.
+        self.workflow.prepare_function.add_environment(
+            PrepareEnvironment.IMAGE_REPOSITORIES.value,
+            Fn.join(
+                ",",
+                [
+                    self.repository.repository_uri,
+                    *(repository_uri(arn) for arn in settings.extra_image_repositories),
+                ],
+            ),
+        )
         # Prepare turns the triggers' events into requests: it needs their settings.
         for name, value in self.triggers.prepare_environment.items():
             self.workflow.prepare_function.add_environment(name, value)

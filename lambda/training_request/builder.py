@@ -17,6 +17,7 @@ from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
 from .fields import ObjectReader, join, json_type, text_of
+from .image_repositories import repository_of_image
 from .inputs import Channels, add_model_channel, read_inputs
 from .instance_storage import has_local_storage
 from .job_features import FEATURE_KEYS, JobFeatures, read_job_features
@@ -163,9 +164,22 @@ def _image_uri(reader: ObjectReader, defaults: PlatformDefaults, problems: Probl
     image_uri = reader.string("image_uri") or defaults.image_uri
     if image_uri is None:
         problems.add("image_uri", None, "is required: no default image is configured")
-    else:
-        check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage")
+    elif check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage"):
+        _check_pullable(image_uri, defaults, problems)
     return image_uri
+
+
+def _check_pullable(image_uri: str, defaults: PlatformDefaults, problems: Problems) -> None:
+    """The execution role pulls only from the platform's repository and the extra_image_repositories setting's:
+    another image would fail minutes into the job, with an access error."""
+    pullable = defaults.image_repositories
+    if pullable is not None and repository_of_image(image_uri) not in pullable:
+        problems.add(
+            "image_uri",
+            image_uri,
+            "the execution role cannot pull from this repository; it may pull from "
+            f"{', '.join(pullable) or 'none'} (add the repository to the extra_image_repositories setting)",
+        )
 
 
 def _role(reader: ObjectReader, defaults: PlatformDefaults, problems: Problems) -> str | None:

@@ -12,7 +12,7 @@ from platform_contract import PrepareEnvironment, partition_of
 from .errors import Problems
 from .fields import ObjectReader
 
-_BUCKET_FIELDS = ("readable_buckets", "writable_buckets")
+_LIST_FIELDS = ("readable_buckets", "writable_buckets", "image_repositories")
 # The stand-ins' account: AWS's documentation account, so a stand-in is never mistaken for a real resource.
 _STAND_IN_ACCOUNT = "123456789012"
 _URI_FIELDS = ("role_arn", "image_uri", "output_path", "checkpoint_s3_uri", "kms_key_arn")
@@ -24,6 +24,7 @@ _ENVIRONMENT = {
     "kms_key_arn": PrepareEnvironment.DEFAULT_KMS_KEY_ARN.value,
     "readable_buckets": PrepareEnvironment.READABLE_BUCKETS.value,
     "writable_buckets": PrepareEnvironment.WRITABLE_BUCKETS.value,
+    "image_repositories": PrepareEnvironment.IMAGE_REPOSITORIES.value,
 }
 
 
@@ -38,6 +39,8 @@ class PlatformDefaults:
     # Encrypts model artifacts, checkpoints' volumes and training volumes when the input names no key
     # (output_kms_key, volume_kms_key); None leaves SageMaker's defaults (the account's aws/s3 key for outputs).
     kms_key_arn: str | None = None
+    # The repositories (<registry>/<name>) the execution role may pull images from; None = no check.
+    image_repositories: tuple[str, ...] | None = None
 
     @classmethod
     def from_mapping(cls, data: object) -> PlatformDefaults:
@@ -49,17 +52,17 @@ class PlatformDefaults:
         assert isinstance(data, dict)  # for the type checker: raise_if_any raised otherwise
         reader = ObjectReader(data, "defaults", problems, _ENVIRONMENT)
         values: dict[str, object] = {key: reader.string(key) for key in _URI_FIELDS}
-        for key in _BUCKET_FIELDS:
-            buckets = reader.string_list(key)
-            values[key] = tuple(buckets) if buckets is not None else None
+        for key in _LIST_FIELDS:
+            items = reader.string_list(key)
+            values[key] = tuple(items) if items is not None else None
         problems.raise_if_any()
         return cls(**values)  # type: ignore[arg-type]
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> PlatformDefaults:
-        """The Lambda's environment; bucket lists are comma-separated, unset means no check."""
+        """The Lambda's environment; bucket and repository lists are comma-separated, unset means no check."""
         values: dict[str, object] = {key: environ.get(_ENVIRONMENT[key]) or None for key in _URI_FIELDS}
-        for key in _BUCKET_FIELDS:
+        for key in _LIST_FIELDS:
             text = environ.get(_ENVIRONMENT[key])
             values[key] = None if text is None else tuple(name.strip() for name in text.split(",") if name.strip())
         return cls(**values)  # type: ignore[arg-type]

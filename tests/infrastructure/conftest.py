@@ -143,6 +143,8 @@ CUSTOMISED_SETTINGS: dict[str, str] = {
     "vpc_subnet_ids": "subnet-0123abcd,subnet-4567ef01",
     "vpc_security_group_ids": '["sg-0123abcd"]',
     "extra_readable_buckets": "shared-datasets,reference-models",
+    "extra_kms_key_arns": "arn:aws:kms:eu-west-1:210987654321:key/0000aaaa-11bb-22cc-33dd-444455556666",
+    "extra_image_repositories": "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/base",
     "ecr_tag_mutability": "IMMUTABLE",
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stacks.nag import flatten_reference
+from training_request.rule_catalog import RULE_EVALUATOR_ACCOUNTS
 
 P = "arn:<AWS::Partition>"
 REGION_ACCOUNT = "<AWS::Region>:<AWS::AccountId>"
@@ -60,6 +61,15 @@ def expected_statements(stack: str, extra_buckets: tuple[str, ...] = ()) -> dict
         "PullTrainingImage": {
             "actions": {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
             "resources": {f"{P}:ecr:{REGION_ACCOUNT}:repository/{stack}-stateful-RepositoryName"},
+            "condition": None,
+        },
+        # Rule evaluation jobs pull SageMaker's rule image of the region the stack is deployed to (any, here).
+        "PullRuleEvaluatorImages": {
+            "actions": {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
+            "resources": {
+                f"{P}:ecr:{region}:{account}:repository/sagemaker-debugger-rules"
+                for region, account in RULE_EVALUATOR_ACCOUNTS.items()
+            },
             "condition": None,
         },
         "AuthenticateToRegistry": {"actions": {"ecr:GetAuthorizationToken"}, "resources": {"*"}, "condition": None},
@@ -169,5 +179,18 @@ def test_extra_buckets_are_readable_but_not_writable_and_an_imported_key_is_used
     expected = expected_statements("team-prod", extra_buckets=("shared-datasets", "reference-models"))
     key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     expected["UseProjectKey"]["resources"] = expected["GrantProjectKeyToEbs"]["resources"] = {key_arn}
+    # The extra buckets' own key, only through S3; the extra image repository (given as a URI), as an ARN.
+    expected["DecryptExtraBuckets"] = {
+        "actions": {"kms:Decrypt"},
+        "resources": {"arn:aws:kms:eu-west-1:210987654321:key/0000aaaa-11bb-22cc-33dd-444455556666"},
+        "condition": {
+            "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
+        },
+    }
+    expected["PullExtraTrainingImages"] = {
+        "actions": {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
+        "resources": {"arn:aws:ecr:eu-west-1:210987654321:repository/shared/base"},
+        "condition": None,
+    }
     vpc_sids = {"CreateTrainingNetworkInterfaces", "ManageTrainingNetworkInterfaces", "DescribeTrainingNetwork"}
     assert {sid: s for sid, s in statements.items() if sid not in vpc_sids} == expected

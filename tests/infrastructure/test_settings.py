@@ -61,6 +61,9 @@ def test_command_line_strings_are_read_as_their_types() -> None:
         ("extra_readable_buckets", "s3://my-bucket", "S3 bucket names"),
         ("extra_readable_buckets", "bucket-one,bucket-one", "without repeats"),
         ("extra_readable_buckets", "[not json", "JSON array or comma-separated"),
+        ("extra_kms_key_arns", "alias/shared", "KMS key ARNs"),
+        ("extra_image_repositories", "docker.io/library/python:3.11", "ECR repository ARNs"),
+        ("extra_image_repositories", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/base:latest", "no tag"),
         ("notification_email", "nobody", "e-mail address"),
         ("ecr_tag_mutability", "SOMETIMES", "one of MUTABLE, IMMUTABLE"),
         ("request_prefix", "/requests", "ending in '/'"),
@@ -74,6 +77,22 @@ def test_a_bad_value_is_named_with_what_is_allowed(key: str, value: object, rule
     assert problem.startswith(f"{key}: must be ")
     assert rule in problem
     assert repr(value) in problem
+
+
+def test_extra_image_repositories_are_read_as_arns_from_arns_or_uris() -> None:
+    settings = settings_with(
+        extra_image_repositories="123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/base, "
+        "arn:aws-cn:ecr:cn-north-1:123456789012:repository/shared",
+        extra_kms_key_arns='["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]',
+    )
+    assert settings.extra_image_repositories == (
+        "arn:aws:ecr:eu-west-1:123456789012:repository/team/base",
+        "arn:aws-cn:ecr:cn-north-1:123456789012:repository/shared",
+    )
+    assert settings.extra_kms_key_arns == (
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    )
+    assert settings_with().extra_image_repositories == settings_with().extra_kms_key_arns == ()
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -416,6 +416,10 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     )
     assert joined_imports(variables["DEFAULT_OUTPUT_PATH"]) == f"s3://<{prefix}-ArtifactsBucketName>/"
     assert joined_imports(variables["DEFAULT_CHECKPOINT_S3_URI"]) == f"s3://<{prefix}-CheckpointsBucketName>/"
+    # The builder accepts only images the execution role may pull: the platform's repository (no extra ones here).
+    assert joined_imports(variables["IMAGE_REPOSITORIES"]) == (
+        f"<AWS::AccountId>.dkr.ecr.<AWS::Region>.<AWS::URLSuffix>/<{prefix}-RepositoryName>"
+    )
     # Outputs and volumes are encrypted with the project key (the stateful stack's) by default.
     assert joined_imports(variables["DEFAULT_KMS_KEY_ARN"]) == f"<{prefix}-KeyArn>"
     assert joined_imports(variables["WRITABLE_BUCKETS"]).split(",") == [

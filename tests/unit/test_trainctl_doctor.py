@@ -150,8 +150,8 @@ def test_settings_given_with_c_reach_the_synth_and_the_calls_the_roles_are_asked
         account, ("TriggersRequestFileRule", "TriggersImagePushRule", "TriggersScheduleRule", "MonitoringJobStateRule")
     )
     execution_role = next(line for line in out.splitlines() if "role ExecutionRole " in line)
-    # Beyond the 36 calls of cdk.json's settings: the extra bucket's 4, the VPC's 1 + 2 + 1 + 3 + 5.
-    assert execution_role.endswith(": 52 calls allowed, 4 calls refused as they must be")
+    # Beyond the 39 calls of cdk.json's settings: the extra bucket's 4, the VPC's 1 + 2 + 1 + 3 + 5.
+    assert execution_role.endswith(": 55 calls allowed, 5 calls refused as they must be")
 
 
 def test_stacks_deployed_with_other_settings_than_the_doctor_is_given_do_not_match(doctor, variant_checkout):
@@ -208,6 +208,10 @@ def test_a_broken_account_reports_each_fault_with_what_to_do_and_exits_1(doctor,
         "FAIL role ExecutionRole (the SageMaker execution role): IAM refuses ecr:BatchGetImage on "
         f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{repository} (an SCP of the organization denies it), which it needs: "
         "SageMaker pulls the training image from the platform's repository; ask the organization's administrators to allow it",
+        "FAIL role ExecutionRole (the SageMaker execution role): IAM refuses ecr:BatchGetImage on "
+        f"arn:aws:ecr:{REGION}:929884845733:repository/sagemaker-debugger-rules (an SCP of the organization denies it), "
+        "which it needs: Debugger and profiler rule evaluation jobs pull SageMaker's regional rule image; "
+        "ask the organization's administrators to allow it",
         "FAIL role TrainingWorkflowStateMachineRole (the state machine's role): IAM refuses iam:PassRole on "
         f"arn:aws:iam::{ACCOUNT}:role/{execution_role} with iam:PassedToService=sagemaker.amazonaws.com "
         f"(no statement of the role allows it), which it needs: the workflow gives jobs the execution role; {restore}",

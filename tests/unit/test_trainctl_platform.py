@@ -345,6 +345,26 @@ def test_input_is_checked_with_the_prepare_lambdas_defaults_before_anything_star
     stubs.done()
 
 
+def test_an_image_the_execution_role_cannot_pull_is_refused_before_anything_starts(stubs):
+    repository = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mltrain"
+    stubs.add(
+        "lambda",
+        "get_function_configuration",
+        {"FunctionName": "prepare-fn", "Environment": {"Variables": {**ENVIRONMENT, "IMAGE_REPOSITORIES": repository}}},
+        {"FunctionName": "prepare-fn"},
+    )
+    with pytest.raises(InvalidTrainingInput, match="image_uri") as caught:
+        stubs.platform.start(
+            {
+                "instance_count": 1,
+                "instance_type": "ml.m5.xlarge",
+                "image_uri": "999999999999.dkr.ecr.eu-west-1.amazonaws.com/x:1",
+            }
+        )  # no start_execution stubbed: calling it would fail the test
+    assert "extra_image_repositories" in str(caught.value)
+    stubs.done()
+
+
 def test_without_access_to_the_lambda_the_users_fields_are_still_checked(stubs):
     stubs.error("lambda", "get_function_configuration", "AccessDeniedException")
     with pytest.raises(InvalidTrainingInput, match="max_run"):

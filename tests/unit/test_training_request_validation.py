@@ -584,3 +584,44 @@ def test_values_that_may_be_secrets_are_never_shown() -> None:
     assert "hyperparameters.api_key" in message
     assert "hunter2" not in message and "s3cr3t" not in message
     assert "value hidden" in message
+
+
+PLATFORM_REPOSITORY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/mltrain-training"
+SHARED_REPOSITORY = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/base"
+PULLABLE = PlatformDefaults(image_repositories=(PLATFORM_REPOSITORY, SHARED_REPOSITORY))
+
+
+@pytest.mark.parametrize(
+    "image_uri",
+    [f"{PLATFORM_REPOSITORY}:latest", f"{PLATFORM_REPOSITORY}@sha256:" + "0" * 64, f"{SHARED_REPOSITORY}:v2"],
+)
+def test_images_of_repositories_the_role_may_pull_are_accepted(image_uri: str) -> None:
+    job = build_training_job({**BASE, "image_uri": image_uri}, region="eu-west-1", defaults=PULLABLE, now=NOW)
+    assert job.request["AlgorithmSpecification"]["TrainingImage"] == image_uri
+
+
+@pytest.mark.parametrize(
+    "image_uri",
+    [
+        "999999999999.dkr.ecr.eu-west-1.amazonaws.com/mltrain-training:latest",  # same name, another account
+        "111122223333.dkr.ecr.eu-west-1.amazonaws.com/other:latest",
+        "111122223333.dkr.ecr.us-east-1.amazonaws.com/mltrain-training:latest",  # another region
+    ],
+)
+def test_an_image_the_role_cannot_pull_is_refused_naming_the_setting(image_uri: str) -> None:
+    problem = the_problem({"image_uri": image_uri}, defaults=PULLABLE)
+    assert problem.field == "image_uri"
+    assert "cannot pull from this repository" in problem.rule
+    assert PLATFORM_REPOSITORY in problem.rule and "extra_image_repositories" in problem.rule
+
+
+def test_without_the_stacks_repositories_any_image_is_accepted() -> None:
+    image_uri = "999999999999.dkr.ecr.eu-west-1.amazonaws.com/anything:latest"
+    job = build_training_job({**BASE, "image_uri": image_uri}, region="eu-west-1", now=NOW)
+    assert job.request["AlgorithmSpecification"]["TrainingImage"] == image_uri
+
+
+def test_the_pullable_repositories_come_from_the_lambdas_environment() -> None:
+    environ = {"IMAGE_REPOSITORIES": f"{PLATFORM_REPOSITORY}, {SHARED_REPOSITORY}"}
+    assert PlatformDefaults.from_environment(environ).image_repositories == (PLATFORM_REPOSITORY, SHARED_REPOSITORY)
+    assert PlatformDefaults.from_environment({}).image_repositories is None

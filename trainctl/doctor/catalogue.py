@@ -53,6 +53,10 @@ FACTS: Mapping[str, str] = {
     "request_prefix": "the request_prefix setting",
     "result_prefix": "the result_prefix setting",
     "extra_readable_bucket": "each of the extra_readable_buckets setting (a list)",
+    "extra_kms_key": "each of the extra_kms_key_arns setting (a list)",
+    "extra_image_repository": "each of the extra_image_repositories setting, as an ARN (a list)",
+    "rule_evaluator_repository": "the region's Debugger rule image repository (training_request.rule_catalog), "
+    "empty where the SDK knows none",
     "vpc_subnet": "each of the vpc_subnet_ids setting (a list)",
     "vpc_security_group": "each of the vpc_security_group_ids setting (a list)",
     "vpc": "whether training runs in a VPC (vpc_subnet_ids is set)",
@@ -166,6 +170,17 @@ EXECUTION_ROLE = Principal(
             "arn:{partition}:ecr:{region}:{account}:repository/{repository}",
             "SageMaker pulls the training image from the platform's repository",
         ),
+        Call(
+            ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
+            "{extra_image_repository}",
+            "SageMaker pulls a training image from a repository of the extra_image_repositories setting",
+        ),
+        Call(
+            ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
+            "{rule_evaluator_repository}",
+            "Debugger and profiler rule evaluation jobs pull SageMaker's regional rule image",
+            when="rule_evaluator_repository",
+        ),
         Call(("ecr:GetAuthorizationToken",), "*", "SageMaker logs in to the registry (no resource-level permission)"),
         Call(
             ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
@@ -185,6 +200,12 @@ EXECUTION_ROLE = Principal(
             context=(_via("s3"),),
         ),
         Call(("kms:DescribeKey",), _KEY, "SageMaker checks the project key"),
+        Call(
+            ("kms:Decrypt",),
+            "{extra_kms_key}",
+            "S3 decrypts an extra readable bucket's objects with its key (extra_kms_key_arns)",
+            context=(_via("s3"),),
+        ),
         Call(
             ("kms:CreateGrant",),
             _KEY,
@@ -230,6 +251,18 @@ EXECUTION_ROLE = Principal(
             when="vpc",
         ),
         Call(("s3:PutObject",), _objects("data_bucket"), "training data is read-only to jobs", allowed=False),
+        Call(
+            ("ecr:BatchGetImage",),
+            f"arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{EXAMPLE_NAME}",
+            "jobs pull images only from the platform's and the configured repositories",
+            allowed=False,
+        ),
+        Call(
+            ("kms:Decrypt",),
+            "{extra_kms_key}",
+            "an extra bucket's key only through S3",
+            allowed=False,
+        ),
         Call(("s3:DeleteObject",), _objects("artifacts_bucket"), "jobs never delete outputs", allowed=False),
         Call(
             ("cloudwatch:PutMetricData",),

@@ -14,6 +14,7 @@ from platform_contract import StatefulStackOutput, TrainingStackOutput, training
 from stacks.settings import PlatformSettings
 from trainctl.doctor.catalogue import Fact, logical_id_stem
 from trainctl.locate import PROJECT_CDK_JSON
+from training_request.image_repositories import rule_evaluator_repository
 
 TRAINING_STACK_SUFFIX = "-training"
 
@@ -188,6 +189,9 @@ class Deployment:
             "request_prefix": settings.request_prefix,
             "result_prefix": settings.result_prefix,
             "extra_readable_bucket": settings.extra_readable_buckets,
+            "extra_kms_key": settings.extra_kms_key_arns,
+            "extra_image_repository": settings.extra_image_repositories,
+            "rule_evaluator_repository": rule_evaluator_repository(self.caller.partition, self.region),
             "vpc_subnet": settings.vpc_subnet_ids,
             "vpc_security_group": settings.vpc_security_group_ids,
             "vpc": settings.vpc_enabled,
