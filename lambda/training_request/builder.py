@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .cluster import CLUSTER_KEYS, Cluster, check_channel_groups, check_single_type_arguments, read_cluster
-from .container import CONTAINER_KEYS, container_settings
+from .container import CONTAINER_KEYS, PRIVATE_REGISTRY_MODE, container_settings
 from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
@@ -164,7 +164,10 @@ def _image_uri(reader: ObjectReader, defaults: PlatformDefaults, problems: Probl
     image_uri = reader.string("image_uri") or defaults.image_uri
     if image_uri is None:
         problems.add("image_uri", None, "is required: no default image is configured")
-    elif check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage"):
+    elif check(problems, "image_uri", image_uri, "AlgorithmSpecification.TrainingImage") and (
+        # An image in a private Docker registry is pulled from the job's VPC, not by the role from ECR.
+        reader.raw("training_repository_access_mode") != PRIVATE_REGISTRY_MODE
+    ):
         _check_pullable(image_uri, defaults, problems)
     return image_uri
 

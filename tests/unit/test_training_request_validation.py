@@ -615,6 +615,19 @@ def test_an_image_the_role_cannot_pull_is_refused_naming_the_setting(image_uri: 
     assert PLATFORM_REPOSITORY in problem.rule and "extra_image_repositories" in problem.rule
 
 
+def test_an_image_in_a_private_registry_reached_from_the_vpc_is_not_an_ecr_pull() -> None:
+    private = {
+        "image_uri": "registry.example.internal:5000/team/trainer:1",
+        "training_repository_access_mode": "Vpc",
+        "subnets": ["subnet-0123456789abcdef0"],
+        "security_group_ids": ["sg-0123456789abcdef0"],
+    }
+    job = build_training_job({**BASE, **private}, region="eu-west-1", defaults=PULLABLE, now=NOW)
+    assert job.request["AlgorithmSpecification"]["TrainingImageConfig"] == {"TrainingRepositoryAccessMode": "Vpc"}
+    problem = the_problem({**private, "training_repository_access_mode": "Platform"}, defaults=PULLABLE)
+    assert (problem.field, "cannot pull from this repository" in problem.rule) == ("image_uri", True)
+
+
 def test_without_the_stacks_repositories_any_image_is_accepted() -> None:
     image_uri = "999999999999.dkr.ecr.eu-west-1.amazonaws.com/anything:latest"
     job = build_training_job({**BASE, "image_uri": image_uri}, region="eu-west-1", now=NOW)
