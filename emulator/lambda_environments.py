@@ -128,9 +128,11 @@ class LambdaEnvironments:
         *,
         concurrency: int | None = None,
         idle_seconds: float | None = None,
+        on_new_environment: Callable[[FunctionConfiguration], None] | None = None,
     ) -> None:
         self._library = library
         self._sink = sink
+        self._on_new_environment = on_new_environment  # Lambda assumes the function's role for it
         self._slots = _FirstComeSlots(concurrency or configured_concurrency())
         self._idle_seconds = idle_seconds if idle_seconds is not None else configured_idle_seconds()
         # An idle limit of 0 keeps no environment: every invocation starts a fresh one (a cold start each
@@ -241,6 +243,8 @@ class LambdaEnvironments:
 
     def _new_environment(self, configuration: FunctionConfiguration) -> ExecutionEnvironment:
         environment = ExecutionEnvironment(configuration, self._library, self._sink)
+        if self._on_new_environment is not None:
+            self._on_new_environment(configuration)
         with self._lock:
             self._busy.add(environment)
         return environment

@@ -1,4 +1,5 @@
-"""The emulator's server process: moto's WSGI app, patched by the adapters, on localhost:PORT."""
+"""The emulator's server process: moto's WSGI app, patched by the adapters, on localhost:PORT, each
+call it serves recorded in the call log (<work dir>/calls.jsonl, GET /emulator-api/calls)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,16 @@ def serve(port: int, work_dir: Path) -> None:
     )
     from werkzeug.serving import make_server
 
-    from emulator import adapters
+    from emulator import adapters, call_log
+    from emulator.call_recording import RecordingMiddleware
+    from emulator.call_recording_kms import implied_kms_calls
 
+    log = call_log.start_log(work_dir)
     adapters.install(endpoint_url(port), work_dir)
     server = make_server(
         "127.0.0.1",
         port,
-        DomainDispatcherApplication(create_backend_app),
+        RecordingMiddleware(DomainDispatcherApplication(create_backend_app), log, implied_kms_calls),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

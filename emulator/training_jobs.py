@@ -126,6 +126,9 @@ class SideEffects:
     put_log_lines: Callable[[str, str, list[tuple[datetime, str]]], None]  # group, stream, (timestamp, message)
     put_metric_data: Callable[[str, list[MetricPoint]], None]  # job name, values
     put_state_change: Callable[[dict[str, Any]], None]  # "SageMaker Training Job State Change" detail
+    # What SageMaker does with the job's role as the job enters a secondary status, then its final status
+    # (assume the role, pull the images, read the channels, write checkpoints...).
+    enter_phase: Callable[[str], None] = lambda status: None
 
 
 def _now() -> datetime:
@@ -355,7 +358,7 @@ class TrainingJob:
 class TrainingJobRegistry:
     """The training jobs of one account and region, and the threads that run them."""
 
-    def __init__(self, arn_prefix: str, side_effects: Callable[[], SideEffects]) -> None:
+    def __init__(self, arn_prefix: str, side_effects: Callable[[TrainingJob], SideEffects]) -> None:
         self._arn_prefix = arn_prefix  # arn:aws:sagemaker:<region>:<account>:training-job/
         self._side_effects = side_effects
         self._lock = threading.Lock()
@@ -410,11 +413,12 @@ class TrainingJobRegistry:
         job.stop_requested.set()
 
     def _run(self, job: TrainingJob) -> None:
-        effects = self._side_effects()
+        effects = self._side_effects(job)
         _best_effort(effects.put_state_change, job.describe())
         try:
             _JobRun(self, job, effects).advance()
         finally:
+            _best_effort(effects.enter_phase, job.status)
             _best_effort(effects.put_state_change, job.describe())
 
 
@@ -436,6 +440,7 @@ class _JobRun:
                 if job.status == _STOPPING:
                     break
                 job.enter(phase, message)
+            _best_effort(self.effects.enter_phase, phase)
             seconds = job.seconds * share
             if job.outcome is Outcome.CAPACITY and phase == "Starting":
                 if not job.stop_requested.wait(seconds):

@@ -24,6 +24,8 @@ test names the adapter to look at again.
 6. CloudWatch Logs (logs.py): find_log_groups_by_name_or_arn, filter_log_events_as_aws_does,
    turn_log_events_into_metrics_with_metric_filters
    CloudWatch (cloudwatch.py): evaluate_alarms_and_notify_their_actions
+7. Principals (principals.py): sign_state_machine_calls_with_their_role (the call log's principals;
+   Lambda functions and training jobs get their roles' keys from the adapters above)
 
 moto itself is imported by the adapters when they are installed, not when this package is imported.
 """
@@ -54,6 +56,7 @@ from emulator.adapters.logs import (
     find_log_groups_by_name_or_arn,
     turn_log_events_into_metrics_with_metric_filters,
 )
+from emulator.adapters.principals import sign_state_machine_calls_with_their_role
 from emulator.adapters.s3 import (
     apply_bucket_eventbridge_setting_from_cloudformation,
     apply_bucket_versioning_from_cloudformation,
@@ -111,6 +114,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     filter_log_events_as_aws_does()
     turn_log_events_into_metrics_with_metric_filters()
     evaluate_alarms_and_notify_their_actions()
+    sign_state_machine_calls_with_their_role()  # last: it re-points the interpreter's imported client factory
 
 
 __all__ = ["install"]

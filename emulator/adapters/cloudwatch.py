@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from emulator import call_log
+from emulator.call_recording_kms import sns_kms_calls
+
 EVALUATION_SECONDS_VARIABLE = "EMULATOR_ALARM_EVALUATION_SECONDS"
 DEFAULT_EVALUATION_SECONDS = 10.0
 _COMPARISONS = {
@@ -262,6 +265,22 @@ def _notify(alarm: Any, old_state: str, account_id: str, region: str) -> None:
             sns_backends[topic_account][topic_region].publish(message, arn=topic, subject=subject)
         except Exception as error:  # a deleted topic: CloudWatch records the failed action and goes on
             print(f"emulator: alarm {alarm.name} could not notify {topic}: {error!r}", flush=True)
+            _record_notification(alarm, topic, account_id, type(error).__name__)
+        else:
+            _record_notification(alarm, topic, account_id, "ok")
+
+
+def _record_notification(alarm: Any, topic: str, account_id: str, outcome: str) -> None:
+    """CloudWatch publishes as cloudwatch.amazonaws.com (the topic's policy and, for an encrypted topic,
+    the key's policy judge it), the alarm as aws:SourceArn."""
+    cloudwatch = call_log.service("cloudwatch", f"CloudWatch alarm {alarm.name}")
+    _, _, _, topic_region, topic_account = topic.split(":")[:5]
+    source = {"aws:SourceAccount": account_id, "aws:SourceArn": str(alarm.alarm_arn)}
+    calls = [
+        call_log.Authorization("sns:Publish", topic, source),
+        *sns_kms_calls(topic_region, topic_account, topic, account_id),
+    ]
+    call_log.record(cloudwatch, calls, outcome)
 
 
 def notification(alarm: Any, old_state: str, account_id: str, region: str) -> dict[str, Any]:

@@ -10,6 +10,9 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from emulator import call_log
+from emulator.adapters.principals import assumed_role
+from emulator.call_recording_kms import sns_kms_calls
 from platform_contract import SCHEDULED_EVENT
 
 _DELIVERED_SERVICES = ("states", "sns", "lambda")  # the target services delivered here, not by moto
@@ -24,6 +27,12 @@ def deliver_eventbridge_events_to_state_machines_topics_and_functions() -> None:
     moto raises NotImplementedError for any target but logs, archives, SQS, buses and API
     destinations (PutEvents answered HTTP 500 for an event matching a rule with a Lambda target).
     Input, InputPath ($ or $.detail...) and InputTransformer are honoured.
+
+    Each delivery is in the call log as EventBridge makes it: to a state machine with the target's role
+    (sts:AssumeRole of it by events.amazonaws.com, then states:StartExecution by the role); to a topic
+    (sns:Publish, and SNS's KMS calls for an encrypted topic) and to a function (lambda:InvokeFunction)
+    by events.amazonaws.com, judged by the topic's or function's resource policy; aws:SourceArn is the
+    rule. A failed delivery to a target with a dead-letter queue records sqs:SendMessage to it.
     """
     from moto.events.models import Rule
 
@@ -36,7 +45,7 @@ def deliver_eventbridge_events_to_state_machines_topics_and_functions() -> None:
         delivered = [t for t in self.targets if t["Arn"].split(":")[2] in _DELIVERED_SERVICES]
         event = _with_iso_time(original_event)
         for target in delivered:
-            delivery.deliver(self.name, target, event)
+            delivery.deliver(self, target, event)
         if len(delivered) < len(self.targets):
             others = copy.copy(self)
             others.targets = [t for t in self.targets if t not in delivered]
@@ -60,18 +69,24 @@ class _TargetDelivery:
         # Python process for each at the same time on a small machine.
         self._running_invocations = threading.BoundedSemaphore(_ASYNC_LAMBDA_CONCURRENCY)
 
-    def deliver(self, rule_name: str, target: dict[str, Any], event: dict[str, Any]) -> None:
+    def deliver(self, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
         arn = target["Arn"]
         _, _, service, region, account = arn.split(":")[:5]
         payload = target_input(target, event)
-        if service == "states":
-            self._stepfunctions_backends[account][region].start_execution(arn, execution_input=payload)
-        elif service == "sns":
-            self._sns_backends[account][region].publish(message=payload, arn=arn)
-        else:
-            threading.Thread(
-                target=self._invoke_function, args=(arn, payload), name=f"eventbridge-{rule_name}", daemon=True
-            ).start()
+        calls = _delivery_calls(rule, target)
+        try:
+            if service == "states":
+                self._stepfunctions_backends[account][region].start_execution(arn, execution_input=payload)
+            elif service == "sns":
+                self._sns_backends[account][region].publish(message=payload, arn=arn)
+            else:
+                threading.Thread(
+                    target=self._invoke_function, args=(arn, payload), name=f"eventbridge-{rule.name}", daemon=True
+                ).start()
+        except Exception as error:
+            _record_delivery(rule, target, calls, type(error).__name__)
+            raise
+        _record_delivery(rule, target, calls, "ok")
 
     def _invoke_function(self, arn: str, payload: str) -> None:
         _, _, _, region, account = arn.split(":")[:5]
@@ -81,6 +96,38 @@ class _TargetDelivery:
                 function.invoke(payload, {"x-amz-invocation-type": "Event"}, {})
             except Exception as error:
                 print(f"emulator: EventBridge could not invoke {arn}: {error}", flush=True)
+
+
+def _delivery_calls(rule: Any, target: dict[str, Any]) -> list[call_log.Authorization]:
+    """The calls EventBridge makes to deliver to `target`: with the target's role, or as itself."""
+    arn = target["Arn"]
+    _, _, service, region, account = arn.split(":")[:5]
+    source = {"aws:SourceAccount": rule.account_id, "aws:SourceArn": rule.arn}
+    events = call_log.service("events", f"EventBridge rule {rule.name}")
+    if target.get("RoleArn"):
+        role = call_log.role(target["RoleArn"], f"EventBridge rule {rule.name}")
+        action = {"states": "states:StartExecution"}.get(service, f"unknown:{service}.delivery")
+        return [
+            *assumed_role("events", role.arn, events.by, rule.arn),
+            call_log.Authorization(action, arn, principal=role),
+        ]
+    if service == "sns":
+        kms = [
+            call_log.Authorization(c.action, c.resource, c.context, c.via, events)
+            for c in sns_kms_calls(region, account, arn, rule.account_id)
+        ]
+        return [call_log.Authorization("sns:Publish", arn, source, principal=events), *kms]
+    action = "lambda:InvokeFunction" if service == "lambda" else f"unknown:{service}.delivery"
+    return [call_log.Authorization(action, arn, source, principal=events)]
+
+
+def _record_delivery(rule: Any, target: dict[str, Any], calls: list[call_log.Authorization], outcome: str) -> None:
+    events = call_log.service("events", f"EventBridge rule {rule.name}")
+    call_log.record(events, calls, outcome)
+    dead_letter_queue = (target.get("DeadLetterConfig") or {}).get("Arn")
+    if outcome != "ok" and dead_letter_queue:
+        source = {"aws:SourceAccount": rule.account_id, "aws:SourceArn": rule.arn}
+        call_log.record(events, [call_log.Authorization("sqs:SendMessage", dead_letter_queue, source)])
 
 
 def _with_iso_time(event: dict[str, Any]) -> dict[str, Any]:

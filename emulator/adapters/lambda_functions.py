@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from emulator import DUMMY_CREDENTIALS
+from emulator import call_log
+from emulator.adapters.principals import assumed_role
+from emulator.call_recording_table import log_stream_arn
 from emulator.lambda_environments import LambdaEnvironments, Throttled
 from emulator.lambda_execution_environment import FunctionConfiguration, Invocation
 
@@ -57,7 +59,9 @@ def run_python_lambdas_in_reused_execution_environments(endpoint: str, code_root
     emulator/lambda_environments.py: long-lived runtime processes of the project's Python, isolated
     (-I -S: only the function's code, the standard library, boto3 and boto3's dependencies are
     importable), with the function's environment variables, the variables the Lambda runtime sets,
-    dummy credentials and AWS_ENDPOINT_URL pointing at the emulator. Invoke answers as Lambda does:
+    an access key standing for the function's role (the call log names the role as the caller; an
+    environment's start records sts:AssumeRole of the role by lambda.amazonaws.com) and
+    AWS_ENDPOINT_URL pointing at the emulator. Invoke answers as Lambda does:
     `X-Amz-Function-Error: Unhandled` with the error document, the log tail for LogType=Tail,
     TooManyRequestsException beyond the function's reserved concurrency; InvocationType=Event is
     queued and answered 202 at once.
@@ -66,7 +70,7 @@ def run_python_lambdas_in_reused_execution_environments(endpoint: str, code_root
 
     packages = _UnpackedPackages(code_root)
     library = lambda_runtime_library(code_root.parent / "lambda-runtime-library")
-    environments = LambdaEnvironments(library, _CloudWatchLogsSink())
+    environments = LambdaEnvironments(library, _CloudWatchLogsSink(), on_new_environment=_record_role_assumed)
     atexit.register(environments.shutdown)
 
     def invoke(self: Any, body: str | bytes | None, request_headers: Any, response_headers: Any) -> bytes:
@@ -221,15 +225,33 @@ def _configuration_of(function: Any, code_dir: Path, endpoint: str) -> FunctionC
     )
 
 
+def function_principal(function_name: str, role_arn: str) -> call_log.Principal:
+    return call_log.role(role_arn, f"function {function_name}")
+
+
+def _principal_of(configuration: FunctionConfiguration) -> call_log.Principal:
+    return call_log.PRINCIPALS.of(dict(configuration.environment)["AWS_ACCESS_KEY_ID"])
+
+
+def _record_role_assumed(configuration: FunctionConfiguration) -> None:
+    principal = _principal_of(configuration)
+    calls = assumed_role("lambda", principal.arn, f"Lambda, for {principal.by}", configuration.arn)
+    call_log.record(principal, calls)
+
+
 class _CloudWatchLogsSink:
     """Writes the environments' log lines into the emulator's CloudWatch Logs, through its API
-    (so that metric filters see them), creating the group and the stream when missing."""
+    (so that metric filters see them), creating the group and the stream when missing.
+
+    Lambda writes them with the function's role: the call log gets logs:CreateLogStream and
+    logs:PutLogEvents on each new stream (once each, not per line)."""
 
     def __init__(self) -> None:
         from moto.logs.models import logs_backends
 
         self._backends = logs_backends
         self._lock = threading.Lock()  # moto's log store is not made for concurrent writers
+        self._streams: set[tuple[str, str, str]] = set()
 
     def put(self, configuration: FunctionConfiguration, stream: str, timestamp_ms: int, message: str) -> None:
         backend = self._backends[configuration.account_id][configuration.region]
@@ -237,6 +259,12 @@ class _CloudWatchLogsSink:
             backend.ensure_log_group(configuration.log_group)
             backend.ensure_log_stream(configuration.log_group, stream)
             backend.put_log_events(configuration.log_group, stream, [{"timestamp": timestamp_ms, "message": message}])
+            new_stream = (configuration.arn, configuration.log_group, stream) not in self._streams
+            self._streams.add((configuration.arn, configuration.log_group, stream))
+        if new_stream:
+            arn = log_stream_arn(configuration.region, configuration.account_id, configuration.log_group, stream)
+            calls = [call_log.Authorization(a, arn) for a in ("logs:CreateLogStream", "logs:PutLogEvents")]
+            call_log.record(_principal_of(configuration), calls)
 
 
 class _UnpackedPackages:
@@ -260,17 +288,18 @@ class _UnpackedPackages:
 
 
 def _function_environment(function: Any, endpoint: str) -> dict[str, str]:
-    """What a function's process sees: the variables the Lambda runtime sets, dummy credentials, the
-    function's own variables, and AWS_ENDPOINT_URL (last: a function always talks to the emulator).
-    The log group and stream are added per execution environment."""
+    """What a function's process sees: the variables the Lambda runtime sets, the key of the
+    function's role, the function's own variables, and AWS_ENDPOINT_URL (last: a function always talks
+    to the emulator). The log group and stream are added per execution environment."""
+    access_key = call_log.PRINCIPALS.key_for(function_principal(function.function_name, function.role))
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "HOME": os.environ.get("HOME", "/tmp"),
         "AWS_REGION": function.region,
         "AWS_DEFAULT_REGION": function.region,
-        "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+        "AWS_ACCESS_KEY_ID": access_key,
+        "AWS_SECRET_ACCESS_KEY": call_log.SECRET_ACCESS_KEY,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,

@@ -7,7 +7,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +15,10 @@ import boto3
 from botocore.config import Config
 from botocore.validate import ParamValidator
 
-from emulator import DUMMY_CREDENTIALS, training_job_list, training_jobs
-from platform_contract import TRAINING_JOB_METRICS_NAMESPACE
+from emulator import call_log, training_job_calls, training_job_list, training_jobs
+from emulator.adapters.principals import assumed_role
+from emulator.call_recording_kms import resolved_key_arn
+from platform_contract import FINAL_JOB_STATUSES, TRAINING_JOB_METRICS_NAMESPACE
 
 
 def give_training_jobs_a_lifecycle(endpoint: str) -> None:
@@ -99,39 +101,60 @@ class _TrainingJobRegistries:
         with self._lock:
             if key not in self._registries:
                 prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
-                traces = _JobTraces(self._clients, response.region)
-                registry = training_jobs.TrainingJobRegistry(prefix, traces.side_effects)
+                clients, region, account = self._clients, response.region, response.current_account
+
+                def side_effects(job: training_jobs.TrainingJob) -> training_jobs.SideEffects:
+                    return _JobTraces(clients, region, account, job.request, job.arn).side_effects()
+
+                registry = training_jobs.TrainingJobRegistry(prefix, side_effects)
                 registry.jobs = response.sagemaker_backend.training_jobs  # moto's list, search and tags see them
                 self._registries[key] = registry
             return self._registries[key]
 
 
 class _EmulatorClients:
-    """boto3 clients of the emulator's own API, one per service and region, made at first use."""
+    """boto3 clients of the emulator's own API, one per service, region and access key, made at first use."""
 
     def __init__(self, endpoint: str) -> None:
         self._endpoint = endpoint
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._lock = threading.Lock()
 
-    def get(self, service: str, region: str) -> Any:
-        if (service, region) not in self._clients:
-            self._clients[(service, region)] = boto3.client(
-                service,
-                region_name=region,
-                endpoint_url=self._endpoint,
-                config=Config(retries={"max_attempts": 1}),
-                **DUMMY_CREDENTIALS,
-            )
-        return self._clients[(service, region)]
+    def get(self, service: str, region: str, access_key: str) -> Any:
+        with self._lock:
+            if (service, region, access_key) not in self._clients:
+                self._clients[(service, region, access_key)] = boto3.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=self._endpoint,
+                    config=Config(retries={"max_attempts": 1}),
+                    aws_access_key_id=access_key,
+                    aws_secret_access_key=call_log.SECRET_ACCESS_KEY,
+                )
+            return self._clients[(service, region, access_key)]
 
 
 @dataclass(frozen=True)
 class _JobTraces:
-    """What a job of `region` leaves where SageMaker leaves it: its model artifact in S3, its log lines
-    in CloudWatch Logs, its metric values in CloudWatch, its state changes on the default event bus."""
+    """What a job of `region` leaves where SageMaker leaves it, acting with the job's execution role:
+    its model artifact (and checkpoints, TensorBoard and Debugger data) in S3, its log lines in
+    CloudWatch Logs, its metric values in CloudWatch; as it starts, its channels read and the calls the
+    emulator only records (emulator/training_job_calls.py). Its state changes go on the default event
+    bus as SageMaker's own, recorded for nobody."""
 
     clients: _EmulatorClients
     region: str
+    account: str
+    request: dict[str, Any]
+    arn: str
+    streams: set[tuple[str, str]] = field(default_factory=set, compare=False)  # created by this job
+
+    @property
+    def principal(self) -> call_log.Principal:
+        return call_log.role(str(self.request["RoleArn"]), f"training job {self.request['TrainingJobName']}")
+
+    def client(self, service: str) -> Any:
+        return self.clients.get(service, self.region, call_log.PRINCIPALS.key_for(self.principal))
 
     def side_effects(self) -> training_jobs.SideEffects:
         return training_jobs.SideEffects(
@@ -139,26 +162,76 @@ class _JobTraces:
             put_log_lines=self.put_log_lines,
             put_metric_data=self.put_metric_data,
             put_state_change=self.put_state_change,
+            enter_phase=self.enter_phase,
         )
 
+    def enter_phase(self, status: str) -> None:
+        if status == "Starting":
+            self.start()
+        elif status == "Downloading":
+            for channel, data_type, uri in training_job_calls.s3_channels(self.request):
+                self.read_channel(channel, data_type, uri)
+        elif status == "Uploading":
+            for uri, what in training_job_calls.extra_outputs(self.request):
+                self.put_object(*training_job_calls.s3_location(uri), json.dumps({"emulator": what}).encode())
+        elif status in FINAL_JOB_STATUSES:
+            call_log.record(self.principal, training_job_calls.vpc_cleanup(self.request, self.region, self.account))
+
+    def start(self) -> None:
+        """SageMaker assumes the role, sets up the VPC and the volume key, and pulls the images."""
+        by = f"SageMaker, for {self.principal.by}"
+        volume_key = (self.request.get("ResourceConfig") or {}).get("VolumeKmsKeyId")
+        key = resolved_key_arn(self.region, self.account, str(volume_key)) if volume_key else None
+        call_log.record(self.principal, assumed_role("sagemaker", self.principal.arn, by, self.arn))
+        call_log.record(
+            self.principal,
+            [
+                *training_job_calls.vpc_calls(self.request, self.region, self.account),
+                *training_job_calls.volume_key_calls(self.request, key),
+                *training_job_calls.image_pulls(self.request),
+            ],
+        )
+
+    def read_channel(self, channel: str, data_type: str, uri: str) -> None:
+        """Every object of an S3Prefix channel (a manifest channel: its manifest), read as the role."""
+        s3 = self.client("s3")
+        bucket, prefix = training_job_calls.s3_location(uri)
+        if data_type != "S3Prefix":
+            s3.get_object(Bucket=bucket, Key=prefix)["Body"].read()
+            return
+        keys = [
+            item["Key"]
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
+        if not keys:
+            print(f"emulator: training job channel {channel}: no object under {uri}", flush=True)
+        for key in keys:
+            s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
     def put_object(self, bucket: str, key: str, body: bytes) -> None:
-        self.clients.get("s3", self.region).put_object(Bucket=bucket, Key=key, Body=body)
+        """As SageMaker uploads: encrypted with OutputDataConfig's KmsKeyId when given, else as the bucket says."""
+        output_key = (self.request.get("OutputDataConfig") or {}).get("KmsKeyId")
+        encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": output_key} if output_key else {}
+        self.client("s3").put_object(Bucket=bucket, Key=key, Body=body, **encryption)
 
     def put_log_lines(self, group: str, stream: str, lines: list[tuple[datetime, str]]) -> None:
-        logs = self.clients.get("logs", self.region)
-        for create in (
+        logs = self.client("logs")
+        creates = (
             lambda: logs.create_log_group(logGroupName=group),
             lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream),
-        ):
+        )
+        for create in creates if (group, stream) not in self.streams else ():
             with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
                 create()
+        self.streams.add((group, stream))
         events = [{"timestamp": round(timestamp.timestamp() * 1000), "message": line} for timestamp, line in lines]
         logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
 
     def put_metric_data(self, job_name: str, points: list[training_jobs.MetricPoint]) -> None:
         """As SageMaker publishes a training job's metrics: one namespace, the job's name as the dimension."""
         dimensions = [{"Name": "TrainingJobName", "Value": job_name}]
-        self.clients.get("cloudwatch", self.region).put_metric_data(
+        self.client("cloudwatch").put_metric_data(
             Namespace=TRAINING_JOB_METRICS_NAMESPACE,
             MetricData=[
                 {"MetricName": p.name, "Dimensions": dimensions, "Timestamp": p.timestamp, "Value": p.value}
@@ -168,7 +241,7 @@ class _JobTraces:
 
     def put_state_change(self, described: dict[str, Any]) -> None:
         detail = json.dumps(described, default=lambda t: int(t.timestamp() * 1000))
-        self.clients.get("events", self.region).put_events(
+        self.clients.get("events", self.region, call_log.UNRECORDED_ACCESS_KEY).put_events(
             Entries=[
                 {
                     "Source": "aws.sagemaker",

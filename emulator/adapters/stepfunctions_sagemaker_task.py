@@ -36,7 +36,9 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
-from platform_contract import FINAL_JOB_STATUSES, TrainingJobStatus
+from emulator import call_log
+from emulator.call_recording_table import event_rule_arn
+from platform_contract import FINAL_JOB_STATUSES, SAGEMAKER_TRAINING_SYNC_RULE, TrainingJobStatus
 
 _SAGEMAKER_MODEL = boto3.session.Session()._session.get_service_model("sagemaker")
 
@@ -74,6 +76,7 @@ class SageMakerTask(StateTaskServiceCallback):
         self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
     ) -> Callable[[], Any]:
         sagemaker = self._client(resource_runtime_part.region, state_credentials)
+        _record_managed_rule_calls(resource_runtime_part, state_credentials.role_arn)
         env.stack.pop()  # CreateTrainingJob's own output: the .sync result replaces it
         name = normalised_parameters["TrainingJobName"]
         self._stop_job = lambda: sagemaker.stop_training_job(TrainingJobName=name)
@@ -115,6 +118,18 @@ class SageMakerTask(StateTaskServiceCallback):
                 )
             ),
         )
+
+
+def _record_managed_rule_calls(resource_runtime_part: Any, role_arn: str) -> None:
+    """`.sync` hears of the job's end through Step Functions' managed EventBridge rule, which it puts
+    (and describes) with the state machine's role: recorded as made, not executed against moto (the
+    emulator polls DescribeTrainingJob instead)."""
+    from emulator.adapters.principals import state_machine_principal
+
+    region, account = resource_runtime_part.region, resource_runtime_part.account
+    rule = event_rule_arn(region, account, SAGEMAKER_TRAINING_SYNC_RULE)
+    actions = ("events:PutTargets", "events:PutRule", "events:DescribeRule")
+    call_log.record(state_machine_principal(role_arn), [call_log.Authorization(a, rule) for a in actions])
 
 
 def step_functions_error_name(boto_action: str, code: str) -> str:
