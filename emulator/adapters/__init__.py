@@ -19,7 +19,7 @@ test names the adapter to look at again.
 4. EventBridge (eventbridge.py): deliver_eventbridge_events_to_state_machines_topics_and_functions,
    match_scheduled_rules_only_to_their_own_firings
    S3 (s3.py): spell_s3_events_like_aws, apply_bucket_eventbridge_setting_from_cloudformation,
-   apply_bucket_versioning_from_cloudformation
+   apply_bucket_versioning_from_cloudformation, apply_bucket_key_setting_from_cloudformation
 5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
 6. CloudWatch Logs (logs.py): find_log_groups_by_name_or_arn, filter_log_events_as_aws_does,
    turn_log_events_into_metrics_with_metric_filters
@@ -59,6 +59,7 @@ from emulator.adapters.logs import (
 from emulator.adapters.principals import sign_state_machine_calls_with_their_role
 from emulator.adapters.s3 import (
     apply_bucket_eventbridge_setting_from_cloudformation,
+    apply_bucket_key_setting_from_cloudformation,
     apply_bucket_versioning_from_cloudformation,
     spell_s3_events_like_aws,
 )
@@ -84,7 +85,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     spell_s3_events_like_aws (rewrites an S3 event) -> match_scheduled_rules_only_to_their_own_firings
     (drops what a scheduled rule must not get) -> deliver_eventbridge_events_to_state_machines_topics_and_functions
     (delivers, handing other targets to moto's own). Installed in another order, a scheduled rule's
-    targets or the S3 event's spelling would be wrong. The two bucket adapters each wrap the bucket's
+    targets or the S3 event's spelling would be wrong. The three bucket adapters each wrap the bucket's
     CloudFormation create/update and are independent of each other.
     """
     run_state_machines_created_by_cloudformation()
@@ -103,6 +104,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     spell_s3_events_like_aws()
     apply_bucket_eventbridge_setting_from_cloudformation()
     apply_bucket_versioning_from_cloudformation()
+    apply_bucket_key_setting_from_cloudformation()
     give_training_jobs_a_lifecycle(endpoint)
     list_training_jobs_as_sagemaker_does()
     run_create_training_job_sync_in_step_functions()

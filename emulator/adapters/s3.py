@@ -73,6 +73,22 @@ def apply_bucket_eventbridge_setting_from_cloudformation() -> None:
     _apply_to_buckets_from_cloudformation(apply)
 
 
+def apply_bucket_key_setting_from_cloudformation() -> None:
+    """A bucket whose template enables an S3 Bucket Key (`BucketKeyEnabled` in its encryption rule)
+    has it: GetBucketEncryption says so, objects put with the bucket's default KMS encryption carry it,
+    and the call log names the bucket in S3's KMS encryption context, as AWS does with a Bucket Key.
+
+    moto's CloudFormation drops BucketKeyEnabled from the bucket's encryption.
+    """
+
+    def apply(bucket: Any, properties: dict[str, Any]) -> None:
+        rules = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration") or [{}]
+        if bucket.encryption and str(rules[0].get("BucketKeyEnabled")).lower() == "true":
+            bucket.encryption["Rule"]["BucketKeyEnabled"] = "true"
+
+    _apply_to_buckets_from_cloudformation(apply)
+
+
 def _apply_to_buckets_from_cloudformation(apply: Callable[[Any, dict[str, Any]], None]) -> None:
     """After moto's CloudFormation creates or updates an AWS::S3::Bucket, `apply(bucket, Properties)`."""
     from moto.s3.models import FakeBucket

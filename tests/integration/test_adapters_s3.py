@@ -71,3 +71,30 @@ def test_an_object_put_in_an_eventbridge_enabled_bucket_starts_the_rule_s_state_
     by_version = {e["detail"]["object"]["version-id"]: e["detail"]["object"]["etag"] for e in events_in}
     assert by_version == {p["VersionId"]: p["ETag"].strip('"') for p in put}  # two versions, AWS's spelling
     assert len({e["id"] for e in events_in}) == 2
+
+
+# apply_bucket_key_setting_from_cloudformation
+def test_a_bucket_key_enabled_in_the_template_is_applied(emulator: Any) -> None:
+    key = emulator.client("kms").create_key()["KeyMetadata"]["Arn"]
+    encryption = {
+        "ServerSideEncryptionConfiguration": [
+            {
+                "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
+                "BucketKeyEnabled": True,
+            }
+        ]
+    }
+    stack = deploy_template(
+        emulator,
+        {
+            "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketEncryption": encryption}}},
+            "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}},
+        },
+        unique("bucketkey"),
+    )
+    bucket = stack["Outputs"][0]["OutputValue"]
+    s3 = emulator.client("s3")
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["BucketKeyEnabled"] is True
+    put = s3.put_object(Bucket=bucket, Key="a.json", Body=b"{}")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == ("aws:kms", key, True)

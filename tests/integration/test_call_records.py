@@ -9,52 +9,17 @@ One console execution (a single training) and one request file upload.
 from __future__ import annotations
 
 import json
-import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from call_records import FIELDS, Record, calls, find, one
 from execution_waits import execution_output, finished_execution, wait_for
 from request_files import put_request, request_key
 
 from emulator.call_log import CALLER_ARN
 from platform_contract import SAGEMAKER_TRAINING_SYNC_RULE, TRAINING_JOB_LOG_GROUP, TRAINING_JOB_METRICS_NAMESPACE
-
-Record = dict[str, Any]
-_FIELDS = {
-    "sequence",
-    "time",
-    "principal",
-    "principal_type",
-    "by",
-    "action",
-    "resource",
-    "resource_account",
-    "context",
-    "via",
-    "outcome",
-}
-
-
-def calls(emulator: Any, since: int = 0) -> list[Record]:
-    with urllib.request.urlopen(f"{emulator.endpoint}/emulator-api/calls?since={since}", timeout=30) as answer:
-        return list(json.loads(answer.read())["calls"])
-
-
-def find(records: list[Record], **wanted: Any) -> list[Record]:
-    """The records whose fields equal `wanted` (a callable value is a test of the field)."""
-
-    def matches(record: Record) -> bool:
-        return all(v(record.get(k)) if callable(v) else record.get(k) == v for k, v in wanted.items())
-
-    return [r for r in records if matches(r)]
-
-
-def one(records: list[Record], **wanted: Any) -> Record:
-    found = find(records, **wanted)
-    assert found, f"no record with {wanted}"
-    return found[0]
 
 
 def role_named(part: str) -> Callable[[Any], bool]:
@@ -91,7 +56,7 @@ def test_every_record_has_the_agreed_shape(console_training: tuple[dict[str, Any
     _, records = console_training
     assert [r["sequence"] for r in records] == list(range(len(records)))
     for record in records:
-        assert set(record) == _FIELDS, record
+        assert set(record) == FIELDS, record
         assert record["principal_type"] in {"role", "service", "caller"}
         assert record["context"]["aws:SecureTransport"] == "true"
         assert record["time"].endswith("Z")
@@ -135,10 +100,8 @@ def test_the_state_machine_role_creates_the_tagged_job_and_passes_the_execution_
 def test_the_job_acts_with_its_execution_role(console_training: tuple[dict[str, Any], list[Record]]) -> None:
     output, records = console_training
     by_job = [r for r in records if r["by"] == f"training job {output['job_name']}"]
-    passed = one(
-        records, action="iam:PassRole", context=lambda c: c.get("iam:PassedToService") == "sagemaker.amazonaws.com"
-    )
-    execution_role = passed["resource"]
+    created = one(records, action="sagemaker:CreateTrainingJob", resource=lambda r: output["job_name"] in str(r))
+    execution_role = one(records, action="iam:PassRole", principal=created["principal"])["resource"]
     assert by_job and {r["principal"] for r in by_job} == {execution_role}
     assumed = one(records, principal="sagemaker.amazonaws.com", action="sts:AssumeRole", resource=execution_role)
     assert assumed["context"]["aws:SourceArn"].endswith(f"training-job/{output['job_name'].lower()}")

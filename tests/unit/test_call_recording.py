@@ -388,3 +388,42 @@ def test_a_job_writes_checkpoints_tensorboard_and_debugger_data_where_configured
         "s3://tensorboard/runs/gan-2026-11-30/tensorboard-output/emulator.json",
         "s3://artifacts/gan-2026-11-30/rule-output/loss/emulator.json",
     ]
+
+
+def test_s3_and_sns_make_their_kms_calls_with_the_caller_s_permissions() -> None:
+    from moto import mock_aws
+
+    from emulator.call_recording import ServedRequest
+    from emulator.call_recording_kms import implied_kms_calls
+
+    with mock_aws():
+        key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="data", CreateBucketConfiguration={"LocationConstraint": REGION})
+        default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+        rules = [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": True}]
+        s3.put_bucket_encryption(Bucket="data", ServerSideEncryptionConfiguration={"Rules": rules})
+        s3.put_object(Bucket="data", Key="requests/a.json", Body=b"{}")
+        s3.create_bucket(Bucket="plain", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_object(Bucket="plain", Key="a", Body=b"{}", ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+        topic = boto3.client("sns", region_name=REGION).create_topic(Name="jobs", Attributes={"KmsMasterKeyId": key})
+
+        def implied(service: str, operation: str, **params: Any) -> list[Authorization]:
+            return implied_kms_calls(call_log.CALLER, ServedRequest(service, operation, params, REGION, ACCOUNT))
+
+        (decrypt,) = implied("s3", "GetObject", Bucket="data", Key="requests/a.json")
+        assert (decrypt.action, decrypt.resource, decrypt.via) == ("kms:Decrypt", key, "s3.amazonaws.com")
+        assert decrypt.context["kms:ViaService"] == f"s3.{REGION}.amazonaws.com"
+        assert decrypt.context["kms:EncryptionContext:aws:s3:arn"] == "arn:aws:s3:::data"  # the Bucket Key's
+        (data_key,) = implied("s3", "PutObject", Bucket="plain", Key="a")
+        assert (data_key.action, data_key.context["kms:EncryptionContext:aws:s3:arn"]) == (
+            "kms:GenerateDataKey",
+            "arn:aws:s3:::plain/a",
+        )
+        published = implied("sns", "Publish", TopicArn=topic["TopicArn"], Message="m")
+        assert [(c.action, c.resource, c.via) for c in published] == [
+            ("kms:GenerateDataKey", key, "sns.amazonaws.com"),
+            ("kms:Decrypt", key, "sns.amazonaws.com"),
+        ]
+        assert published[0].context["kms:EncryptionContext:aws:sns:topicArn"] == topic["TopicArn"]
+        assert implied("s3", "HeadObject", Bucket="data", Key="requests/a.json") == []
