@@ -18,13 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from emulator import ACCOUNT_ID, DEFAULT_REGION
-from emulator.call_log import (
-    PRINCIPALS,
-    UNRECORDED_ACCESS_KEY,
-    Authorization,
-    CallLog,
-    Principal,
-)
+from emulator.call_log import PRINCIPALS, UNRECORDED_ACCESS_KEY, Authorization, CallLog, Principal
+from emulator.call_recording_table import ServedRequest, authorizations
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _SERVICE_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "states": "stepfunctions"}
@@ -36,24 +31,6 @@ class Signer:
     access_key: str
     region: str
     service: str  # botocore's service name
-
-
-@dataclass(frozen=True)
-class ServedRequest:
-    """A request as IAM sees it: its service and operation, their parameters, where it was sent."""
-
-    service: str
-    operation: str
-    params: Mapping[str, Any]
-    region: str
-    account: str = ACCOUNT_ID
-    headers: Mapping[str, str] | None = None  # lower-case names
-
-    def header(self, name: str) -> str | None:
-        return (self.headers or {}).get(name.lower())
-
-    def arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
 
 
 def signer_of(headers: Mapping[str, str], query_string: str) -> Signer | None:
@@ -103,8 +80,6 @@ def served_request(
 
 
 def authorizations_of(signer: Signer, request: ServedRequest | None, operation_hint: str) -> list[Authorization]:
-    from emulator.call_recording_table import authorizations
-
     if request is None:
         return [Authorization(f"unknown:{signer.service}.{operation_hint}", "*")]
     return authorizations(request)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.call_log import Authorization, ContextValue, Principal
-from emulator.call_recording import ServedRequest
-from emulator.call_recording_table import key_arn, s3_bucket, s3_object
+from emulator.call_recording_table import ServedRequest, key_arn, s3_bucket, s3_object
 
 _READS = {"GetObject": "kms:Decrypt"}
 _WRITES = {"PutObject": "kms:GenerateDataKey", "CreateMultipartUpload": "kms:GenerateDataKey"}

@@ -8,10 +8,30 @@ on it instead of skipping it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from emulator import ACCOUNT_ID
 from emulator.call_log import Authorization, ContextValue
-from emulator.call_recording import ServedRequest
+
+
+@dataclass(frozen=True)
+class ServedRequest:
+    """A request as IAM sees it: its service and operation, their parameters, where it was sent."""
+
+    service: str
+    operation: str
+    params: Mapping[str, Any]
+    region: str
+    account: str = ACCOUNT_ID
+    headers: Mapping[str, str] | None = None  # lower-case names
+
+    def header(self, name: str) -> str | None:
+        return (self.headers or {}).get(name.lower())
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
+
 
 Rule = Callable[[ServedRequest], list[Authorization]]
 Resource = Callable[[ServedRequest], str]

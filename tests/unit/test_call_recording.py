@@ -393,8 +393,8 @@ def test_a_job_writes_checkpoints_tensorboard_and_debugger_data_where_configured
 def test_s3_and_sns_make_their_kms_calls_with_the_caller_s_permissions() -> None:
     from moto import mock_aws
 
-    from emulator.call_recording import ServedRequest
     from emulator.call_recording_kms import implied_kms_calls
+    from emulator.call_recording_table import ServedRequest
 
     with mock_aws():
         key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
