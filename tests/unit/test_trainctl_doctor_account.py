@@ -2,7 +2,8 @@
 doctor's tests; and the tests of that fake itself.
 
 The account is made from real synthesized templates: their intrinsic functions are resolved with made-up
-physical names (as CloudFormation would), so the stacks' outputs, resources, role policies, key policy,
+physical names (as CloudFormation would; tests/permissions/deployed_stacks.py, which the permission tests
+share), so the stacks' outputs, resources, role policies, key policy,
 rules and bucket notifications are the ones the templates define. Faults are then applied to the live
 state (a policy edited in the console, a rule disabled, ...) or to the deployed templates (drift).
 
@@ -15,8 +16,6 @@ policies: Allow/Deny, action and resource wildcards, and the condition operators
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -29,116 +28,12 @@ import pytest
 from botocore import xform_name
 from botocore.stub import Stubber
 from botocore.validate import validate_parameters
+from permissions.deployed_stacks import FAKE_ACCOUNT as ACCOUNT
+from permissions.deployed_stacks import FAKE_REGION as REGION
+from permissions.deployed_stacks import DeployedStack, deploy, deploy_fake
 
-ACCOUNT = "123456789012"
-REGION = "eu-west-1"
 CALLER_ARN = f"arn:aws:iam::{ACCOUNT}:user/doctor"
 PUSHED_AT = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
-
-
-# -- Deploying templates ---------------------------------------------------------------------------------------
-def physical_id(stack: str, logical_id: str, resource: Mapping[str, Any]) -> str:
-    """The name CloudFormation gives a resource (its Ref, for most types)."""
-    kind, properties = resource["Type"], resource.get("Properties", {})
-    digest = hashlib.sha256(f"{stack}/{logical_id}".encode()).hexdigest()
-    if kind == "AWS::KMS::Key":
-        return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-    if kind in ("AWS::S3::Bucket", "AWS::ECR::Repository"):
-        return f"{stack}-{logical_id}-{digest[:12]}".lower()[:63]
-    if kind == "AWS::StepFunctions::StateMachine":
-        name = properties.get("StateMachineName") or f"{logical_id}-{digest[:12]}"
-        return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
-    if kind == "AWS::SNS::Topic":
-        return f"arn:aws:sns:{REGION}:{ACCOUNT}:{stack}-{logical_id}-{digest[:12]}"
-    return f"{stack}-{logical_id}-{digest[:12]}"[:64]
-
-
-_ARNS = {
-    "AWS::IAM::Role": "arn:aws:iam::{account}:role/{id}",
-    "AWS::Lambda::Function": "arn:aws:lambda:{region}:{account}:function:{id}",
-    "AWS::Logs::LogGroup": "arn:aws:logs:{region}:{account}:log-group:{id}:*",
-    "AWS::KMS::Key": "arn:aws:kms:{region}:{account}:key/{id}",
-    "AWS::ECR::Repository": "arn:aws:ecr:{region}:{account}:repository/{id}",
-    "AWS::S3::Bucket": "arn:aws:s3:::{id}",
-    "AWS::Events::Rule": "arn:aws:events:{region}:{account}:rule/{id}",
-    "AWS::SQS::Queue": "arn:aws:sqs:{region}:{account}:{id}",
-    "AWS::StepFunctions::StateMachine": "{id}",
-    "AWS::SNS::Topic": "{id}",
-}
-
-
-@dataclass
-class DeployedStack:
-    name: str
-    template: dict[str, Any]
-    ids: dict[str, str]  # logical ID -> physical ID
-    exports: Mapping[str, str]  # what other stacks import
-
-    def resolve(self, node: Any) -> Any:
-        """The template's value with every intrinsic function CloudFormation would resolve, resolved."""
-        if isinstance(node, list):
-            return [self.resolve(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if len(node) == 1:
-            ((function, argument),) = node.items()
-            if function == "Ref" or function.startswith("Fn::"):
-                return self._intrinsic(function, argument)
-        return {key: self.resolve(value) for key, value in node.items()}
-
-    def _intrinsic(self, function: str, argument: Any) -> Any:
-        if function == "Ref":
-            return self._pseudo(argument)
-        if function == "Fn::GetAtt":
-            logical_id, attribute = argument
-            assert attribute == "Arn", f"fake account: no attribute {attribute}"
-            return self.arn(logical_id)
-        if function == "Fn::Join":
-            delimiter, items = argument
-            return delimiter.join(str(self.resolve(item)) for item in items)
-        if function == "Fn::ImportValue":
-            return self.exports[self.resolve(argument)]
-        if function == "Fn::Select":
-            index, items = argument
-            return self.resolve(items)[int(index)]
-        if function == "Fn::Split":
-            delimiter, text = argument
-            return str(self.resolve(text)).split(delimiter)
-        if function == "Fn::Sub":
-            return re.sub(r"\$\{([^}]+)\}", lambda match: str(self._pseudo(match.group(1))), argument)
-        raise AssertionError(f"fake account: no intrinsic function {function}")
-
-    def _pseudo(self, name: str) -> str:
-        pseudo = {
-            "AWS::Partition": "aws",
-            "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT,
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": self.name,
-        }
-        return pseudo[name] if name in pseudo else self.ids[name]
-
-    def arn(self, logical_id: str) -> str:
-        kind = self.template["Resources"][logical_id]["Type"]
-        return _ARNS[kind].format(region=REGION, account=ACCOUNT, id=self.ids[logical_id])
-
-    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
-        return {logical_id: r for logical_id, r in self.template["Resources"].items() if r["Type"] == kind}
-
-    def outputs(self) -> list[dict[str, str]]:
-        outputs = []
-        for key, output in self.template.get("Outputs", {}).items():
-            entry = {"OutputKey": key, "OutputValue": self.resolve(output["Value"])}
-            if "Export" in output:
-                entry["ExportName"] = self.resolve(output["Export"]["Name"])
-            outputs.append(entry)
-        return outputs
-
-
-def deploy(name: str, template: Mapping[str, Any], exports: Mapping[str, str]) -> DeployedStack:
-    template = copy.deepcopy(dict(template))
-    ids = {logical_id: physical_id(name, logical_id, r) for logical_id, r in template["Resources"].items()}
-    return DeployedStack(name, template, ids, exports)
 
 
 # -- IAM's evaluation, for identity policies ------------------------------------------------------------------
@@ -219,12 +114,8 @@ class FakeAccount:
     @classmethod
     def deployed(cls, templates: Mapping[str, Mapping[str, Any]], *, image_pushed: bool = True) -> FakeAccount:
         """The stateful stack, then the training stack (which imports its exports), as `cdk deploy --all` does."""
-        account = cls()
-        exports: dict[str, str] = {}
-        for name in sorted(templates, key=lambda stack: not stack.endswith("-stateful")):
-            stack = deploy(name, templates[name], exports)
-            account.stacks[name] = stack
-            exports.update({o["ExportName"]: o["OutputValue"] for o in stack.outputs() if "ExportName" in o})
+        account = cls(stacks=deploy_fake(templates))
+        for stack in account.stacks.values():
             account._live_state(stack)
         if image_pushed:
             account.push_default_image()

@@ -1,0 +1,161 @@
+"""An IAM evaluator independent of the platform's code: @cloud-copilot/iam-simulate (a test-only npm
+devDependency), run by simulate.mjs over a batch of requests in one Node process.
+
+A verdict is trusted only when the simulator understood the whole request: a context key it ignored (not a
+condition key of the action) or an input it rejected makes the verdict a failure, whatever the decision,
+since a condition on that key would never have been evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from permissions.policies import AccountPolicies, Request
+
+SIMULATOR = Path(__file__).with_name("simulate.mjs")
+SIMULATOR_TIMEOUT_SECONDS = 300
+ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY = "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"
+NOT_JUDGED, ERROR = "NotJudged", "Error"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    request: Request
+    result: str  # Allowed, ExplicitlyDenied, ImplicitlyDenied; Error (the simulator rejected the input); NotJudged
+    ignored_context_keys: tuple[str, ...] = ()
+    explanation: str = ""
+
+    @property
+    def understood(self) -> bool:
+        return self.result in (ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY) and not self.ignored_context_keys
+
+    @property
+    def allowed(self) -> bool:
+        return self.understood and self.result == ALLOWED
+
+    @property
+    def refused(self) -> bool:
+        return self.understood and self.result != ALLOWED
+
+    def described(self) -> str:
+        request = self.request
+        lines = [
+            f"{self.result}: {request.action} on {request.resource} by {request.principal}"
+            + (f" ({request.by})" if request.by else ""),
+            f"  resource account {request.resource_account}; context {json.dumps(dict(request.context), sort_keys=True)}",
+        ]
+        if self.ignored_context_keys:
+            lines.append(f"  context keys the simulator ignored: {', '.join(self.ignored_context_keys)}")
+        if self.explanation:
+            lines.append(f"  {self.explanation}")
+        return "\n".join(lines)
+
+
+def judge(policies: AccountPolicies, requests: Sequence[Request]) -> list[Verdict]:
+    """Every request's verdict, in order (one simulator process for all of them)."""
+    judgeable = [(index, request) for index, request in enumerate(requests) if not policies.not_judgeable(request)]
+    answers = run_simulator([policies.simulation(request) for _, request in judgeable])
+    verdicts: dict[int, Verdict] = {
+        index: _verdict(request, answer) for (index, request), answer in zip(judgeable, answers, strict=True)
+    }
+    return [
+        verdicts.get(index) or Verdict(request, NOT_JUDGED, explanation=str(policies.not_judgeable(request)))
+        for index, request in enumerate(requests)
+    ]
+
+
+def run_simulator(simulations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not simulations:
+        return []
+    completed = subprocess.run(
+        ["node", str(SIMULATOR)],
+        input=json.dumps(simulations),
+        capture_output=True,
+        text=True,
+        timeout=SIMULATOR_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the IAM simulator failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
+    answers = json.loads(completed.stdout)
+    assert len(answers) == len(simulations), "the simulator answered a different number of requests"
+    return list(answers)
+
+
+def _verdict(request: Request, answer: Mapping[str, Any]) -> Verdict:
+    return Verdict(
+        request,
+        answer["result"],
+        tuple(answer.get("ignoredContextKeys", [])),
+        _explanation(answer),
+    )
+
+
+def _explanation(answer: Mapping[str, Any]) -> str:
+    if answer["result"] == ERROR:
+        return "the simulator rejected the request: " + json.dumps(answer.get("errors"), sort_keys=True)
+    if answer["result"] == ALLOWED:
+        return "allowed by " + "; ".join(_reason(grant) for grant in answer.get("grants", []))
+    return "denied by " + "; ".join(_reason(denial) for denial in answer.get("denials", []))
+
+
+def _reason(reason: Mapping[str, Any]) -> str:
+    policy = reason.get("policyType", "?")
+    name = reason.get("policyIdentifier") or reason.get("identifier")
+    statement = reason.get("statementId") or (
+        f"statement {reason['statementIndex']}" if "statementIndex" in reason else None
+    )
+    kind = {"Implicit": "no statement allows", "Explicit": "an explicit Deny"}.get(reason.get("denialType", ""), "")
+    return " ".join(part for part in (f"{policy} policy", name, statement, kind and f"({kind})") if part)
+
+
+# -- Records of the emulator ------------------------------------------------------------------------------------
+JUDGED_PRINCIPAL_TYPES = ("role", "service")
+
+
+def request_of(record: Mapping[str, Any]) -> Request:
+    """A call the emulator recorded, as a request to judge."""
+    return Request(
+        principal=record["principal"],
+        action=record["action"],
+        resource=record["resource"],
+        resource_account=record["resource_account"],
+        context=dict(record.get("context") or {}),
+        principal_type=record["principal_type"],
+        by=str(record.get("by") or ""),
+    )
+
+
+# -- Reporting ------------------------------------------------------------------------------------------------------
+def summary(verdicts: Iterable[Verdict], title: str) -> str:
+    """Counts of calls judged, allowed and refused, overall and by principal."""
+    verdicts = list(verdicts)
+    by_principal: dict[str, Counter[str]] = {}
+    for verdict in verdicts:
+        counts = by_principal.setdefault(verdict.request.principal, Counter())
+        counts["judged"] += 1
+        counts[_outcome(verdict)] += 1
+    lines = [f"{title}: {_counts(Counter(_outcome(v) for v in verdicts), len(verdicts))}"]
+    lines += [
+        f"  {principal}: {_counts(counts, counts['judged'])}" for principal, counts in sorted(by_principal.items())
+    ]
+    return "\n".join(lines)
+
+
+def _outcome(verdict: Verdict) -> str:
+    if verdict.allowed:
+        return "allowed"
+    if verdict.refused:
+        return "denied"
+    return "not understood"
+
+
+def _counts(counts: Mapping[str, int], judged: int) -> str:
+    text = f"{judged} calls judged, {counts.get('allowed', 0)} allowed, {counts.get('denied', 0)} denied"
+    return text + (f", {counts['not understood']} not understood" if counts.get("not understood") else "")
