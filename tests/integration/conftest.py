@@ -16,6 +16,7 @@ import boto3
 import pytest
 from adapter_resources import unique
 from botocore.config import Config
+from permissions.recorded_calls import ReplacedDeployment
 
 from emulator import DEFAULT_REGION, client_environment, endpoint_url, process
 from emulator.deployment import CdkRunner, stack_outputs
@@ -25,19 +26,36 @@ TRAINING_SECONDS = "2"
 pytestmark = pytest.mark.integration
 
 
+# The order of the session's phases: the tests of the first deployment; those that redeploy it with other
+# settings for the calls they make (and leave it working); the judge of every call made so far; last the
+# destructive ones.
+_PHASES = ("redeploys", "judges_calls", "destructive")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "redeploys: redeploys the session's deployment with other settings; runs after the other tests"
+    )
+    config.addinivalue_line(
+        "markers", "judges_calls: judges the calls recorded so far; runs after every test but the destructive ones"
+    )
     config.addinivalue_line(
         "markers", "destructive: changes or removes the session's shared deployment; runs after every other test"
     )
 
 
+def _phase(item: pytest.Item) -> int:
+    marked = [index for index, name in enumerate(_PHASES, start=1) if item.get_closest_marker(name) is not None]
+    return max(marked, default=0)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Integration tests are marked `integration`; `destructive` ones (a redeploy with other settings,
-    a destroy) run last of the whole session, in file order, so no test finds the deployment changed."""
+    """Integration tests are marked `integration`; the phases (_PHASES) run in order, each in file order, so
+    no test finds the deployment changed under it and the judge sees every call but the destructive tests'."""
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
-    items.sort(key=lambda item: item.get_closest_marker("destructive") is not None)
+    items.sort(key=_phase)
 
 
 def _free_port() -> int:
@@ -101,6 +119,13 @@ def platform(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Pl
     cdk.bootstrap()
     cdk.deploy()
     return Platform(stack_outputs(emulator.client("cloudformation")), cdk)
+
+
+@pytest.fixture(scope="session")
+def replaced_deployments() -> list[ReplacedDeployment]:
+    """The deployments tests replaced by redeploying (each added before its redeploy), oldest first: the judge of
+    the recorded calls judges the calls made under each against its stacks."""
+    return []
 
 
 @pytest.fixture(scope="module")

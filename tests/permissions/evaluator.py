@@ -1,9 +1,11 @@
 """An IAM evaluator independent of the platform's code: @cloud-copilot/iam-simulate (a test-only npm
 devDependency), run by simulate.mjs over a batch of requests in one Node process.
 
-A verdict is trusted only when the simulator understood the whole request: a context key it ignored (not a
-condition key of the action) or an input it rejected makes the verdict a failure, whatever the decision,
-since a condition on that key would never have been evaluated.
+A verdict is trusted only when the simulator understood the whole request: an input it rejected, or a
+context key it ignored that a condition of the request's policies tests, makes the verdict a failure,
+whatever the decision, since that condition was never evaluated. (It ignores keys that are no condition key
+of the action, and keys it does not know, such as `kms:EncryptionContext:<key>`; one no policy tests cannot
+change a decision, and is counted apart.)
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ NOT_JUDGED, ERROR = "NotJudged", "Error"
 class Verdict:
     request: Request
     result: str  # Allowed, ExplicitlyDenied, ImplicitlyDenied; Error (the simulator rejected the input); NotJudged
-    ignored_context_keys: tuple[str, ...] = ()
+    ignored_context_keys: tuple[str, ...] = ()  # ignored by the simulator, and tested by a condition
     explanation: str = ""
+    untested_ignored_keys: tuple[str, ...] = ()  # ignored by the simulator, tested by no condition
 
     @property
     def understood(self) -> bool:
@@ -51,7 +54,9 @@ class Verdict:
             f"  resource account {request.resource_account}; context {json.dumps(dict(request.context), sort_keys=True)}",
         ]
         if self.ignored_context_keys:
-            lines.append(f"  context keys the simulator ignored: {', '.join(self.ignored_context_keys)}")
+            lines.append(
+                f"  context keys the simulator ignored, which a condition tests: {', '.join(self.ignored_context_keys)}"
+            )
         if self.explanation:
             lines.append(f"  {self.explanation}")
         return "\n".join(lines)
@@ -60,9 +65,11 @@ class Verdict:
 def judge(policies: AccountPolicies, requests: Sequence[Request]) -> list[Verdict]:
     """Every request's verdict, in order (one simulator process for all of them)."""
     judgeable = [(index, request) for index, request in enumerate(requests) if not policies.not_judgeable(request)]
-    answers = run_simulator([policies.simulation(request) for _, request in judgeable])
+    simulations = [policies.simulation(request) for _, request in judgeable]
+    answers = run_simulator(simulations)
     verdicts: dict[int, Verdict] = {
-        index: _verdict(request, answer) for (index, request), answer in zip(judgeable, answers, strict=True)
+        index: _verdict(request, answer, condition_keys(simulation))
+        for (index, request), simulation, answer in zip(judgeable, simulations, answers, strict=True)
     }
     return [
         verdicts.get(index) or Verdict(request, NOT_JUDGED, explanation=str(policies.not_judgeable(request)))
@@ -88,12 +95,32 @@ def run_simulator(simulations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(answers)
 
 
-def _verdict(request: Request, answer: Mapping[str, Any]) -> Verdict:
+def condition_keys(simulation: Mapping[str, Any]) -> set[str]:
+    """The condition keys (lower case, as IAM compares them) the simulation's policies test."""
+    documents = [policy["policy"] for policy in simulation.get("identityPolicies", [])]
+    documents += [policy["policy"] for policy in simulation.get("permissionBoundaryPolicies", [])]
+    documents += [simulation["resourcePolicy"]] if simulation.get("resourcePolicy") else []
+    return {
+        key.lower()
+        for document in documents
+        for statement in _listed(document.get("Statement", []))
+        for keys in statement.get("Condition", {}).values()
+        for key in keys
+    }
+
+
+def _listed(statements: Any) -> list[Any]:
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _verdict(request: Request, answer: Mapping[str, Any], tested: set[str]) -> Verdict:
+    ignored = answer.get("ignoredContextKeys", [])
     return Verdict(
         request,
         answer["result"],
-        tuple(answer.get("ignoredContextKeys", [])),
+        tuple(key for key in ignored if key.lower() in tested),
         _explanation(answer),
+        tuple(key for key in ignored if key.lower() not in tested),
     )
 
 

@@ -10,21 +10,46 @@ from permissions.fake_platform import TLS
 from permissions.policies import AccountPolicies, Request
 
 
-def test_a_context_key_the_simulator_ignores_makes_the_verdict_a_failure(platform):
-    # kms:ViaService is no condition key of sagemaker:CreateTrainingJob: a condition on it would be ignored.
+def test_a_context_key_the_simulator_ignores_and_a_condition_tests_makes_the_verdict_a_failure():
+    # The simulator knows no kms:EncryptionContext:<key>: a condition on it would never be evaluated.
+    role, key = f"arn:aws:iam::{FAKE_ACCOUNT}:role/r", f"arn:aws:kms:{FAKE_REGION}:{FAKE_ACCOUNT}:key/k"
+    condition = {"StringLike": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::data/*"}}
+    statement = {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": key}
+    policies = AccountPolicies(
+        identity={
+            role: [
+                {
+                    "name": "p",
+                    "policy": {"Version": "2012-10-17", "Statement": [{**statement, **{"Condition": condition}}]},
+                }
+            ]
+        }
+    )
+    key_policy = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{FAKE_ACCOUNT}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    unconditioned = AccountPolicies(
+        identity={role: [{"name": "p", "policy": {"Version": "2012-10-17", "Statement": [statement]}}]},
+        resource_statements={key: [key_policy]},
+    )
     request = Request(
-        platform.role("TrainingWorkflowStateMachineRole"),
-        "sagemaker:CreateTrainingJob",
-        f"arn:aws:sagemaker:{FAKE_REGION}:{FAKE_ACCOUNT}:training-job/x",
+        role,
+        "kms:GenerateDataKey",
+        key,
         FAKE_ACCOUNT,
-        {**TLS, "aws:RequestTag/CER": "1", "aws:TagKeys": ["CER"], "kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+        {**TLS, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::data/a"},
     )
 
-    (verdict,) = judge(platform.policies, [request])
+    (tested,) = judge(policies, [request])
+    (untested,) = judge(unconditioned, [request])
 
-    assert verdict.ignored_context_keys == ("kms:ViaService",)
-    assert not verdict.allowed and not verdict.refused
-    assert "ignored: kms:ViaService" in verdict.described()
+    assert tested.ignored_context_keys == ("kms:EncryptionContext:aws:s3:arn",)
+    assert not tested.allowed and not tested.refused
+    assert "which a condition tests: kms:EncryptionContext:aws:s3:arn" in tested.described()
+    assert untested.allowed and untested.untested_ignored_keys == ("kms:EncryptionContext:aws:s3:arn",)
 
 
 def test_an_action_iam_does_not_know_is_an_error_not_a_refusal(platform):
@@ -117,11 +142,11 @@ def test_the_summary_counts_calls_judged_allowed_and_denied_by_principal(platfor
         [
             Request(role, "sns:Publish", topic, FAKE_ACCOUNT, TLS),
             Request(role, "sns:Publish", topic, FAKE_ACCOUNT, {"aws:SecureTransport": "false"}),
-            Request(role, "sns:Publish", topic, FAKE_ACCOUNT, {**TLS, "s3:prefix": "x"}),
+            Request(role, "sns:Publish", f"arn:aws:sns:{FAKE_REGION}:{FAKE_ACCOUNT}:x", FAKE_ACCOUNT, TLS),
         ],
     )
 
     text = summary(verdicts, "calls")
 
-    assert text.splitlines()[0] == "calls: 3 calls judged, 1 allowed, 1 denied, 1 not understood"
-    assert text.splitlines()[1] == f"  {role}: 3 calls judged, 1 allowed, 1 denied, 1 not understood"
+    assert text.splitlines()[0] == "calls: 3 calls judged, 1 allowed, 2 denied"
+    assert text.splitlines()[1] == f"  {role}: 3 calls judged, 1 allowed, 2 denied"

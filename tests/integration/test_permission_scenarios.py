@@ -1,0 +1,96 @@
+"""Trainings whose calls the rest of the suite does not make, so that test_permissions judges them too: a job with
+Debugger and profiler rules, a spot job with checkpoints, and (after a redeploy with a VPC and an extra
+readable bucket, as `cdk deploy -c ...` would) a job in the VPC reading the extra bucket. Each asserts what its
+user sees: the job completed, with its settings in DescribeTrainingJob.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from execution_waits import execution_output
+from permissions.recorded_calls import NoCallRecorder, ReplacedDeployment, deployed_platform, recorded_calls
+from test_platform import console_input, run
+
+from emulator import ACCOUNT_ID
+
+SUBNETS = ("subnet-0123abcd", "subnet-4567cdef")
+SECURITY_GROUP = "sg-0123abcd"
+
+
+def trained_job(emulator: Any, platform: Any, **overrides: Any) -> dict[str, Any]:
+    """Runs a console execution of the seed's input with `overrides`; the job it trained, described."""
+    described = run(emulator, platform, console_input(platform, **overrides))
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    job = emulator.client("sagemaker").describe_training_job(TrainingJobName=execution_output(described)["job_name"])
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    return dict(job)
+
+
+def test_a_training_with_debugger_and_profiler_rules_completes_with_its_rules(emulator: Any, platform: Any) -> None:
+    job = trained_job(
+        emulator,
+        platform,
+        base_job_name="rules",
+        rules=[{"rule": "loss_not_decreasing"}, {"profiler_rule": "ProfilerReport"}],
+    )
+
+    (debug_rule,) = job["DebugRuleConfigurations"]
+    (profiler_rule,) = job["ProfilerRuleConfigurations"]
+    assert debug_rule["RuleParameters"]["rule_to_invoke"] == "LossNotDecreasing"
+    assert profiler_rule["RuleParameters"]["rule_to_invoke"] == "ProfilerReport"
+    artifacts = platform.outputs["ArtifactsBucketName"]
+    assert job["DebugHookConfig"]["S3OutputPath"].startswith(f"s3://{artifacts}/")
+
+
+def test_a_spot_training_with_checkpoints_completes_with_them(emulator: Any, platform: Any) -> None:
+    job = trained_job(emulator, platform, base_job_name="spot", use_spot_instances=True, max_run=3600, max_wait=7200)
+
+    assert job["EnableManagedSpotTraining"] is True
+    assert job["StoppingCondition"]["MaxWaitTimeInSeconds"] == 7200
+    checkpoints = platform.outputs["CheckpointsBucketName"]
+    assert job["CheckpointConfig"]["S3Uri"] == f"s3://{checkpoints}/{job['TrainingJobName']}"
+
+
+@pytest.mark.redeploys
+def test_after_a_redeploy_with_a_vpc_and_an_extra_bucket_a_vpc_training_reads_it(
+    emulator: Any, platform: Any, replaced_deployments: list[ReplacedDeployment]
+) -> None:
+    extra = f"team-datasets-{uuid.uuid4().hex[:8]}"
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=extra, CreateBucketConfiguration={"LocationConstraint": emulator.region})
+    s3.put_object(Bucket=extra, Key="train/part-0.csv", Body=b"1,2\n")
+    replaced_deployments.append(
+        ReplacedDeployment(
+            _calls_so_far(emulator), deployed_platform(emulator.client("cloudformation"), ACCOUNT_ID, emulator.region)
+        )
+    )
+    platform.cdk.deploy(
+        {
+            "vpc_subnet_ids": ",".join(SUBNETS),
+            "vpc_security_group_ids": SECURITY_GROUP,
+            "extra_readable_buckets": extra,
+        }
+    )
+
+    job = trained_job(
+        emulator,
+        platform,
+        base_job_name="vpc",
+        inputs={"team": f"s3://{extra}/train/"},
+        subnets=list(SUBNETS),
+        security_group_ids=[SECURITY_GROUP],
+    )
+
+    assert job["VpcConfig"] == {"Subnets": list(SUBNETS), "SecurityGroupIds": [SECURITY_GROUP]}
+    (channel,) = job["InputDataConfig"]
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{extra}/train/"
+
+
+def _calls_so_far(emulator: Any) -> int:
+    try:
+        return len(recorded_calls(emulator.endpoint))
+    except NoCallRecorder:
+        return 0
