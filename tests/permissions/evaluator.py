@@ -10,6 +10,7 @@ change a decision, and is counted apart.)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from collections import Counter
@@ -63,18 +64,31 @@ class Verdict:
 
 
 def judge(policies: AccountPolicies, requests: Sequence[Request]) -> list[Verdict]:
-    """Every request's verdict, in order (one simulator process for all of them)."""
-    judgeable = [(index, request) for index, request in enumerate(requests) if not policies.not_judgeable(request)]
-    simulations = [policies.simulation(request) for _, request in judgeable]
+    """Every request's verdict, in order (one simulator process for all of them; a request repeated, as a
+    function's log writes are, is simulated once)."""
+    distinct: dict[str, Request] = {}
+    for request in requests:
+        if not policies.not_judgeable(request):
+            distinct.setdefault(_identity(request), request)
+    simulations = [policies.simulation(request) for request in distinct.values()]
     answers = run_simulator(simulations)
-    verdicts: dict[int, Verdict] = {
-        index: _verdict(request, answer, condition_keys(simulation))
-        for (index, request), simulation, answer in zip(judgeable, simulations, answers, strict=True)
+    verdicts = {
+        key: _verdict(request, answer, condition_keys(simulation))
+        for (key, request), simulation, answer in zip(distinct.items(), simulations, answers, strict=True)
     }
     return [
-        verdicts.get(index) or Verdict(request, NOT_JUDGED, explanation=str(policies.not_judgeable(request)))
-        for index, request in enumerate(requests)
+        dataclasses.replace(verdicts[_identity(request)], request=request)
+        if _identity(request) in verdicts
+        else Verdict(request, NOT_JUDGED, explanation=str(policies.not_judgeable(request)))
+        for request in requests
     ]
+
+
+def _identity(request: Request) -> str:
+    """What the verdict depends on: the request without who made it (`by`)."""
+    return json.dumps(
+        [request.principal, request.principal_type, request.action, request.resource, request.resource_account],
+    ) + json.dumps(dict(request.context), sort_keys=True)
 
 
 def run_simulator(simulations: list[dict[str, Any]]) -> list[dict[str, Any]]:
