@@ -94,14 +94,17 @@ class TrainingExecutionRole(Construct):
             "WriteTrainingLogs",
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             [
+                # The group itself (CreateLogGroup is authorized on the group's ARN, without the ':*' the
+                # Logs API appends) and its streams.
                 Stack.of(self).format_arn(
                     service="logs",
                     resource="log-group",
-                    resource_name=f"{TRAINING_JOB_LOG_GROUP}:*",
+                    resource_name=name,
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 )
+                for name in (TRAINING_JOB_LOG_GROUP, f"{TRAINING_JOB_LOG_GROUP}:*")
             ],
-            "The log streams of SageMaker's training log group: one per job and instance, named by SageMaker.",
+            "SageMaker's training log group and its streams: one per job and instance, named by SageMaker.",
         )
         # Resource "*": cloudwatch:PutMetricData has no resource-level permissions; the namespace
         # condition is what limits it, to the namespace SageMaker publishes training metrics under

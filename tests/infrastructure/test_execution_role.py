@@ -75,7 +75,10 @@ def expected_statements(stack: str, extra_buckets: tuple[str, ...] = ()) -> dict
         "AuthenticateToRegistry": {"actions": {"ecr:GetAuthorizationToken"}, "resources": {"*"}, "condition": None},
         "WriteTrainingLogs": {
             "actions": {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-            "resources": {f"{P}:logs:{REGION_ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:*"},
+            "resources": {
+                f"{P}:logs:{REGION_ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs",
+                f"{P}:logs:{REGION_ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:*",
+            },
             "condition": None,
         },
         "PublishTrainingMetrics": {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from execution_waits import execution_output
-from permissions.recorded_calls import NoCallRecorder, ReplacedDeployment, deployed_platform, recorded_calls
+from permissions.recorded_calls import ReplacedDeployment, deployed_platform, recorded_calls
 from test_platform import console_input, run
 
 from emulator import ACCOUNT_ID
@@ -90,7 +90,4 @@ def test_after_a_redeploy_with_a_vpc_and_an_extra_bucket_a_vpc_training_reads_it
 
 
 def _calls_so_far(emulator: Any) -> int:
-    try:
-        return len(recorded_calls(emulator.endpoint))
-    except NoCallRecorder:
-        return 0
+    return len(recorded_calls(emulator.endpoint))

@@ -68,9 +68,21 @@ def test_a_service_assuming_a_role_is_judged_against_the_trust_policy(platform):
         platform.policies,
         [
             Request(
-                "sagemaker.amazonaws.com", "sts:AssumeRole", execution_role, FAKE_ACCOUNT, principal_type="service"
+                "sagemaker.amazonaws.com",
+                "sts:AssumeRole",
+                execution_role,
+                FAKE_ACCOUNT,
+                {"aws:SourceAccount": FAKE_ACCOUNT},
+                principal_type="service",
             ),
-            Request("lambda.amazonaws.com", "sts:AssumeRole", execution_role, FAKE_ACCOUNT, principal_type="service"),
+            Request(
+                "lambda.amazonaws.com",
+                "sts:AssumeRole",
+                execution_role,
+                FAKE_ACCOUNT,
+                {"aws:SourceAccount": FAKE_ACCOUNT},
+                principal_type="service",
+            ),
         ],
     )
 

@@ -304,8 +304,8 @@ CASES: dict[str, Callable[[Names], Case]] = {
     ),
 }
 
-# Refusals a pending change of the stacks brings; strict: each flips to a failure (remove it here) when it lands.
-PENDING: dict[str, Callable[[Names], Case]] = {
+# Confused-deputy refusals: a service acting for another account (aws:SourceAccount on the trust and key policies).
+CONFUSED_DEPUTY: dict[str, Callable[[Names], Case]] = {
     "SageMaker assumes the execution role for another account": lambda n: _service(
         "sagemaker.amazonaws.com",
         "sts:AssumeRole",
@@ -328,7 +328,7 @@ PENDING: dict[str, Callable[[Names], Case]] = {
         control={**TLS, "aws:SourceAccount": FAKE_ACCOUNT},
     ),
 }
-KEYS_PENDING = "pending: confused-deputy aws:SourceAccount conditions on the trust and key policies (branch p4-keys)"
+CASES.update(CONFUSED_DEPUTY)
 
 
 def _with_intruder(policies: AccountPolicies) -> AccountPolicies:
@@ -354,13 +354,6 @@ def test_the_matrix_has_at_least_25_cases():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_real_account_refuses(name, platform):
     _, problems = _judge_case(platform, CASES[name](Names(platform)))
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.xfail(strict=True, reason=KEYS_PENDING)
-@pytest.mark.parametrize("name", sorted(PENDING))
-def test_a_real_account_refuses_once_the_pending_conditions_land(name, platform):
-    _, problems = _judge_case(platform, PENDING[name](Names(platform)))
     assert not problems, "\n".join(problems)
 
 
