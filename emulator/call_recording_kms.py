@@ -9,6 +9,7 @@ key after a PutObject is the one S3 applied (the request's, else the bucket's de
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from emulator.call_log import Authorization, ContextValue, Principal
@@ -50,12 +51,21 @@ def s3_kms_calls(request: ServedRequest, bucket: str, key: str, action: str) -> 
     return [Authorization(action, resource, context, via="s3.amazonaws.com")]
 
 
-def sns_kms_calls(region: str, account: str, topic_arn: str, caller_account: str | None = None) -> list[Authorization]:
-    """SNS asks KMS for a data key and decrypts it to encrypt a message for an encrypted topic."""
+def sns_kms_calls(
+    region: str,
+    account: str,
+    topic_arn: str,
+    caller_account: str | None = None,
+    source: Mapping[str, ContextValue] | None = None,
+) -> list[Authorization]:
+    """SNS asks KMS for a data key and decrypts it to encrypt a message for an encrypted topic. `source`: the
+    aws:SourceAccount/aws:SourceArn a publishing service's request carries to KMS (CloudWatch's does;
+    EventBridge's, as AWS documents, does not)."""
     key = _topic_key(region, account, topic_arn)
     if not key:
         return []
     context: dict[str, ContextValue] = {
+        **(source or {}),
         "kms:ViaService": f"sns.{region}.amazonaws.com",
         "kms:CallerAccount": caller_account or account,
         "kms:EncryptionContext:aws:sns:topicArn": topic_arn,

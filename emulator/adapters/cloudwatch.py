@@ -278,7 +278,7 @@ def _record_notification(alarm: Any, topic: str, account_id: str, outcome: str) 
     source = {"aws:SourceAccount": account_id, "aws:SourceArn": str(alarm.alarm_arn)}
     calls = [
         call_log.Authorization("sns:Publish", topic, source),
-        *sns_kms_calls(topic_region, topic_account, topic, account_id),
+        *sns_kms_calls(topic_region, topic_account, topic, account_id, source),
     ]
     call_log.record(cloudwatch, calls, outcome)
 

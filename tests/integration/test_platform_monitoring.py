@@ -45,7 +45,7 @@ def test_a_failed_job_raises_the_failed_job_and_failed_execution_alarms(emulator
         for a in cloudwatch.describe_alarms()["MetricAlarms"]
         if a["AlarmActions"] == [topic]
     }
-    assert set(alarms) == {"ExecutionsFailed", "TrainingJobsFailed"}
+    assert {"ExecutionsFailed", "TrainingJobsFailed"} <= set(alarms)  # besides the dead-letter queues' alarms
     # Earlier tests of the session may have raised them: start from OK, as after a quiet period.
     for name in alarms.values():
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="reset by the test")

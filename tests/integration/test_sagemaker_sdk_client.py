@@ -117,7 +117,9 @@ def test_estimator_attach_gives_the_job_s_settings_and_model(emulator: Any, sdk_
     emulator.client("s3").head_object(Bucket=bucket, Key=key)
     assert (estimator.instance_type, estimator.instance_count) == ("ml.g4dn.xlarge", 1)
     assert estimator.role == job["RoleArn"]
-    assert estimator.output_kms_key == ""
+    # The platform's key, which it gives every job whose input names none.
+    assert estimator.output_kms_key == job["OutputDataConfig"]["KmsKeyId"]
+    assert estimator.output_kms_key.startswith(f"arn:aws:kms:{emulator.region}:")
     assert estimator.hyperparameters()["epochs"] == str(EPOCHS)
     assert {"Key": "CER", "Value": "1"} in estimator.tags
 

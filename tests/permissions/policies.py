@@ -5,6 +5,9 @@
 - A resource's policy: bucket policies (for the bucket and its objects), the key policy, topic and queue
   policies, a function's AWS::Lambda::Permission resources (as Lambda turns them into its policy), a
   repository's policy, and a role's trust policy (for sts:AssumeRole and the other sts: calls on it).
+- AWS's own resources the platform uses: SageMaker's Debugger and profiler rule image repository of the stacks'
+  region, whose policy (AWS's, outside the templates) lets every account pull; the execution role's identity
+  policy still has to allow the pull.
 
 What the templates do not hold (an AWS managed policy a role attaches) is named, so a request whose
 verdict would depend on it is reported as not judged rather than judged without it.
@@ -17,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from permissions.deployed_stacks import DeployedStack
+from training_request.image_repositories import rule_evaluator_repository
+
+_PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
 
 POLICY_VERSION = "2012-10-17"
 ContextValue = str | list[str]
@@ -131,6 +137,13 @@ class AccountPolicies:
                 self._add(stack.arn(logical_id), _statements(stack.resolve(text)))
         for resource in stack.resources("AWS::Lambda::Permission").values():
             self._add_function_permission(stack, stack.resolve(resource["Properties"]))
+        self._add_rule_evaluator_repository(stack)
+
+    def _add_rule_evaluator_repository(self, stack: DeployedStack) -> None:
+        """SageMaker's rule image repository shares its images with every account (its policy is AWS's)."""
+        repository = rule_evaluator_repository(stack.partition, stack.region)
+        if repository and repository not in self.resource_statements:
+            self._add(repository, [{"Effect": "Allow", "Principal": "*", "Action": _PULL_ACTIONS, "Resource": "*"}])
 
     def _add_function_permission(self, stack: DeployedStack, properties: Mapping[str, Any]) -> None:
         """A Lambda permission as the function's resource policy holds it."""
