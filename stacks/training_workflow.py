@@ -189,14 +189,22 @@ class TrainingWorkflow(Construct):
         stack = Stack.of(self)
         training_jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name="*")
         self._training_jobs = training_jobs
-        # Only jobs carrying the cost tag (the platform appends it to every request): the tag condition holds
-        # for CreateTrainingJob and for the AddTags authorization SageMaker performs when a create carries tags.
+        # Only jobs carrying the cost tag (the platform appends it to every request).
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="CreateTaggedTrainingJobs",
-                actions=["sagemaker:CreateTrainingJob", "sagemaker:AddTags"],
+                actions=["sagemaker:CreateTrainingJob"],
                 resources=[training_jobs],
                 conditions={"StringEquals": {f"aws:RequestTag/{COST_TAG_KEY}": COST_TAG_VALUE}},
+            )
+        )
+        # AWS's policy for the SageMaker integration grants these two without a tag condition: Step Functions
+        # tags the jobs it creates itself (its own tag, without the cost tag), and reads jobs' tags back.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="TagTrainingJobs",
+                actions=["sagemaker:AddTags", "sagemaker:ListTags"],
+                resources=[training_jobs],
             )
         )
         role.add_to_policy(

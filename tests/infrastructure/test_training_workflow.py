@@ -252,7 +252,9 @@ def test_state_machine_role_holds_exactly_what_the_integrations_need(template: d
     sync_rule = "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
     expected_specific = {
         "sagemaker:CreateTrainingJob": ((training_jobs,), tagged),
-        "sagemaker:AddTags": ((training_jobs,), tagged),
+        # As AWS's policy for the integration: Step Functions adds its own tag, without the cost tag.
+        "sagemaker:AddTags": ((training_jobs,), "null"),
+        "sagemaker:ListTags": ((training_jobs,), "null"),
         "sagemaker:DescribeTrainingJob": ((training_jobs,), "null"),
         "sagemaker:StopTrainingJob": ((training_jobs,), "null"),
         "iam:PassRole": ((f"<{execution_role_id}.Arn>",), to_sagemaker),

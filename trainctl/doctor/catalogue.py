@@ -360,10 +360,15 @@ STATE_MACHINE_ROLE = Principal(
             "the workflow runs WriteResult",
         ),
         Call(
-            ("sagemaker:CreateTrainingJob", "sagemaker:AddTags"),
+            ("sagemaker:CreateTrainingJob",),
             _TRAINING_JOBS,
             f"the workflow creates jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}",
             context=_COST_TAG,
+        ),
+        Call(
+            ("sagemaker:AddTags", "sagemaker:ListTags"),
+            _TRAINING_JOBS,
+            "Step Functions tags the jobs it creates and reads their tags",
         ),
         Call(
             ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
