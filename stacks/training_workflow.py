@@ -117,7 +117,13 @@ class TrainingWorkflow(Construct):
                 resources=[self.prepare_function.function_arn, self.write_result_function.function_arn],
             )
         )
-        self.log_group = logs.LogGroup(self, "ExecutionLogs", retention=log_retention)
+        stack = Stack.of(self)
+        self.log_group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=execution_log_group_name(state_machine_name, stack),
+            retention=log_retention,
+        )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -247,6 +253,18 @@ class TrainingWorkflow(Construct):
             "X-Ray trace delivery and the CloudWatch Logs delivery APIs Step Functions uses for execution "
             "logging have no resource-level permissions: AWS requires Resource '*'.",
         )
+
+
+def execution_log_group_name(state_machine_name: str, stack: Stack) -> str:
+    """`/aws/vendedlogs/states/<state machine>-<stack id>`.
+
+    Step Functions adds every logging state machine's log group to the account's CloudWatch Logs resource
+    policy, which is limited to 5,120 characters: in a busy account the deployment fails. Log groups under
+    `/aws/vendedlogs/` need no entry there. The stack's id (a fresh UUID per stack creation) keeps the name
+    free after `cdk destroy`, which keeps the old group.
+    """
+    stack_uuid = Fn.select(2, Fn.split("/", stack.stack_id))
+    return f"/aws/vendedlogs/states/{state_machine_name}-{stack_uuid}"
 
 
 def _acknowledge(construct: Construct | None, rule: str, reason: str) -> None:

@@ -393,6 +393,18 @@ def test_executions_are_logged_without_their_data_and_traced(template: dict[str,
     assert destination["CloudWatchLogsLogGroup"]["LogGroupArn"] == {"Fn::GetAtt": [execution_logs, "Arn"]}
 
 
+def test_the_execution_log_group_is_a_vended_logs_group_named_afresh_per_stack(template: dict[str, Any]) -> None:
+    # Outside /aws/vendedlogs/ Step Functions adds the group to the account's CloudWatch Logs resource policy,
+    # whose size limit breaks deployments in busy accounts. The stack id keeps a retained group from blocking
+    # a redeployment.
+    execution_logs = template["Resources"][logical_id(template, "AWS::Logs::LogGroup", "ExecutionLogs")]
+    name = execution_logs["Properties"]["LogGroupName"]
+
+    prefix, stack_uuid = name["Fn::Join"][1]
+    assert prefix == "/aws/vendedlogs/states/workflow-test-"
+    assert stack_uuid == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
 def test_every_log_group_expires(template: dict[str, Any]) -> None:
     log_groups = resources(template, "AWS::Logs::LogGroup")
 
