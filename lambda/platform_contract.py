@@ -19,6 +19,14 @@ COST_TAG_KEY = "CER"
 COST_TAG_VALUE = "1"
 
 
+# -- Execution tag ----------------------------------------------------------------------------------
+# The state machine tags every job it creates with the ARN of the execution creating it. A create whose
+# answer was lost (throttling, a 5xx) and is retried meets "name in use" for its own job: this tag tells
+# the workflow the job is its own, to follow, rather than an earlier execution's. The request builder
+# refuses it in a user's tags and leaves room for it.
+EXECUTION_TAG_KEY = "training-workflow:execution-arn"
+
+
 # -- Lambda environment variables ---------------------------------------------------------------------
 class PrepareEnvironment(str, Enum):
     """What the stacks give the Prepare function (and trainctl reads back, to check inputs with the

@@ -67,6 +67,7 @@ class PlatformSettings:
     request_prefix: str
     result_prefix: str
     max_capacity_retries: int
+    job_poll_seconds: int
     image_tag_pattern: str | None
     image_push_request: dict[str, object]
     training_schedule: str | None
@@ -143,6 +144,7 @@ class PlatformSettings:
                 _pattern(_KEY_PREFIX, "an S3 key prefix ending in '/', e.g. results/ (no leading '/')"),
             ),
             max_capacity_retries=reader.read("max_capacity_retries", _integer(0, 10)),
+            job_poll_seconds=reader.read("job_poll_seconds", _integer(1, 3600)),
             image_tag_pattern=reader.read(
                 "image_tag_pattern",
                 _optional(
@@ -200,6 +202,7 @@ _KEYS = (
     "request_prefix",
     "result_prefix",
     "max_capacity_retries",
+    "job_poll_seconds",
     "image_tag_pattern",
     "image_push_request",
     "training_schedule",

@@ -5,13 +5,15 @@ file, image push, schedule). Begin sets the counters; Prepare turns the input in
 request, or finds the event ignored or the request file invalid; Route ends an ignored event at once and
 sends a request to RunTrainingJob (which waits for the job's end) or StartTrainingJob ("wait": false). A
 SageMaker failure goes to ClassifyFailure, which either retries through Prepare under a new job name or
-names the outcome. Every outcome passes ReportOutcome (WriteResult: a request file's result) and Conclude to
+names the outcome; a job name in use is checked for the execution's own job (tagged with the execution's
+ARN), which a create retried after it succeeded meets, and which the execution then follows to its end. Every outcome passes ReportOutcome (WriteResult: a request file's result) and Conclude to
 its end state: Succeed (Completed, Started, Duplicate, Ignored) or a Fail state named after the failure.
 
 Each group of states is one function below, composed by `training_definition`. Every expression is plain
 JSONata (`{% ... %}`). What comes from Python is a value, never text spliced into an expression: function
 ARNs as task arguments, and what the conditions compare with (`$max_capacity_retries`,
-`$max_name_collision_retries`, `$job_name_origins`) as variables Begin assigns. The job's name travels in
+`$max_name_collision_retries`, `$job_name_origins`, `$execution_tag_key`, `$job_poll_seconds`) as variables
+Begin assigns. The job's name travels in
 the field platform_contract.JOB_NAME_FIELD names (`job_name`, in Prepare's result and the execution's
 output); the expressions spell it, and the executions' tests read it through the contract.
 
@@ -22,12 +24,15 @@ whole, and variables carry the retry counters, the prepared job and the outcome 
 
 from __future__ import annotations
 
-from platform_contract import JobNameOrigin, WorkflowState
+from platform_contract import EXECUTION_TAG_KEY, JobNameOrigin, WorkflowState
 
 # Step Functions' service integrations, as `integration_arn(partition, <integration>)` names them.
 CREATE_TRAINING_JOB_SYNC = "sagemaker:createTrainingJob.sync"
 CREATE_TRAINING_JOB = "sagemaker:createTrainingJob"
 LAMBDA_INVOKE = "lambda:invoke"
+# SageMaker's optimised integration has no describe or tag reading: the AWS SDK integration does.
+DESCRIBE_TRAINING_JOB = "aws-sdk:sagemaker:describeTrainingJob"
+LIST_TAGS = "aws-sdk:sagemaker:listTags"
 
 # The states other parts find in an execution's history (trainctl follows the job Prepare named).
 PREPARE = WorkflowState.PREPARE.value
@@ -69,6 +74,22 @@ _SAGEMAKER_RETRIES = [
     },
 ]
 
+# The AWS SDK integration names errors <Service>.<Error>Exception: throttling, and the SDK's generic error.
+_SAGEMAKER_SDK_RETRY = {
+    "ErrorEquals": ["SageMaker.ThrottlingException", "SageMaker.SageMakerException"],
+    "IntervalSeconds": 5,
+    "MaxAttempts": 3,
+    "BackoffRate": 2,
+    "JitterStrategy": "FULL",
+}
+
+# The request Prepare built, with the execution tag appended: a job found under the name later can be
+# recognised as this execution's own (platform_contract.EXECUTION_TAG_KEY).
+_REQUEST_WITH_EXECUTION_TAG = (
+    "{% $merge([$states.input.request, {'Tags': $append($states.input.request.Tags, "
+    "[{'Key': $execution_tag_key, 'Value': $states.context.Execution.Id}])}]) %}"
+)
+
 # A Lambda's unhandled error comes with Cause = {"errorMessage", "errorType", "stackTrace"} as JSON: keep the
 # message, never the traceback. Other causes (States.Timeout, Lambda service errors) are kept as they are.
 _LAMBDA_FAILURE = (
@@ -104,17 +125,28 @@ def integration_arn(partition: str, integration: str) -> str:
 
 
 def training_definition(
-    prepare_function_arn: str, max_capacity_retries: int, write_result_function_arn: str, *, partition: str
+    prepare_function_arn: str,
+    max_capacity_retries: int,
+    write_result_function_arn: str,
+    *,
+    job_poll_seconds: int,
+    partition: str,
 ) -> dict[str, object]:
-    """The state machine definition (Amazon States Language, JSONata) as a dict, for the partition it runs in."""
+    """The state machine definition (Amazon States Language, JSONata) as a dict, for the partition it runs in.
+
+    `job_poll_seconds`: how often the execution describes its own job when it follows it without `.sync`
+    (a create that was retried after SageMaker had already created the job).
+    """
     return {
         "Comment": "Training request or event -> SageMaker training job, run to its end",
         "QueryLanguage": "JSONata",
         "StartAt": "Begin",
         "States": {
-            **_preparation(prepare_function_arn, max_capacity_retries, partition),
+            **_preparation(prepare_function_arn, max_capacity_retries, job_poll_seconds, partition),
             **_training_job(partition),
             **_failure_classification(),
+            **_name_in_use(partition),
+            **_own_job(partition),
             **_reporting(write_result_function_arn, partition),
             **_successful_ends(),
             **_failed_ends(),
@@ -122,7 +154,9 @@ def training_definition(
     }
 
 
-def _preparation(prepare_function_arn: str, max_capacity_retries: int, partition: str) -> dict[str, object]:
+def _preparation(
+    prepare_function_arn: str, max_capacity_retries: int, job_poll_seconds: int, partition: str
+) -> dict[str, object]:
     """Begin sets the counters and settings; Prepare builds the request; Route picks what happens next.
 
     Prepare reads the EXECUTION input, not its state input: a retry comes back with the state input of a
@@ -139,6 +173,8 @@ def _preparation(prepare_function_arn: str, max_capacity_retries: int, partition
                 "max_capacity_retries": max_capacity_retries,
                 "max_name_collision_retries": MAX_NAME_COLLISION_RETRIES,
                 "job_name_origins": {origin.name.lower(): origin.value for origin in JobNameOrigin},
+                "execution_tag_key": EXECUTION_TAG_KEY,
+                "job_poll_seconds": job_poll_seconds,
             },
             "Next": PREPARE,
         },
@@ -193,7 +229,8 @@ def _preparation(prepare_function_arn: str, max_capacity_retries: int, partition
 def _training_job(partition: str) -> dict[str, object]:
     """SageMaker's own integration creates the job; RunTrainingJob (`.sync`) also follows it to its end.
 
-    No polling Lambda and no Wait loop: stopping the execution makes Step Functions stop the job. Both
+    No polling Lambda and no Wait loop (except for the rare own job met under its name, `_own_job`):
+    stopping the execution makes Step Functions stop the job. Both
     tasks retry quota errors (minutes apart, waiting for running jobs to finish) and throttling; any
     other error goes to ClassifyFailure, with the job's description when it ran and ended badly.
     """
@@ -201,46 +238,57 @@ def _training_job(partition: str) -> dict[str, object]:
         RUN_TRAINING_JOB: {
             "Type": "Task",
             "Resource": integration_arn(partition, CREATE_TRAINING_JOB_SYNC),
-            "Arguments": "{% $states.input.request %}",
+            "Arguments": _REQUEST_WITH_EXECUTION_TAG,
             "Retry": _SAGEMAKER_RETRIES,
             "Catch": [_CATCH_SAGEMAKER_FAILURE],
-            "Assign": {
-                "ending": "Completed",
-                "summary": (
-                    "{% ($job := $states.result; {"
-                    "'job_name': $job.TrainingJobName, "
-                    "'job_arn': $job.TrainingJobArn, "
-                    "'status': $job.TrainingJobStatus, "
-                    "'model_artifacts': $job.ModelArtifacts.S3ModelArtifacts, "
-                    "'final_metrics': $job.FinalMetricDataList ? $merge($job.FinalMetricDataList.{MetricName: Value}) : {}, "
-                    "'training_time_seconds': $job.TrainingTimeInSeconds, "
-                    "'billable_time_seconds': $job.BillableTimeInSeconds, "
-                    "'capacity_retries': $capacity_retries, "
-                    "'links': $prepared.links}) %}"
-                ),
-                "report": (
-                    "{% {'status': 'Completed', 'model_artifacts': $states.result.ModelArtifacts.S3ModelArtifacts, "
-                    "'links': $prepared.links} %}"
-                ),
-            },
+            "Assign": _completed("$states.result"),
             "Next": "ReportOutcome",
         },
         START_TRAINING_JOB: {
             "Type": "Task",
             "Resource": integration_arn(partition, CREATE_TRAINING_JOB),
-            "Arguments": "{% $states.input.request %}",
+            "Arguments": _REQUEST_WITH_EXECUTION_TAG,
             "Retry": _SAGEMAKER_RETRIES,
             "Catch": [_CATCH_SAGEMAKER_FAILURE],
-            "Assign": {
-                "ending": "Started",
-                "summary": (
-                    "{% {'job_name': $prepared.job_name, 'job_arn': $states.result.TrainingJobArn, "
-                    "'status': 'InProgress', 'links': $prepared.links} %}"
-                ),
-                "report": "{% {'status': 'InProgress', 'links': $prepared.links} %}",
-            },
+            "Assign": _started("$states.result.TrainingJobArn"),
             "Next": "ReportOutcome",
         },
+    }
+
+
+def _completed(job: str) -> dict[str, str]:
+    """What a completed job assigns: `job` is its DescribeTrainingJob response (the `.sync` result, or the own
+    job followed by the poll loop)."""
+    return {
+        "ending": "Completed",
+        "summary": (
+            f"{{% ($job := {job}; {{"
+            "'job_name': $job.TrainingJobName, "
+            "'job_arn': $job.TrainingJobArn, "
+            "'status': $job.TrainingJobStatus, "
+            "'model_artifacts': $job.ModelArtifacts.S3ModelArtifacts, "
+            "'final_metrics': $job.FinalMetricDataList ? $merge($job.FinalMetricDataList.{MetricName: Value}) : {}, "
+            "'training_time_seconds': $job.TrainingTimeInSeconds, "
+            "'billable_time_seconds': $job.BillableTimeInSeconds, "
+            "'capacity_retries': $capacity_retries, "
+            "'links': $prepared.links}) %}"
+        ),
+        "report": (
+            f"{{% {{'status': 'Completed', 'model_artifacts': {job}.ModelArtifacts.S3ModelArtifacts, "
+            "'links': $prepared.links} %}"
+        ),
+    }
+
+
+def _started(job_arn: str) -> dict[str, str]:
+    """What a created job that the execution does not wait for (`"wait": false`) assigns."""
+    return {
+        "ending": "Started",
+        "summary": (
+            f"{{% {{'job_name': $prepared.job_name, 'job_arn': {job_arn}, "
+            "'status': 'InProgress', 'links': $prepared.links} %}"
+        ),
+        "report": "{% {'status': 'InProgress', 'links': $prepared.links} %}",
     }
 
 
@@ -249,10 +297,9 @@ def _failure_classification() -> dict[str, object]:
 
     A job that ran: Stopped -> TrainingJobStopped; Failed for lack of capacity -> a fresh job under a
     new name (an old name is never reused), unless the user chose the name or the retries are spent;
-    otherwise Failed -> TrainingJobFailed. The name already in use: an event delivered before (its name
-    derives from the event) -> Duplicate; a generated name met by another execution in the same
-    millisecond -> a new name; the user's job_name -> JobNameInUse. Anything else: SageMaker refused the
-    request -> SageMakerRequestFailed with the integration's own error and cause.
+    otherwise Failed -> TrainingJobFailed. The name already in use -> DescribeJobInUse (`_name_in_use`).
+    Anything else: SageMaker refused the request -> SageMakerRequestFailed with the integration's own
+    error and cause.
     """
     return {
         "ClassifyFailure": {
@@ -291,24 +338,8 @@ def _failure_classification() -> dict[str, object]:
                     },
                     "Next": "ReportOutcome",
                 },
-                {
-                    # The event was delivered before: its job exists under the name derived from it.
-                    "Condition": "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.event %}",
-                    "Assign": {
-                        "ending": "Duplicate",
-                        "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}",
-                    },
-                    "Next": "ReportOutcome",
-                },
-                {
-                    # Two executions generated the same SDK-form name in the same millisecond.
-                    "Condition": (
-                        "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.generated "
-                        "and $name_retries < $max_name_collision_retries %}"
-                    ),
-                    "Next": "RetryWithNewName",
-                },
-                {"Condition": "{% $name_in_use %}", "Next": "JobNameInUse"},
+                # A job of that name exists: this execution's own (a create retried after it succeeded) or not.
+                {"Condition": "{% $name_in_use %}", "Next": "DescribeJobInUse"},
             ],
             "Default": "RequestRefused",
         },
@@ -329,6 +360,128 @@ def _failure_classification() -> dict[str, object]:
                 "report": "{% {'status': 'Failed', 'failure_reason': $failure.Error & ': ' & $failure.Cause} %}",
             },
             "Next": "ReportOutcome",
+        },
+    }
+
+
+def _name_in_use(partition: str) -> dict[str, object]:
+    """Whose job holds the name: the execution tag of the job in use says.
+
+    This execution's own job (its create was retried after SageMaker had created the job, the first answer
+    lost to throttling or a 5xx) -> followed as its own (`_own_job`). Another execution's: an event delivered
+    before (its name derives from the event) -> Duplicate; a generated name met by another execution in the
+    same millisecond -> a new name; the user's job_name -> JobNameInUse. A job whose description or tags
+    cannot be read counts as another execution's, as it did before the tag existed.
+    """
+    not_own = {"ErrorEquals": ["States.ALL"], "Assign": {"own_job": False}, "Next": "ClassifyNameInUse"}
+    return {
+        "DescribeJobInUse": {
+            "Type": "Task",
+            "Resource": integration_arn(partition, DESCRIBE_TRAINING_JOB),
+            "Arguments": {"TrainingJobName": "{% $prepared.job_name %}"},
+            "Retry": [_SAGEMAKER_SDK_RETRY],
+            "Catch": [not_own],
+            "Assign": {"job_in_use": "{% $states.result %}"},
+            "Next": "ReadJobInUseTags",
+        },
+        "ReadJobInUseTags": {
+            "Type": "Task",
+            "Resource": integration_arn(partition, LIST_TAGS),
+            # 100, the most one page holds: 50 tags of the request and those SageMaker or Step Functions add.
+            "Arguments": {"ResourceArn": "{% $job_in_use.TrainingJobArn %}", "MaxResults": 100},
+            "Retry": [_SAGEMAKER_SDK_RETRY],
+            "Catch": [not_own],
+            "Assign": {
+                "own_job": (
+                    "{% $count($states.result.Tags[Key = $execution_tag_key "
+                    "and Value = $states.context.Execution.Id]) > 0 %}"
+                )
+            },
+            "Next": "ClassifyNameInUse",
+        },
+        "ClassifyNameInUse": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Condition": "{% $own_job and $prepared.wait = false %}",
+                    "Assign": _started("$job_in_use.TrainingJobArn"),
+                    "Next": "ReportOutcome",
+                },
+                {"Condition": "{% $own_job %}", "Next": "FollowOwnJob"},
+                {
+                    # The event was delivered before: its job exists under the name derived from it.
+                    "Condition": "{% $prepared.job_name_origin = $job_name_origins.event %}",
+                    "Assign": {
+                        "ending": "Duplicate",
+                        "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}",
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {
+                    # Two executions generated the same SDK-form name in the same millisecond.
+                    "Condition": (
+                        "{% $prepared.job_name_origin = $job_name_origins.generated "
+                        "and $name_retries < $max_name_collision_retries %}"
+                    ),
+                    "Next": "RetryWithNewName",
+                },
+            ],
+            "Default": "NameTaken",
+        },
+        "NameTaken": {
+            "Type": "Pass",
+            "Assign": {
+                "ending": "JobNameInUse",
+                "report": (
+                    "{% {'status': 'Failed', 'failure_reason': 'Training job name ' & $prepared.job_name & "
+                    "' is already in use', 'links': $prepared.links} %}"
+                ),
+            },
+            "Next": "ReportOutcome",
+        },
+    }
+
+
+def _own_job(partition: str) -> dict[str, object]:
+    """This execution's job, created by an earlier attempt of its create: followed to its end by describing it
+    every `$job_poll_seconds` (the `.sync` integration only follows a job it created in that attempt).
+
+    Completed -> Completed, as if `.sync` had followed it; Failed or Stopped -> ClassifyFailure with its
+    description, as `.sync` would have failed (a capacity failure is retried under a fresh name). Stopping
+    the execution during this loop does not stop the job (as `.sync` would): stop it in SageMaker.
+    """
+    return {
+        "FollowOwnJob": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Condition": "{% $job_in_use.TrainingJobStatus = 'Completed' %}",
+                    "Assign": _completed("$job_in_use"),
+                    "Next": "ReportOutcome",
+                },
+                {
+                    "Condition": "{% $job_in_use.TrainingJobStatus in ['Failed', 'Stopped'] %}",
+                    "Assign": {"job": "{% $job_in_use %}", "name_in_use": False},
+                    "Next": "ClassifyFailure",
+                },
+            ],
+            "Default": "WaitForOwnJob",
+        },
+        "WaitForOwnJob": {"Type": "Wait", "Seconds": "{% $job_poll_seconds %}", "Next": "DescribeOwnJob"},
+        "DescribeOwnJob": {
+            "Type": "Task",
+            "Resource": integration_arn(partition, DESCRIBE_TRAINING_JOB),
+            "Arguments": {"TrainingJobName": "{% $job_in_use.TrainingJobName %}"},
+            "Retry": [_SAGEMAKER_SDK_RETRY],
+            "Catch": [
+                {
+                    "ErrorEquals": ["States.ALL"],
+                    "Assign": {"failure": "{% $states.errorOutput %}"},
+                    "Next": "RequestRefused",
+                }
+            ],
+            "Assign": {"job_in_use": "{% $states.result %}"},
+            "Next": "FollowOwnJob",
         },
     }
 
@@ -366,6 +519,7 @@ def _reporting(write_result_function_arn: str, partition: str) -> dict[str, obje
                 {"Condition": "{% $ending = 'InvalidInput' %}", "Next": "InvalidInput"},
                 {"Condition": "{% $ending = 'TrainingJobFailed' %}", "Next": "TrainingJobFailed"},
                 {"Condition": "{% $ending = 'TrainingJobStopped' %}", "Next": "TrainingJobStopped"},
+                {"Condition": "{% $ending = 'JobNameInUse' %}", "Next": "JobNameInUse"},
             ],
             "Default": "SageMakerRequestFailed",
         },

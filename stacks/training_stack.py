@@ -81,6 +81,7 @@ class TrainingStack(Stack):
             result_prefix=settings.result_prefix,
             key=self.key,
             max_capacity_retries=settings.max_capacity_retries,
+            job_poll_seconds=settings.job_poll_seconds,
         )
         CfnOutput(
             self,

@@ -52,6 +52,7 @@ class TrainingWorkflow(Construct):
         result_prefix: str,
         key: kms.IKey,
         max_capacity_retries: int = 2,
+        job_poll_seconds: int = 60,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -135,6 +136,7 @@ class TrainingWorkflow(Construct):
                         self.prepare_function.function_arn,
                         max_capacity_retries,
                         self.write_result_function.function_arn,
+                        job_poll_seconds=job_poll_seconds,
                         partition=stack.partition,
                     )
                 )

@@ -1,15 +1,17 @@
 """The job's tags: the SDK's `tags` argument (a list of {"Key", "Value"} or an object of key to value, as
 sagemaker.utils.format_tags takes it), then the cost tag appended unless the user already carries it.
 
-Every job carries the cost tag: the state machine's role may only create jobs that do."""
+Every job carries the cost tag: the state machine's role may only create jobs that do. The state machine
+appends one more, the execution tag (platform_contract.EXECUTION_TAG_KEY): a user's tags may not use its
+key and must leave room for it."""
 
 from __future__ import annotations
 
-from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, EXECUTION_TAG_KEY
 
 from .errors import Problems
 from .fields import join, json_type, object_readers, text_of
-from .validation import check
+from .validation import check, shape_at
 
 TAG_KEYS = ("Key", "Value")
 
@@ -30,9 +32,12 @@ def read_tags(value: object, problems: Problems) -> list[dict[str, str]]:
     tags = [tag for tag, _ in read]
     _check_repeated_keys(tags, problems)
     _check_cost_tag(read, problems)
+    if EXECUTION_TAG_KEY in (tag["Key"] for tag in tags):
+        problems.add("tags", EXECUTION_TAG_KEY, "is the tag the workflow gives each job: leave it out")
     if not any(tag["Key"] == COST_TAG_KEY for tag in tags):
         tags.append({"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE})
     check(problems, "tags", tags, "Tags")
+    _check_room_for_the_execution_tag(tags, problems)
     return tags
 
 
@@ -58,6 +63,18 @@ def _from_list(value: list[object], problems: Problems) -> list[tuple[dict[str, 
             tags.append(({"Key": key, "Value": text}, tag.field("Value")))
             _check_tag(problems, tag.field("Key"), tag.field("Value"), tags[-1][0])
     return tags
+
+
+def _check_room_for_the_execution_tag(tags: list[dict[str, str]], problems: Problems) -> None:
+    """SageMaker's limit, less the workflow's execution tag (more than the limit is already a problem)."""
+    limit = shape_at("Tags").metadata["max"]
+    if len(tags) == limit:
+        problems.add(
+            "tags",
+            len(tags),
+            f"must have at most {limit - 1} tags, the {COST_TAG_KEY} tag included: the workflow adds one more "
+            f"({EXECUTION_TAG_KEY})",
+        )
 
 
 def _check_repeated_keys(tags: list[dict[str, str]], problems: Problems) -> None:

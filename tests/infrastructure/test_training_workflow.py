@@ -21,10 +21,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
+from platform_contract import EXECUTION_TAG_KEY
 from stacks.training_definition import (
     CREATE_TRAINING_JOB,
     CREATE_TRAINING_JOB_SYNC,
+    DESCRIBE_TRAINING_JOB,
     LAMBDA_INVOKE,
+    LIST_TAGS,
     integration_arn,
     training_definition,
 )
@@ -32,6 +35,7 @@ from stacks.training_workflow import TrainingWorkflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_CAPACITY_RETRIES = 2
+JOB_POLL_SECONDS = 45
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:prepare"
 WRITER_ARN = "arn:aws:lambda:eu-west-1:111122223333:function:write-result"
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -59,6 +63,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any
         result_prefix="results/",
         key=kms.Key.from_key_arn(stack, "Key", KEY_ARN),
         max_capacity_retries=MAX_CAPACITY_RETRIES,
+        job_poll_seconds=JOB_POLL_SECONDS,
     )
     assembly = app.synth()
     return assembly.get_stack_by_name("WorkflowTest").template, outdir
@@ -118,7 +123,9 @@ def states_of_type(definition: dict[str, Any], state_type: str) -> dict[str, dic
 
 
 def test_the_deployed_definition_is_the_one_the_executions_run(definition: dict[str, Any]) -> None:
-    assert definition == training_definition(FUNCTION_ARN, MAX_CAPACITY_RETRIES, WRITER_ARN, partition="aws")
+    assert definition == training_definition(
+        FUNCTION_ARN, MAX_CAPACITY_RETRIES, WRITER_ARN, job_poll_seconds=JOB_POLL_SECONDS, partition="aws"
+    )
 
 
 # Settings no test waits for: retries seconds to minutes apart, timeouts of minutes.
@@ -165,7 +172,9 @@ def test_every_task_error_that_is_not_retried_is_caught(definition: dict[str, An
         assert task["Catch"][-1]["ErrorEquals"] == ["States.ALL"], name
 
 
-def test_the_workflow_uses_sagemakers_own_integration_without_polling(definition: dict[str, Any]) -> None:
+def test_the_workflow_uses_sagemakers_own_integration_and_polls_only_its_own_job_met_by_name(
+    definition: dict[str, Any],
+) -> None:
     # The state machine role is granted for exactly these integrations (see the roles below).
     tasks = {name: state["Resource"] for name, state in states_of_type(definition, "Task").items()}
 
@@ -173,9 +182,31 @@ def test_the_workflow_uses_sagemakers_own_integration_without_polling(definition
         "Prepare": integration_arn("aws", LAMBDA_INVOKE),
         "RunTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB_SYNC),
         "StartTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB),
+        "DescribeJobInUse": integration_arn("aws", DESCRIBE_TRAINING_JOB),
+        "ReadJobInUseTags": integration_arn("aws", LIST_TAGS),
+        "DescribeOwnJob": integration_arn("aws", DESCRIBE_TRAINING_JOB),
         "WriteResult": integration_arn("aws", LAMBDA_INVOKE),
     }
-    assert not states_of_type(definition, "Wait")
+    # The one poll loop: the execution's own job, found under its name after a retried create.
+    assert states_of_type(definition, "Wait") == {
+        "WaitForOwnJob": {"Type": "Wait", "Seconds": "{% $job_poll_seconds %}", "Next": "DescribeOwnJob"}
+    }
+    assert definition["States"]["Begin"]["Assign"]["job_poll_seconds"] == JOB_POLL_SECONDS
+
+
+def test_sagemaker_reads_retry_throttling_a_few_times(definition: dict[str, Any]) -> None:
+    for name in ("DescribeJobInUse", "ReadJobInUseTags", "DescribeOwnJob"):
+        assert retry_settings(definition["States"][name]) == {
+            "SageMaker.ThrottlingException": (5, 3, 2, None),
+            "SageMaker.SageMakerException": (5, 3, 2, None),
+        }
+
+
+def test_every_job_is_tagged_with_the_execution_that_creates_it(definition: dict[str, Any]) -> None:
+    assert definition["States"]["Begin"]["Assign"]["execution_tag_key"] == EXECUTION_TAG_KEY
+    for name in ("RunTrainingJob", "StartTrainingJob"):
+        arguments = definition["States"][name]["Arguments"]
+        assert "{'Key': $execution_tag_key, 'Value': $states.context.Execution.Id}" in arguments
 
 
 def run_asl_validator(definition: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -445,7 +476,11 @@ def test_training_stack_runs_the_workflow_with_the_platform_defaults(synthesized
     # The name console users search for, as docs/workflow.md says.
     assert template["Resources"][state_machine_id]["Properties"]["StateMachineName"] == "mltrain-dev-training"
     assert deployed_definition(template) == training_definition(
-        FUNCTION_ARN, settings["max_capacity_retries"], WRITER_ARN, partition="aws"
+        FUNCTION_ARN,
+        settings["max_capacity_retries"],
+        WRITER_ARN,
+        job_poll_seconds=settings["job_poll_seconds"],
+        partition="aws",
     )
 
 

@@ -22,13 +22,22 @@ from workflow_runs import (
     MAX_RUNTIME_EXCEEDED,
     NAME_IN_USE,
     REGION,
+    THROTTLED,
     JobEnd,
+    LostAnswer,
     Refusal,
     Workflow,
     workflow_in_moto,
 )
 
-from platform_contract import JOB_NAME_FIELD, JobNameOrigin, PrepareEnvironment, WorkflowState, WriteResultEnvironment
+from platform_contract import (
+    EXECUTION_TAG_KEY,
+    JOB_NAME_FIELD,
+    JobNameOrigin,
+    PrepareEnvironment,
+    WorkflowState,
+    WriteResultEnvironment,
+)
 from stacks.training_definition import MAX_NAME_COLLISION_RETRIES
 
 MAX_CAPACITY_RETRIES = 2
@@ -81,6 +90,7 @@ def workflow(deployed_workflow: Workflow) -> Workflow:
     """The deployed workflow with SageMaker holding no job and no request file in the bucket."""
     deployed_workflow.sagemaker.jobs.clear()
     deployed_workflow.sagemaker.requests.clear()
+    deployed_workflow.sagemaker.tags.clear()
     s3 = boto3.client("s3")
     versions = s3.list_object_versions(Bucket=DATA_BUCKET)
     for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
@@ -142,7 +152,9 @@ def test_sagemaker_receives_the_request_prepare_built_whole(workflow: Workflow) 
     execution = workflow.run({**TRAINING_INPUT, "checkpoint_s3_uri": "s3://checkpoints-bucket/gan/", "max_run": 3600})
 
     (prepared,) = execution.prepared
-    assert workflow.requests == [prepared["request"]]
+    # ... with the execution's own tag added, by which it recognises its job should it meet it under its name.
+    execution_tag = {"Key": EXECUTION_TAG_KEY, "Value": execution.arn}
+    assert workflow.requests == [{**prepared["request"], "Tags": [*prepared["request"]["Tags"], execution_tag]}]
     assert prepared["request"]["CheckpointConfig"]["S3Uri"] == "s3://checkpoints-bucket/gan/"
     # trainctl follows the job Prepare's output names, in the state it looks for.
     assert prepared[JOB_NAME_FIELD] == workflow.job_names[0]
@@ -303,6 +315,96 @@ def test_a_request_sagemaker_refuses_fails_with_the_integrations_error_and_cause
     assert len(workflow.requests) == 1
 
 
+# ---------------------------------------------------------------- a create retried after it succeeded
+
+
+def test_a_job_created_by_an_attempt_whose_answer_was_lost_is_followed_as_the_executions_own(
+    workflow: Workflow,
+) -> None:
+    # SageMaker created the job but throttled the answer; the retry meets the name in use: its own job.
+    execution = workflow.run(TRAINING_INPUT, LostAnswer(COMPLETED, THROTTLED))
+
+    assert execution.status == "SUCCEEDED", execution
+    first, retry = workflow.job_names
+    assert first == retry and list(workflow.sagemaker.jobs) == [first]  # one job, not a second one
+    assert execution.output == {
+        JOB_NAME_FIELD: first,
+        "job_arn": workflow.sagemaker.jobs[first]["TrainingJobArn"],
+        "status": "Completed",
+        "model_artifacts": f"s3://artifacts-bucket/{first}/output/model.tar.gz",
+        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
+        "training_time_seconds": 310,
+        "billable_time_seconds": 124,
+        "capacity_retries": 0,
+        "links": execution.output["links"],
+    }
+    assert "Duplicate" not in execution.entered and "RetryWithNewName" not in execution.entered
+
+
+def test_the_executions_own_job_still_running_is_polled_to_its_end(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, LostAnswer(JobEnd("Completed", running_for=2), THROTTLED))
+
+    assert (execution.status, execution.output["status"]) == ("SUCCEEDED", "Completed"), execution
+    assert execution.entered.count("WaitForOwnJob") == 2
+    assert execution.entered.count("DescribeOwnJob") == 2
+    assert len(workflow.sagemaker.jobs) == 1
+
+
+def test_the_executions_own_job_failing_for_capacity_is_retried_under_a_fresh_name(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, LostAnswer(CAPACITY, THROTTLED), COMPLETED)
+
+    assert execution.status == "SUCCEEDED", execution
+    lost, retried, fresh = workflow.job_names
+    assert lost == retried != fresh
+    assert execution.output[JOB_NAME_FIELD] == fresh and execution.output["capacity_retries"] == 1
+
+
+def test_the_executions_own_job_failing_fails_the_execution_with_its_reason(workflow: Workflow) -> None:
+    execution = workflow.run(TRAINING_INPUT, LostAnswer(ALGORITHM_ERROR, THROTTLED))
+
+    (name,) = set(workflow.job_names)
+    assert (execution.status, execution.error) == ("FAILED", "TrainingJobFailed")
+    assert execution.cause == f"Training job {name} failed: {ALGORITHM_ERROR.failure_reason}"
+
+
+def test_the_executions_own_job_is_reported_started_when_not_waited_for(workflow: Workflow) -> None:
+    execution = workflow.run({**TRAINING_INPUT, "wait": False}, LostAnswer(COMPLETED, THROTTLED))
+
+    assert execution.status == "SUCCEEDED", execution
+    (name,) = set(workflow.job_names)
+    assert execution.output == {
+        JOB_NAME_FIELD: name,
+        "job_arn": workflow.sagemaker.jobs[name]["TrainingJobArn"],
+        "status": "InProgress",
+        "links": execution.output["links"],
+    }
+
+
+def test_a_request_files_own_job_is_its_outcome_not_a_duplicate(workflow: Workflow) -> None:
+    event = request_file_event("requests/gan.json", TRAINING_INPUT)
+
+    execution = workflow.run(event, LostAnswer(COMPLETED, THROTTLED))
+
+    assert (execution.status, execution.output["status"]) == ("SUCCEEDED", "Completed"), execution
+    result = result_file("results/gan.json")
+    assert (result["status"], result[JOB_NAME_FIELD], result["execution_arn"]) == (
+        "Completed",
+        execution.output[JOB_NAME_FIELD],
+        execution.arn,
+    )
+
+
+def test_a_job_without_the_executions_tag_under_a_chosen_name_is_not_taken_for_its_own(workflow: Workflow) -> None:
+    # Created outside the workflow (no execution tag) or by another execution: never followed as one's own.
+    chosen = {**TRAINING_INPUT, "job_name": "gan-run-8"}
+    workflow.run(chosen)
+    workflow.sagemaker.tags.clear()
+
+    execution = workflow.run(chosen)
+
+    assert (execution.status, execution.error) == ("FAILED", "JobNameInUse")
+
+
 # ---------------------------------------------------------------- request files and other events
 
 
@@ -380,6 +482,9 @@ def test_a_redelivered_event_ends_as_a_duplicate_of_the_first_job(workflow: Work
     }
     # The first execution's outcome stays the request file's result.
     assert result_file("results/gan.json")["execution_arn"] == first.arn
+    # The job in use carries the first execution's tag, not this one's: someone else's job.
+    (job_arn,) = workflow.sagemaker.tags
+    assert {"Key": EXECUTION_TAG_KEY, "Value": first.arn} in workflow.sagemaker.tags[job_arn]
 
 
 def test_a_capacity_retry_of_an_event_keeps_a_name_derived_from_the_event(workflow: Workflow) -> None:

@@ -33,6 +33,7 @@ from stacks.training_definition import training_definition
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
 PREPARE = WorkflowState.PREPARE.value
+JOB_POLL_SECONDS = 1  # the own job's poll loop, fast enough for a test
 Handler = Callable[[Any], Any]
 
 
@@ -41,11 +42,13 @@ Handler = Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class JobEnd:
-    """How a created job ends (DescribeTrainingJob's fields)."""
+    """How a created job ends (DescribeTrainingJob's fields), after being described `running_for` times
+    as InProgress."""
 
     status: str
     failure_reason: str | None = None
     secondary_status: str | None = None
+    running_for: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,15 @@ class Refusal:
 
     code: str
     message: str
+
+
+@dataclass(frozen=True)
+class LostAnswer:
+    """SageMaker creates the job (ending as `end`), but the caller gets `refusal` instead of the answer:
+    throttling or a 5xx after the job was made. The caller's retry then finds the name in use."""
+
+    end: JobEnd
+    refusal: Refusal
 
 
 COMPLETED = JobEnd("Completed")
@@ -65,6 +77,7 @@ ALGORITHM_ERROR = JobEnd("Failed", "AlgorithmError: ExecuteUserScriptError: exit
 MAX_RUNTIME_EXCEEDED = JobEnd("Stopped", secondary_status="MaxRuntimeExceeded")
 NAME_IN_USE_MESSAGE = "Training job names must be unique within an AWS account and region, and a training job with this name already exists"
 NAME_IN_USE = Refusal("ResourceInUse", NAME_IN_USE_MESSAGE)
+THROTTLED = Refusal("ThrottlingException", "Rate exceeded")
 FINAL_METRICS = [{"MetricName": "GAN_loss", "Value": 0.25}, {"MetricName": "D_loss", "Value": 0.5}]
 _CREATE_TRAINING_JOB = (
     botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob")
@@ -77,9 +90,11 @@ class ScriptedSageMaker:
     (Completed once the script is spent). Like SageMaker, a request the API model rejects is a
     ValidationException, and a name that exists is refused with ResourceInUse."""
 
-    script: list[JobEnd | Refusal] = field(default_factory=list)
+    script: list[JobEnd | Refusal | LostAnswer] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every CreateTrainingJob call
-    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # DescribeTrainingJob by name
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # DescribeTrainingJob by name, once ended
+    running: dict[str, int] = field(default_factory=dict)  # how many more describes find the job InProgress
+    tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # ListTags by job ARN
 
     def create(self, request: dict[str, Any]) -> str:
         from moto.sagemaker.exceptions import SagemakerClientError
@@ -94,11 +109,26 @@ class ScriptedSageMaker:
         answer = self.script.pop(0) if self.script else COMPLETED
         if isinstance(answer, Refusal):
             raise SagemakerClientError(answer.code, answer.message)
-        self.jobs[name] = described_job(request, answer)
+        end = answer.end if isinstance(answer, LostAnswer) else answer
+        self.jobs[name] = described_job(request, end)
+        self.running[name] = end.running_for
+        self.tags[self.jobs[name]["TrainingJobArn"]] = list(request.get("Tags", []))
+        if isinstance(answer, LostAnswer):
+            raise SagemakerClientError(answer.refusal.code, answer.refusal.message)
         return self.jobs[name]["TrainingJobArn"]
 
     def describe(self, name: str) -> dict[str, Any]:
+        from moto.sagemaker.exceptions import ValidationError
+
+        if name not in self.jobs:
+            raise ValidationError(message="Requested resource not found.")
+        if self.running.get(name):
+            self.running[name] -= 1
+            return {**self.jobs[name], "TrainingJobStatus": "InProgress", "SecondaryStatus": "Training"}
         return self.jobs[name]
+
+    def list_tags(self, arn: str) -> list[dict[str, str]]:
+        return self.tags.get(arn, [])
 
 
 def described_job(request: dict[str, Any], end: JobEnd) -> dict[str, Any]:
@@ -152,7 +182,7 @@ class Workflow:
     def job_names(self) -> list[str]:
         return [request["TrainingJobName"] for request in self.sagemaker.requests]
 
-    def run(self, execution_input: object, *script: JobEnd | Refusal) -> Execution:
+    def run(self, execution_input: object, *script: JobEnd | Refusal | LostAnswer) -> Execution:
         """Start an execution with SageMaker answering as scripted, and wait (bounded) for its end."""
         self.sagemaker.script = list(script)
         arn = self.sfn.start_execution(
@@ -231,6 +261,11 @@ def workflow_in_moto(
             "describe_training_job",
             lambda response: ActionResult(sagemaker.describe(json.loads(response.body)["TrainingJobName"])),
         )
+        patch.setattr(
+            SageMakerResponse,
+            "list_tags",
+            lambda response: ActionResult({"Tags": sagemaker.list_tags(json.loads(response.body)["ResourceArn"])}),
+        )
         with mock_aws(config={"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}):
             role = boto3.client("iam").create_role(RoleName="workflow", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
             function_arns = {
@@ -240,7 +275,11 @@ def workflow_in_moto(
                 for name in ("prepare", "write_result")
             }
             definition = training_definition(
-                function_arns["prepare"], max_capacity_retries, function_arns["write_result"], partition="aws"
+                function_arns["prepare"],
+                max_capacity_retries,
+                function_arns["write_result"],
+                job_poll_seconds=JOB_POLL_SECONDS,
+                partition="aws",
             )
             sfn = boto3.client("stepfunctions")
             state_machine = sfn.create_state_machine(name="training", definition=json.dumps(definition), roleArn=role)

@@ -41,6 +41,7 @@ def workflow_definition(max_capacity_retries: int) -> dict:
         max_capacity_retries=max_capacity_retries,
         write_result_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:write-result",
         partition="aws",
+        job_poll_seconds=60,
     )
 
 

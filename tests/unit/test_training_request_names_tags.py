@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from platform_contract import EXECUTION_TAG_KEY
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 from training_request.job_name import JOB_NAME_PATTERN, base_name_from_image, name_from_base
 
@@ -66,6 +67,21 @@ def test_a_wrong_cer_tag_is_named_where_the_user_wrote_it_after_a_bad_tag() -> N
     with pytest.raises(InvalidTrainingInput) as caught:
         build({**BASE, "tags": [{"Key": "team"}, {"Key": "CER", "Value": "2"}]})
     assert [problem.field for problem in caught.value.problems] == ["tags[0].Value", "tags[1].Value"]
+
+
+def test_tags_leave_room_for_the_tag_the_workflow_adds() -> None:
+    # SageMaker takes 50 tags; the workflow adds the execution tag to the cost tag and the user's tags.
+    assert len(build({**BASE, "tags": {f"t{i}": "v" for i in range(48)}})["Tags"]) == 49
+    with pytest.raises(InvalidTrainingInput) as caught:
+        build({**BASE, "tags": {f"t{i}": "v" for i in range(49)}})
+    ((field, rule),) = [(problem.field, problem.rule) for problem in caught.value.problems]
+    assert field == "tags" and "at most 49 tags" in rule and EXECUTION_TAG_KEY in rule
+
+
+def test_the_workflows_execution_tag_is_not_the_users_to_give() -> None:
+    with pytest.raises(InvalidTrainingInput) as caught:
+        build({**BASE, "tags": {EXECUTION_TAG_KEY: "arn:aws:states:eu-west-1:123456789012:execution:x:y"}})
+    assert [problem.field for problem in caught.value.problems] == ["tags"]
 
 
 def test_generated_name_has_the_sdk_form() -> None:

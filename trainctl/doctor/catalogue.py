@@ -368,7 +368,7 @@ STATE_MACHINE_ROLE = Principal(
         Call(
             ("sagemaker:AddTags", "sagemaker:ListTags"),
             _TRAINING_JOBS,
-            "Step Functions tags the jobs it creates and reads their tags",
+            "Step Functions tags the jobs it creates; the workflow reads a job's tags to find its own",
         ),
         Call(
             ("sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"),
