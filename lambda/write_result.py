@@ -2,9 +2,11 @@
 
 Event: {"request_file": {"bucket", "key", "version_id", "etag"}, "status": one of platform_contract.RequestStatus,
 and any of "job_name", "model_artifacts", "failure_reason", "errors" (list of text), "links", "execution_arn"}.
+When Prepare failed before naming the request file, "event" (the execution's S3 event) names it instead.
 Environment: WriteResultEnvironment (the request and result prefixes): `requests/team/gan.json`'s outcome is
 `results/team/gan.json`, see platform_contract.result_key.
-Returns {"result": "s3://<bucket>/<result key>", "written": bool}: a Duplicate never replaces a result already there.
+Returns {"result": "s3://<bucket>/<result key>", "written": bool}: a Duplicate never replaces a result already there,
+and nothing is written for a key under the result prefix (a result never gets a result).
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from collections.abc import Mapping
 
 from platform_contract import WriteResultEnvironment, result_key
 from request_file_store import write_result
-from training_events import RequestFile, RequestStatus, result_body, result_document
+from training_events import RequestFile, RequestStatus, request_file_named_by, result_body, result_document
 
 
 def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
-    location = event["request_file"]
-    if not isinstance(location, Mapping):
-        raise ValueError("request_file must be an object with bucket and key")
-    request_file = RequestFile.from_mapping(location)
+    request_file = _request_file(event)
+    request_prefix = os.environ[WriteResultEnvironment.REQUEST_PREFIX.value]
+    result_prefix = os.environ[WriteResultEnvironment.RESULT_PREFIX.value]
+    key = result_key(request_file.key, request_prefix=request_prefix, result_prefix=result_prefix)
+    if request_file.key.startswith(result_prefix):
+        return {"result": f"s3://{request_file.bucket}/{key}", "written": False}
     status = RequestStatus(event["status"])
     errors = event.get("errors")
     links = event.get("links")
@@ -35,15 +39,20 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
         links={str(k): str(v) for k, v in links.items()} if isinstance(links, Mapping) else None,
         execution_arn=_text(event.get("execution_arn")),
     )
-    key = result_key(
-        request_file.key,
-        request_prefix=os.environ[WriteResultEnvironment.REQUEST_PREFIX.value],
-        result_prefix=os.environ[WriteResultEnvironment.RESULT_PREFIX.value],
-    )
     # A redelivered event must not replace the outcome the first delivery's execution wrote: the duplicate's
     # note is written only while there is none (the first job is still running).
     written = write_result(request_file, key, result_body(document), replace=status is not RequestStatus.DUPLICATE)
     return {"result": f"s3://{request_file.bucket}/{key}", "written": written}
+
+
+def _request_file(event: Mapping[str, object]) -> RequestFile:
+    location = event.get("request_file")
+    if isinstance(location, Mapping):
+        return RequestFile.from_mapping(location)
+    named = request_file_named_by(event.get("event"))
+    if named is None:
+        raise ValueError("request_file must be an object with bucket and key, or event an S3 Object Created event")
+    return named
 
 
 def _text(value: object) -> str | None:

@@ -42,8 +42,10 @@ START_TRAINING_JOB = WorkflowState.START_TRAINING_JOB.value
 # Generated names collide only when executions start in the same millisecond: a few fresh tries suffice.
 MAX_NAME_COLLISION_RETRIES = 3
 
+# The Lambda service's transient errors, as AWS's Step Functions best practice lists them.
 _LAMBDA_SERVICE_RETRY = {
     "ErrorEquals": [
+        "Lambda.ClientExecutionTimeoutException",
         "Lambda.ServiceException",
         "Lambda.AWSLambdaException",
         "Lambda.SdkClientException",
@@ -97,6 +99,17 @@ _LAMBDA_FAILURE = (
     "$message := $contains($cause, /^\\s*\\{/) ? $parse($cause).errorMessage; "
     "{'Error': $states.errorOutput.Error, 'Cause': $message ? $message : $cause}) %}"
 )
+
+
+def _fail_error(namespace: str) -> str:
+    """A Fail state's Error for a caught `$failure`: its own name, except that error names beginning `States.`
+    belong to Step Functions (a Fail state may not raise one), so `States.Timeout` becomes `<namespace>.Timeout`."""
+    return (
+        "{% $substring($failure.Error, 0, 7) = 'States.' ? "
+        f"'{namespace}.' & $substringAfter($failure.Error, 'States.') : $failure.Error %}}"
+    )
+
+
 _CATCH_LAMBDA_FAILURE = {"ErrorEquals": ["States.ALL"], "Assign": {"failure": _LAMBDA_FAILURE}}
 
 # The `.sync` task fails with the job's DescribeTrainingJob response, as JSON, in its Cause.
@@ -168,6 +181,8 @@ def _preparation(
         "Begin": {
             "Type": "Pass",
             "Assign": {
+                # Nothing prepared yet: what reports a failure before Prepare returns reads it.
+                "prepared": {},
                 "capacity_retries": 0,
                 "name_retries": 0,
                 "max_capacity_retries": max_capacity_retries,
@@ -195,14 +210,30 @@ def _preparation(
                 {
                     "ErrorEquals": ["InvalidTrainingInput"],
                     # The Lambda's error Cause is {"errorMessage", "errorType", "stackTrace"}: keep the message.
-                    "Assign": {"invalid_errors": "{% $parse($states.errorOutput.Cause).errorMessage %}"},
-                    "Next": "InvalidInput",
+                    "Assign": {
+                        "ending": "InvalidInput",
+                        "invalid_errors": "{% $parse($states.errorOutput.Cause).errorMessage %}",
+                        "report": (
+                            "{% {'status': 'Invalid', "
+                            "'errors': $split($parse($states.errorOutput.Cause).errorMessage, '\\n')} %}"
+                        ),
+                    },
+                    "Next": "ReportOutcome",
                 },
-                {**_CATCH_LAMBDA_FAILURE, "Next": "PreparationFailed"},
+                # Any other failure, a timeout included: a request file's result still says why.
+                {**_CATCH_LAMBDA_FAILURE, "Next": "PreparationFailure"},
             ],
             "Assign": {"prepared": "{% $states.result.Payload %}"},
             "Output": "{% $states.result.Payload %}",
             "Next": "Route",
+        },
+        "PreparationFailure": {
+            "Type": "Pass",
+            "Assign": {
+                "ending": "PreparationFailed",
+                "report": "{% {'status': 'Failed', 'failure_reason': $failure.Error & ': ' & $failure.Cause} %}",
+            },
+            "Next": "ReportOutcome",
         },
         "Route": {
             "Type": "Choice",
@@ -488,11 +519,23 @@ def _own_job(partition: str) -> dict[str, object]:
 
 def _reporting(write_result_function_arn: str, partition: str) -> dict[str, object]:
     """Every outcome of a request-file execution is written to the request file's result, then Conclude goes
-    to the end state the outcome named in `$ending`. A result that cannot be written fails the execution."""
+    to the end state the outcome named in `$ending`. A result that cannot be written fails the execution.
+
+    Prepare names the request file; when Prepare failed before it did, the execution's S3 event names it
+    (WriteResult reads it from `event`)."""
     return {
         "ReportOutcome": {
             "Type": "Choice",
-            "Choices": [{"Condition": "{% $type($prepared.request_file) = 'object' %}", "Next": "WriteResult"}],
+            "Choices": [
+                {"Condition": "{% $type($prepared.request_file) = 'object' %}", "Next": "WriteResult"},
+                {
+                    "Condition": (
+                        "{% $states.context.Execution.Input.source = 'aws.s3' "
+                        "and $states.context.Execution.Input.`detail-type` = 'Object Created' %}"
+                    ),
+                    "Next": "WriteResult",
+                },
+            ],
             "Default": "Conclude",
         },
         "WriteResult": {
@@ -502,7 +545,8 @@ def _reporting(write_result_function_arn: str, partition: str) -> dict[str, obje
                 "FunctionName": write_result_function_arn,
                 "Payload": (
                     "{% $merge([$report, {'request_file': $prepared.request_file, 'job_name': $prepared.job_name, "
-                    "'execution_arn': $states.context.Execution.Id}]) %}"
+                    "'execution_arn': $states.context.Execution.Id}, "
+                    "$type($prepared.request_file) = 'object' ? {} : {'event': $states.context.Execution.Input}]) %}"
                 ),
             },
             "TimeoutSeconds": 60,
@@ -520,6 +564,7 @@ def _reporting(write_result_function_arn: str, partition: str) -> dict[str, obje
                 {"Condition": "{% $ending = 'TrainingJobFailed' %}", "Next": "TrainingJobFailed"},
                 {"Condition": "{% $ending = 'TrainingJobStopped' %}", "Next": "TrainingJobStopped"},
                 {"Condition": "{% $ending = 'JobNameInUse' %}", "Next": "JobNameInUse"},
+                {"Condition": "{% $ending = 'PreparationFailed' %}", "Next": "PreparationFailed"},
             ],
             "Default": "SageMakerRequestFailed",
         },
@@ -547,7 +592,7 @@ def _failed_ends() -> dict[str, object]:
     """One Fail state per way an execution fails, each with an error name and a cause a user can act on."""
     return {
         "InvalidInput": {"Type": "Fail", "Error": "InvalidTrainingInput", "Cause": "{% $invalid_errors %}"},
-        "PreparationFailed": {"Type": "Fail", "Error": "{% $failure.Error %}", "Cause": "{% $failure.Cause %}"},
+        "PreparationFailed": {"Type": "Fail", "Error": _fail_error("Prepare"), "Cause": "{% $failure.Cause %}"},
         "TrainingJobFailed": {
             "Type": "Fail",
             "Error": "TrainingJobFailed",
@@ -572,7 +617,11 @@ def _failed_ends() -> dict[str, object]:
                 " & 'name. Choose another job_name, or leave it out to get a generated one.' %}"
             ),
         },
-        "SageMakerRequestFailed": {"Type": "Fail", "Error": "{% $failure.Error %}", "Cause": "{% $failure.Cause %}"},
+        "SageMakerRequestFailed": {
+            "Type": "Fail",
+            "Error": _fail_error("SageMakerTask"),
+            "Cause": "{% $failure.Cause %}",
+        },
         "ResultNotWritten": {
             "Type": "Fail",
             "Error": "ResultNotWritten",

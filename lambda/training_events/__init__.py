@@ -12,6 +12,7 @@ from .events import (
     TriggerConfig,
     TriggerKind,
     recognise_event,
+    request_file_named_by,
     wildcard_match,
 )
 from .links import console_links
@@ -34,6 +35,7 @@ __all__ = [
     "event_job_name",
     "job_state_notification",
     "recognise_event",
+    "request_file_named_by",
     "result_body",
     "result_document",
     "wildcard_match",

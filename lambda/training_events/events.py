@@ -156,6 +156,27 @@ def recognise_event(event: object, config: TriggerConfig) -> TrainingTrigger:
     return TrainingTrigger(TriggerKind.CONSOLE, "console input", None, event)
 
 
+def request_file_named_by(event: object) -> RequestFile | None:
+    """The request file an S3 "Object Created" event names, however little else it carries (no version, no
+    ETag): its execution may have failed before Prepare recognised it, and its result still says why.
+    None for any other input."""
+    if not isinstance(event, Mapping) or (event.get("source"), event.get("detail-type")) != (
+        "aws.s3",
+        "Object Created",
+    ):
+        return None
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        return None
+    try:
+        bucket, key = _text(detail, "bucket", "name"), _text(detail, "object", "key")
+    except MalformedEvent:
+        return None
+    obj = detail["object"]
+    assert isinstance(obj, Mapping)  # checked by _text
+    return RequestFile(bucket, key, _optional_text(obj.get("version-id")), _optional_text(obj.get("etag")))
+
+
 def _request_file(detail: Mapping[str, object], config: TriggerConfig) -> TrainingTrigger:
     bucket = _text(detail, "bucket", "name")
     key = _text(detail, "object", "key")

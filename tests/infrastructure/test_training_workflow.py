@@ -153,7 +153,9 @@ def test_sagemaker_tasks_wait_out_quotas_and_throttling_and_nothing_else(definit
 
 
 def test_lambda_tasks_retry_only_lambda_service_errors_and_time_out(definition: dict[str, Any]) -> None:
+    # As AWS's best practice for Lambda service exceptions lists them, and throttling of the invocation.
     service_errors = {
+        "Lambda.ClientExecutionTimeoutException",
         "Lambda.ServiceException",
         "Lambda.AWSLambdaException",
         "Lambda.SdkClientException",

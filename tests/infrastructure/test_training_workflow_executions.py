@@ -202,6 +202,9 @@ def test_prepare_failing_on_a_malformed_event_fails_with_its_message_and_no_trac
     )
     assert execution.entered[-1] == "PreparationFailed"
     assert workflow.requests == []
+    # The event still names a request file: its result says why nothing was trained.
+    result = result_file("results/gan.json")
+    assert (result["status"], result["failure_reason"]) == ("Failed", f"MalformedEvent: {execution.cause}")
 
 
 # ---------------------------------------------------------------- how failures are classified
@@ -463,6 +466,35 @@ def test_a_request_file_whose_training_fails_has_the_reason_written_to_its_resul
     result = result_file("results/gan.json")
     assert result["status"] == status
     assert result["failure_reason"].startswith(failure_reason)
+
+
+def test_a_request_file_that_cannot_be_read_has_the_reason_written_to_its_result(
+    workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    import request_file_store
+
+    def denied(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+
+    event = request_file_event("requests/gan.json", TRAINING_INPUT)
+    monkeypatch.setattr(request_file_store._S3, "get_object", denied)
+
+    execution = workflow.run(event)
+
+    assert (execution.status, execution.error) == ("FAILED", "ClientError")
+    assert execution.entered[-5:] == [
+        "PreparationFailure",
+        "ReportOutcome",
+        "WriteResult",
+        "Conclude",
+        "PreparationFailed",
+    ]
+    result = result_file("results/gan.json")
+    assert result["status"] == "Failed"
+    assert result["failure_reason"] == f"ClientError: {execution.cause}"
+    assert "AccessDenied" in execution.cause and workflow.requests == []
 
 
 def test_a_redelivered_event_ends_as_a_duplicate_of_the_first_job(workflow: Workflow) -> None:

@@ -236,10 +236,15 @@ def lambda_invoked_in_process(handlers: Mapping[str, Handler]) -> Callable[..., 
 
 @contextlib.contextmanager
 def workflow_in_moto(
-    environment: Mapping[str, str], max_capacity_retries: int, handlers: Callable[[], Mapping[str, Handler]]
+    environment: Mapping[str, str],
+    max_capacity_retries: int,
+    handlers: Callable[[], Mapping[str, Handler]],
+    *,
+    prepare_timeout_seconds: int | None = None,
 ) -> Iterator[Workflow]:
     """The workflow deployed in moto, with the Prepare and WriteResult functions answered by
-    `handlers()["prepare"]` and `["write_result"]` (called once moto runs, so their clients are moto's)."""
+    `handlers()["prepare"]` and `["write_result"]` (called once moto runs, so their clients are moto's).
+    `prepare_timeout_seconds` shortens Prepare's timeout, for a test that makes it time out."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.core.responses import ActionResult
     from moto.sagemaker.responses import SageMakerResponse
@@ -281,6 +286,8 @@ def workflow_in_moto(
                 job_poll_seconds=JOB_POLL_SECONDS,
                 partition="aws",
             )
+            if prepare_timeout_seconds is not None:
+                definition["States"][PREPARE]["TimeoutSeconds"] = prepare_timeout_seconds  # type: ignore[index]
             sfn = boto3.client("stepfunctions")
             state_machine = sfn.create_state_machine(name="training", definition=json.dumps(definition), roleArn=role)
             handled.update(handlers())

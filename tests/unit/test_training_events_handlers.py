@@ -156,3 +156,33 @@ def test_a_duplicate_is_noted_while_the_first_job_has_no_outcome_yet(versioned_b
     _write("Completed", job_name="gan-0123456789ab")
     written = stored_result(s3, "results/gan.json")
     assert written["status"] == "Completed"
+
+
+def s3_event(key: str, **object_fields: str) -> dict:
+    return {
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {"bucket": {"name": "mltrain-data"}, "object": {"key": key, **object_fields}},
+    }
+
+
+def test_a_failure_before_prepare_named_the_file_is_written_for_the_file_the_event_names(versioned_bucket) -> None:
+    # Even an event Prepare refused (neither version nor ETag) names the file whose result says why.
+    output = write_result.handler(
+        {"event": s3_event("requests/gan.json"), "status": "Failed", "failure_reason": "MalformedEvent: ..."}, None
+    )
+
+    assert output == {"result": "s3://mltrain-data/results/gan.json", "written": True}
+    assert stored_result(versioned_bucket, "results/gan.json") == {
+        "request": "s3://mltrain-data/requests/gan.json",
+        "status": "Failed",
+        "failure_reason": "MalformedEvent: ...",
+    }
+
+
+def test_no_result_is_written_for_a_result_file_or_for_an_input_that_names_no_file(versioned_bucket) -> None:
+    event = s3_event("results/gan.json", **{"version-id": "v1"})
+    assert write_result.handler({"event": event, "status": "Failed"}, None)["written"] is False
+    assert "Contents" not in versioned_bucket.list_objects_v2(Bucket="mltrain-data")
+    with pytest.raises(ValueError, match="request_file"):
+        write_result.handler({"event": {"instance_type": "ml.m5.large"}, "status": "Failed"}, None)
