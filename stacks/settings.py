@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from platform_contract import stateful_stack_name, training_stack_name
+from stacks.lambda_environment import prepare_environment_problems, prepare_environment_settings
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
 from training_request.image_repositories import ImageRepository
 
@@ -175,6 +176,8 @@ class PlatformSettings:
                 trigger_request_problems("image_push_request", settings.image_push_request, image_uri=_PUSHED_IMAGE)
             )
         reader.problems.extend(_prefix_problems(settings.request_prefix, settings.result_prefix))
+        if not reader.problems:  # measured once every value is known to be valid
+            reader.problems.extend(_environment_problems(settings))
         if bool(settings.vpc_subnet_ids) != bool(settings.vpc_security_group_ids):
             reader.problems.append("vpc_subnet_ids, vpc_security_group_ids: give both (training in a VPC) or neither")
         reader.problems.extend(
@@ -234,6 +237,21 @@ def trigger_request_problems(setting: str, request: Mapping[str, object], *, ima
     except InvalidTrainingInput as invalid:
         return [f"{setting}.{problem}" for problem in invalid.problems]
     return []
+
+
+def _environment_problems(settings: PlatformSettings) -> list[str]:
+    """The Prepare function's environment holds these settings: over Lambda's 4 KB, stop the synth."""
+    return prepare_environment_problems(
+        prepare_environment_settings(
+            default_image_tag=settings.default_image_tag,
+            extra_readable_buckets=settings.extra_readable_buckets,
+            request_prefix=settings.request_prefix,
+            result_prefix=settings.result_prefix,
+            image_tag_pattern=settings.image_tag_pattern,
+            image_push_request=settings.image_push_request,
+            scheduled_request=settings.scheduled_request if settings.training_schedule else None,
+        )
+    )
 
 
 def _prefix_problems(request_prefix: str | None, result_prefix: str | None) -> list[str]:

@@ -15,7 +15,6 @@ under the result prefix, should such an event reach it (sent by hand).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from aws_cdk import Duration
@@ -28,6 +27,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from platform_contract import REQUEST_SUFFIX, PrepareEnvironment
+from stacks.lambda_environment import environment_json
 
 # How long EventBridge keeps retrying a start it could not deliver (throttling, a deployment in progress).
 _DELIVERY_RETRY_WINDOW = Duration.hours(24)
@@ -98,7 +98,7 @@ class TrainingTriggers(Construct):
         self.image_push_rule: events.Rule | None = None
         if image_tag_pattern is not None:
             self.prepare_environment[PrepareEnvironment.IMAGE_TAG_PATTERN.value] = image_tag_pattern
-            self.prepare_environment[PrepareEnvironment.IMAGE_PUSH_REQUEST.value] = _json(image_push_request)
+            self.prepare_environment[PrepareEnvironment.IMAGE_PUSH_REQUEST.value] = environment_json(image_push_request)
             self.image_push_rule = events.Rule(
                 self,
                 "ImagePushRule",
@@ -118,7 +118,7 @@ class TrainingTriggers(Construct):
 
         self.schedule_rule: events.Rule | None = None
         if schedule_expression is not None and scheduled_request is not None:
-            self.prepare_environment[PrepareEnvironment.SCHEDULED_REQUEST.value] = _json(scheduled_request)
+            self.prepare_environment[PrepareEnvironment.SCHEDULED_REQUEST.value] = environment_json(scheduled_request)
             self.schedule_rule = events.Rule(
                 self,
                 "ScheduleRule",
@@ -126,10 +126,6 @@ class TrainingTriggers(Construct):
                 schedule=events.Schedule.expression(schedule_expression),
                 targets=[target],
             )
-
-
-def _json(request: Mapping[str, object]) -> str:
-    return json.dumps(dict(request), separators=(",", ":"))
 
 
 def _escape_wildcard(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -219,4 +220,49 @@ def test_cdk_synth_with_a_bad_image_push_request_fails_naming_the_field(tmp_path
     assert "image_push_request.instance_type: must be one of" in result.stderr
     assert "(got 'm5')" in result.stderr
     assert "image_push_request.instance_count: is required" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# ---------------------------------------------------------------- Lambda's 4 KB environment
+
+LONG_HYPERPARAMETERS = {f"h{i}": "x" * 50 for i in range(60)}  # about 3.6 KB as JSON
+
+
+def test_a_trigger_request_too_long_for_the_lambda_environment_is_named() -> None:
+    request = {"instance_type": "ml.m5.large", "instance_count": 1, "hyperparameters": LONG_HYPERPARAMETERS}
+
+    (problem,) = problems_of(image_push_request=request)
+
+    assert problem.startswith("image_push_request: the Prepare function's environment would take up to ")
+    assert "over Lambda's limit of 4096 bytes" in problem
+
+
+def test_trigger_requests_and_buckets_together_too_long_are_each_named() -> None:
+    request = {"instance_type": "ml.m5.large", "instance_count": 1, "hyperparameters": {"h": "x" * 1200}}
+    buckets = [f"shared-datasets-{i:02d}-{'b' * 40}" for i in range(20)]  # about 1.2 KB
+
+    (problem,) = problems_of(
+        image_push_request=request,
+        training_schedule="rate(1 day)",
+        scheduled_request=request,
+        extra_readable_buckets=buckets,
+    )
+
+    named = problem.split(":")[0].split(", ")
+    assert sorted(named) == ["extra_readable_buckets", "image_push_request", "scheduled_request"]
+
+
+def test_a_request_off_its_trigger_takes_no_room() -> None:
+    request = {"instance_type": "ml.m5.large", "instance_count": 1, "hyperparameters": LONG_HYPERPARAMETERS}
+    assert settings_with(image_tag_pattern="", image_push_request=request).image_tag_pattern is None
+
+
+def test_cdk_synth_with_a_request_too_long_for_lambda_fails_naming_the_setting(tmp_path: Path, run_cdk) -> None:
+    request = json.dumps({"instance_type": "ml.m5.large", "instance_count": 1, "hyperparameters": LONG_HYPERPARAMETERS})
+    result = run_cdk(
+        ["synth", "--quiet", "--output", str(tmp_path / "out"), "-c", f"image_push_request={request}"], tmp_path
+    )
+
+    assert result.returncode != 0
+    assert "image_push_request: the Prepare function's environment would take up to" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
