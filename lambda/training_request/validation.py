@@ -26,9 +26,14 @@ _MAX_ENUM_LISTED = 12
 
 @lru_cache(maxsize=1)
 def create_training_job_shape() -> Shape:
-    """The CreateTrainingJob input shape of the botocore release installed with boto3."""
+    """The CreateTrainingJob input shape of the botocore release installed with boto3; OutdatedBotocore when
+    that release's model lacks members the builder sends (botocore_features)."""
     import botocore.loaders
     import botocore.model
+
+    from botocore_features import SAGEMAKER_MODEL_VERSION, require_botocore
+
+    require_botocore(SAGEMAKER_MODEL_VERSION, "Checking a request against SageMaker's CreateTrainingJob model")
 
     loader = botocore.loaders.Loader()
     model = botocore.model.ServiceModel(loader.load_service_model("sagemaker", "service-2"), "sagemaker")

@@ -389,3 +389,18 @@ def test_no_file_refers_to_documents_outside_the_repository() -> None:
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
 
     assert not found, "references to documents outside the repository:\n" + "\n".join(found)
+
+
+def test_deploy_states_the_botocore_the_functions_need() -> None:
+    from botocore_features import (
+        MIN_BOTOCORE_VERSION,
+        S3_CONDITIONAL_WRITES_VERSION,
+        SAGEMAKER_MODEL_VERSION,
+        version_text,
+    )
+
+    rows = table(DOCS / "deploy.md", "## The Lambda runtime's botocore", "Feature")
+    assert sorted(needs for _feature, needs, _older in rows) == sorted(
+        version_text(v) for v in (SAGEMAKER_MODEL_VERSION, S3_CONDITIONAL_WRITES_VERSION)
+    )
+    assert f"botocore\n**{version_text(MIN_BOTOCORE_VERSION)}** or newer" in (DOCS / "deploy.md").read_text()

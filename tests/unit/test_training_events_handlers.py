@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 from pathlib import Path
 
 import boto3
@@ -186,3 +187,33 @@ def test_no_result_is_written_for_a_result_file_or_for_an_input_that_names_no_fi
     assert "Contents" not in versioned_bucket.list_objects_v2(Bucket="mltrain-data")
     with pytest.raises(ValueError, match="request_file"):
         write_result.handler({"event": {"instance_type": "ml.m5.large"}, "status": "Failed"}, None)
+
+
+@pytest.fixture()
+def runtime_with_an_old_botocore(versioned_bucket, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture):
+    """The result writer as a Lambda runtime whose botocore predates S3 conditional writes loads it."""
+    import botocore
+
+    import request_file_store
+
+    monkeypatch.setattr(botocore, "__version__", "1.34.162")
+    with caplog.at_level(logging.WARNING):
+        importlib.reload(request_file_store)
+    monkeypatch.setattr(write_result, "write_result", request_file_store.write_result)
+    yield caplog
+    monkeypatch.undo()
+    importlib.reload(request_file_store)
+
+
+def test_with_an_old_botocore_a_duplicate_still_never_replaces_a_result(runtime_with_an_old_botocore) -> None:
+    caplog = runtime_with_an_old_botocore
+    # One clear line when the function starts, naming the version found and the one with conditional writes.
+    (warning,) = [record.getMessage() for record in caplog.get_records("setup") if record.levelno == logging.WARNING]
+    assert "botocore 1.34.162 predates S3 conditional writes" in warning and "1.35.2" in warning
+
+    _write("Completed", job_name="gan-0123456789ab")
+    assert _write("Duplicate", job_name="gan-0123456789ab")["written"] is False  # S3 refused: the header was sent
+
+
+def test_with_an_old_botocore_a_duplicate_is_noted_where_there_is_no_result(runtime_with_an_old_botocore) -> None:
+    assert _write("Duplicate", job_name="gan-0123456789ab")["written"] is True

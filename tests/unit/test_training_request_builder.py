@@ -275,3 +275,32 @@ def test_every_local_storage_family_is_a_sagemaker_training_family() -> None:
     assert {instance_family(name) for name in enum} >= LOCAL_STORAGE_FAMILIES
     assert has_local_storage("ml.g5.2xlarge") and has_local_storage("ml.p4d.24xlarge")
     assert not has_local_storage("ml.m5.xlarge") and not has_local_storage("ml.p3.2xlarge")
+
+
+def test_an_old_botocore_stops_the_builder_with_an_error_naming_both_versions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Lambda runtime whose SageMaker model predates members the builder sends: a clear error, not a
+    # KeyError deep in the validation.
+    import botocore
+
+    from botocore_features import OutdatedBotocore
+    from training_request import validation
+
+    monkeypatch.setattr(botocore, "__version__", "1.20.10")
+    validation.create_training_job_shape.cache_clear()
+    validation.shape_at.cache_clear()
+    try:
+        with pytest.raises(OutdatedBotocore) as caught:
+            build_training_job(
+                {"instance_type": "ml.m5.large", "instance_count": 1},
+                region="eu-west-1",
+                defaults=PlatformDefaults.stand_ins("eu-west-1"),
+            )
+    finally:
+        validation.create_training_job_shape.cache_clear()
+        validation.shape_at.cache_clear()
+    assert str(caught.value) == (
+        "Checking a request against SageMaker's CreateTrainingJob model needs botocore 1.20.64 or newer; "
+        "the Lambda runtime has 1.20.10 (the platform needs 1.35.2)"
+    )
