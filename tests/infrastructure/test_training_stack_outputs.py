@@ -68,4 +68,5 @@ def test_the_states_trainctl_reads_the_job_name_from_are_in_the_deployed_workflo
     ):
         task = states[name.value]
         assert task["Resource"] == f"arn:aws:states:::sagemaker:{resource}"
-        assert task["Arguments"] == "{% $states.input.request %}"  # the request Prepare built, TrainingJobName included
+        # The request Prepare built, TrainingJobName included: only its Tags gain the execution's tag.
+        assert task["Arguments"].startswith("{% $merge([$states.input.request, {'Tags': $append(")

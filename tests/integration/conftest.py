@@ -117,7 +117,8 @@ class Platform:
 def platform(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Platform:
     cdk = CdkRunner(emulator.port, tmp_path_factory.mktemp("cdk.out"))
     cdk.bootstrap()
-    cdk.deploy()
+    # An execution that follows its own job without `.sync` describes it every second, not every minute.
+    cdk.deploy({"job_poll_seconds": 1})
     return Platform(stack_outputs(emulator.client("cloudformation")), cdk)
 
 
