@@ -25,6 +25,7 @@ from itertools import product
 from platform_contract import (
     COST_TAG_KEY,
     COST_TAG_VALUE,
+    EXECUTION_TAG_KEY,
     SAGEMAKER_TRAINING_SYNC_RULE,
     TRAINING_JOB_LOG_GROUP,
     TRAINING_JOB_METRICS_NAMESPACE,
@@ -140,9 +141,11 @@ _READABLE_BUCKETS = (
     "tensorboard_bucket",
 )
 _WRITABLE_BUCKETS = ("artifacts_bucket", "checkpoints_bucket", "tensorboard_bucket")
-_COST_TAG = (
+# The tags of every job the workflow creates: the cost tag and the creating execution's own tag.
+_WORKFLOW_JOB_TAGS = (
     Context(f"aws:RequestTag/{COST_TAG_KEY}", (COST_TAG_VALUE,)),
-    Context("aws:TagKeys", (COST_TAG_KEY,), "stringList"),
+    Context(f"aws:RequestTag/{EXECUTION_TAG_KEY}", (EXAMPLE_NAME,)),
+    Context("aws:TagKeys", (COST_TAG_KEY, EXECUTION_TAG_KEY), "stringList"),
 )
 
 EXECUTION_ROLE = Principal(
@@ -363,7 +366,7 @@ STATE_MACHINE_ROLE = Principal(
             ("sagemaker:CreateTrainingJob",),
             _TRAINING_JOBS,
             f"the workflow creates jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}",
-            context=_COST_TAG,
+            context=_WORKFLOW_JOB_TAGS,
         ),
         Call(
             ("sagemaker:AddTags", "sagemaker:ListTags"),
