@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from permissions.deployed_stacks import FAKE_ACCOUNT, FAKE_REGION
 from permissions.evaluator import judge, summary
-from permissions.fake_platform import TLS, catalogue_calls
-from permissions.policies import Request
+from permissions.fake_platform import catalogue_calls
 
 
 @pytest.mark.parametrize("settings", ["platform", "vpc_platform"])
@@ -35,19 +33,3 @@ def test_the_vpc_settings_add_the_network_calls_to_what_is_judged(platform, vpc_
         return {call.request.action for call in catalogue_calls(fake) if call.call.allowed}
 
     assert {"ec2:CreateNetworkInterface", "ec2:DescribeSubnets"} <= actions(vpc_platform) - actions(platform)
-
-
-# Calls the platform makes that today's grants refuse; strict: each flips to a failure (remove it here, and
-# list the call in the catalogue) when the change of the stacks lands.
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending: the state machine's role gets sagemaker:ListTags on training jobs, which the "
-    "createTrainingJob.sync integration calls (branch p4-wfix)",
-)
-def test_the_workflow_may_list_its_jobs_tags(platform):
-    job = f"arn:aws:sagemaker:{FAKE_REGION}:{FAKE_ACCOUNT}:training-job/gan-20261130"
-    request = Request(platform.role("TrainingWorkflowStateMachineRole"), "sagemaker:ListTags", job, FAKE_ACCOUNT, TLS)
-
-    (verdict,) = judge(platform.policies, [request])
-
-    assert verdict.allowed, verdict.described()
