@@ -185,6 +185,21 @@ class WorkflowState(str, Enum):
 # The field naming the training job in Prepare's output and in the execution's output.
 JOB_NAME_FIELD = "job_name"
 
+# A request with this key (an object of HyperparameterTuner's arguments) asks for a hyperparameter tuning job.
+TUNER_KEY = "tuner"
+
+
+class RequestKind(str, Enum):
+    """What Prepare's output asks the workflow to create, in its REQUEST_KIND_FIELD: the workflow routes on it."""
+
+    TRAINING = "training"  # `request` is a CreateTrainingJob request, JOB_NAME_FIELD names the job
+    TUNING = "tuning"  # `request` is a CreateHyperParameterTuningJob request, TUNING_JOB_NAME_FIELD names it
+
+
+REQUEST_KIND_FIELD = "request_kind"
+# The field naming the tuning job in Prepare's output for a tuning request (which has no JOB_NAME_FIELD).
+TUNING_JOB_NAME_FIELD = "tuning_job_name"
+
 
 # -- Stack outputs ----------------------------------------------------------------------------------------
 class StatefulStackOutput(str, Enum):

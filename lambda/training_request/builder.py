@@ -393,7 +393,7 @@ def _algorithm_specification(
     if image_uri is not None:
         algorithm["TrainingImage"] = image_uri
     algorithm.update(container_settings(reader, problems))
-    metric_definitions = _metric_definitions(reader, problems)
+    metric_definitions = read_metric_definitions(reader, problems)
     if metric_definitions is not None:
         algorithm["MetricDefinitions"] = metric_definitions
     enable_metrics = reader.boolean("enable_sagemaker_metrics")
@@ -439,7 +439,8 @@ def _flag(reader: ObjectReader, key: str) -> bool | None:
     return True if reader.boolean(key) else None
 
 
-def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[str, str]] | None:
+def read_metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[str, str]] | None:
+    """The reader's `metric_definitions` (the Estimator's, or a tuner's: both are lists of {"Name", "Regex"})."""
     metrics = reader.object_list("metric_definitions", METRIC_KEYS, '{"Name", "Regex"}')
     if metrics is None:
         return None
@@ -456,7 +457,7 @@ def _metric_definitions(reader: ObjectReader, problems: Problems) -> list[dict[s
             except re.error as error:
                 problems.add(metric.field("Regex"), regex, f"must be a regular expression that compiles ({error})")
         definitions.append({"Name": name, "Regex": regex})
-    check(problems, "metric_definitions", definitions, "AlgorithmSpecification.MetricDefinitions")
+    check(problems, reader.field("metric_definitions"), definitions, "AlgorithmSpecification.MetricDefinitions")
     return definitions
 
 

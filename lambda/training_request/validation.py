@@ -1,4 +1,5 @@
-"""Ranges, lengths, patterns and enums of the CreateTrainingJob API, read from botocore's own service model.
+"""Ranges, lengths, patterns and enums of the CreateTrainingJob API (and of CreateHyperParameterTuningJob, for
+tuning requests), read from botocore's own service model.
 
 botocore is imported lazily (on the first check, then cached) so that importing the package stays as
 cheap as importing boto3. botocore's ParamValidator checks types, required members and minimums only;
@@ -22,29 +23,35 @@ _INTEGER_LIMITS = {"integer": 2**31 - 1, "long": 2**63 - 1}
 # Java regex classes the service model uses, in Python `re` terms.
 _JAVA_CLASSES = {r"\p{L}": r"\w", r"\p{N}": r"\w", r"\p{Z}": r"\s", r"\p{Alnum}": "A-Za-z0-9"}
 _MAX_ENUM_LISTED = 12
+CREATE_TRAINING_JOB = "CreateTrainingJob"
 
 
-@lru_cache(maxsize=1)
-def create_training_job_shape() -> Shape:
-    """The CreateTrainingJob input shape of the botocore release installed with boto3; OutdatedBotocore when
-    that release's model lacks members the builder sends (botocore_features)."""
+@lru_cache(maxsize=2)
+def operation_input_shape(operation: str) -> Shape:
+    """An operation's input shape in the SageMaker model of the botocore release installed with boto3;
+    OutdatedBotocore when that release's model lacks members the builder sends (botocore_features)."""
     import botocore.loaders
     import botocore.model
 
     from botocore_features import SAGEMAKER_MODEL_VERSION, require_botocore
 
-    require_botocore(SAGEMAKER_MODEL_VERSION, "Checking a request against SageMaker's CreateTrainingJob model")
+    require_botocore(SAGEMAKER_MODEL_VERSION, f"Checking a request against SageMaker's {operation} model")
 
     loader = botocore.loaders.Loader()
     model = botocore.model.ServiceModel(loader.load_service_model("sagemaker", "service-2"), "sagemaker")
-    return model.operation_model("CreateTrainingJob").input_shape
+    return model.operation_model(operation).input_shape
+
+
+def create_training_job_shape() -> Shape:
+    """The CreateTrainingJob input shape of the botocore release installed with boto3."""
+    return operation_input_shape(CREATE_TRAINING_JOB)
 
 
 @cache
-def shape_at(path: str) -> Shape:
+def shape_at(path: str, operation: str = CREATE_TRAINING_JOB) -> Shape:
     """The shape of a request member: "ResourceConfig.InstanceType", "InputDataConfig[].ChannelName",
     "HyperParameters{key}", "Environment{value}"."""
-    shape: Any = create_training_job_shape()
+    shape: Any = operation_input_shape(operation)
     for part in re.findall(r"[A-Za-z0-9]+|\[\]|\{key\}|\{value\}", path):
         if part == "[]":
             shape = shape.member
@@ -67,19 +74,19 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def check(problems: Problems, field: str, value: object, path: str) -> bool:
+def check(problems: Problems, field: str, value: object, path: str, operation: str = CREATE_TRAINING_JOB) -> bool:
     """Checks a value against the API's constraints for the request member at `path`; True if it passes."""
-    shape = shape_at(path)
+    shape = shape_at(path, operation)
     meta = shape.metadata
     before = len(problems)
     if shape.type_name == "string" and isinstance(value, str):
-        _check_string(problems, field, value, shape, path)
+        _check_string(problems, field, value, shape, path, operation)
     elif shape.type_name in _INTEGER_LIMITS and isinstance(value, int) and not isinstance(value, bool):
         low = meta.get("min")
         high = min(meta.get("max", _INTEGER_LIMITS[shape.type_name]), _INTEGER_LIMITS[shape.type_name])
         if (low is not None and value < low) or value > high:
             bounds = f"between {low} and {high}" if low is not None else f"at most {high}"
-            problems.add(field, value, f"must be {bounds} (CreateTrainingJob {path})")
+            problems.add(field, value, f"must be {bounds} ({operation} {path})")
     elif shape.type_name in ("list", "map") and isinstance(value, (list, dict)):
         noun = "items" if shape.type_name == "list" else "entries"
         if len(value) < meta.get("min", 0):
@@ -89,7 +96,7 @@ def check(problems: Problems, field: str, value: object, path: str) -> bool:
     return len(problems) == before
 
 
-def _check_string(problems: Problems, field: str, value: str, shape: Shape, path: str) -> None:
+def _check_string(problems: Problems, field: str, value: str, shape: Shape, path: str, operation: str) -> None:
     meta = shape.metadata
     if shape.enum:
         if value not in shape.enum:
@@ -100,7 +107,7 @@ def _check_string(problems: Problems, field: str, value: str, shape: Shape, path
                 problems.add(
                     field,
                     value,
-                    f"must be one of the {len(shape.enum)} values CreateTrainingJob allows for {path}{hint}",
+                    f"must be one of the {len(shape.enum)} values {operation} allows for {path}{hint}",
                 )
         return
     if len(value) < meta.get("min", 0):
@@ -123,11 +130,11 @@ def check_map(problems: Problems, field: str, values: dict[str, str], path: str)
         check(problems, join(field, key), value, path + "{value}")
 
 
-def check_request(problems: Problems, request: dict[str, object]) -> None:
+def check_request(problems: Problems, request: dict[str, object], operation: str = CREATE_TRAINING_JOB) -> None:
     """The final safety net: botocore's own ParamValidator on the built request."""
     from botocore.validate import ParamValidator
 
-    report = ParamValidator().validate(request, create_training_job_shape())
+    report = ParamValidator().validate(request, operation_input_shape(operation))
     if report.has_errors():
         for line in report.generate_report().splitlines():
-            problems.add("request", None, f"rejected by botocore's CreateTrainingJob model: {line}")
+            problems.add("request", None, f"rejected by botocore's {operation} model: {line}")

@@ -96,3 +96,65 @@ def botocore_problems(request: dict[str, Any]) -> str:
 
     report = ParamValidator().validate(request, _create_training_job_shape())
     return report.generate_report() if report.has_errors() else ""
+
+
+# -- Tuning --------------------------------------------------------------------------------------------
+# The SDK's tuning job name: `<base, cut to 20>-<%y%m%d-%H%M>` (32 characters at most, minute resolution);
+# ours: `<base, cut to 14>-<%y%m%d-%H%M%S-mmm>`, unique per execution (a deliberate difference).
+SDK_TUNING_NAME = re.compile(r"^(?P<base>.+)-\d{6}-\d{4}$")
+TUNING_NAME = re.compile(r"^(?P<base>.+)-\d{6}-\d{6}-\d{3}$")
+TUNING_JOB_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")  # CreateHyperParameterTuningJob API
+TUNING_BASE_LENGTH = 14
+
+
+def tuning_name_base(name: str, *, by_sdk: bool = False) -> str | None:
+    match = (SDK_TUNING_NAME if by_sdk else TUNING_NAME).match(name)
+    return match["base"] if match else None
+
+
+def comparable_tuning(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with the warm-start parents in a fixed order (the SDK keeps them in a set)."""
+    result = copy.deepcopy(request)
+    parents = result.get("WarmStartConfig", {}).get("ParentHyperParameterTuningJobs")
+    if parents is not None:
+        result["WarmStartConfig"]["ParentHyperParameterTuningJobs"] = sorted(parents, key=_canonical)
+    return result
+
+
+def expected_tuning_from_sdk(sdk: dict[str, Any], ours_job_name: str) -> dict[str, Any]:
+    """What our tuning request must be, given the SDK's: the deliberate differences applied, nothing else.
+
+    - `Tags`: the SDK's tags, then `CER` = `1` unless the user already gave it.
+    - `HyperParameterTuningJobName`, when the SDK generated one: ours has the same base cut to 14 characters
+      and a finer timestamp, taken from our name.
+    - `ResourceLimits.MaxNumberOfTrainingJobs`: the SDK sends null with the Grid strategy (botocore refuses
+      it); we leave it out.
+    """
+    expected = comparable_tuning(sdk)
+    tags = list(expected.get("Tags", []))
+    if CER_TAG not in tags:
+        tags.append(CER_TAG)
+    expected["Tags"] = tags
+    sdk_base = tuning_name_base(sdk["HyperParameterTuningJobName"], by_sdk=True)
+    if sdk_base is not None and tuning_name_base(ours_job_name) == sdk_base[:TUNING_BASE_LENGTH]:
+        expected["HyperParameterTuningJobName"] = ours_job_name
+    limits = expected["HyperParameterTuningJobConfig"]["ResourceLimits"]
+    if limits.get("MaxNumberOfTrainingJobs", 0) is None:
+        del limits["MaxNumberOfTrainingJobs"]
+    return expected
+
+
+@functools.cache
+def _tuning_shape() -> Any:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return model.operation_model("CreateHyperParameterTuningJob").input_shape
+
+
+def botocore_tuning_problems(request: dict[str, Any]) -> str:
+    """botocore's own CreateHyperParameterTuningJob input validation report ('' when valid)."""
+    from botocore.validate import ParamValidator
+
+    report = ParamValidator().validate(request, _tuning_shape())
+    return report.generate_report() if report.has_errors() else ""

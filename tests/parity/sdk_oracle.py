@@ -2,7 +2,9 @@
 
 `sdk_request` turns an execution input into the SDK's own objects, runs
 `Estimator(...).fit(wait=False)` and returns the CreateTrainingJob parameters the SDK hands to
-boto3, captured before botocore validates or sends anything. Every other AWS call the SDK makes
+boto3, captured before botocore validates or sends anything. `sdk_tuning_request` does the same for a
+tuning request: `HyperparameterTuner(Estimator(...), **tuner).fit(wait=False)` and its
+CreateHyperParameterTuningJob parameters. Every other AWS call the SDK makes
 (STS for the account id, S3 for its default bucket) is answered here from canned responses; any
 call we do not expect fails loudly instead of reaching the network.
 
@@ -88,6 +90,28 @@ ESTIMATOR_KEYS = frozenset(
     }
 )
 FIT_KEYS = frozenset({"inputs", "job_name", "experiment_config", "wait", "logs"})
+TUNER_KEYS = frozenset(
+    {
+        "objective_metric_name",
+        "hyperparameter_ranges",
+        "metric_definitions",
+        "strategy",
+        "objective_type",
+        "max_jobs",
+        "max_parallel_jobs",
+        "max_runtime_in_seconds",
+        "tags",
+        "base_tuning_job_name",
+        "warm_start_config",
+        "early_stopping_type",
+        "strategy_config",
+        "completion_criteria_config",
+        "random_seed",
+        "autotune",
+        "hyperparameters_to_keep_static",
+    }
+)
+TUNING_FIT_KEYS = frozenset({"include_cls_metadata"})
 
 
 class DefaultsLike(Protocol):
@@ -104,7 +128,7 @@ class _CapturedRequest(Exception):
     """Raised from inside boto3 to stop the call once its parameters are recorded."""
 
     def __init__(self, params: dict[str, Any]) -> None:
-        super().__init__("CreateTrainingJob captured")
+        super().__init__("request captured")
         self.params = params
 
 
@@ -238,6 +262,7 @@ def offline_session(region: str) -> Any:
     botocore_session = boto_session._session
     botocore_session.register("before-send", local_aws.answer)
     botocore_session.register("before-parameter-build.sagemaker.CreateTrainingJob", local_aws.capture)
+    botocore_session.register("before-parameter-build.sagemaker.CreateHyperParameterTuningJob", local_aws.capture)
     session = sagemaker.session.Session(boto_session=boto_session)
     if session.sagemaker_config:
         raise AssertionError(f"SDK defaults config leaked in: {session.sagemaker_config}")
@@ -374,3 +399,86 @@ def sdk_request(
         if sdk_session.boto_region_name != region:
             raise ValueError(f"session is for {sdk_session.boto_region_name}, not {region}")
         return fit_and_capture(filled, sdk_session)
+
+
+# -- Tuning ------------------------------------------------------------------------------------------
+
+
+def _parameter_range(spec: Mapping[str, Any]) -> Any:
+    from sagemaker.parameter import CategoricalParameter, ContinuousParameter, IntegerParameter
+
+    kwargs = {key: value for key, value in spec.items() if key != "type"}
+    kinds = {"Continuous": ContinuousParameter, "Integer": IntegerParameter, "Categorical": CategoricalParameter}
+    return kinds[spec["type"]](**kwargs)
+
+
+def tuner_kwargs(tuner: Mapping[str, Any]) -> dict[str, Any]:
+    """HyperparameterTuner's keyword arguments, the JSON forms made into the SDK's classes."""
+    from sagemaker.tuner import (
+        HyperbandStrategyConfig,
+        StrategyConfig,
+        TuningJobCompletionCriteriaConfig,
+        WarmStartConfig,
+        WarmStartTypes,
+    )
+
+    kwargs = {key: copy.deepcopy(value) for key, value in tuner.items()}
+    ranges = kwargs.get("hyperparameter_ranges")
+    if ranges is not None:
+        kwargs["hyperparameter_ranges"] = {name: _parameter_range(spec) for name, spec in ranges.items()}
+    else:
+        kwargs["hyperparameter_ranges"] = None
+    warm_start = kwargs.get("warm_start_config")
+    if warm_start is not None:
+        kwargs["warm_start_config"] = WarmStartConfig(
+            WarmStartTypes(warm_start["warm_start_type"]), warm_start["parents"]
+        )
+    strategy_config = kwargs.get("strategy_config")
+    if strategy_config is not None:
+        hyperband = HyperbandStrategyConfig(**strategy_config["hyperband_strategy_config"])
+        kwargs["strategy_config"] = StrategyConfig(hyperband_strategy_config=hyperband)
+    criteria = kwargs.get("completion_criteria_config")
+    if criteria is not None:
+        kwargs["completion_criteria_config"] = TuningJobCompletionCriteriaConfig(**criteria)
+    return kwargs
+
+
+def tune_and_capture(execution_input: Mapping[str, Any], session: Any) -> dict[str, Any]:
+    """`HyperparameterTuner(Estimator(...), **tuner).fit(wait=False)` on `session`, returning the
+    CreateHyperParameterTuningJob parameters. Call it inside `isolated_sdk()`."""
+    from sagemaker.estimator import Estimator
+    from sagemaker.tuner import HyperparameterTuner
+
+    estimator = Estimator(sagemaker_session=session, **estimator_kwargs(execution_input))
+    tuner = HyperparameterTuner(estimator, **tuner_kwargs(execution_input["tuner"]))
+    try:
+        tuner.fit(
+            inputs=sdk_inputs(execution_input.get("inputs")),
+            job_name=execution_input.get("job_name"),
+            include_cls_metadata=execution_input.get("include_cls_metadata", False),
+            wait=False,
+        )
+    except _CapturedRequest as captured:
+        return captured.params
+    raise AssertionError("fit() returned without calling CreateHyperParameterTuningJob")
+
+
+def sdk_tuning_request(
+    execution_input: Mapping[str, Any],
+    *,
+    region: str,
+    defaults: DefaultsLike | None = None,
+    session: Any = None,
+) -> dict[str, Any]:
+    """The CreateHyperParameterTuningJob parameters SageMaker SDK v2 sends for this tuning request (see
+    `sdk_request` for `defaults` and `session`)."""
+    unknown = set(execution_input) - ESTIMATOR_KEYS - FIT_KEYS - TUNING_FIT_KEYS - {"tuner"}
+    unknown |= {f"tuner.{key}" for key in set(execution_input["tuner"]) - TUNER_KEYS}
+    if unknown:
+        raise KeyError(f"not an Estimator, HyperparameterTuner or fit() argument: {sorted(unknown)}")
+    filled = _with_defaults(execution_input, defaults)
+    with isolated_sdk():
+        sdk_session = session if session is not None else offline_session(region)
+        if sdk_session.boto_region_name != region:
+            raise ValueError(f"session is for {sdk_session.boto_region_name}, not {region}")
+        return tune_and_capture(filled, sdk_session)
