@@ -66,8 +66,8 @@ class TuningJob:
 
 
 def is_tuning_request(execution_input: object) -> bool:
-    """A request with a `tuner` (not null) asks for a tuning job."""
-    return isinstance(execution_input, Mapping) and execution_input.get(TUNER_KEY) is not None
+    """A request with a `tuner` asks for a tuning job (a `tuner` that is not an object is its first problem)."""
+    return isinstance(execution_input, Mapping) and TUNER_KEY in execution_input
 
 
 def build_tuning_job(
@@ -139,18 +139,23 @@ def _training_job(
     now: datetime,
     problems: Problems,
 ) -> TrainingJob | None:
-    """The training job of the training part, named after the tuning job (the name places the spot
-    checkpoints); None when it is invalid (its problems are added)."""
+    """The training job of the training part, named after the tuning job; None when it is invalid (its problems
+    are added)."""
     training_input = {
         key: value for key, value in data.items() if key not in (TUNER_KEY, *TUNING_FIT_KEYS, *NOT_FOR_TUNING)
     }
     training_input["job_name"] = job_name
     try:
-        return build_training_job(training_input, region=region, defaults=defaults, now=now)
+        job = build_training_job(training_input, region=region, defaults=defaults, now=now)
     except InvalidTrainingInput as invalid:
         for problem in invalid.problems:
             problems.add(problem.field, problem.value, problem.rule)
         return None
+    if data.get("checkpoint_s3_uri") is None:
+        # The training jobs of one tuning job would share a default checkpoint location, and a resumed trial could
+        # load another trial's checkpoints: a tuning job checkpoints only where the user says, as with the SDK.
+        job.request.pop("CheckpointConfig", None)
+    return job
 
 
 # -- Names ----------------------------------------------------------------------------------------------------

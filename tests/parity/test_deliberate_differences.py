@@ -3,13 +3,14 @@ request the service would refuse (or refuses itself) while we reject them up fro
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
+from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job, build_tuning_job
 
 from .cases import (
     ACCOUNT,
@@ -21,7 +22,14 @@ from .cases import (
     SOURCE_ARCHIVE,
     base_input,
 )
-from .compare import CER_TAG, JOB_NAME_PATTERN, botocore_problems, generated_name_base
+from .compare import (
+    CER_TAG,
+    JOB_NAME_PATTERN,
+    TUNING_JOB_NAME_PATTERN,
+    botocore_problems,
+    botocore_tuning_problems,
+    generated_name_base,
+)
 from .sdk_oracle import DEFAULT_BUCKET_FORMAT, sdk_request
 
 STACK = PlatformDefaults(
@@ -377,3 +385,247 @@ def test_uncached_oracle_gives_the_same_request_as_the_shared_session(sdk) -> No
     """The session-scoped SDK session carries no state from one case to the next."""
     execution_input = base_input(job_name="fresh-session", rules=[{"rule": "overfit"}])
     assert sdk_request(execution_input, region=REGION) == sdk(execution_input)
+
+
+# === Tuning requests: HyperparameterTuner(Estimator(...), **tuner).fit(...) ==========================
+
+
+def tuning_input(
+    job_name: str | None = "tuning", tuner_overrides: dict[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    tuner = {
+        "objective_metric_name": "loss",
+        "metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?);"}],
+        "hyperparameter_ranges": {"lr": {"type": "Continuous", "min_value": 0.001, "max_value": 0.1}},
+    }
+    tuner.update(tuner_overrides or {})
+    execution_input = base_input(tuner={k: v for k, v in tuner.items() if v is not None}, **overrides)
+    if job_name is None:
+        execution_input.pop("job_name", None)
+    else:
+        execution_input["job_name"] = job_name
+    return execution_input
+
+
+def ours_tuning(execution_input: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return build_tuning_job(execution_input, region=REGION, defaults=STACK, **kwargs).request
+
+
+def rejected_tuning_fields(execution_input: dict[str, Any]) -> set[str]:
+    with pytest.raises(InvalidTrainingInput) as raised:
+        build_tuning_job(execution_input, region=REGION, defaults=STACK)
+    assert raised.value.problems, "an InvalidTrainingInput must list its problems"
+    return {problem.field for problem in raised.value.problems}
+
+
+def test_cer_tag_is_on_the_tuning_job_which_gives_it_to_its_training_jobs(sdk_tuning) -> None:
+    untagged = tuning_input()
+    assert "Tags" not in sdk_tuning(untagged)
+    assert ours_tuning(untagged)["Tags"] == [CER_TAG]
+    tagged = tuning_input(tuner_overrides={"tags": {"purpose": "hpo"}}, tags={"team": "vision"})
+    assert sdk_tuning(tagged)["Tags"] == [{"Key": "purpose", "Value": "hpo"}, {"Key": "team", "Value": "vision"}]
+    assert ours_tuning(tagged)["Tags"] == [
+        {"Key": "purpose", "Value": "hpo"},
+        {"Key": "team", "Value": "vision"},
+        CER_TAG,
+    ]
+    # The training job definition has no Tags member: SageMaker tags the training jobs with the tuning job's.
+    assert "Tags" not in ours_tuning(tagged)["TrainingJobDefinition"]
+
+
+@pytest.mark.parametrize(
+    "tags", [{"tags": [{"Key": "CER", "Value": "0"}]}, {"tags": {"CER": "2"}}], ids=["list", "mapping"]
+)
+def test_cer_tag_with_another_value_on_the_tuner_is_an_error(tags: dict[str, Any], sdk_tuning) -> None:
+    execution_input = tuning_input(tuner_overrides=tags)
+    assert sdk_tuning(execution_input)["Tags"][0]["Key"] == "CER"
+    assert names_one_of(rejected_tuning_fields(execution_input), {"tuner.tags"})
+
+
+def test_generated_tuning_names_are_unique_within_a_minute(sdk_tuning) -> None:
+    """The SDK's tuning job name has minute resolution: two tunings started in the same minute collide."""
+    execution_input = tuning_input(job_name=None, tuner_overrides={"base_tuning_job_name": "gan-hpo"})
+    assert re.fullmatch(r"gan-hpo-\d{6}-\d{4}", sdk_tuning(execution_input)["HyperParameterTuningJobName"])
+    first = datetime(2024, 5, 17, 9, 30, 15, 123000, tzinfo=UTC)
+    name = build_tuning_job(execution_input, region=REGION, defaults=STACK, now=first).job_name
+    assert name == "gan-hpo-240517-093015-123"
+    later = build_tuning_job(execution_input, region=REGION, defaults=STACK, now=first + timedelta(milliseconds=1))
+    assert later.job_name != name and len(later.job_name) <= 32
+
+
+def test_image_by_digest_gives_a_valid_generated_tuning_name(sdk_tuning) -> None:
+    execution_input = tuning_input(job_name=None, image_uri=IMAGE_DIGEST)
+    sdk_name = sdk_tuning(execution_input)["HyperParameterTuningJobName"]
+    assert sdk_name.startswith("gan-trainer@sha256")
+    assert not TUNING_JOB_NAME_PATTERN.match(sdk_name)  # the service would refuse the SDK's name
+    name = ours_tuning(execution_input)["HyperParameterTuningJobName"]
+    assert name.startswith("gan-trainer-") and TUNING_JOB_NAME_PATTERN.match(name)
+
+
+def test_grid_leaves_max_jobs_out_where_the_sdk_sends_null(sdk_tuning) -> None:
+    execution_input = tuning_input(
+        tuner_overrides={
+            "strategy": "Grid",
+            "hyperparameter_ranges": {"optimizer": {"type": "Categorical", "values": ["adam", "sgd"]}},
+        }
+    )
+    sdk_limits = sdk_tuning(execution_input)["HyperParameterTuningJobConfig"]["ResourceLimits"]
+    assert sdk_limits["MaxNumberOfTrainingJobs"] is None
+    assert "MaxNumberOfTrainingJobs" in botocore_tuning_problems(sdk_tuning(execution_input))
+    assert ours_tuning(execution_input)["HyperParameterTuningJobConfig"]["ResourceLimits"] == {
+        "MaxParallelTrainingJobs": 1
+    }
+
+
+def test_warm_start_parents_keep_the_users_order(sdk_tuning) -> None:
+    parents = ["p3", "p1", "p2", "p1"]
+    execution_input = tuning_input(
+        tuner_overrides={"warm_start_config": {"warm_start_type": "TransferLearning", "parents": parents}}
+    )
+    sdk_parents = sdk_tuning(execution_input)["WarmStartConfig"]["ParentHyperParameterTuningJobs"]
+    assert sorted(parent["HyperParameterTuningJobName"] for parent in sdk_parents) == [
+        "p1",
+        "p2",
+        "p3",
+    ]  # a set's order
+    ours_parents = ours_tuning(execution_input)["WarmStartConfig"]["ParentHyperParameterTuningJobs"]
+    assert [parent["HyperParameterTuningJobName"] for parent in ours_parents] == ["p3", "p1", "p2"]
+
+
+def test_a_spot_tuning_job_gets_no_default_checkpoints(sdk_tuning) -> None:
+    """Unlike a single spot job: the training jobs of one tuning job would share the location."""
+    execution_input = tuning_input(use_spot_instances=True, max_wait=86400)
+    assert "CheckpointConfig" not in sdk_tuning(execution_input)["TrainingJobDefinition"]
+    assert "CheckpointConfig" not in ours_tuning(execution_input)["TrainingJobDefinition"]
+    training_input = {key: value for key, value in execution_input.items() if key != "tuner"}
+    assert "CheckpointConfig" in ours(training_input)
+
+
+# Estimator arguments the SDK drops from a tuning job without a word: we refuse them, naming the field.
+DROPPED_BY_THE_SDK = {
+    "metric_definitions": [{"Name": "loss", "Regex": "Loss = (.*?);"}],
+    "base_job_name": "gan-nightly",
+    "rules": [{"rule": "overfit"}],
+    "debugger_hook_config": {"s3_output_path": "s3://team-artifacts/debug"},
+    "profiler_config": {"system_monitor_interval_millis": 500},
+    "disable_profiler": False,
+    "tensorboard_output_config": {"s3_output_path": "s3://team-artifacts/tensorboard"},
+    "enable_sagemaker_metrics": True,
+    "experiment_config": {"ExperimentName": "gan"},
+}
+
+
+@pytest.mark.parametrize("key", sorted(DROPPED_BY_THE_SDK))
+def test_estimator_arguments_a_tuning_job_drops_are_refused(key: str, sdk_tuning) -> None:
+    execution_input = tuning_input(**{key: DROPPED_BY_THE_SDK[key]})
+    sdk_request_ = sdk_tuning(execution_input)  # the SDK raises nothing and sends a request without them
+    assert botocore_tuning_problems(sdk_request_) == ""
+    assert rejected_tuning_fields(execution_input) == {key}
+
+
+def test_values_that_ask_for_what_a_tuning_job_does_anyway_are_accepted() -> None:
+    assert ours_tuning(tuning_input(debugger_hook_config=False, disable_profiler=True))["TrainingJobDefinition"]
+
+
+# What the SDK sends but the service refuses (or would run as not meant): we reject, naming the field.
+TUNING_SDK_SENDS_INVALID = {
+    "min_above_max": (
+        {"hyperparameter_ranges": {"lr": {"type": "Continuous", "min_value": 0.1, "max_value": 0.01}}},
+        {},
+        "tuner.hyperparameter_ranges.lr.min_value",
+    ),
+    "logarithmic_from_zero": (
+        {
+            "hyperparameter_ranges": {
+                "lr": {"type": "Continuous", "min_value": 0, "max_value": 0.1, "scaling_type": "Logarithmic"}
+            }
+        },
+        {},
+        "tuner.hyperparameter_ranges.lr.min_value",
+    ),
+    "reverse_logarithmic_above_one": (
+        {
+            "hyperparameter_ranges": {
+                "m": {"type": "Continuous", "min_value": 0.5, "max_value": 2, "scaling_type": "ReverseLogarithmic"}
+            }
+        },
+        {},
+        "tuner.hyperparameter_ranges.m.scaling_type",
+    ),
+    "integer_range_with_fractional_bounds": (
+        {"hyperparameter_ranges": {"layers": {"type": "Integer", "min_value": 1.5, "max_value": 4}}},
+        {},
+        "tuner.hyperparameter_ranges.layers.min_value",
+    ),
+    "objective_not_among_metric_definitions": (
+        {"objective_metric_name": "accuracy"},
+        {},
+        "tuner.objective_metric_name",
+    ),
+    "objective_without_metric_definitions": ({"metric_definitions": None}, {}, "tuner.metric_definitions"),
+    "max_parallel_above_max_jobs": ({"max_jobs": 4, "max_parallel_jobs": 8}, {}, "tuner.max_parallel_jobs"),
+    "max_parallel_above_the_default_max_jobs": ({"max_parallel_jobs": 3}, {}, "tuner.max_parallel_jobs"),
+    "grid_with_a_continuous_range": ({"strategy": "Grid"}, {}, "tuner.hyperparameter_ranges.lr"),
+    "grid_with_max_jobs": (
+        {"strategy": "Grid", "max_jobs": 4, "hyperparameter_ranges": {"o": {"type": "Categorical", "values": ["a"]}}},
+        {},
+        "tuner.max_jobs",
+    ),
+    "hyperband_with_early_stopping": (
+        {"strategy": "Hyperband", "early_stopping_type": "Auto"},
+        {},
+        "tuner.early_stopping_type",
+    ),
+    "strategy_config_without_hyperband": (
+        {"strategy_config": {"hyperband_strategy_config": {"max_resource": 10, "min_resource": 1}}},
+        {},
+        "tuner.strategy_config",
+    ),
+    "warm_start_with_six_parents": (
+        {"warm_start_config": {"warm_start_type": "TransferLearning", "parents": [f"p{i}" for i in range(6)]}},
+        {},
+        "tuner.warm_start_config.parents",
+    ),
+    "tuning_job_name_over_32_characters": ({}, {"job_name": "a" * 33}, "job_name"),
+    "max_runtime_below_the_api_minimum": ({"max_runtime_in_seconds": 60}, {}, "tuner.max_runtime_in_seconds"),
+    "completion_criteria_below_three_jobs": (
+        {"completion_criteria_config": {"max_number_of_training_jobs_not_improving": 2}},
+        {},
+        "tuner.completion_criteria_config.max_number_of_training_jobs_not_improving",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TUNING_SDK_SENDS_INVALID))
+def test_sdk_sends_an_invalid_tuning_request_we_reject_naming_the_field(name: str, sdk_tuning) -> None:
+    tuner_overrides, overrides, field = TUNING_SDK_SENDS_INVALID[name]
+    execution_input = tuning_input(tuner_overrides=tuner_overrides, **overrides)
+    assert sdk_tuning(execution_input)["HyperParameterTuningJobName"]  # the SDK raises nothing
+    assert field in rejected_tuning_fields(execution_input)
+
+
+# What the SDK itself refuses with an exception: we refuse too, naming the field.
+TUNING_SDK_RAISES = {
+    "no_ranges_without_autotune": ({"hyperparameter_ranges": None}, "tuner.hyperparameter_ranges"),
+    "keep_static_without_autotune": (
+        {"hyperparameters_to_keep_static": ["epochs"]},
+        "tuner.hyperparameters_to_keep_static",
+    ),
+    "keep_static_names_a_missing_hyperparameter": (
+        {"autotune": True, "hyperparameters_to_keep_static": ["missing"]},
+        "tuner.hyperparameters_to_keep_static",
+    ),
+    "warm_start_without_parents": (
+        {"warm_start_config": {"warm_start_type": "TransferLearning", "parents": []}},
+        "tuner.warm_start_config.parents",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TUNING_SDK_RAISES))
+def test_sdk_refuses_a_tuning_request_and_so_do_we_naming_the_field(name: str, sdk_tuning) -> None:
+    tuner_overrides, field = TUNING_SDK_RAISES[name]
+    execution_input = tuning_input(tuner_overrides=tuner_overrides, hyperparameters={"epochs": 3})
+    with pytest.raises(ValueError):
+        sdk_tuning(execution_input)
+    assert field in rejected_tuning_fields(execution_input)

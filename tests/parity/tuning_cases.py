@@ -171,6 +171,7 @@ TUNING_CASES: tuple[ParityCase, ...] = (
         checkpoint_s3_uri=CHECKPOINTS,
         checkpoint_local_path="/opt/ml/checkpoints",
     ),
+    _case("spot_without_checkpoint_uri_gets_none", use_spot_instances=True, max_wait=86400),
     _case(
         "vpc_isolation_encryption_keys_environment_retries",
         subnets=SUBNETS,
