@@ -1,4 +1,5 @@
-"""`trainctl render` and `trainctl validate`: the Lambda's request builder, run locally.
+"""`trainctl render` and `trainctl validate`: the Lambda's request builder, run locally (a request with a `tuner`
+renders as the CreateHyperParameterTuningJob request, as the Lambda builds it).
 
 Exit codes: 0 valid, 2 invalid input or unreadable file. Problems go to stderr, one per line, as
 trainctl.reporting writes them; never a traceback."""
@@ -14,7 +15,15 @@ from typing import TextIO
 
 from trainctl.input_files import UnreadableInput, read_json
 from trainctl.reporting import EXIT_INVALID, EXIT_OK, report_error, report_note, report_problems
-from training_request import InvalidTrainingInput, PlatformDefaults, TrainingJob, build_training_job
+from training_request import (
+    InvalidTrainingInput,
+    PlatformDefaults,
+    TrainingJob,
+    TuningJob,
+    build_training_job,
+    build_tuning_job,
+    is_tuning_request,
+)
 
 # The input keys a deployed stack fills in when they are left out, and its defaults' names.
 _STACK_SUPPLIED = {"role": "role_arn", "image_uri": "image_uri", "output_path": "output_path"}
@@ -40,24 +49,25 @@ def run_validate(arguments: argparse.Namespace, stdin: TextIO, out: TextIO, err:
     job = _built_job(arguments, stdin, err)
     if job is None:
         return EXIT_INVALID
-    out.write(f"{arguments.input}: valid (job {job.job_name}, wait={'true' if job.wait else 'false'})\n")
+    kind = "tuning job" if isinstance(job, TuningJob) else "job"
+    out.write(f"{arguments.input}: valid ({kind} {job.job_name}, wait={'true' if job.wait else 'false'})\n")
     return EXIT_OK
 
 
-def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> TrainingJob | None:
+def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> TrainingJob | TuningJob | None:
     """The job the input describes, or None once every problem is on stderr."""
     try:
         execution_input = read_json(arguments.input, stdin)
         defaults = _defaults(arguments, execution_input, stdin, err)
-        return build_training_job(
-            execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now)
-        )
+        build = build_tuning_job if is_tuning_request(execution_input) else build_training_job
+        return build(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
     except UnreadableInput as error:
         report_error(err, str(error))
     except InvalidDefaults as error:
         report_problems(err, arguments.defaults, "invalid defaults file", error.problems)
     except InvalidTrainingInput as error:
-        report_problems(err, arguments.input, "invalid training input", error.problems)
+        kind = "tuning" if is_tuning_request(execution_input) else "training"
+        report_problems(err, arguments.input, f"invalid {kind} input", error.problems)
     return None
 
 

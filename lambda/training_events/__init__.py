@@ -15,7 +15,7 @@ from .events import (
     request_file_named_by,
     wildcard_match,
 )
-from .links import console_links
+from .links import console_links, tuning_console_links
 from .names import capacity_retry_job_name, event_job_name
 from .notifications import Notification, job_state_notification
 from .results import RequestStatus, result_body, result_document
@@ -38,5 +38,6 @@ __all__ = [
     "request_file_named_by",
     "result_body",
     "result_document",
+    "tuning_console_links",
     "wildcard_match",
 ]

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from platform_contract import REQUEST_SUFFIX, JobNameOrigin, PrepareEnvironment
+from platform_contract import REQUEST_SUFFIX, TUNER_KEY, JobNameOrigin, PrepareEnvironment
+from training_request.tuning import NAME_MAX_LENGTH as TUNING_NAME_MAX_LENGTH
 
-from .names import capacity_retry_job_name, event_job_name
+from .names import capacity_retry_job_name, event_job_name, shortened_event_job_name
 
 
 class TriggerKind(str, Enum):
@@ -120,6 +121,8 @@ class TrainingTrigger:
             execution_input = self.execution_input
         if self.job_name is None or not isinstance(execution_input, dict):
             return execution_input
+        if TUNER_KEY in execution_input:
+            return {**execution_input, "job_name": shortened_event_job_name(self.job_name, TUNING_NAME_MAX_LENGTH)}
         return {**execution_input, "job_name": self.job_name}
 
     def for_capacity_retry(self, attempt: int) -> TrainingTrigger:

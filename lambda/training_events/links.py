@@ -23,6 +23,15 @@ def console_links(job_name: str, region: str) -> dict[str, str]:
     }
 
 
+def tuning_console_links(tuning_job_name: str, region: str) -> dict[str, str]:
+    """The SageMaker console page of a tuning job, and the log group filtered to its training jobs' streams
+    (SageMaker names them `<tuning job name>-<number>-<hash>`)."""
+    links = console_links(tuning_job_name, region)
+    console = f"https://{region}.{_console_domain(region)}"
+    links["console"] = f"{console}/sagemaker/home?region={region}#/hyper-tuning-jobs/{tuning_job_name}"
+    return links
+
+
 def _console_domain(region: str) -> str:
     if region.startswith("cn-"):
         return "console.amazonaws.cn"

@@ -42,3 +42,12 @@ def capacity_retry_job_name(job_name: str, attempt: int) -> str:
     readable, _, _ = job_name.rpartition("-")
     digest = hashlib.sha256(json.dumps([job_name, attempt]).encode("utf-8")).hexdigest()[:HASH_LENGTH]
     return f"{readable or job_name}-{digest}"
+
+
+def shortened_event_job_name(job_name: str, max_length: int) -> str:
+    """An event's job name cut to `max_length` (a tuning job's name holds 32 characters): the hint is shortened,
+    the hash of the event kept, so the same event still gives the same name."""
+    if len(job_name) <= max_length:
+        return job_name
+    readable, _, digest = job_name.rpartition("-")
+    return f"{readable[: max_length - len(digest) - 1].rstrip('-') or 'e'}-{digest}"

@@ -221,3 +221,31 @@ def test_invalid_console_input_still_raises(monkeypatch: pytest.MonkeyPatch) -> 
 
     with pytest.raises(InvalidTrainingInput):
         prepare({"instance_type": "m5.large"})
+
+
+TUNER = {
+    "objective_metric_name": "loss",
+    "metric_definitions": [{"Name": "loss", "Regex": "loss=(.*?);"}],
+    "hyperparameter_ranges": {"lr": {"type": "Continuous", "min_value": 0.001, "max_value": 0.1}},
+}
+
+
+def test_a_tuning_request_file_names_its_tuning_job_after_the_event_in_32_characters(data_bucket) -> None:
+    key = "requests/a-rather-long-team-folder/gan-tuning-run.json"
+    event = data_bucket(key, json.dumps({**REQUEST, "tuner": TUNER}).encode())
+
+    first, again = prepare(event), prepare(event)
+
+    assert first["request_kind"] == "tuning" and first["job_name_origin"] == "event"
+    name = first["tuning_job_name"]
+    assert name == first["request"]["HyperParameterTuningJobName"] == again["tuning_job_name"]
+    assert len(name) <= 32 and re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}", name)
+    # The hash of the event is kept whole, so another upload of the file gets another name.
+    other = prepare(data_bucket(key, json.dumps({**REQUEST, "tuner": TUNER, "max_run": 3600}).encode()))
+    assert other["tuning_job_name"] != name and other["tuning_job_name"].rsplit("-", 1)[0] == name.rsplit("-", 1)[0]
+
+
+def test_an_invalid_tuning_request_file_is_reported_for_its_result_file(data_bucket) -> None:
+    event = data_bucket("requests/bad-tuning.json", json.dumps({**REQUEST, "tuner": {**TUNER, "max_jobs": 0}}).encode())
+    result = prepare(event)
+    assert any(line.startswith("tuner.max_jobs:") for line in result["invalid"])

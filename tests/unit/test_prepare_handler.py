@@ -150,3 +150,47 @@ def test_unreachable_data_is_reported_before_any_job_exists() -> None:
         prepare.handler({"input": foreign}, None)
 
     assert [problem.field for problem in raised.value.problems] == ["inputs.train"]
+
+
+TUNING_INPUT = {
+    **MINIMAL_INPUT,
+    "hyperparameters": {"epochs": 10, "lr": 0.01},
+    "tuner": {
+        "objective_metric_name": "loss",
+        "objective_type": "Minimize",
+        "metric_definitions": [{"Name": "loss", "Regex": "loss=(.*?);"}],
+        "hyperparameter_ranges": {"lr": {"type": "Continuous", "min_value": 0.001, "max_value": 0.1}},
+        "max_jobs": 8,
+        "max_parallel_jobs": 2,
+    },
+}
+
+
+def test_a_tuning_request_becomes_the_tuning_request_the_workflow_routes_on() -> None:
+    from platform_contract import JOB_NAME_FIELD, REQUEST_KIND_FIELD, TUNING_JOB_NAME_FIELD, RequestKind
+
+    result = prepare.handler({"input": TUNING_INPUT}, None)
+
+    assert result[REQUEST_KIND_FIELD] == RequestKind.TUNING.value
+    assert JOB_NAME_FIELD not in result  # nothing mistakes it for a training job's name
+    request = result["request"]
+    assert result[TUNING_JOB_NAME_FIELD] == request["HyperParameterTuningJobName"]
+    assert request["TrainingJobDefinition"]["RoleArn"] == ROLE_ARN
+    assert request["TrainingJobDefinition"]["AlgorithmSpecification"]["TrainingImage"] == IMAGE_URI
+    assert request["TrainingJobDefinition"]["StaticHyperParameters"] == {"epochs": "10"}
+    assert request["Tags"] == [{"Key": "CER", "Value": "1"}]
+    assert result["wait"] is True and result["job_name_origin"] == "generated"
+    assert result["links"]["console"].endswith(f"#/hyper-tuning-jobs/{result[TUNING_JOB_NAME_FIELD]}")
+
+
+def test_a_training_request_says_it_is_one() -> None:
+    from platform_contract import REQUEST_KIND_FIELD, RequestKind
+
+    assert prepare.handler({"input": MINIMAL_INPUT}, None)[REQUEST_KIND_FIELD] == RequestKind.TRAINING.value
+
+
+def test_an_invalid_tuning_input_raises_naming_every_field() -> None:
+    bad = {**TUNING_INPUT, "instance_count": 0, "tuner": {**TUNING_INPUT["tuner"], "max_parallel_jobs": 9}}
+    with pytest.raises(InvalidTrainingInput) as raised:
+        prepare.handler({"input": bad}, None)
+    assert {problem.field for problem in raised.value.problems} == {"instance_count", "tuner.max_parallel_jobs"}

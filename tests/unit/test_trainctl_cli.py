@@ -196,3 +196,38 @@ def test_without_defaults_the_stack_values_are_stand_ins_and_said_so(tmp_path: P
 def test_one_problem_is_counted_in_the_singular(tmp_path: Path) -> None:
     code, _, err = run(["validate", write(tmp_path, {**VALID, "instance_count": 0})])
     assert code == 2 and "invalid training input (1 problem):" in err
+
+
+TUNING = {
+    **VALID,
+    "tuner": {
+        "objective_metric_name": "loss",
+        "metric_definitions": [{"Name": "loss", "Regex": "loss=(.*?);"}],
+        "hyperparameter_ranges": {"lr": {"type": "Continuous", "min_value": 0.001, "max_value": 0.1}},
+    },
+}
+
+
+def test_render_prints_the_tuning_request_for_a_tuning_input(tmp_path: Path) -> None:
+    code, out, err = run(["render", write(tmp_path, TUNING), "--now", NOW])
+    request = json.loads(out)
+    assert (code, err) == (0, "")
+    assert request["HyperParameterTuningJobName"] == "gan-240506-070809-010"
+    assert request["TrainingJobDefinition"]["InputDataConfig"][0]["ChannelName"] == "training"
+    assert request["Tags"] == [{"Key": "CER", "Value": "1"}]
+
+
+def test_validate_says_a_tuning_input_is_valid_and_names_its_tuning_job(tmp_path: Path) -> None:
+    path = write(tmp_path, {**TUNING, "job_name": "gan-hpo-1"})
+    assert run(["validate", path]) == (0, f"{path}: valid (tuning job gan-hpo-1, wait=true)\n", "")
+
+
+@pytest.mark.parametrize("command", ["render", "validate"])
+def test_an_invalid_tuning_input_lists_each_problem_and_exits_2(tmp_path: Path, command: str) -> None:
+    bad = {**TUNING, "rules": [{"rule": "overfit"}], "tuner": {**TUNING["tuner"], "strategy": "Grid"}}
+    code, out, err = run([command, write(tmp_path, bad)])
+    assert (code, out) == (2, "")
+    assert "invalid tuning input" in err
+    assert "\n  rules: does not apply to a tuning request" in err
+    assert "\n  tuner.hyperparameter_ranges.lr: must not be a Continuous range with the Grid strategy" in err
+    assert "Traceback" not in err
