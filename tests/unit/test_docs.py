@@ -2,7 +2,8 @@
 so that changing one without the other fails.
 
 - docs/configuration.md: the settings and their defaults = cdk.json's context = PlatformSettings' fields;
-- docs/input-reference.md: the key tables = the request builder's Estimator and fit() keys;
+- docs/input-reference.md: the key tables = the request builder's Estimator and fit() keys, and for tuning
+  requests its tuner keys, tuning fit() keys and the Estimator keys it refuses;
 - docs/workflow.md: the states, the Fail states and their errors, the retriers and the fresh-name retries =
   the state machine definition, built as the stack builds it;
 - docs/emulator.md: the adapter table = the adapters `emulator.adapters.install` applies;
@@ -32,6 +33,7 @@ from stacks.settings import PlatformSettings
 from stacks.training_definition import training_definition
 from trainctl.cli import build_parser as build_trainctl_parser
 from training_request.builder import ESTIMATOR_KEYS, FIT_KEYS
+from training_request.tuning import NOT_FOR_TUNING, TUNER_KEYS, TUNING_FIT_KEYS
 
 
 def workflow_definition(max_capacity_retries: int) -> dict:
@@ -145,6 +147,23 @@ def test_configuration_lists_every_setting_with_its_cdk_json_default() -> None:
 )
 def test_input_reference_tables_hold_exactly_the_keys_the_builder_accepts(heading: str, keys: tuple[str, ...]) -> None:
     documented = [single_code(row[0]) for row in table(DOCS / "input-reference.md", heading, "Key")]
+
+    assert sorted(documented) == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("heading", "first_header", "keys"),
+    [
+        ("### Tuner keys", "Tuner key", TUNER_KEYS),
+        ("### fit() keys of a tuning request", "Tuning fit() key", TUNING_FIT_KEYS),
+        ("### Estimator keys a tuning request refuses", "Estimator key refused", tuple(NOT_FOR_TUNING)),
+    ],
+    ids=["tuner", "tuning-fit", "refused"],
+)
+def test_input_reference_tuning_tables_hold_exactly_the_builders_keys(
+    heading: str, first_header: str, keys: tuple[str, ...]
+) -> None:
+    documented = [single_code(row[0]) for row in table(DOCS / "input-reference.md", heading, first_header)]
 
     assert sorted(documented) == sorted(keys)
 
@@ -404,3 +423,13 @@ def test_deploy_states_the_botocore_the_functions_need() -> None:
         version_text(v) for v in (SAGEMAKER_MODEL_VERSION, S3_CONDITIONAL_WRITES_VERSION)
     )
     assert f"botocore\n**{version_text(MIN_BOTOCORE_VERSION)}** or newer" in (DOCS / "deploy.md").read_text()
+
+
+def test_workflow_lists_prepares_output_fields_and_request_kinds() -> None:
+    from platform_contract import JOB_NAME_FIELD, REQUEST_KIND_FIELD, TUNING_JOB_NAME_FIELD, RequestKind
+
+    rows = table(WORKFLOW, "### Prepare's output", "Field")
+    documented = {single_code(row[0]) for row in rows if "," not in row[0]}
+    assert {REQUEST_KIND_FIELD, JOB_NAME_FIELD, TUNING_JOB_NAME_FIELD} <= documented
+    kinds = next(row[2] for row in rows if row[0] == f"`{REQUEST_KIND_FIELD}`")
+    assert set(re.findall(r"`([a-z]+)`", kinds)) == {kind.value for kind in RequestKind}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from trainctl.cli import main
-from training_request import PlatformDefaults, build_training_job
+from training_request import PlatformDefaults, build_training_job, build_tuning_job, is_tuning_request
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -23,6 +23,7 @@ NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 EXPECTED = {
     "minimal",
     "gan-seed",
+    "gan-tuning",
     "spot-with-checkpoints",
     "vpc-fsx",
     "vpc-efs",
@@ -35,7 +36,13 @@ EXPECTED = {
 
 def render(name: str) -> dict:
     data = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return build_training_job(data, region="eu-west-1", defaults=STACK, now=NOW).request
+    build = build_tuning_job if is_tuning_request(data) else build_training_job
+    return build(data, region="eu-west-1", defaults=STACK, now=NOW).request
+
+
+def training_part(request: dict) -> dict:
+    """The training job's settings: the request itself, or a tuning request's training job definition."""
+    return request.get("TrainingJobDefinition", request)
 
 
 def test_the_promised_examples_exist() -> None:
@@ -65,14 +72,16 @@ def test_every_example_is_valid_with_the_example_defaults(name: str, monkeypatch
     out, err = io.StringIO(), io.StringIO()
     code = main(["validate", f"examples/{name}.json", "--defaults", "examples/defaults.json"], stdout=out, stderr=err)
     assert (code, err.getvalue()) == (0, ""), err.getvalue()
-    assert out.getvalue().startswith(f"examples/{name}.json: valid (job ")
+    assert out.getvalue().startswith(
+        (f"examples/{name}.json: valid (job ", f"examples/{name}.json: valid (tuning job ")
+    )
 
 
 @pytest.mark.parametrize("name", INPUTS)
 def test_every_example_renders_with_the_cer_tag(name: str) -> None:
     request = render(name)
     assert {"Key": "CER", "Value": "1"} in request["Tags"]
-    assert request["RoleArn"] == STACK.role_arn
+    assert training_part(request)["RoleArn"] == STACK.role_arn
 
 
 def test_minimal_uses_every_stack_default() -> None:
@@ -166,3 +175,21 @@ def test_script_mode_example_runs_the_uploaded_script_with_json_hyperparameters(
         "sagemaker_job_name": f'"{request["TrainingJobName"]}"',
         "sagemaker_region": '"eu-west-1"',
     }
+
+
+def test_gan_tuning_tunes_the_seed_notes_training() -> None:
+    """The tuning example is the GAN seed's training, with its metric definitions moved into the tuner and its
+    learning rate and batch size tuned."""
+    seed, tuning = render("gan-seed"), render("gan-tuning")
+    definition = tuning["TrainingJobDefinition"]
+    for member in ("InputDataConfig", "StoppingCondition", "OutputDataConfig"):
+        assert definition[member] == seed[member]
+    assert (
+        definition["AlgorithmSpecification"]["MetricDefinitions"] == seed["AlgorithmSpecification"]["MetricDefinitions"]
+    )
+    assert definition["StaticHyperParameters"] == {"epochs": "200"}
+    assert definition["HyperParameterTuningResourceConfig"]["InstanceType"] == seed["ResourceConfig"]["InstanceType"]
+    config = tuning["HyperParameterTuningJobConfig"]
+    assert config["HyperParameterTuningJobObjective"] == {"Type": "Minimize", "MetricName": "ganloss"}
+    assert [r["Name"] for r in config["ParameterRanges"]["ContinuousParameterRanges"]] == ["learning_rate"]
+    assert tuning["HyperParameterTuningJobName"] == "gan-240506-070809-000"

@@ -288,7 +288,7 @@ def test_an_old_botocore_stops_the_builder_with_an_error_naming_both_versions(
     from training_request import validation
 
     monkeypatch.setattr(botocore, "__version__", "1.20.10")
-    validation.create_training_job_shape.cache_clear()
+    validation.operation_input_shape.cache_clear()
     validation.shape_at.cache_clear()
     try:
         with pytest.raises(OutdatedBotocore) as caught:
@@ -298,7 +298,7 @@ def test_an_old_botocore_stops_the_builder_with_an_error_naming_both_versions(
                 defaults=PlatformDefaults.stand_ins("eu-west-1"),
             )
     finally:
-        validation.create_training_job_shape.cache_clear()
+        validation.operation_input_shape.cache_clear()
         validation.shape_at.cache_clear()
     assert str(caught.value) == (
         "Checking a request against SageMaker's CreateTrainingJob model needs botocore 1.20.64 or newer; "
