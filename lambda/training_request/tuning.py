@@ -85,8 +85,13 @@ def build_tuning_job(
         problems.add(TUNER_KEY, value, f"must be an object of HyperparameterTuner arguments, not {json_type(value)}")
         problems.raise_if_any()
     assert isinstance(execution_input, dict)  # for the type checker: raise_if_any raised otherwise
-    job = _build(execution_input, region, defaults, now or datetime.now(UTC), problems)
+    job: TuningJob | None = None
+    try:
+        job = _build(execution_input, region, defaults, now or datetime.now(UTC), problems)
+    except RecursionError:
+        problems.add(TUNER_KEY, "<nested too deeply>", "must not nest this deeply")
     problems.raise_if_any()
+    assert job is not None  # the only path without a job records a problem
     return job
 
 
@@ -127,7 +132,7 @@ def _build(
 def _reject_not_for_tuning(data: Mapping[str, object], problems: Problems) -> None:
     for key, hint in NOT_FOR_TUNING.items():
         value = data.get(key)
-        if value is not None and not (key in _HARMLESS and value == _HARMLESS[key]):
+        if value is not None and not (key in _HARMLESS and value is _HARMLESS[key]):
             problems.add(key, value, f"does not apply to a tuning request: {hint}")
 
 
@@ -178,8 +183,10 @@ def _tuning_job_name(
     """fit(job_name=...) names the tuning job; else `<base>-<timestamp>` in 32 characters, the base being
     tuner.base_tuning_job_name or the image's repository name (as the SDK's _prepare_job_name_for_tuning)."""
     given = data.get("job_name")
-    if isinstance(given, str) and given:
-        if check(problems, "job_name", given, "HyperParameterTuningJobName", TUNING):
+    if given is not None:
+        if not isinstance(given, str) or not given:
+            problems.add("job_name", given, f"must be a non-empty string, not {json_type(given)}")
+        elif check(problems, "job_name", given, "HyperParameterTuningJobName", TUNING):
             return given
         return "invalid-job-name"  # a stand-in the training part accepts; the problem is reported
     base = tuner.string("base_tuning_job_name")

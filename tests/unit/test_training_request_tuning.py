@@ -163,3 +163,47 @@ def test_tuner_keys_are_the_sdks_hyperparameter_tuner_arguments() -> None:
     assert set(NOT_FOR_TUNING) <= set(
         inspect.signature(__import__("sagemaker.estimator").estimator.Estimator).parameters
     ) | set(inspect.signature(__import__("sagemaker.estimator").estimator.EstimatorBase.fit).parameters)
+
+
+@pytest.mark.parametrize("job_name", [5, "", ["a"]])
+def test_a_job_name_that_is_not_a_string_is_named(job_name: object) -> None:
+    assert "must be a non-empty string" in problems_of(dict(request(), job_name=job_name))["job_name"]
+
+
+@pytest.mark.parametrize(("key", "value"), [("debugger_hook_config", 0), ("disable_profiler", 1)])
+def test_only_the_exact_harmless_values_of_refused_keys_pass(key: str, value: object) -> None:
+    assert "does not apply to a tuning request" in problems_of(dict(request(), **{key: value}))[key]
+
+
+def test_a_tuner_nested_too_deeply_is_a_problem_not_a_crash() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    problems = problems_of(request(hyperparameter_ranges={"p": {"type": "Categorical", "values": [deep]}}))
+    assert problems
+
+
+def test_a_training_setting_the_definition_cannot_carry_is_a_problem_not_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A member a newer training builder adds (here RemoteDebugConfig, and a keep-alive period in ResourceConfig)
+    has no place in a tuning job's definition: it is reported, never silently lost."""
+    import dataclasses
+
+    from training_request import tuning
+
+    build_training_job = tuning.build_training_job
+
+    def with_newer_members(*args: Any, **kwargs: Any) -> Any:
+        job = build_training_job(*args, **kwargs)
+        request = dict(job.request, RemoteDebugConfig={"EnableRemoteDebug": True})
+        request["ResourceConfig"] = dict(request["ResourceConfig"], KeepAlivePeriodInSeconds=600)
+        return dataclasses.replace(job, request=request)
+
+    monkeypatch.setattr(tuning, "build_training_job", with_newer_members)
+    with pytest.raises(InvalidTrainingInput) as raised:
+        build_tuning_job(request(), region="eu-west-1", defaults=STACK)
+    assert {(problem.field, problem.value) for problem in raised.value.problems} == {
+        ("request", "RemoteDebugConfig"),
+        ("request", "ResourceConfig.KeepAlivePeriodInSeconds"),
+    }
