@@ -28,6 +28,7 @@ class BurstSeen:
     burst: Burst
     bucket: str
     new_jobs: set[str]  # jobs created while the burst ran
+    timing: str  # what the run's summary says of it
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,8 @@ def seen(emulator: Any, platform: Any) -> BurstSeen:
     jobs_before = set(all_job_names(emulator))
     burst = run_burst(emulator.endpoint, emulator.region, platform.outputs, platform.state_machine_arn)
     seconds = burst.seconds_to_last_result
-    print(
-        f"\nburst of {len(burst.uploads)} uploads ({DISTINCT_FILES} files, {REUPLOADS} re-uploads): "
+    timing = (
+        f"burst of {len(burst.uploads)} uploads ({DISTINCT_FILES} files, {REUPLOADS} re-uploads): "
         + (
             f"first upload to last result {seconds:.1f} s"
             if seconds is not None
@@ -46,10 +47,13 @@ def seen(emulator: Any, platform: Any) -> BurstSeen:
         + f"{dict(Counter(burst.executions.statuses.values()))}"
     )
     new_jobs = set(all_job_names(emulator)) - jobs_before
-    return BurstSeen(burst, platform.outputs["DataBucketName"], new_jobs)
+    return BurstSeen(burst, platform.outputs["DataBucketName"], new_jobs, timing)
 
 
-def test_every_upload_starts_one_execution_and_writing_results_starts_none(seen: BurstSeen) -> None:
+def test_every_upload_starts_one_execution_and_writing_results_starts_none(
+    seen: BurstSeen, record_property: Any
+) -> None:
+    record_property("summary", seen.timing)  # printed at the end of the run
     started_by = Counter(seen.burst.execution_keys().values())
 
     assert not [key for key, _ in started_by if not key.startswith(REQUEST_PREFIX)], started_by
