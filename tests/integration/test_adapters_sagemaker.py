@@ -105,7 +105,7 @@ def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any
 
 
 def test_a_heterogeneous_cluster_logs_one_stream_per_host_over_all_its_groups(
-    emulator: Any, output_bucket: str
+    emulator: Any, output_bucket: str, sdk_session: Any, capsys: Any
 ) -> None:
     sagemaker, logs = emulator.client("sagemaker"), emulator.client("logs")
     name = unique("hetero")
@@ -135,6 +135,13 @@ def test_a_heterogeneous_cluster_logs_one_stream_per_host_over_all_its_groups(
         "algo-2": f"Starting training job {name} on ml.c5.xlarge",
         "algo-3": f"Starting training job {name} on ml.m5.large",
     }
+    # The SDK's logs (what Estimator.logs() calls; its attach itself reads ResourceConfig.InstanceCount,
+    # which a heterogeneous job has none of) read as many streams as the groups have instances.
+    capsys.readouterr()
+    sdk_session.logs_for_job(name, wait=False)
+    printed = capsys.readouterr().out
+    assert printed.count(f"Starting training job {name} on ml.c5.xlarge") == 2
+    assert printed.count(f"Starting training job {name} on ml.m5.large") == 1
 
 
 @pytest.mark.parametrize(("outcome", "reason_start"), [("failed", "AlgorithmError: "), ("capacity", "CapacityError: ")])
