@@ -287,7 +287,7 @@ def _add_tags(r: ServedRequest) -> list[Authorization]:
 _SAGEMAKER: dict[str, Rule] = {
     "CreateTrainingJob": _create_training_job,
     "AddTags": _add_tags,
-    **_each("sagemaker", _training_job, "DescribeTrainingJob StopTrainingJob"),
+    **_each("sagemaker", _training_job, "DescribeTrainingJob StopTrainingJob UpdateTrainingJob"),
     **_each("sagemaker", lambda r: str(r.params["ResourceArn"]), "ListTags DeleteTags"),
     **_each("sagemaker", _anything, "ListTrainingJobs Search"),
 }

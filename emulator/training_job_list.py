@@ -8,6 +8,9 @@
   hold fewer jobs than MaxResults, even none, and still carry a NextToken; following the tokens
   reaches every matching job (AWS's reference documents this for StatusEquals; its users meet it
   with NameContains too).
+- WarmPoolStatusEquals (Available, Terminated, Reused, InUse) filters the same way, by the job's warm pool
+  status now (emulator/warm_pools.py); a summary carries the job's WarmPoolStatus when it has one, as
+  DescribeTrainingJob shows it.
 - The token names the last job of the page by its sort key, so a job created meanwhile neither
   repeats nor hides a job on the next page.
 """
@@ -25,6 +28,7 @@ from typing import Any, Protocol
 SORT_KEYS = ("Name", "CreationTime", "Status")
 SORT_ORDERS = ("Ascending", "Descending")
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
+WARM_POOL_STATUSES = ("Available", "Terminated", "Reused", "InUse")
 DEFAULT_MAX_RESULTS = 10
 MAX_RESULTS = 100
 
@@ -50,6 +54,9 @@ class ListedJob(Protocol):
     def last_modified_time(self) -> datetime: ...
     @property
     def training_end_time(self) -> datetime | None: ...
+    def warm_pool_status(self) -> dict[str, Any] | None:
+        """DescribeTrainingJob's WarmPoolStatus now, or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class ListQuery:
             ("SortBy", "sortBy", SORT_KEYS),
             ("SortOrder", "sortOrder", SORT_ORDERS),
             ("StatusEquals", "statusEquals", STATUSES),
+            ("WarmPoolStatusEquals", "warmPoolStatusEquals", WARM_POOL_STATUSES),
         ):
             value = request.get(member)
             if value is not None and value not in allowed:
@@ -114,7 +122,8 @@ def list_jobs(jobs: Iterable[ListedJob], query: ListQuery) -> dict[str, Any]:
         after = _token_key(query.next_token, _KEY_TYPES[query.sort_by])
         ordered = [j for j in ordered if (sort_key(j) < after if descending else sort_key(j) > after)]
     page, rest = ordered[: query.max_results], ordered[query.max_results :]
-    response: dict[str, Any] = {"TrainingJobSummaries": [_summary(j) for j in page if _matches(j, query)]}
+    summaries = (_summary(job) for job in page)
+    response: dict[str, Any] = {"TrainingJobSummaries": [s for s in summaries if _matches(s, query)]}
     if rest:
         response["NextToken"] = _token(sort_key(page[-1]))
     return response
@@ -130,13 +139,15 @@ def _in_time_range(job: ListedJob, query: ListQuery) -> bool:
     return all(bound is None or holds(bound, time) for bound, time, holds in bounds)
 
 
-def _matches(job: ListedJob, query: ListQuery) -> bool:
-    """The filters SageMaker applies to a page once it is cut."""
-    if query.name_contains is not None and query.name_contains not in job.name:
+def _matches(summary: Mapping[str, Any], query: ListQuery) -> bool:
+    """The filters SageMaker applies to a page once it is cut, on the jobs' summaries (taken at one moment,
+    so a warm pool's status is the one its summary shows)."""
+    if query.name_contains is not None and query.name_contains not in summary["TrainingJobName"]:
         return False
-    if query.status_equals is not None and job.status != query.status_equals:
+    if query.status_equals is not None and summary["TrainingJobStatus"] != query.status_equals:
         return False
-    return query.warm_pool_status_equals is None  # no emulated job keeps a warm pool
+    pool_status = summary.get("WarmPoolStatus", {}).get("Status")
+    return query.warm_pool_status_equals is None or pool_status == query.warm_pool_status_equals
 
 
 def _summary(job: ListedJob) -> dict[str, Any]:
@@ -150,6 +161,9 @@ def _summary(job: ListedJob) -> dict[str, Any]:
     }
     if job.training_end_time is not None:
         summary["TrainingEndTime"] = job.training_end_time
+    pool = job.warm_pool_status()
+    if pool is not None:
+        summary["WarmPoolStatus"] = pool
     return summary
 
 

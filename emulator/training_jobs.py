@@ -8,8 +8,9 @@ BillableTimeInSeconds count to its TrainingEndTime (a job that never got instanc
 failed for capacity, it has no TrainingEndTime either).
 
 During Training the emulated container prints its lines to CloudWatch Logs (TRAINING_JOB_LOG_GROUP,
-one stream per instance, `<job>/algo-N-<ts>` for N = 1..InstanceCount), one block at a time: a first
-line, a report per epoch with a line for each of the job's MetricDefinitions (emulator/training_metrics.py),
+one stream per host, `<job>/algo-N-<ts>` for N = 1..InstanceCount, or over all the InstanceGroups'
+instances of a heterogeneous cluster), one block at a time: a first line naming the host's instance
+type, a report per epoch with a line for each of the job's MetricDefinitions (emulator/training_metrics.py),
 a last line. As each block is printed, SageMaker's side applies every MetricDefinitions regex to
 every line, publishes the values to CloudWatch (TRAINING_JOB_METRICS_NAMESPACE, dimension
 TrainingJobName, the line's timestamp) and keeps the last value of each metric for the job's
@@ -26,6 +27,9 @@ How a job ends is chosen per job, by the caller, through hyperparameters the emu
   Add any unique hyperparameter to start a new sequence.
 - `emulator_seconds`: how long the job runs (default: `EMULATOR_TRAINING_SECONDS`, else 3).
 - `emulator_optimum` (and `epochs`): the metric values, see emulator/training_metrics.py.
+
+A job with a KeepAlivePeriodInSeconds keeps its instances in a warm pool that a matching job created
+meanwhile reuses, starting faster (emulator/warm_pools.py).
 
 StopTrainingJob works on any InProgress job (Stopping, then Stopped). Like SageMaker, the job sends a
 "SageMaker Training Job State Change" event (source aws.sagemaker, the DescribeTrainingJob output as
@@ -48,7 +52,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from emulator import training_metrics
+from emulator import training_metrics, warm_pools
 from platform_contract import TRAINING_JOB_LOG_GROUP, TrainingJobStatus
 
 OUTCOME_HYPERPARAMETER = "emulator_outcome"
@@ -72,6 +76,8 @@ _PHASES: tuple[tuple[str, str, float], ...] = (
     ("Uploading", "Uploading generated training model", 0.15),
 )
 _INSTANCES_UP = "Downloading"  # the first secondary status on running instances: TrainingStartTime
+# A job on a warm pool's instances skips most of Starting: the share of it left.
+WARM_START_SHARE = 0.1
 _IN_PROGRESS = TrainingJobStatus.IN_PROGRESS.value
 _STOPPING = TrainingJobStatus.STOPPING.value
 _COMPLETED = TrainingJobStatus.COMPLETED.value
@@ -226,6 +232,7 @@ class TrainingJob:
     last_metrics: dict[str, MetricPoint] = field(default_factory=dict)
     stop_requested: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    warm_pool: warm_pools.WarmPool | None = None  # see emulator/warm_pools.py
 
     def __post_init__(self) -> None:
         self._described_request = described_request(self.request)
@@ -241,6 +248,11 @@ class TrainingJob:
     @property
     def metric_definitions(self) -> list[training_metrics.MetricDefinition]:
         return training_metrics.MetricDefinition.all_of(self.request.get("AlgorithmSpecification", {}))
+
+    @property
+    def on_warm_pool(self) -> bool:
+        """The job runs on the instances of another job's warm pool."""
+        return self.warm_pool is not None and self.warm_pool.reused
 
     @property
     def model_artifact(self) -> str:
@@ -313,7 +325,14 @@ class TrainingJob:
             if self.status in _TERMINAL_MESSAGES and self.last_metrics:
                 result["FinalMetricDataList"] = self._final_metrics()
             result.update(self._rule_statuses())
+            pool = self.warm_pool_status()
+            if pool is not None:
+                result["WarmPoolStatus"] = pool
             return result
+
+    def warm_pool_status(self) -> dict[str, Any] | None:
+        """DescribeTrainingJob's WarmPoolStatus now (emulator/warm_pools.py), or None when it has none."""
+        return self.warm_pool.describe(_now()) if self.warm_pool is not None else None
 
     def _training_times(self) -> dict[str, Any]:
         times: dict[str, Any] = {}
@@ -387,10 +406,42 @@ class TrainingJobRegistry:
                 outcome=sequence[min(attempt, len(sequence) - 1)],
                 seconds=seconds,
             )
+            job.warm_pool = self._warm_pool_for(job)
             job.enter(*_PHASES[0][:2])
             self.jobs[name] = job
         threading.Thread(target=self._run, args=(job,), name=f"training-{name}", daemon=True).start()
         return job
+
+    def _warm_pool_for(self, job: TrainingJob) -> warm_pools.WarmPool | None:
+        """A matching Available pool taken over, else the job's own if it asks for one. A job the caller
+        fails for capacity wants new instances: it takes no pool."""
+        now = _now()
+        if job.outcome is Outcome.CAPACITY:
+            return warm_pools.WarmPool.for_request(job.request, now)
+        pools = (other.warm_pool for other in self.jobs.values() if other.warm_pool is not None)
+        return warm_pools.pool_for_new_job(job.name, job.request, pools, now)
+
+    def update_keep_alive(self, name: str, seconds: int) -> None:
+        """UpdateTrainingJob's ResourceConfig.KeepAlivePeriodInSeconds, for a job whose warm pool is Available."""
+        job = self.get(name)
+        with self._lock:
+            now = _now()
+            pool = job.warm_pool
+            if pool is None or not pool.available(now):
+                status = pool.status(now) if pool is not None else None
+                raise TrainingJobError(
+                    "ValidationException",
+                    f"The warm pool of training job {name} is not Available (its status: {status or 'none'}): "
+                    "only an Available warm pool's KeepAlivePeriodInSeconds can be updated.",
+                )
+            pool.update_keep_alive(seconds, now)
+
+    def job_ended(self, job: TrainingJob) -> None:
+        """The job's instances are kept in its warm pool if it has one and they came up (a job that never had
+        instances, failed for capacity or stopped while Starting, has nothing to keep)."""
+        if job.warm_pool is not None:
+            with self._lock:
+                job.warm_pool.job_ended(job.training_start_time is not None, _now())
 
     def get(self, name: str) -> TrainingJob:
         job = self.jobs.get(name)
@@ -418,6 +469,7 @@ class TrainingJobRegistry:
         try:
             _JobRun(self, job, effects).advance()
         finally:
+            self.job_ended(job)
             _best_effort(effects.enter_phase, job.status)
             _best_effort(effects.put_state_change, job.describe())
 
@@ -429,9 +481,11 @@ class _JobRun:
         self.registry = registry
         self.job = job
         self.effects = effects
-        instances = int(job.request.get("ResourceConfig", {}).get("InstanceCount") or 1)
         started = int(_now().timestamp())
-        self.streams = [f"{job.name}/algo-{number}-{started}" for number in range(1, instances + 1)]
+        self.hosts = [
+            Host(f"algo-{number}", instance_type, f"{job.name}/algo-{number}-{started}")
+            for number, instance_type in enumerate(instance_types(job.request), start=1)
+        ]
 
     def advance(self) -> None:
         job = self.job
@@ -441,7 +495,7 @@ class _JobRun:
                     break
                 job.enter(phase, message)
             _best_effort(self.effects.enter_phase, phase)
-            seconds = job.seconds * share
+            seconds = job.seconds * share * (WARM_START_SHARE if phase == "Starting" and job.on_warm_pool else 1)
             if job.outcome is Outcome.CAPACITY and phase == "Starting":
                 if not job.stop_requested.wait(seconds):
                     job.finish(_FAILED, CAPACITY_FAILURE_REASON)
@@ -470,15 +524,17 @@ class _JobRun:
                 f"whose regex {definition.regex!r} is too complex to write a matching line for",
                 flush=True,
             )
-        instance_type = job.request.get("ResourceConfig", {}).get("InstanceType")
         blocks = [
-            [f"Starting training job {job.name} on {instance_type}"],
+            [],  # the first line, which names each host's instance type
             *report.epochs,
             ["Training complete, saving model to /opt/ml/model"],
         ]
         pause = seconds / len(blocks)
         for position, lines in enumerate(blocks):
-            self.print_lines(lines)
+            if position:
+                self.print_lines(lines)
+            else:
+                self.print_first_line()
             if job.outcome is Outcome.STOPPED and position == len(blocks) // 2 and job.status == _IN_PROGRESS:
                 with contextlib.suppress(TrainingJobError):  # stopped by a caller meanwhile
                     self.registry.stop(job.name)
@@ -486,12 +542,18 @@ class _JobRun:
                 return True
         return False
 
+    def print_first_line(self) -> None:
+        timestamp = _now()
+        for host in self.hosts:
+            line = f"Starting training job {self.job.name} on {host.instance_type}"
+            _best_effort(self.effects.put_log_lines, TRAINING_JOB_LOG_GROUP, host.stream, [(timestamp, line)])
+
     def print_lines(self, lines: list[str]) -> None:
         """The container prints `lines` on every instance; SageMaker takes the metric values from them."""
         timestamp = _now()
-        for stream in self.streams:
+        for host in self.hosts:
             _best_effort(
-                self.effects.put_log_lines, TRAINING_JOB_LOG_GROUP, stream, [(timestamp, line) for line in lines]
+                self.effects.put_log_lines, TRAINING_JOB_LOG_GROUP, host.stream, [(timestamp, line) for line in lines]
             )
         definitions = self.job.metric_definitions
         points = [
@@ -502,6 +564,26 @@ class _JobRun:
         if points:
             _best_effort(self.effects.put_metric_data, self.job.name, points)
             self.job.record_metrics(points)
+
+
+@dataclass(frozen=True)
+class Host:
+    """One instance of a job: its host name in the cluster, its type, its log stream."""
+
+    name: str
+    instance_type: str
+    stream: str
+
+
+def instance_types(request: Mapping[str, Any]) -> list[str]:
+    """The type of each of a job's instances, in host order (algo-1, algo-2, ...): InstanceCount of
+    InstanceType, or each of the InstanceGroups' instances, group after group. (SageMaker numbers the hosts
+    of a heterogeneous cluster over all its groups but does not promise that order.)"""
+    resources = request.get("ResourceConfig") or {}
+    groups = resources.get("InstanceGroups")
+    if groups:
+        return [str(group["InstanceType"]) for group in groups for _ in range(int(group.get("InstanceCount") or 0))]
+    return [str(resources.get("InstanceType"))] * int(resources.get("InstanceCount") or 1)
 
 
 def _model_archive(job: TrainingJob) -> bytes:

@@ -27,7 +27,7 @@ from trainctl.reporting import (
     report_error,
     report_problems,
 )
-from trainctl.states import TrainingState
+from trainctl.states import TrainingState, WarmPoolState
 from training_request import InvalidTrainingInput
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
@@ -87,7 +87,9 @@ def describe(state: TrainingState) -> list[str]:
         )
         if job.failure_reason:
             lines.append(f"reason:    {job.failure_reason}")
-        lines.append(f"instances: {job.instance_count} x {job.instance_type}")
+        lines.append(f"instances: {job.instances}")
+        if job.warm_pool is not None:
+            lines.append(f"warm pool: {warm_pool_line(job.warm_pool)}")
         lines.append(
             f"duration:  {duration(job.duration_seconds())} (training {duration(job.training_seconds)}, billable {duration(job.billable_seconds)})"
         )
@@ -99,6 +101,12 @@ def describe(state: TrainingState) -> list[str]:
         for name, url in state.execution.links.items():
             lines.append(f"{name + ':':<10} {url}")
     return lines
+
+
+def warm_pool_line(pool: WarmPoolState) -> str:
+    """`Available (retained 0m42s)`, `Reused by <job> (retained 0m05s)`, `InUse`."""
+    status = f"Reused by {pool.reused_by}" if pool.reused_by else pool.status
+    return status + (f" (retained {duration(pool.retained_seconds)})" if pool.retained_seconds is not None else "")
 
 
 def _leave_or_stop(platform: Platform, reference: str, stdin: TextIO, out: TextIO, err: TextIO) -> int:
@@ -192,7 +200,7 @@ def run_list(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
                 execution.status if execution else "-",
                 job.name if job else "-",
                 job.status if job else "-",
-                f"{job.instance_count} x {job.instance_type}" if job else "-",
+                job.instances if job else "-",
                 duration(job.duration_seconds()) if job else "-",
             )
         )

@@ -43,6 +43,40 @@ ProgressEvent = StatusChange | LogLine
 
 
 @dataclass(frozen=True)
+class InstanceGroup:
+    """One group of a heterogeneous cluster (ResourceConfig.InstanceGroups)."""
+
+    name: str
+    instance_type: str
+    instance_count: int
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.instance_count} x {self.instance_type}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "instance_type": self.instance_type, "instance_count": self.instance_count}
+
+
+@dataclass(frozen=True)
+class WarmPoolState:
+    """DescribeTrainingJob's WarmPoolStatus: the instances a job kept for a matching job to reuse."""
+
+    status: str  # Available, InUse, Reused, Terminated
+    retained_seconds: int | None  # how long the pool waited, idle, after the job (billed)
+    reused_by: str | None  # the job that reused it
+
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any]) -> WarmPoolState | None:
+        pool = description.get("WarmPoolStatus")
+        if not pool:
+            return None
+        return cls(pool["Status"], pool.get("ResourceRetainedBillableTimeInSeconds"), pool.get("ReusedByJob"))
+
+    def to_json(self) -> dict[str, object]:
+        return {"status": self.status, "retained_seconds": self.retained_seconds, "reused_by": self.reused_by}
+
+
+@dataclass(frozen=True)
 class JobStatus:
     name: str
     arn: str
@@ -58,6 +92,15 @@ class JobStatus:
     model_artifacts: str | None
     final_metrics: dict[str, float]
     transitions: tuple[StatusChange, ...]
+    instance_groups: tuple[InstanceGroup, ...] = ()  # a heterogeneous cluster's, in place of type and count
+    warm_pool: WarmPoolState | None = None
+
+    @property
+    def instances(self) -> str:
+        """`2 x ml.m5.xlarge`, or each group of a heterogeneous cluster: `data: 2 x ml.c5.xlarge, train: ...`."""
+        if self.instance_groups:
+            return ", ".join(str(group) for group in self.instance_groups)
+        return f"{self.instance_count} x {self.instance_type}"
 
     @property
     def finished(self) -> bool:
@@ -84,6 +127,10 @@ class JobStatus:
             failure_reason=description.get("FailureReason"),
             instance_type=resources.get("InstanceType"),
             instance_count=resources.get("InstanceCount"),
+            instance_groups=tuple(
+                InstanceGroup(group["InstanceGroupName"], group["InstanceType"], group["InstanceCount"])
+                for group in resources.get("InstanceGroups") or ()
+            ),
             created=description.get("CreationTime"),
             ended=description.get("TrainingEndTime"),
             training_seconds=description.get("TrainingTimeInSeconds"),
@@ -96,6 +143,7 @@ class JobStatus:
                 StatusChange(item["Status"], item.get("StatusMessage", ""), item.get("StartTime"))
                 for item in description.get("SecondaryStatusTransitions", [])
             ),
+            warm_pool=WarmPoolState.from_description(description),
         )
 
     def to_json(self) -> dict[str, object]:
@@ -107,6 +155,7 @@ class JobStatus:
             "failure_reason": self.failure_reason,
             "instance_type": self.instance_type,
             "instance_count": self.instance_count,
+            "instance_groups": [group.to_json() for group in self.instance_groups] or None,
             "created": _iso(self.created),
             "ended": _iso(self.ended),
             "duration_seconds": self.duration_seconds(),
@@ -114,6 +163,7 @@ class JobStatus:
             "billable_seconds": self.billable_seconds,
             "model_artifacts": self.model_artifacts,
             "final_metrics": self.final_metrics,
+            "warm_pool": self.warm_pool.to_json() if self.warm_pool else None,
         }
 
 

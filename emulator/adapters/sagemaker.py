@@ -63,6 +63,37 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
     SageMakerResponse.create_training_job = create_training_job
     SageMakerResponse.describe_training_job = describe_training_job
     SageMakerResponse.stop_training_job = stop_training_job
+    SageMakerResponse.update_training_job = _update_training_job(registries, answer)
+
+
+def _update_training_job(registries: _TrainingJobRegistries, answer: Callable[[Callable[[], Any]], Any]) -> Any:
+    """UpdateTrainingJob for a warm pool's KeepAlivePeriodInSeconds (emulator/warm_pools.py), checked against
+    botocore's model; its profiler and remote debugging members are refused, naming them (not emulated)."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import SagemakerClientError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    update_shape = boto3.session.Session()._session.get_service_model("sagemaker").operation_model("UpdateTrainingJob")
+
+    def update_training_job(self: SageMakerResponse) -> ActionResult:
+        request = json.loads(self.body)
+        report = ParamValidator().validate(request, update_shape.input_shape)
+        if report.has_errors():
+            raise SagemakerClientError("ValidationException", report.generate_report())
+        unsupported = sorted(set(request) - {"TrainingJobName", "ResourceConfig"})
+        if unsupported:
+            raise SagemakerClientError(
+                "ValidationException",
+                f"The emulator updates only ResourceConfig.KeepAlivePeriodInSeconds, not {', '.join(unsupported)}",
+            )
+        name = request["TrainingJobName"]
+        registry = registries.of(self)
+        if "ResourceConfig" in request:
+            seconds = request["ResourceConfig"]["KeepAlivePeriodInSeconds"]
+            answer(lambda: registry.update_keep_alive(name, seconds))
+        return ActionResult({"TrainingJobArn": answer(lambda: registry.get(name)).arn})
+
+    return update_training_job
 
 
 def list_training_jobs_as_sagemaker_does() -> None:

@@ -1,6 +1,7 @@
 """One emulator per test session (its own free port and state directory), stopped at the end
 whatever happens; the platform deployed into it once, with the real CDK CLI, when a test asks; and
-the bucket and role the adapter tests make their jobs and functions with, once per test module."""
+the bucket and role the adapter tests make their jobs and functions with, and a SageMaker SDK session
+talking to the emulator, once per test module."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from emulator import DEFAULT_REGION, client_environment, endpoint_url, process
 from emulator.deployment import CdkRunner, stack_outputs
 
 TRAINING_SECONDS = "2"
+_TESTS = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.integration
 
@@ -134,6 +136,30 @@ def output_bucket(emulator: Emulator) -> str:
     name = unique("artifacts")
     emulator.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": emulator.region})
     return name
+
+
+@pytest.fixture(scope="module")
+def sdk_session(emulator: Any) -> Iterator[Any]:
+    """A sagemaker.Session whose clients (and the ones the SDK builds itself) talk to the emulator."""
+    variables = {
+        **{k: v for k, v in emulator.environment().items() if k.startswith("AWS_")},
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("AWS_PROFILE", raising=False)
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        # The parity oracle's isolation (tests/ is no package: site-packages already has a `tests`).
+        patch.syspath_prepend(str(_TESTS))
+        from parity.sdk_oracle import isolated_sdk
+
+        with isolated_sdk():
+            import sagemaker
+
+            yield sagemaker.Session(boto_session=boto3.Session(region_name=emulator.region))
 
 
 @pytest.fixture(scope="module")

@@ -104,6 +104,46 @@ def test_each_instance_logs_on_its_own_stream_while_the_job_trains(emulator: Any
     assert any(line.startswith("Loss = ") for line in after["algo-1"])
 
 
+def test_a_heterogeneous_cluster_logs_one_stream_per_host_over_all_its_groups(
+    emulator: Any, output_bucket: str, sdk_session: Any, capsys: Any
+) -> None:
+    sagemaker, logs = emulator.client("sagemaker"), emulator.client("logs")
+    name = unique("hetero")
+    request = training_request(name, output_bucket)
+    request["ResourceConfig"] = {
+        "VolumeSizeInGB": 30,
+        "InstanceGroups": [
+            {"InstanceGroupName": "data", "InstanceType": "ml.c5.xlarge", "InstanceCount": 2},
+            {"InstanceGroupName": "train", "InstanceType": "ml.m5.large", "InstanceCount": 1},
+        ],
+    }
+    sagemaker.create_training_job(**request)
+    assert final_job(sagemaker, name)["TrainingJobStatus"] == "Completed"
+
+    def first_lines() -> dict[str, str] | None:
+        streams = logs.describe_log_streams(logGroupName=TRAINING_JOB_LOG_GROUP, logStreamNamePrefix=f"{name}/")
+        lines = {
+            s["logStreamName"].split("/")[1].rsplit("-", 1)[0]: logs.get_log_events(
+                logGroupName=TRAINING_JOB_LOG_GROUP, logStreamName=s["logStreamName"], startFromHead=True
+            )["events"][0]["message"]
+            for s in streams["logStreams"]
+        }
+        return lines if len(lines) == 3 else None
+
+    assert wait_for(first_lines, timeout=10) == {
+        "algo-1": f"Starting training job {name} on ml.c5.xlarge",
+        "algo-2": f"Starting training job {name} on ml.c5.xlarge",
+        "algo-3": f"Starting training job {name} on ml.m5.large",
+    }
+    # The SDK's logs (what Estimator.logs() calls; its attach itself reads ResourceConfig.InstanceCount,
+    # which a heterogeneous job has none of) read as many streams as the groups have instances.
+    capsys.readouterr()
+    sdk_session.logs_for_job(name, wait=False)
+    printed = capsys.readouterr().out
+    assert printed.count(f"Starting training job {name} on ml.c5.xlarge") == 2
+    assert printed.count(f"Starting training job {name} on ml.m5.large") == 1
+
+
 @pytest.mark.parametrize(("outcome", "reason_start"), [("failed", "AlgorithmError: "), ("capacity", "CapacityError: ")])
 def test_a_training_job_fails_when_asked(emulator: Any, output_bucket: str, outcome: str, reason_start: str) -> None:
     sagemaker = emulator.client("sagemaker")

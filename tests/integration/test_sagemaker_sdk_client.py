@@ -10,52 +10,23 @@ isolated as in the parity tests."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-import boto3
 import pytest
 from execution_waits import execution_output, finished_execution
 
 from emulator.demo import CONSOLE_EXAMPLE, with_deployed_buckets
 from platform_contract import TRAINING_JOB_LOG_GROUP
 
-TESTS = Path(__file__).resolve().parents[1]
 SEED_METRICS = ["loss", "ganloss", "discloss", "disc-combined"]
 # 3 epochs over the Training phase (45 % of the job, in 5 blocks of lines): more than a second apart,
 # so that one-second statistics hold one printed value each.
 EPOCHS = 3
 EMULATOR_SECONDS = 12
-
-
-@pytest.fixture(scope="module")
-def sdk_session(emulator: Any) -> Iterator[Any]:
-    """A sagemaker.Session whose clients (and the ones the SDK builds itself) talk to the emulator."""
-    variables = {
-        **{k: v for k, v in emulator.environment().items() if k.startswith("AWS_")},
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("AWS_PROFILE", raising=False)
-        for name, value in variables.items():
-            patch.setenv(name, value)
-        # The parity oracle's isolation (tests/ is no package: site-packages already has a `tests`).
-        patch.syspath_prepend(str(TESTS))
-        from parity.sdk_oracle import isolated_sdk
-
-        with isolated_sdk():
-            import sagemaker
-
-            yield sagemaker.Session(boto_session=boto3.Session(region_name=emulator.region))
 
 
 @pytest.fixture(scope="module")

@@ -370,6 +370,53 @@ def test_list_shows_recent_trainings_with_status_duration_and_instance_type(trai
     assert row[3:6] == ["SUCCEEDED", job, "Completed"] and "ml.c5.xlarge" in row
 
 
+def test_status_shows_the_warm_pool_a_job_kept_and_the_job_that_reused_it(trainctl: Trainctl, tmp_path: Path) -> None:
+    # A volume size no other test uses: no other job of the session matches these pools.
+    fields = {"keep_alive_period_in_seconds": 600, "volume_size": 37}
+    first = trainctl.run("start", trainctl.input_file(tmp_path, **fields), "--wait", "--json")
+    assert first.returncode == 0, first.stderr
+    first_job = json.loads(first.stdout)["job"]["job_name"]
+    kept = json.loads(trainctl.run("status", first_job, "--json").stdout)["job"]["warm_pool"]
+    assert kept["status"] == "Available" and kept["reused_by"] is None
+    assert any(
+        line.startswith("warm pool: Available (retained ")
+        for line in trainctl.run("status", first_job).stdout.splitlines()
+    )
+
+    second = trainctl.run("start", trainctl.input_file(tmp_path, **fields), "--wait", "--json")
+    assert second.returncode == 0, second.stderr
+    second_job = json.loads(second.stdout)["job"]["job_name"]
+    lines = trainctl.run("status", first_job).stdout.splitlines()
+    assert any(line.startswith(f"warm pool: Reused by {second_job} (retained ") for line in lines), lines
+    reused = json.loads(trainctl.run("status", first_job, "--json").stdout)["job"]["warm_pool"]
+    assert (reused["status"], reused["reused_by"]) == ("Reused", second_job)
+
+
+def test_status_and_logs_show_every_group_and_host_of_a_heterogeneous_cluster(
+    trainctl: Trainctl, tmp_path: Path
+) -> None:
+    execution_input = json.loads(Path(trainctl.input_file(tmp_path)).read_text())
+    del execution_input["instance_type"], execution_input["instance_count"]
+    execution_input["instance_groups"] = [
+        {"instance_group_name": "data", "instance_type": "ml.c5.xlarge", "instance_count": 2},
+        {"instance_group_name": "train", "instance_type": "ml.m5.xlarge", "instance_count": 1},
+    ]
+    source = tmp_path / "heterogeneous.json"
+    source.write_text(json.dumps(execution_input))
+    started = trainctl.run("start", str(source), "--wait")
+    assert started.returncode == 0, started.stderr
+    assert "instances: data: 2 x ml.c5.xlarge, train: 1 x ml.m5.xlarge" in started.stdout.splitlines()
+    job = next(line.split()[1] for line in started.stdout.splitlines() if line.startswith("job:"))
+    status = trainctl.run("status", job).stdout.splitlines()
+    assert "instances: data: 2 x ml.c5.xlarge, train: 1 x ml.m5.xlarge" in status
+    logs = trainctl.run("logs", job).stdout.splitlines()
+    assert {line for line in logs if " Starting training job " in line} == {
+        f"[algo-1] Starting training job {job} on ml.c5.xlarge",
+        f"[algo-2] Starting training job {job} on ml.c5.xlarge",
+        f"[algo-3] Starting training job {job} on ml.m5.xlarge",
+    }
+
+
 def test_a_notebook_estimator_runs_through_the_platform(
     trainctl: Trainctl, emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -481,6 +481,7 @@ def test_status_of_a_job_name_has_the_final_figures(stubs):
         "failure_reason": None,
         "instance_type": "ml.g5.xlarge",
         "instance_count": 2,
+        "instance_groups": None,
         "created": T0.isoformat(),
         "ended": (T0 + timedelta(minutes=12)).isoformat(),
         "duration_seconds": 720,
@@ -488,6 +489,7 @@ def test_status_of_a_job_name_has_the_final_figures(stubs):
         "billable_seconds": 180,
         "model_artifacts": f"s3://mltrain-artifacts/{JOB}/output/model.tar.gz",
         "final_metrics": {"ganloss": 0.25},
+        "warm_pool": None,
     }
 
 
