@@ -89,6 +89,12 @@ class Guardrails:
         )
 
 
+# The platform's defaults (cdk.json): no limits, and no capability turned on.
+PLATFORM_DEFAULTS = Guardrails(
+    allow_remote_debug=False, allow_session_tag_chaining=False, credentials_providers=(), training_plans=()
+)
+
+
 def _digits(value: int | None) -> str:
     return "" if value is None else str(value)
 
