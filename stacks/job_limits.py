@@ -18,7 +18,7 @@ Conditions = dict[str, dict[str, object]]
 CREATE_TRAINING_JOB = "sagemaker:CreateTrainingJob"
 CREATE_TUNING_JOB = "sagemaker:CreateHyperParameterTuningJob"
 # The keys each create action supports, of those the guardrails use.
-_SUPPORTED_KEYS = {
+SUPPORTED_KEYS = {
     CREATE_TRAINING_JOB: {
         "sagemaker:InstanceTypes",
         "sagemaker:MaxRuntimeInSeconds",
@@ -46,7 +46,7 @@ def job_limit_conditions(guardrails: Guardrails, action: str = CREATE_TRAINING_J
         }
     if not guardrails.allow_remote_debug:
         conditions["BoolIfExists"] = {"sagemaker:EnableRemoteDebug": "false"}
-    supported = _SUPPORTED_KEYS[action]
+    supported = SUPPORTED_KEYS[action]
     limited = {
         operator: {key: value for key, value in keys.items() if key in supported}
         for operator, keys in conditions.items()

