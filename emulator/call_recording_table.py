@@ -250,8 +250,10 @@ def _training_job_context(params: Mapping[str, Any]) -> dict[str, ContextValue]:
     """The sagemaker: condition keys CreateTrainingJob sets (only those the request gives)."""
     resources = params.get("ResourceConfig") or {}
     vpc = params.get("VpcConfig") or {}
+    keep_alive = resources.get("KeepAlivePeriodInSeconds")
+    remote_debug = (params.get("RemoteDebugConfig") or {}).get("EnableRemoteDebug")
     candidates: dict[str, ContextValue | None] = {
-        "sagemaker:InstanceTypes": [resources["InstanceType"]] if resources.get("InstanceType") else None,
+        "sagemaker:InstanceTypes": _instance_types(resources) or None,
         "sagemaker:VolumeKmsKey": resources.get("VolumeKmsKeyId"),
         "sagemaker:OutputKmsKey": (params.get("OutputDataConfig") or {}).get("KmsKeyId"),
         "sagemaker:VpcSubnets": list(vpc.get("Subnets") or []) or None,
@@ -262,16 +264,32 @@ def _training_job_context(params: Mapping[str, Any]) -> dict[str, ContextValue]:
         ).lower(),
         "sagemaker:MaxRuntimeInSeconds": str((params.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", ""))
         or None,
+        "sagemaker:KeepAlivePeriod": None if keep_alive is None else str(keep_alive),
+        "sagemaker:EnableRemoteDebug": None if remote_debug is None else str(bool(remote_debug)).lower(),
     }
     return {key: value for key, value in candidates.items() if value}
 
 
+def _instance_types(resources: Mapping[str, Any]) -> list[str]:
+    """Every instance type of the job: the one type, or each instance group's (a heterogeneous cluster)."""
+    if resources.get("InstanceType"):
+        return [str(resources["InstanceType"])]
+    types = [str(group["InstanceType"]) for group in resources.get("InstanceGroups") or [] if group.get("InstanceType")]
+    return list(dict.fromkeys(types))
+
+
 def _create_training_job(r: ServedRequest) -> list[Authorization]:
-    """CreateTrainingJob; with Tags, SageMaker also authorizes sagemaker:AddTags on the new job (tag on
-    create); and the caller passes the execution role to SageMaker (iam:PassRole)."""
+    """CreateTrainingJob (on a training plan, also on the plan); with Tags, SageMaker also authorizes
+    sagemaker:AddTags on the new job (tag on create); and the caller passes the execution role to SageMaker
+    (iam:PassRole)."""
     job = _training_job(r)
     tags = tag_context(r.params.get("Tags"))
-    calls = [Authorization("sagemaker:CreateTrainingJob", job, {**tags, **_training_job_context(r.params)})]
+    context = {**tags, **_training_job_context(r.params)}
+    calls = [Authorization("sagemaker:CreateTrainingJob", job, context)]
+    plan = (r.params.get("ResourceConfig") or {}).get("TrainingPlanArn")
+    if plan:
+        # A job on a training plan is authorized on the plan too (CreateTrainingJob's training-plan resource).
+        calls.append(Authorization("sagemaker:CreateTrainingJob", str(plan), context))
     if tags:
         calls.append(Authorization("sagemaker:AddTags", job, tags))
     calls.append(

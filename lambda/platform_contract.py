@@ -47,6 +47,15 @@ class PrepareEnvironment(str, Enum):
     IMAGE_TAG_PATTERN = "IMAGE_TAG_PATTERN"  # unset: the image-push trigger is off
     IMAGE_PUSH_REQUEST = "IMAGE_PUSH_REQUEST"  # a JSON object
     SCHEDULED_REQUEST = "SCHEDULED_REQUEST"  # a JSON object; unset: no schedule
+    # The deployment's guardrails and capabilities (training_request.guardrails reads them); unset = no check.
+    ALLOWED_INSTANCE_TYPES = "ALLOWED_INSTANCE_TYPES"  # comma-separated; empty = any type
+    MAX_INSTANCE_COUNT = "MAX_INSTANCE_COUNT"  # digits; empty = no limit
+    MAX_RUN_SECONDS = "MAX_RUN_SECONDS"
+    MAX_KEEP_ALIVE_SECONDS = "MAX_KEEP_ALIVE_SECONDS"
+    ALLOW_REMOTE_DEBUG = "ALLOW_REMOTE_DEBUG"  # "true" or "false"
+    ALLOW_SESSION_TAG_CHAINING = "ALLOW_SESSION_TAG_CHAINING"
+    CREDENTIALS_PROVIDERS = "CREDENTIALS_PROVIDERS"  # comma-separated Lambda function ARNs; empty = none
+    TRAINING_PLANS = "TRAINING_PLANS"  # comma-separated training plan ARNs; empty = none
 
 
 class WriteResultEnvironment(str, Enum):

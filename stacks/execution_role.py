@@ -14,6 +14,7 @@ from constructs import Construct
 
 from platform_contract import TRAINING_JOB_LOG_GROUP, TRAINING_JOB_METRICS_NAMESPACE
 from stacks.nag import acknowledge_wildcard_resources
+from training_request.guardrails import PLATFORM_DEFAULTS, Guardrails
 from training_request.image_repositories import rule_evaluator_repository
 from training_request.rule_catalog import RULE_EVALUATOR_ACCOUNTS
 
@@ -23,8 +24,16 @@ _WRITE_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"]
 _LIST_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"]
 _NO_RESOURCE_LEVEL_PERMISSIONS = (
     "Resource '*' only for actions without resource-level permissions: ecr:GetAuthorizationToken, "
-    "cloudwatch:PutMetricData (limited by its namespace condition), ec2:Describe* (VPC only)."
+    "cloudwatch:PutMetricData (limited by its namespace condition), ec2:Describe* (VPC only), "
+    "ssmmessages:* channels (allow_remote_debug only)."
 )
+# What SageMaker's remote debugging needs of the execution role: the Systems Manager channels of the container.
+REMOTE_DEBUG_ACTIONS = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
 _NETWORK_INTERFACES_REASON = (
     "SageMaker creates and deletes the network interfaces of training instances; their ids are not known in advance."
 )
@@ -45,17 +54,20 @@ class TrainingExecutionRole(Construct):
         vpc_security_group_ids: Sequence[str],
         extra_image_repository_arns: Sequence[str] = (),
         extra_kms_key_arns: Sequence[str] = (),
+        capabilities: Guardrails | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        capabilities = capabilities or PLATFORM_DEFAULTS
+        # Confused-deputy protection as SageMaker documents it: only SageMaker acting for this account. Not a
+        # SourceArn of training jobs: Debugger and profiler rule evaluation jobs assume this role too.
+        sagemaker: iam.IPrincipal = iam.ServicePrincipal(
+            "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+        )
+        if capabilities.allow_session_tag_chaining:
+            # enable_session_tag_chaining: SageMaker passes the job's session tags on (sts:TagSession).
+            sagemaker = iam.SessionTagsPrincipal(sagemaker)
         self.role = iam.Role(
-            self,
-            "Role",
-            # Confused-deputy protection as SageMaker documents it: only SageMaker acting for this account. Not a
-            # SourceArn of training jobs: Debugger and profiler rule evaluation jobs assume this role too.
-            assumed_by=iam.ServicePrincipal(
-                "sagemaker.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
-            ),
-            description="SageMaker training jobs of the training platform",
+            self, "Role", assumed_by=sagemaker, description="SageMaker training jobs of the training platform"
         )
         # What the role can reach, for the request builder's reachability check (READABLE_BUCKETS, WRITABLE_BUCKETS).
         self.readable_bucket_names: tuple[str, ...] = tuple(
@@ -136,6 +148,21 @@ class TrainingExecutionRole(Construct):
         )
         if vpc_subnet_ids:
             self._allow_vpc_network_interfaces(vpc_subnet_ids, vpc_security_group_ids)
+        self._allow_capabilities(capabilities)
+
+    def _allow_capabilities(self, capabilities: Guardrails) -> None:
+        """What the capability settings turn on, and nothing while they are off."""
+        if capabilities.allow_remote_debug:
+            # Resource "*": the ssmmessages channel actions have no resource-level permissions.
+            self._allow("RemoteDebugChannels", REMOTE_DEBUG_ACTIONS, ["*"], _NO_RESOURCE_LEVEL_PERMISSIONS)
+        if capabilities.credentials_providers:
+            # training_repository_credentials_provider_arn: SageMaker invokes the function with this role to get
+            # the private registry's credentials.
+            self._allow(
+                "InvokeRegistryCredentialsProviders",
+                ["lambda:InvokeFunction"],
+                list(capabilities.credentials_providers),
+            )
 
     def _allow_vpc_network_interfaces(self, subnet_ids: Sequence[str], security_group_ids: Sequence[str]) -> None:
         stack = Stack.of(self)

@@ -13,6 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from platform_contract import PrepareEnvironment
+from training_request.guardrails import (
+    ALLOWED_INSTANCE_TYPES,
+    CREDENTIALS_PROVIDERS,
+    TRAINING_PLANS,
+    Guardrails,
+)
 
 # Lambda quotas: 4 KB for all of a function's environment variables together.
 LAMBDA_ENVIRONMENT_LIMIT = 4096
@@ -24,6 +30,8 @@ _S3_URI = len("s3://") + _BUCKET_NAME + len("/")
 _IMAGE_URI_WITHOUT_TAG = len("123456789012.dkr.ecr.ap-southeast-5.amazonaws.com.cn/") + 256 + len(":")  # ECR: 256
 _PLATFORM_BUCKETS_READ = 4  # data, artifacts, checkpoints, TensorBoard (stacks/execution_role.py)
 _PLATFORM_BUCKETS_WRITTEN = 3
+# The guardrails' numbers and switches at their longest: a count, two durations, two "false".
+_GUARDRAIL_SCALARS = len("10000") + len(str(28 * 24 * 3600)) + len("21600") + 2 * len("false")
 
 
 def environment_json(request: Mapping[str, object]) -> str:
@@ -46,6 +54,7 @@ def prepare_environment_settings(
     image_tag_pattern: str | None,
     image_push_request: Mapping[str, object],
     scheduled_request: Mapping[str, object] | None,
+    guardrails: Guardrails,
 ) -> list[SettingInEnvironment]:
     """What each setting adds to the Prepare function's environment (stacks/training_workflow.py, triggers.py)."""
     return [
@@ -60,6 +69,9 @@ def prepare_environment_settings(
         SettingInEnvironment(
             "scheduled_request", len(environment_json(scheduled_request)) if scheduled_request is not None else 0
         ),
+        SettingInEnvironment(ALLOWED_INSTANCE_TYPES, len(",".join(guardrails.allowed_instance_types))),
+        SettingInEnvironment(CREDENTIALS_PROVIDERS, len(",".join(guardrails.credentials_providers or ()))),
+        SettingInEnvironment(TRAINING_PLANS, len(",".join(guardrails.training_plans or ()))),
     ]
 
 
@@ -71,6 +83,7 @@ def prepare_environment_problems(settings: Sequence[SettingInEnvironment]) -> li
         + _IMAGE_URI_WITHOUT_TAG
         + 2 * _S3_URI
         + (_PLATFORM_BUCKETS_READ + _PLATFORM_BUCKETS_WRITTEN) * (_BUCKET_NAME + 1)
+        + _GUARDRAIL_SCALARS
     )
     total = fixed + sum(setting.size for setting in settings)
     if total <= LAMBDA_ENVIRONMENT_LIMIT:

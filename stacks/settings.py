@@ -11,13 +11,16 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from platform_contract import stateful_stack_name, training_stack_name
 from stacks.lambda_environment import prepare_environment_problems, prepare_environment_settings
 from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
+from training_request.errors import Problems
+from training_request.guardrails import Guardrails
 from training_request.image_repositories import ImageRepository
+from training_request.validation import check
 
 T = TypeVar("T")
 
@@ -34,6 +37,12 @@ _TAG_MUTABILITY = ("MUTABLE", "IMMUTABLE")
 # An EventBridge wildcard over ECR tag characters: `*` matches any run of them.
 _IMAGE_TAG_PATTERN = re.compile(r"^[A-Za-z0-9_.*-]{1,128}$")
 _SCHEDULE = re.compile(r"^(cron|rate)\(.+\)$")
+_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$")
+_LAMBDA_FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}$")
+_TRAINING_PLAN_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:training-plan/[A-Za-z0-9-]{1,63}$")
+# CreateTrainingJob's limits: a job runs at most 28 days; a warm pool is kept at most 6 hours (botocore's model).
+_LONGEST_RUN = 28 * 24 * 60 * 60
+_LONGEST_KEEP_ALIVE = 6 * 60 * 60
 # Context keys that look like settings (snake_case) but belong to the CDK itself.
 _SETTING_LIKE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -73,6 +82,30 @@ class PlatformSettings:
     image_push_request: dict[str, object]
     training_schedule: str | None
     scheduled_request: dict[str, object]
+    # Guardrails (training_request.guardrails): what a request may ask for. Empty or unset = no limit.
+    allowed_instance_types: tuple[str, ...]
+    max_instance_count: int | None
+    max_run_seconds: int | None
+    max_keep_alive_seconds: int | None
+    # Capabilities: each grants a permission (stacks/execution_role.py, training_workflow.py) only when turned on.
+    allow_remote_debug: bool
+    allow_session_tag_chaining: bool
+    training_repository_credentials_providers: tuple[str, ...]  # Lambda function ARNs
+    training_plans: tuple[str, ...]  # training plan ARNs
+
+    @property
+    def guardrails(self) -> Guardrails:
+        """What the request builder holds requests to (the Prepare function's environment)."""
+        return Guardrails(
+            allowed_instance_types=self.allowed_instance_types,
+            max_instance_count=self.max_instance_count,
+            max_run_seconds=self.max_run_seconds,
+            max_keep_alive_seconds=self.max_keep_alive_seconds,
+            allow_remote_debug=self.allow_remote_debug,
+            allow_session_tag_chaining=self.allow_session_tag_chaining,
+            credentials_providers=self.training_repository_credentials_providers,
+            training_plans=self.training_plans,
+        )
 
     @property
     def vpc_enabled(self) -> bool:
@@ -165,15 +198,22 @@ class PlatformSettings:
                 ),
             ),
             scheduled_request=reader.read("scheduled_request", _json_object),
+            **_guardrail_settings(reader),
         )
+        # The trigger requests are held to the guardrails too, once these are known to be valid.
+        guardrails = Guardrails() if reader.problems else settings.guardrails
         if settings.training_schedule and not settings.scheduled_request:
             reader.problems.append("training_schedule, scheduled_request: a schedule needs the request it trains")
         elif settings.training_schedule and settings.scheduled_request is not None:
-            reader.problems.extend(trigger_request_problems("scheduled_request", settings.scheduled_request))
+            reader.problems.extend(
+                trigger_request_problems("scheduled_request", settings.scheduled_request, guardrails=guardrails)
+            )
         # A request is judged when its trigger is on: only then does it train.
         if settings.image_tag_pattern and settings.image_push_request is not None:
             reader.problems.extend(
-                trigger_request_problems("image_push_request", settings.image_push_request, image_uri=_PUSHED_IMAGE)
+                trigger_request_problems(
+                    "image_push_request", settings.image_push_request, image_uri=_PUSHED_IMAGE, guardrails=guardrails
+                )
             )
         reader.problems.extend(_prefix_problems(settings.request_prefix, settings.result_prefix))
         if not reader.problems:  # measured once every value is known to be valid
@@ -210,6 +250,14 @@ _KEYS = (
     "image_push_request",
     "training_schedule",
     "scheduled_request",
+    "allowed_instance_types",
+    "max_instance_count",
+    "max_run_seconds",
+    "max_keep_alive_seconds",
+    "allow_remote_debug",
+    "allow_session_tag_chaining",
+    "training_repository_credentials_providers",
+    "training_plans",
 )
 
 Parser = Callable[[object], T]
@@ -219,11 +267,17 @@ _PUSHED_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/stack-training-ima
 _EVENT_JOB_NAME = "synth-check-000000000000"
 
 
-def trigger_request_problems(setting: str, request: Mapping[str, object], *, image_uri: str | None = None) -> list[str]:
+def trigger_request_problems(
+    setting: str,
+    request: Mapping[str, object],
+    *,
+    image_uri: str | None = None,
+    guardrails: Guardrails | None = None,
+) -> list[str]:
     """The request builder's problems with a trigger's request, each named `<setting>.<field>`.
 
     Judged as the trigger builds it (training_events): the event names the job, replacing any `job_name`, and
-    an image push supplies `image_uri` (the pushed image, by digest).
+    an image push supplies `image_uri` (the pushed image, by digest); held to the deployment's guardrails.
     """
     execution_input = {**request, "job_name": _EVENT_JOB_NAME}
     if image_uri is not None:
@@ -233,7 +287,8 @@ def trigger_request_problems(setting: str, request: Mapping[str, object], *, ima
     region = os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1"
     try:
         # Only the request's own fields are judged: the stack's role, image and output path are stand-ins.
-        build_training_job(execution_input, region=region, defaults=PlatformDefaults.stand_ins(region))
+        defaults = replace(PlatformDefaults.stand_ins(region), guardrails=guardrails or Guardrails())
+        build_training_job(execution_input, region=region, defaults=defaults)
     except InvalidTrainingInput as invalid:
         return [f"{setting}.{problem}" for problem in invalid.problems]
     return []
@@ -250,8 +305,27 @@ def _environment_problems(settings: PlatformSettings) -> list[str]:
             image_tag_pattern=settings.image_tag_pattern,
             image_push_request=settings.image_push_request,
             scheduled_request=settings.scheduled_request if settings.training_schedule else None,
+            guardrails=settings.guardrails,
         )
     )
+
+
+def _guardrail_settings(reader: _Reader) -> dict[str, Any]:
+    """The guardrail and capability settings, by field name."""
+    lambda_arns = "Lambda function ARNs (arn:<partition>:lambda:<region>:<account>:function:<name>)"
+    plan_arns = "training plan ARNs (arn:<partition>:sagemaker:<region>:<account>:training-plan/<name>)"
+    return {
+        "allowed_instance_types": reader.read("allowed_instance_types", _instance_types),
+        "max_instance_count": reader.read("max_instance_count", _optional_integer(1, 10_000)),
+        "max_run_seconds": reader.read("max_run_seconds", _optional_integer(1, _LONGEST_RUN)),
+        "max_keep_alive_seconds": reader.read("max_keep_alive_seconds", _optional_integer(0, _LONGEST_KEEP_ALIVE)),
+        "allow_remote_debug": reader.read("allow_remote_debug", _boolean),
+        "allow_session_tag_chaining": reader.read("allow_session_tag_chaining", _boolean),
+        "training_repository_credentials_providers": reader.read(
+            "training_repository_credentials_providers", _list_of(_LAMBDA_FUNCTION_ARN, lambda_arns)
+        ),
+        "training_plans": reader.read("training_plans", _list_of(_TRAINING_PLAN_ARN, plan_arns)),
+    }
 
 
 def _prefix_problems(request_prefix: str | None, result_prefix: str | None) -> list[str]:
@@ -363,6 +437,43 @@ def _list_of(pattern: re.Pattern[str], what: str) -> Parser[tuple[str, ...]]:
         return tuple(value)
 
     return parse
+
+
+def _optional_integer(low: int, high: int) -> Parser[int | None]:
+    whole_number = _integer(low, high)
+
+    def parse(value: object) -> int | None:
+        if value is None or value == "":
+            return None
+        try:
+            return whole_number(value)
+        except _Problem as problem:
+            raise _Problem(f"empty (no limit) or {problem.rule}") from None
+
+    return parse
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise _Problem("true or false")
+    return value
+
+
+def _instance_types(value: object) -> tuple[str, ...]:
+    """SageMaker training instance types, each one CreateTrainingJob accepts (botocore's model names them)."""
+    types = _list_of(_INSTANCE_TYPE, "training instance types (ml.m5.xlarge, ...)")(value)
+    for instance_type in types:
+        problems = Problems()
+        if not check(problems, "instance_type", instance_type, "ResourceConfig.InstanceType"):
+            try:
+                problems.raise_if_any()
+            except InvalidTrainingInput as invalid:
+                raise _Problem(
+                    f"a list of training instance types; {instance_type} {invalid.problems[0].rule}"
+                ) from None
+    return types
 
 
 def _repository_arns(value: object) -> tuple[str, ...]:

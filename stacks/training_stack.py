@@ -59,6 +59,7 @@ class TrainingStack(Stack):
             vpc_security_group_ids=settings.vpc_security_group_ids,
             extra_image_repository_arns=settings.extra_image_repositories,
             extra_kms_key_arns=settings.extra_kms_key_arns,
+            capabilities=settings.guardrails,
         )
         CfnOutput(
             self,
@@ -82,6 +83,7 @@ class TrainingStack(Stack):
             key=self.key,
             max_capacity_retries=settings.max_capacity_retries,
             job_poll_seconds=settings.job_poll_seconds,
+            guardrails=settings.guardrails,
         )
         CfnOutput(
             self,

@@ -20,9 +20,11 @@ from platform_contract import (
     PrepareEnvironment,
     WriteResultEnvironment,
 )
+from stacks.job_limits import job_limit_conditions, merge_conditions
 from stacks.nag import acknowledge_wildcard_resources
 from stacks.platform_function import platform_function
 from stacks.training_definition import training_definition
+from training_request.guardrails import PLATFORM_DEFAULTS, Guardrails
 
 
 class TrainingWorkflow(Construct):
@@ -54,8 +56,10 @@ class TrainingWorkflow(Construct):
         max_capacity_retries: int = 2,
         job_poll_seconds: int = 60,
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
+        guardrails: Guardrails | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.guardrails = guardrails or PLATFORM_DEFAULTS
         self.prepare_function = platform_function(
             self,
             "Prepare",
@@ -73,6 +77,8 @@ class TrainingWorkflow(Construct):
                 PrepareEnvironment.READABLE_BUCKETS.value: Fn.join(",", list(readable_bucket_names)),
                 PrepareEnvironment.WRITABLE_BUCKETS.value: Fn.join(",", list(writable_bucket_names)),
                 PrepareEnvironment.REQUEST_PREFIX.value: request_prefix,
+                # What a request may ask for: the builder refuses the rest, naming the setting.
+                **self.guardrails.to_environment(),
             },
         )
         self.write_result_function = platform_function(
@@ -197,15 +203,31 @@ class TrainingWorkflow(Construct):
         stack = Stack.of(self)
         training_jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name="*")
         self._training_jobs = training_jobs
-        # Only jobs carrying the cost tag (the platform appends it to every request).
+        # Only jobs carrying the cost tag (the platform appends it to every request), within the guardrails (a
+        # caller who bypasses the request builder is refused by IAM too).
+        create_conditions = merge_conditions(
+            {"StringEquals": {f"aws:RequestTag/{COST_TAG_KEY}": COST_TAG_VALUE}},
+            job_limit_conditions(self.guardrails),
+        )
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="CreateTaggedTrainingJobs",
                 actions=["sagemaker:CreateTrainingJob"],
                 resources=[training_jobs],
-                conditions={"StringEquals": {f"aws:RequestTag/{COST_TAG_KEY}": COST_TAG_VALUE}},
+                conditions=create_conditions,
             )
         )
+        if self.guardrails.training_plans:
+            # The training_plans setting: a job on a plan is authorized on the plan too (CreateTrainingJob's
+            # optional training-plan resource).
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="CreateTrainingJobsOnPlans",
+                    actions=["sagemaker:CreateTrainingJob"],
+                    resources=list(self.guardrails.training_plans),
+                    conditions=create_conditions,
+                )
+            )
         # AWS's policy for the SageMaker integration grants these two without a tag condition: Step Functions
         # tags the jobs it creates itself (its own tag, without the cost tag), and reads jobs' tags back.
         role.add_to_policy(

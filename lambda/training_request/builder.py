@@ -17,6 +17,7 @@ from .debugger import debugger_settings, read_rules
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problems
 from .fields import ObjectReader, join, json_type, text_of
+from .guardrails import check_guardrails
 from .image_repositories import repository_of_image
 from .inputs import Channels, add_model_channel, read_inputs
 from .instance_storage import has_local_storage
@@ -89,6 +90,7 @@ def _build(
     wait = reader.boolean("wait")
     _logs(reader, problems)
     reach.check(problems)
+    check_guardrails(request, defaults.guardrails, problems)
     if not problems:
         check_request(problems, request)
     job_name = request["TrainingJobName"]
@@ -261,7 +263,8 @@ def _resources(reader: ObjectReader, defaults: PlatformDefaults, problems: Probl
         check(problems, "instance_type", instance_type, "ResourceConfig.InstanceType")
     instance_count = _instance_count(reader, problems, required=one_type)
     volume_size = _integer(reader, "volume_size", 30, "ResourceConfig.VolumeSizeInGB")
-    max_run = _integer(reader, "max_run", 24 * 60 * 60, "StoppingCondition.MaxRuntimeInSeconds")
+    # Without max_run: the SDK's day, or the deployment's max_run_seconds when that is shorter.
+    max_run = _integer(reader, "max_run", defaults.guardrails.default_max_run, "StoppingCondition.MaxRuntimeInSeconds")
     max_wait = _integer(reader, "max_wait", None, "StoppingCondition.MaxWaitTimeInSeconds")
     input_mode = reader.string("input_mode") or "File"
     check(problems, "input_mode", input_mode, "AlgorithmSpecification.TrainingInputMode")

@@ -5,12 +5,13 @@ reach."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from platform_contract import PrepareEnvironment, partition_of
 
 from .errors import Problems
 from .fields import ObjectReader
+from .guardrails import Guardrails
 
 _LIST_FIELDS = ("readable_buckets", "writable_buckets", "image_repositories")
 # The stand-ins' account: AWS's documentation account, so a stand-in is never mistaken for a real resource.
@@ -41,6 +42,8 @@ class PlatformDefaults:
     kms_key_arn: str | None = None
     # The repositories (<registry>/<name>) the execution role may pull images from; None = no check.
     image_repositories: tuple[str, ...] | None = None
+    # What the deployment lets a request ask for (its guardrail and capability settings); the default checks nothing.
+    guardrails: Guardrails = field(default_factory=Guardrails)
 
     @classmethod
     def from_mapping(cls, data: object) -> PlatformDefaults:
@@ -60,11 +63,13 @@ class PlatformDefaults:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> PlatformDefaults:
-        """The Lambda's environment; bucket and repository lists are comma-separated, unset means no check."""
+        """The Lambda's environment; bucket and repository lists are comma-separated, unset means no check; the
+        guardrails as training_request.guardrails reads them."""
         values: dict[str, object] = {key: environ.get(_ENVIRONMENT[key]) or None for key in _URI_FIELDS}
         for key in _LIST_FIELDS:
             text = environ.get(_ENVIRONMENT[key])
             values[key] = None if text is None else tuple(name.strip() for name in text.split(",") if name.strip())
+        values["guardrails"] = Guardrails.from_environment(environ)
         return cls(**values)  # type: ignore[arg-type]
 
     @classmethod

@@ -9,6 +9,8 @@ import pytest
 
 from app import cdk_json_context
 from stacks.settings import PlatformSettings, SettingsError
+from training_request.guardrails import PLATFORM_DEFAULTS
+from training_request.validation import shape_at
 
 
 def settings_with(**overrides: object) -> PlatformSettings:
@@ -266,3 +268,68 @@ def test_cdk_synth_with_a_request_too_long_for_lambda_fails_naming_the_setting(t
     assert result.returncode != 0
     assert "image_push_request: the Prepare function's environment would take up to" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# -- Guardrails and capabilities ----------------------------------------------------------------------------------
+def test_the_defaults_limit_nothing_and_turn_no_capability_on() -> None:
+    assert settings_with().guardrails == PLATFORM_DEFAULTS
+
+
+def test_guardrail_settings_are_read_from_command_line_strings() -> None:
+    settings = settings_with(
+        allowed_instance_types="ml.m5.xlarge, ml.g5.xlarge",
+        image_push_request={"instance_type": "ml.g5.xlarge", "instance_count": 1},
+        max_instance_count="4",
+        max_run_seconds="14400",
+        max_keep_alive_seconds="0",
+        allow_remote_debug="true",
+        allow_session_tag_chaining="false",
+        training_repository_credentials_providers='["arn:aws:lambda:eu-west-1:123456789012:function:creds"]',
+        training_plans="arn:aws:sagemaker:eu-west-1:123456789012:training-plan/p5-week",
+    )
+    guardrails = settings.guardrails
+    assert guardrails.allowed_instance_types == ("ml.m5.xlarge", "ml.g5.xlarge")
+    assert (guardrails.max_instance_count, guardrails.max_run_seconds, guardrails.max_keep_alive_seconds) == (
+        4,
+        14400,
+        0,
+    )
+    assert guardrails.allow_remote_debug and not guardrails.allow_session_tag_chaining
+    assert guardrails.credentials_providers == ("arn:aws:lambda:eu-west-1:123456789012:function:creds",)
+    assert guardrails.training_plans == ("arn:aws:sagemaker:eu-west-1:123456789012:training-plan/p5-week",)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("allowed_instance_types", "ml.m5.xlarge,ml.m5.xlage", "ml.m5.xlage must be one of"),
+        ("allowed_instance_types", "m5.xlarge", "training instance types"),
+        ("max_instance_count", "0", "empty (no limit) or a whole number from 1 to 10000"),
+        ("max_run_seconds", "3000000", "empty (no limit) or a whole number from 1 to 2419200"),
+        ("max_keep_alive_seconds", "-1", "empty (no limit) or a whole number from 0 to 21600"),
+        ("allow_remote_debug", "yes", "true or false"),
+        ("allow_session_tag_chaining", 1, "true or false"),
+        ("training_repository_credentials_providers", "arn:aws:iam::123456789012:role/x", "Lambda function ARNs"),
+        ("training_plans", "p5-week", "training plan ARNs"),
+    ],
+)
+def test_a_bad_guardrail_setting_is_named_with_what_is_allowed(key: str, value: object, rule: str) -> None:
+    (problem,) = problems_of(**{key: value})
+    assert problem.startswith(f"{key}: must be") and rule in problem
+
+
+def test_the_trigger_requests_are_held_to_the_guardrails() -> None:
+    problems = problems_of(allowed_instance_types="ml.g5.xlarge", max_run_seconds="600")
+    assert problems == [
+        "image_push_request.instance_type: ml.m5.large is not among the allowed instance types "
+        "(setting allowed_instance_types: ml.g5.xlarge)"
+    ]
+    settings_with(
+        allowed_instance_types="ml.g5.xlarge", image_push_request={"instance_type": "ml.g5.xlarge", "instance_count": 1}
+    )
+
+
+def test_guardrail_lists_too_long_for_the_lambda_environment_are_named() -> None:
+    every_type = ",".join(shape_at("ResourceConfig.InstanceType").enum)
+    (problem,) = problems_of(allowed_instance_types=every_type, image_tag_pattern="")
+    assert problem.startswith("allowed_instance_types: the Prepare function's environment would take up to")

@@ -280,7 +280,11 @@ def test_state_machine_role_holds_exactly_what_the_integrations_need(template: d
     }
     assert all(s["Effect"] == "Allow" for s in statements)
     assert all("*" not in action for action in by_action)
-    tagged = json.dumps({"StringEquals": {"aws:RequestTag/CER": "1"}}, sort_keys=True)
+    # Tagged, and without remote debugging (the allow_remote_debug setting's default; stacks/job_limits.py).
+    tagged = json.dumps(
+        {"StringEquals": {"aws:RequestTag/CER": "1"}, "BoolIfExists": {"sagemaker:EnableRemoteDebug": "false"}},
+        sort_keys=True,
+    )
     to_sagemaker = json.dumps({"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}, sort_keys=True)
     sync_rule = "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
     expected_specific = {
@@ -393,6 +397,15 @@ def test_prepare_lambda_runs_the_handler_with_the_stack_defaults(template: dict[
         "READABLE_BUCKETS": "data-bucket,shared-datasets",
         "WRITABLE_BUCKETS": "artifacts-bucket,checkpoints-bucket,tensorboard-bucket",
         "REQUEST_PREFIX": "requests/",
+        # The guardrails of a deployment with the platform's defaults: no limits, no capability.
+        "ALLOWED_INSTANCE_TYPES": "",
+        "MAX_INSTANCE_COUNT": "",
+        "MAX_RUN_SECONDS": "",
+        "MAX_KEEP_ALIVE_SECONDS": "",
+        "ALLOW_REMOTE_DEBUG": "false",
+        "ALLOW_SESSION_TAG_CHAINING": "false",
+        "CREDENTIALS_PROVIDERS": "",
+        "TRAINING_PLANS": "",
     }
     writer = function_properties(template, "WriteResult")
     assert writer["Handler"] == "write_result.handler"

@@ -91,3 +91,34 @@ def test_after_a_redeploy_with_a_vpc_and_an_extra_bucket_a_vpc_training_reads_it
 
 def _calls_so_far(emulator: Any) -> int:
     return len(recorded_calls(emulator.endpoint))
+
+
+@pytest.mark.redeploys
+def test_after_a_redeploy_with_guardrails_a_job_within_them_trains_and_one_beyond_is_refused_naming_the_setting(
+    emulator: Any, platform: Any, replaced_deployments: list[ReplacedDeployment]
+) -> None:
+    """The workflow's CreateTrainingJob, with the guardrails' context keys, is judged by test_permissions against
+    the conditions this deployment's grant carries."""
+    replaced_deployments.append(
+        ReplacedDeployment(
+            _calls_so_far(emulator), deployed_platform(emulator.client("cloudformation"), ACCOUNT_ID, emulator.region)
+        )
+    )
+    platform.cdk.deploy(
+        {
+            "allowed_instance_types": "ml.m5.xlarge,ml.m5.large",
+            "max_instance_count": "2",
+            "max_run_seconds": "3600",
+            "max_keep_alive_seconds": "600",
+        }
+    )
+
+    job = trained_job(emulator, platform, base_job_name="guarded", keep_alive_period_in_seconds=300)
+    assert job["StoppingCondition"]["MaxRuntimeInSeconds"] == 3600  # no max_run: the deployment's limit
+
+    refused = run(emulator, platform, console_input(platform, base_job_name="big", instance_type="ml.p4d.24xlarge"))
+    assert refused["status"] == "FAILED"
+    assert (
+        "instance_type: ml.p4d.24xlarge is not among the allowed instance types "
+        "(setting allowed_instance_types: ml.m5.xlarge, ml.m5.large)" in refused.get("cause", "")
+    )

@@ -15,6 +15,19 @@ VPC_AND_EXTRA_BUCKET = {
 }
 
 
+# -c settings that set every guardrail and turn every capability on (the image push request's type allowed).
+GUARDRAILS_AND_CAPABILITIES = {
+    "allowed_instance_types": "ml.m5.large,ml.g5.xlarge",
+    "max_instance_count": "4",
+    "max_run_seconds": "14400",
+    "max_keep_alive_seconds": "600",
+    "allow_remote_debug": "true",
+    "allow_session_tag_chaining": "true",
+    "training_repository_credentials_providers": "arn:aws:lambda:eu-west-1:123456789012:function:registry-credentials",
+    "training_plans": "arn:aws:sagemaker:eu-west-1:123456789012:training-plan/p5-week",
+}
+
+
 @pytest.fixture(scope="session")
 def platform() -> FakePlatform:
     return fake_platform({})
@@ -23,3 +36,8 @@ def platform() -> FakePlatform:
 @pytest.fixture(scope="session")
 def vpc_platform() -> FakePlatform:
     return fake_platform(VPC_AND_EXTRA_BUCKET)
+
+
+@pytest.fixture(scope="session")
+def guarded_platform() -> FakePlatform:
+    return fake_platform(GUARDRAILS_AND_CAPABILITIES)

@@ -104,6 +104,34 @@ def test_create_training_job_is_authorized_as_create_add_tags_and_pass_role() ->
     assert pass_role.context == {"iam:PassedToService": "sagemaker.amazonaws.com"}
 
 
+def test_create_training_job_records_the_guardrails_context_keys() -> None:
+    """sagemaker:InstanceTypes (every group's), sagemaker:KeepAlivePeriod and sagemaker:EnableRemoteDebug, which the
+    workflow's grant is conditioned on; a job on a training plan is authorized on the plan as well."""
+    plan = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-plan/p5-week"
+    groups = [
+        {"InstanceGroupName": "data", "InstanceType": "ml.m5.xlarge", "InstanceCount": 2},
+        {"InstanceGroupName": "gpu", "InstanceType": "ml.g5.xlarge", "InstanceCount": 1},
+    ]
+    request = {
+        **CREATE_TRAINING_JOB,
+        "ResourceConfig": {
+            "InstanceGroups": groups,
+            "VolumeSizeInGB": 30,
+            "KeepAlivePeriodInSeconds": 600,
+            "TrainingPlanArn": plan,
+        },
+        "RemoteDebugConfig": {"EnableRemoteDebug": True},
+    }
+    create, on_plan, *_ = recorded("sagemaker", "create_training_job", **request)
+    assert create.context["sagemaker:InstanceTypes"] == ["ml.m5.xlarge", "ml.g5.xlarge"]
+    assert create.context["sagemaker:KeepAlivePeriod"] == "600"
+    assert create.context["sagemaker:EnableRemoteDebug"] == "true"
+    assert create.context["sagemaker:MaxRuntimeInSeconds"] == "3600"
+    assert (on_plan.action, on_plan.resource, on_plan.context) == ("sagemaker:CreateTrainingJob", plan, create.context)
+    plain = recorded("sagemaker", "create_training_job", **CREATE_TRAINING_JOB)[0]
+    assert "sagemaker:KeepAlivePeriod" not in plain.context and "sagemaker:EnableRemoteDebug" not in plain.context
+
+
 def test_a_job_created_without_tags_needs_no_add_tags() -> None:
     untagged = {k: v for k, v in CREATE_TRAINING_JOB.items() if k != "Tags"}
     assert [c.action for c in recorded("sagemaker", "create_training_job", **untagged)] == [

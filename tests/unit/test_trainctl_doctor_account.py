@@ -48,15 +48,27 @@ def _listed(value: Any) -> list[str]:
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, list[str]]) -> bool:
     values = context.get(key.lower())
-    if values is None:
-        return False  # no ...IfExists operator in the stacks: a missing key never matches
     wanted = _listed(expected)
+    if operator == "Null":
+        return (values is None) == (wanted[0].lower() == "true")
+    base = operator.removesuffix("IfExists")
+    if base.startswith("ForAllValues:"):
+        # True of no values at all, as IAM's (the stacks pair it with Null).
+        return all(_values_match(base.split(":", 1)[1], [value], wanted) for value in values or [])
+    if values is None:
+        return base != operator  # a missing key matches only an ...IfExists operator
+    return _values_match(base, values, wanted)
+
+
+def _values_match(operator: str, values: list[str], wanted: list[str]) -> bool:
     if operator == "StringEquals":
         return any(value in wanted for value in values)
     if operator == "StringLike":
         return any(_wildcard(pattern, value) for value in values for pattern in wanted)
     if operator == "Bool":
         return any(value.lower() in [w.lower() for w in wanted] for value in values)
+    if operator == "NumericLessThanEquals":
+        return any(float(value) <= float(limit) for value in values for limit in wanted)
     raise AssertionError(f"fake IAM: teach it the condition operator {operator}")
 
 
@@ -348,6 +360,43 @@ def test_the_fake_iam_evaluates_actions_resources_conditions_and_denies(action, 
     assert evaluate(STATEMENTS, action, resource, context)[0] == decision
 
 
+GUARDED = {
+    "Policy": [
+        {
+            "Effect": "Allow",
+            "Action": "sagemaker:CreateTrainingJob",
+            "Resource": "*",
+            "Condition": {
+                "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": ["ml.m5.large", "ml.g5.xlarge"]},
+                "Null": {"sagemaker:InstanceTypes": "false"},
+                "NumericLessThanEquals": {"sagemaker:MaxRuntimeInSeconds": "3600"},
+                "NumericLessThanEqualsIfExists": {"sagemaker:KeepAlivePeriod": "600"},
+                "BoolIfExists": {"sagemaker:EnableRemoteDebug": "false"},
+            },
+        }
+    ]
+}
+WITHIN = {"sagemaker:instancetypes": ["ml.m5.large", "ml.g5.xlarge"], "sagemaker:maxruntimeinseconds": ["3600"]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "decision"),
+    [
+        ({}, "allowed"),
+        ({"sagemaker:keepaliveperiod": ["600"], "sagemaker:enableremotedebug": ["false"]}, "allowed"),
+        ({"sagemaker:instancetypes": ["ml.m5.large", "ml.p4d.24xlarge"]}, "implicitDeny"),
+        ({"sagemaker:instancetypes": None}, "implicitDeny"),
+        ({"sagemaker:maxruntimeinseconds": ["3601"]}, "implicitDeny"),
+        ({"sagemaker:maxruntimeinseconds": None}, "implicitDeny"),
+        ({"sagemaker:keepaliveperiod": ["601"]}, "implicitDeny"),
+        ({"sagemaker:enableremotedebug": ["true"]}, "implicitDeny"),
+    ],
+)
+def test_the_fake_iam_evaluates_the_guardrails_operators(changes, decision):
+    context = {key: value for key, value in {**WITHIN, **changes}.items() if value is not None}
+    assert evaluate(GUARDED, "sagemaker:CreateTrainingJob", "*", context)[0] == decision
+
+
 def test_the_fake_iam_refuses_to_guess_an_operator_it_does_not_know():
     policy = {
         "P": [
@@ -355,7 +404,7 @@ def test_the_fake_iam_refuses_to_guess_an_operator_it_does_not_know():
                 "Effect": "Allow",
                 "Action": "*",
                 "Resource": "*",
-                "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["CER"]}},
+                "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["CER"]}},
             }
         ]
     }

@@ -61,6 +61,14 @@ FACTS: Mapping[str, str] = {
     "vpc_subnet": "each of the vpc_subnet_ids setting (a list)",
     "vpc_security_group": "each of the vpc_security_group_ids setting (a list)",
     "vpc": "whether training runs in a VPC (vpc_subnet_ids is set)",
+    "job_instance_type": "an instance type a job may use: the first of allowed_instance_types, else ml.m5.large",
+    "job_max_run": "the max_run of a job that gives none: a day, or max_run_seconds when that is shorter",
+    "instance_type_not_allowed": "an instance type outside allowed_instance_types (empty when any is allowed)",
+    "max_run_above_limit": "one second more than max_run_seconds (empty without a limit)",
+    "keep_alive_above_limit": "one second more than max_keep_alive_seconds (empty without a limit)",
+    "remote_debug": "the allow_remote_debug setting",
+    "credentials_provider": "each of the training_repository_credentials_providers setting (a list)",
+    "training_plan": "each of the training_plans setting (a list)",
 }
 
 # What stands for a name the platform chooses at run time (a job, an object key, a log stream) in
@@ -147,6 +155,26 @@ _WORKFLOW_JOB_TAGS = (
     Context(f"aws:RequestTag/{EXECUTION_TAG_KEY}", (EXAMPLE_NAME,)),
     Context("aws:TagKeys", (COST_TAG_KEY, EXECUTION_TAG_KEY), "stringList"),
 )
+# What SageMaker tells IAM of a job within the guardrails (stacks/job_limits.py conditions the grant on them).
+_JOB_WITHIN_LIMITS = (
+    Context("sagemaker:InstanceTypes", ("{job_instance_type}",), "stringList"),
+    Context("sagemaker:MaxRuntimeInSeconds", ("{job_max_run}",), "numeric"),
+)
+_WORKFLOW_JOB = (*_WORKFLOW_JOB_TAGS, *_JOB_WITHIN_LIMITS)
+
+
+def _job_beyond(key: str, value: str, kind: str, why: str, when: str) -> Call:
+    """A tagged job beyond one guardrail: IAM must refuse it to the workflow's role."""
+    others = tuple(context for context in _WORKFLOW_JOB if context.key != key)
+    return Call(
+        ("sagemaker:CreateTrainingJob",),
+        _TRAINING_JOBS,
+        why,
+        context=(*others, Context(key, (value,), kind)),
+        allowed=False,
+        when=when,
+    )
+
 
 EXECUTION_ROLE = Principal(
     "ExecutionRole",
@@ -214,6 +242,23 @@ EXECUTION_ROLE = Principal(
             _KEY,
             "SageMaker lets EBS encrypt the training volume with the project key",
             context=(Context("kms:GrantIsForAWSResource", ("true",), "boolean"),),
+        ),
+        Call(
+            (
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ),
+            "*",
+            "remote debugging reaches the container through Systems Manager (allow_remote_debug; no "
+            "resource-level permission)",
+            when="remote_debug",
+        ),
+        Call(
+            ("lambda:InvokeFunction",),
+            "{credentials_provider}",
+            "SageMaker gets a private registry's credentials (training_repository_credentials_providers)",
         ),
         Call(
             ("ec2:CreateNetworkInterface",),
@@ -365,8 +410,14 @@ STATE_MACHINE_ROLE = Principal(
         Call(
             ("sagemaker:CreateTrainingJob",),
             _TRAINING_JOBS,
-            f"the workflow creates jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}",
-            context=_WORKFLOW_JOB_TAGS,
+            f"the workflow creates jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}, within the guardrails",
+            context=_WORKFLOW_JOB,
+        ),
+        Call(
+            ("sagemaker:CreateTrainingJob",),
+            "{training_plan}",
+            "a job on a training plan is authorized on the plan too (training_plans)",
+            context=_WORKFLOW_JOB,
         ),
         Call(
             ("sagemaker:AddTags", "sagemaker:ListTags"),
@@ -417,6 +468,27 @@ STATE_MACHINE_ROLE = Principal(
                 Context("aws:TagKeys", ("Team",), "stringList"),
             ),
             allowed=False,
+        ),
+        _job_beyond(
+            "sagemaker:InstanceTypes",
+            "{instance_type_not_allowed}",
+            "stringList",
+            "only the allowed instance types (allowed_instance_types)",
+            "instance_type_not_allowed",
+        ),
+        _job_beyond(
+            "sagemaker:MaxRuntimeInSeconds",
+            "{max_run_above_limit}",
+            "numeric",
+            "no longer run than max_run_seconds",
+            "max_run_above_limit",
+        ),
+        _job_beyond(
+            "sagemaker:KeepAlivePeriod",
+            "{keep_alive_above_limit}",
+            "numeric",
+            "no longer warm pool than max_keep_alive_seconds",
+            "keep_alive_above_limit",
         ),
         Call(
             ("iam:PassRole",),

@@ -118,6 +118,32 @@ def deployment_settings(context: Mapping[str, str]) -> PlatformSettings:
 
 
 # -- Facts -------------------------------------------------------------------------------------------------------
+# An instance type a job may use when any is allowed, and two a limited deployment may not list both of.
+_ANY_INSTANCE_TYPE = "ml.m5.large"
+_LARGE_INSTANCE_TYPES = ("ml.p4d.24xlarge", "ml.p5.48xlarge")
+
+
+def guardrail_facts(settings: PlatformSettings) -> dict[str, Fact]:
+    """The catalogue's facts of the guardrail and capability settings: a job within them, and values beyond each."""
+    guardrails = settings.guardrails
+    allowed = guardrails.allowed_instance_types
+    outside = next(name for name in _LARGE_INSTANCE_TYPES if name not in allowed) if allowed else ""
+
+    def above(limit: int | None) -> str:
+        return "" if limit is None else str(limit + 1)
+
+    return {
+        "job_instance_type": allowed[0] if allowed else _ANY_INSTANCE_TYPE,
+        "job_max_run": str(guardrails.default_max_run),
+        "instance_type_not_allowed": outside,
+        "max_run_above_limit": above(guardrails.max_run_seconds),
+        "keep_alive_above_limit": above(guardrails.max_keep_alive_seconds),
+        "remote_debug": guardrails.allow_remote_debug,
+        "credentials_provider": settings.training_repository_credentials_providers,
+        "training_plan": settings.training_plans,
+    }
+
+
 class MissingResource(LookupError):
     """The stacks lack an output or resource the doctor needs: they are not this checkout's."""
 
@@ -195,6 +221,7 @@ class Deployment:
             "vpc_subnet": settings.vpc_subnet_ids,
             "vpc_security_group": settings.vpc_security_group_ids,
             "vpc": settings.vpc_enabled,
+            **guardrail_facts(settings),
         }
 
     def role_arn(self, role_name: str) -> str:
