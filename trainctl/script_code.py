@@ -109,7 +109,10 @@ def packaged_code(
         staged = staged_input(execution_input, code, uri, named.job_name)
         job = build(staged)
         archive = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trainctl-code-"))) / ARCHIVE_NAME
-        files = write_archive(code, archive)
+        try:
+            files = write_archive(code, archive)
+        except (OSError, RecursionError) as error:  # an unreadable file, a link that loops
+            raise InvalidTrainingInput([Problem(code.field, None, f"cannot be packaged: {error}")]) from None
         size = archive.stat().st_size
         if size > MAX_ARCHIVE_MEGABYTES * 1024 * 1024:
             raise InvalidTrainingInput([_too_large(code.field, size)])

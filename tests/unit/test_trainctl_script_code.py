@@ -158,6 +158,14 @@ def test_a_too_large_archive_is_an_error_naming_the_field(project: Path, monkeyp
     assert problem.startswith("source_dir: packages into 2.0 MiB, over the 1 MiB trainctl uploads as code")
 
 
+def test_a_file_that_cannot_be_read_is_an_error_naming_the_field(project: Path) -> None:
+    (project / "src" / "gone.py").symlink_to(project / "nowhere.py")  # a dangling link: tar follows links
+    code, _, err = run(["validate", write_input(project)])
+    assert code == 2 and "Traceback" not in err
+    [problem] = problems(err)
+    assert problem.startswith("source_dir: cannot be packaged: [Errno 2] No such file or directory")
+
+
 def test_a_tuning_request_is_left_to_the_builder(project: Path) -> None:
     tuner = {
         "objective_metric_name": "loss",
