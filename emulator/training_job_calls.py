@@ -11,6 +11,7 @@ the key and grants EBS its use.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -112,6 +113,20 @@ def s3_channels(request: Mapping[str, Any]) -> list[tuple[str, str, str]]:
                 (str(channel["ChannelName"]), str(source.get("S3DataType", "S3Prefix")), str(source["S3Uri"]))
             )
     return channels
+
+
+def submitted_code(request: Mapping[str, Any]) -> str | None:
+    """Script mode's code archive in S3 (the `sagemaker_submit_directory` hyperparameter, JSON-encoded as the SDK
+    sends it), which the training toolkit in the container downloads with the role's credentials as it starts.
+    None without script mode, and with network isolation (the code arrives as the `code` channel then)."""
+    value = (request.get("HyperParameters") or {}).get("sagemaker_submit_directory")
+    if not isinstance(value, str):
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        decoded = value
+    return decoded if isinstance(decoded, str) and decoded.startswith("s3://") else None
 
 
 def extra_outputs(request: Mapping[str, Any]) -> list[tuple[str, str]]:

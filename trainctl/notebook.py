@@ -8,9 +8,11 @@
     Platform.connect().start(execution_input).wait(logs=True)          # instead of estimator.fit(...)
 
 The SDK objects are read back into their JSON forms (TrainingInput, FileSystemInput,
-TensorBoardOutputConfig, DebuggerHookConfig, ProfilerConfig, Rule/ProfilerRule). Settings the
-platform cannot express (custom rules, git_config, pipeline variables...) are
-an error naming them, never silently dropped. The SDK is needed only by whoever has an Estimator:
+TensorBoardOutputConfig, DebuggerHookConfig, ProfilerConfig, Rule/ProfilerRule). Script mode is
+carried as the Estimator holds it (entry_point, source_dir, dependencies, git_config, code_location,
+container_log_level): `Platform.start` packages and uploads local code as fit() would, paths relative
+to the current directory as in the SDK. Settings the platform cannot express (custom rules, pipeline
+variables...) are an error naming them, never silently dropped. The SDK is needed only by whoever has an Estimator:
 this module imports nothing from it at import time.
 """
 
@@ -64,14 +66,11 @@ _ESTIMATOR_ATTRIBUTES = (
     ("instance_placement_config", "instance_placement_config"),
     ("entry_point", "entry_point"),
     ("source_dir", "source_dir"),
+    ("git_config", "git_config"),
     ("dependencies", "dependencies"),
     ("code_location", "code_location"),
     ("container_log_level", "container_log_level"),
 )
-# Estimator settings the input does not take: set to anything but their default, they are an error.
-_UNSUPPORTED_ATTRIBUTES = {
-    "git_config": None,  # the platform clones no repository: docs/input-reference.md, script mode
-}
 # The Estimator's documented defaults (its signature says None for some and resolves them later).
 _SDK_DEFAULTS: dict[str, object] = {
     "volume_size": 30,
@@ -330,22 +329,11 @@ def from_estimator(
     Only what differs from the Estimator's own defaults is written. `keep_role=False` leaves the
     role out so the platform's execution role is used (the workflow may pass only that role).
     """
-    _refuse_unsupported(estimator)
     return {
         **_estimator_arguments(estimator, keep_role=keep_role),
         **_helper_objects(estimator),
         **_fit_arguments(inputs, job_name, wait, logs, experiment_config),
     }
-
-
-def _refuse_unsupported(estimator: Any) -> None:
-    set_unsupported = sorted(
-        name.lstrip("_")
-        for name, default in _UNSUPPORTED_ATTRIBUTES.items()
-        if getattr(estimator, name, default) not in (default, None, [], {})
-    )
-    if set_unsupported:
-        raise UnsupportedEstimator(f"cannot be sent to the platform: {', '.join(set_unsupported)}")
 
 
 def _estimator_arguments(estimator: Any, *, keep_role: bool) -> dict[str, object]:

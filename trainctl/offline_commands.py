@@ -1,6 +1,9 @@
 """`trainctl render` and `trainctl validate`: the Lambda's request builder, run locally (a request with a `tuner`
 renders as the CreateHyperParameterTuningJob request, as the Lambda builds it).
 
+Script mode with local code is packaged as `start` packages it (trainctl.script_code), so that its problems show
+and the request holds the S3 URI the code would go to; nothing is uploaded (a note on stderr says so).
+
 Exit codes: 0 valid, 2 invalid input or unreadable file. Problems go to stderr, one per line, as
 trainctl.reporting writes them; never a traceback."""
 
@@ -8,13 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from trainctl.input_files import UnreadableInput, read_json
 from trainctl.reporting import EXIT_INVALID, EXIT_OK, report_error, report_note, report_problems
+from trainctl.script_code import has_local_code, packaged_code
 from training_request import (
     InvalidTrainingInput,
     PlatformDefaults,
@@ -59,8 +65,11 @@ def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> Tra
     try:
         execution_input = read_json(arguments.input, stdin)
         defaults = _defaults(arguments, execution_input, stdin, err)
+        now = parse_now(arguments.now)
+        if has_local_code(execution_input):
+            return _packaged_job(arguments, execution_input, defaults, now, err)  # type: ignore[arg-type]
         build = build_tuning_job if is_tuning_request(execution_input) else build_training_job
-        return build(execution_input, region=arguments.region, defaults=defaults, now=parse_now(arguments.now))
+        return build(execution_input, region=arguments.region, defaults=defaults, now=now)
     except UnreadableInput as error:
         report_error(err, str(error))
     except InvalidDefaults as error:
@@ -69,6 +78,27 @@ def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> Tra
         kind = "tuning" if is_tuning_request(execution_input) else "training"
         report_problems(err, arguments.input, f"invalid {kind} input", error.problems)
     return None
+
+
+def _packaged_job(
+    arguments: argparse.Namespace,
+    execution_input: Mapping[str, object],
+    defaults: PlatformDefaults,
+    now: datetime | None,
+    err: TextIO,
+) -> TrainingJob:
+    """The job with its local code packaged (relative paths from the input file's directory), not uploaded."""
+
+    def build(staged: object) -> TrainingJob:
+        return build_training_job(staged, region=arguments.region, defaults=defaults, now=now)
+
+    code_dir = Path("." if arguments.input == "-" else os.path.dirname(arguments.input) or ".")
+    with packaged_code(execution_input, base_dir=code_dir, build=build) as code:
+        report_note(
+            err,
+            f"{arguments.command} uploads nothing: `start` would upload the code ({code.describe()}) to {code.uri}",
+        )
+        return code.job
 
 
 def parse_now(text: str | None) -> datetime | None:

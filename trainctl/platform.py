@@ -9,7 +9,8 @@
 Starting runs an execution of the stack's state machine; its Prepare step builds and names the job,
 so the job name is read back from the execution's history (trainctl.history). Inputs are checked
 locally first by the same builder with the same defaults the Prepare Lambda has (its environment),
-so a bad input fails before anything is created.
+so a bad input fails before anything is created. Script mode with local code (a local source_dir,
+dependencies, git_config) is packaged and uploaded first, as the SDK's fit() does (trainctl.script_code).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -29,6 +31,7 @@ from trainctl.errors import PlatformError
 from trainctl.history import job_name_in_history, read_history
 from trainctl.joblogs import JobLogReader, LogLine
 from trainctl.locate import PlatformLocation, prepare_function_name, resolve_location, stack_outputs, state_machine_arn
+from trainctl.script_code import PackagedCode, has_local_code, packaged_code
 from trainctl.states import ExecutionStatus, JobStatus, ProgressEvent, TrainingState
 from trainctl.training import Training
 from training_request import PlatformDefaults, TrainingJob, build_training_job
@@ -54,6 +57,7 @@ class Platform:
     sleep: Callable[[float], None] = time.sleep
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _defaults: PlatformDefaults | None = field(default=None, repr=False)
+    _defaults_are_the_stacks: bool = field(default=False, repr=False)  # read from the Lambda, not stand-ins
 
     @classmethod
     def connect(
@@ -90,7 +94,9 @@ class Platform:
         not readable (no such stack output, or no lambda:GetFunctionConfiguration permission): the
         fields the user wrote are still validated, and the Lambda checks again with the real defaults."""
         if self._defaults is None:
-            self._defaults = self._lambda_defaults() or PlatformDefaults.stand_ins(self.region)
+            stack_defaults = self._lambda_defaults()
+            self._defaults_are_the_stacks = stack_defaults is not None
+            self._defaults = stack_defaults or PlatformDefaults.stand_ins(self.region)
         return self._defaults
 
     def _lambda_defaults(self) -> PlatformDefaults | None:
@@ -109,13 +115,46 @@ class Platform:
 
     # -- start ----------------------------------------------------------------------------------
 
-    def start(self, execution_input: Mapping[str, object], *, check: bool = True) -> Training:
+    def start(
+        self, execution_input: Mapping[str, object], *, check: bool = True, code_dir: str | os.PathLike[str] = "."
+    ) -> Training:
+        """Start an execution. Script-mode code on this machine (paths relative to `code_dir`) is packaged and
+        uploaded first, and the execution gets its S3 URI (Training.code_uri)."""
+        if has_local_code(execution_input):
+            return self._start_with_code(execution_input, Path(code_dir))
         if check:
             self.check(execution_input)
+        return self._start_execution(execution_input)
+
+    def _start_execution(self, execution_input: Mapping[str, object]) -> Training:
         response = self.client("stepfunctions").start_execution(
             stateMachineArn=self.state_machine_arn, input=json.dumps(execution_input)
         )
         return Training(self, response["executionArn"])
+
+    def _start_with_code(self, execution_input: Mapping[str, object], code_dir: Path) -> Training:
+        self.defaults()  # read first: whether they are the stack's decides where the code may go
+        with packaged_code(
+            execution_input, base_dir=code_dir, build=self.check, output_path_known=self._defaults_are_the_stacks
+        ) as code:
+            self.upload_code(code)
+            training = self._start_execution(code.execution_input)
+        training.code_uri = code.uri
+        return training
+
+    def upload_code(self, code: PackagedCode) -> None:
+        """The archive to its S3 URI, encrypted as the SDK asks (the output key in the output bucket), else as
+        the bucket's default encryption says."""
+        bucket, _, key = code.uri.removeprefix("s3://").partition("/")
+        encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": code.kms_key} if code.kms_key else {}
+        try:
+            with code.archive.open("rb") as body:
+                self.client("s3").put_object(Bucket=bucket, Key=key, Body=body, **encryption)
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            raise PlatformError(
+                f"could not upload the code to {code.uri}: {details.get('Code')}: {details.get('Message')}"
+            ) from None
 
     # -- look up --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
 from typing import TextIO
 
@@ -133,15 +134,22 @@ def run_start(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     if args.overrides:
         execution_input = apply_overrides(execution_input, args.overrides)  # type: ignore[arg-type]
     platform = _connect(args)
-    training = platform.start(execution_input)  # type: ignore[arg-type]
+    # Script mode's local paths are from the input file's directory (from standard input: the current one).
+    code_dir = "." if args.input == "-" else os.path.dirname(args.input) or "."
+    training = platform.start(execution_input, code_dir=code_dir)  # type: ignore[arg-type]
     progress = err if args.json else out
+    if training.code_uri:
+        print(f"code:      {training.code_uri}", file=progress)
     print(f"execution: {training.execution_arn}", file=progress)
     try:
         job_name = training.wait_for_job()
         print(f"job:       {job_name}", file=progress)
         if not (args.wait or args.follow):
             if args.json:
-                print(json.dumps({"execution_arn": training.execution_arn, "job_name": job_name}), file=out)
+                started = {"execution_arn": training.execution_arn, "job_name": job_name}
+                print(
+                    json.dumps({**started, "code_uri": training.code_uri} if training.code_uri else started), file=out
+                )
             else:
                 print(f"follow it with: {invocation()} logs {job_name} --follow", file=out)
             return EXIT_OK

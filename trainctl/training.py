@@ -25,6 +25,7 @@ class Training:
     platform: Platform
     execution_arn: str
     _job_name: str | None = None
+    code_uri: str | None = None  # the script-mode code trainctl packaged and uploaded for it, if any
 
     def wait_for_job(self) -> str:
         """The job's name, once SageMaker has created it (Prepare names it a moment before, and

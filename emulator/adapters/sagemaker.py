@@ -169,8 +169,8 @@ class _EmulatorClients:
 class _JobTraces:
     """What a job of `region` leaves where SageMaker leaves it, acting with the job's execution role:
     its model artifact (and checkpoints, TensorBoard and Debugger data) in S3, its log lines in
-    CloudWatch Logs, its metric values in CloudWatch; as it starts, its channels read and the calls the
-    emulator only records (emulator/training_job_calls.py). Its state changes go on the default event
+    CloudWatch Logs, its metric values in CloudWatch; as it starts, its channels read (and script mode's code
+    archive, as the container fetches it) and the calls the emulator only records (emulator/training_job_calls.py). Its state changes go on the default event
     bus as SageMaker's own, recorded for nobody."""
 
     clients: _EmulatorClients
@@ -202,6 +202,10 @@ class _JobTraces:
         elif status == "Downloading":
             for channel, data_type, uri in training_job_calls.s3_channels(self.request):
                 self.read_channel(channel, data_type, uri)
+        elif status == "Training" and (code := training_job_calls.submitted_code(self.request)):
+            # The container's toolkit fetches script mode's code archive before it runs the entry point.
+            bucket, key = training_job_calls.s3_location(code)
+            self.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
         elif status == "Uploading":
             for uri, what in training_job_calls.extra_outputs(self.request):
                 self.put_object(*training_job_calls.s3_location(uri), json.dumps({"emulator": what}).encode())

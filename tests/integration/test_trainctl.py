@@ -8,6 +8,7 @@ it names one), so it does not depend on what other tests in the session started.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -17,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import uuid
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from call_records import calls, find
 from execution_waits import finished_execution, wait_for
 
 from emulator.deployment import stack_outputs
@@ -415,6 +418,67 @@ def test_status_and_logs_show_every_group_and_host_of_a_heterogeneous_cluster(
         f"[algo-2] Starting training job {job} on ml.c5.xlarge",
         f"[algo-3] Starting training job {job} on ml.m5.xlarge",
     }
+
+
+def test_start_packages_a_local_source_dir_and_the_job_runs_it_from_s3(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path
+) -> None:
+    """`Estimator(entry_point="train.py", source_dir="src", dependencies=["common"])` as an input file: trainctl
+    uploads the SDK's sourcedir.tar.gz and the job reads it, as its execution role, from where the request says."""
+    (tmp_path / "src" / "models").mkdir(parents=True)
+    (tmp_path / "src" / "train.py").write_text("print('training')\n")
+    (tmp_path / "src" / "models" / "__init__.py").write_text("GENERATOR = 'unet'\n")
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "losses.py").write_text("def gan_loss(): ...\n")
+    source = trainctl.input_file(
+        tmp_path, entry_point="train.py", source_dir="src", dependencies=["common"], hyperparameters={"epochs": 2}
+    )
+    since = len(calls(emulator))
+
+    result = trainctl.run("start", source, "--wait", "--json")
+
+    assert result.returncode == 0, result.stderr
+    job_name = json.loads(result.stdout)["job"]["job_name"]
+    uri = f"s3://{trainctl.artifacts_bucket}/{job_name}/source/sourcedir.tar.gz"
+    assert f"code:      {uri}" in result.stderr.splitlines()
+    hyperparameters = emulator.client("sagemaker").describe_training_job(TrainingJobName=job_name)["HyperParameters"]
+    assert json.loads(hyperparameters["sagemaker_program"]) == "train.py"
+    assert json.loads(hyperparameters["sagemaker_submit_directory"]) == uri
+    assert json.loads(hyperparameters["sagemaker_job_name"]) == job_name
+    archive = emulator.client("s3").get_object(Bucket=trainctl.artifacts_bucket, Key=uri.split("/", 3)[3])["Body"]
+    with tarfile.open(fileobj=io.BytesIO(archive.read()), mode="r:gz") as contents:
+        files = {member.name: contents.extractfile(member).read() for member in contents if member.isfile()}  # type: ignore[union-attr]
+    assert files == {
+        "train.py": b"print('training')\n",
+        "models/__init__.py": b"GENERATOR = 'unet'\n",
+        "common/losses.py": b"def gan_loss(): ...\n",
+    }
+    # The container fetched it with the execution role (tests/integration/test_permissions.py judges the call).
+    fetched = wait_for(
+        lambda: find(
+            calls(emulator, since),
+            by=f"training job {job_name}",
+            action="s3:GetObject",
+            resource=f"arn:aws:s3:::{uri.removeprefix('s3://')}",
+        )
+    )
+    assert fetched[0]["outcome"] == "ok" and ":role/" in fetched[0]["principal"]
+
+
+def test_a_local_source_dir_that_is_not_there_starts_nothing_and_uploads_nothing(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path
+) -> None:
+    source = trainctl.input_file(tmp_path, entry_point="train.py", source_dir="no-such-src")
+    since = len(calls(emulator))
+    result = trainctl.run("start", source)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"  source_dir: no such directory (relative paths are from {tmp_path.resolve()}) (got 'no-such-src')" in (
+        result.stderr.splitlines()
+    )
+    started = find(
+        calls(emulator, since), principal_type="caller", action=lambda a: a in ("s3:PutObject", "states:StartExecution")
+    )
+    assert not started
 
 
 def test_a_notebook_estimator_runs_through_the_platform(

@@ -1,18 +1,21 @@
 """Every console input in examples/ renders, with the defaults a deployed stack supplies: the ones
 examples/defaults.json holds (its bucket names are the examples' `my-training-*`), through the
-builder and through `trainctl validate --defaults`."""
+builder and through `trainctl validate --defaults` (an example with local script-mode code through the
+packaging `trainctl start` does first, its paths from examples/)."""
 
 from __future__ import annotations
 
 import io
 import json
+import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from trainctl.cli import main
-from training_request import PlatformDefaults, build_training_job, build_tuning_job, is_tuning_request
+from trainctl.script_code import has_local_code, packaged_code
+from training_request import PlatformDefaults, TrainingJob, build_training_job, build_tuning_job, is_tuning_request
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -31,13 +34,21 @@ EXPECTED = {
     "debugger-rules",
     "heterogeneous-cluster",
     "script-mode",
+    "script-mode-local",
 }
 
 
 def render(name: str) -> dict:
     data = json.loads((EXAMPLES / f"{name}.json").read_text())
+    if has_local_code(data):
+        with packaged_code(data, base_dir=EXAMPLES, build=build_with_the_stack) as code:
+            return code.job.request
     build = build_tuning_job if is_tuning_request(data) else build_training_job
     return build(data, region="eu-west-1", defaults=STACK, now=NOW).request
+
+
+def build_with_the_stack(execution_input: object) -> TrainingJob:
+    return build_training_job(execution_input, region="eu-west-1", defaults=STACK, now=NOW)
 
 
 def training_part(request: dict) -> dict:
@@ -71,7 +82,13 @@ def test_every_example_is_valid_with_the_example_defaults(name: str, monkeypatch
     monkeypatch.chdir(ROOT)
     out, err = io.StringIO(), io.StringIO()
     code = main(["validate", f"examples/{name}.json", "--defaults", "examples/defaults.json"], stdout=out, stderr=err)
-    assert (code, err.getvalue()) == (0, ""), err.getvalue()
+    # Local code is packaged, not uploaded: validate says so.
+    uploads_nothing = (
+        "note: validate uploads nothing: `start` would upload the code (" if name.endswith("-local") else ""
+    )
+    assert (
+        code == 0 and err.getvalue().startswith(uploads_nothing) and err.getvalue().count("\n") == bool(uploads_nothing)
+    )
     assert out.getvalue().startswith(
         (f"examples/{name}.json: valid (job ", f"examples/{name}.json: valid (tuning job ")
     )
@@ -175,6 +192,20 @@ def test_script_mode_example_runs_the_uploaded_script_with_json_hyperparameters(
         "sagemaker_job_name": f'"{request["TrainingJobName"]}"',
         "sagemaker_region": '"eu-west-1"',
     }
+
+
+def test_local_script_mode_example_uploads_its_code_to_the_artifacts_bucket() -> None:
+    data = json.loads((EXAMPLES / "script-mode-local.json").read_text())
+    with packaged_code(data, base_dir=EXAMPLES, build=build_with_the_stack) as code:
+        with tarfile.open(code.archive) as archive:
+            names = sorted(member.name for member in archive if member.isfile())
+        request = code.job.request
+    job = request["TrainingJobName"]
+    assert code.uri == f"s3://my-training-artifacts/{job}/source/sourcedir.tar.gz"
+    assert json.loads(request["HyperParameters"]["sagemaker_submit_directory"]) == code.uri
+    assert names == ["gan_common/__init__.py", "gan_common/losses.py", "train.py"]
+    # Encrypted as SageMaker encrypts the job's outputs there: with the platform's key.
+    assert code.kms_key == STACK.kms_key_arn
 
 
 def test_gan_tuning_tunes_the_seed_notes_training() -> None:

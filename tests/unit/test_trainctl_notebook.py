@@ -147,7 +147,9 @@ def test_seed_notebook_becomes_a_readable_input_with_only_what_was_set(session_f
     assert "role" not in from_estimator(estimator, keep_role=False)
 
 
-def test_settings_the_platform_cannot_express_are_named_not_dropped(session_for):
+def test_a_script_mode_estimator_with_local_code_is_carried_as_the_sdk_holds_it(session_for):
+    """trainctl packages and uploads what the Estimator names, as fit() would (tests/parity/test_script_code_parity.py
+    compares the archive and the request with the SDK's)."""
     case = ParityCase(
         "x",
         {
@@ -157,10 +159,32 @@ def test_settings_the_platform_cannot_express_are_named_not_dropped(session_for)
             "instance_type": "ml.m5.xlarge",
         },
     )
-    # The platform clones no repository (see docs/input-reference.md, script mode).
-    estimator = estimator_for(case, session_for, git_config={"repo": "https://example.com/team/gan.git"})
-    with pytest.raises(UnsupportedEstimator, match="cannot be sent to the platform: git_config"):
-        from_estimator(estimator)
+    git_config = {"repo": "https://example.com/team/gan.git", "branch": "training", "commit": "4f2a9c1"}
+    estimator = estimator_for(
+        case,
+        session_for,
+        entry_point="train.py",
+        source_dir="src",
+        dependencies=["../common"],
+        git_config=git_config,
+        code_location="s3://team-code/gan",
+        container_log_level=10,
+        hyperparameters={"epochs": 3, "optimizer": "adam"},
+    )
+    assert from_estimator(estimator) == {
+        "image_uri": "img:1",
+        "role": "arn:aws:iam::123456789012:role/r",
+        "instance_count": 1,
+        "instance_type": "ml.m5.xlarge",
+        "entry_point": "train.py",
+        "source_dir": "src",
+        "git_config": git_config,
+        "dependencies": ["../common"],
+        "code_location": "s3://team-code/gan",
+        "container_log_level": 10,
+        # The Estimator holds them JSON-encoded with a source_dir; the input holds the values.
+        "hyperparameters": {"epochs": 3, "optimizer": "adam"},
+    }
 
 
 def test_custom_debugger_rules_are_refused_by_name(session_for):

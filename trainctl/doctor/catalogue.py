@@ -188,6 +188,11 @@ EXECUTION_ROLE = Principal(
             Call(("s3:GetObject", "s3:GetObjectVersion"), _objects(fact), "training reads its input channels")
             for fact in _READABLE_BUCKETS
         ),
+        Call(
+            ("s3:GetObject",),
+            _objects("artifacts_bucket", "*/source/sourcedir.tar.gz"),
+            "the container fetches script-mode code trainctl uploaded to its default place",
+        ),
         *(
             Call(
                 ("s3:PutObject", "s3:AbortMultipartUpload"),
