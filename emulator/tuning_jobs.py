@@ -298,15 +298,15 @@ class TuningJobRegistry:
                 self._training_jobs.stop(training_job_name)
 
     def _run(self, job: TuningJob) -> None:
-        self._emit(job)
+        self.emit_state_change(job)
         try:
             _TuningRun(self, job).run()
         except Exception as error:  # a tuning job never dies silently: it fails with the reason
             job.set_status(FAILED, f"InternalServerError: {error}")
         finally:
-            self._emit(job)
+            self.emit_state_change(job)
 
-    def _emit(self, job: TuningJob) -> None:
+    def emit_state_change(self, job: TuningJob) -> None:
         try:
             self._put_state_change(job.describe())
         except Exception as error:
@@ -392,7 +392,7 @@ class _TuningRun:
                 continue
             job.stop_requested.wait(_POLL_SECONDS)
         if job.stop_requested.is_set():
-            self.registry._emit(job)  # Stopping
+            self.registry.emit_state_change(job)  # Stopping
         if job.stop_requested.is_set() or self.out_of_time():
             self.registry.stop_training_jobs(job)
         self.wait_for_training_jobs()
