@@ -310,6 +310,9 @@ def test_stopping_a_tuning_job_stops_its_training_jobs(emulator: Any, output_buc
     assert [s["TrainingJobStatus"] for s in training_jobs_of(sagemaker, name)] == ["Stopped", "Stopped"]
     listed = sagemaker.list_hyper_parameter_tuning_jobs(NameContains=name, StatusEquals="Stopped")
     assert [s["HyperParameterTuningJobName"] for s in listed["HyperParameterTuningJobSummaries"]] == [name]
+    arn = described["HyperParameterTuningJobArn"]
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}])
+    assert {"Key": "team", "Value": "ml"} in sagemaker.list_tags(ResourceArn=arn)["Tags"]
 
 
 def test_tuning_calls_are_recorded_with_their_context(emulator: Any, completed: dict[str, Any]) -> None:
