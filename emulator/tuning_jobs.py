@@ -29,15 +29,23 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from emulator import tuning_search
 from emulator.training_jobs import MetricPoint, TrainingJob, TrainingJobError
+from emulator.tuning_job_state import (
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    RESOURCE_MEMBERS,
+    RUNNING_TRAINING,
+    STOPPED,
+    STOPPING,
+    Trial,
+    TuningJob,
+    no_training_job_succeeded,
+)
 
-IN_PROGRESS, STOPPING, STOPPED, COMPLETED, FAILED = "InProgress", "Stopping", "Stopped", "Completed", "Failed"
-_RUNNING_TRAINING = ("InProgress", "Stopping")
 _POLL_SECONDS = 0.1
 # The members of a training job definition a training job's CreateTrainingJob request takes as they are.
 _CARRIED = (
@@ -45,18 +53,6 @@ _CARRIED = (
     "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining",
     "CheckpointConfig", "RetryStrategy", "Environment",
 )  # fmt: skip
-_RESOURCE_MEMBERS = ("InstanceType", "InstanceCount", "VolumeSizeInGB", "VolumeKmsKeyId", "KeepAlivePeriodInSeconds")
-_DESCRIBED_AS_SENT = ("HyperParameterTuningJobConfig", "TrainingJobDefinitions", "WarmStartConfig", "Autotune")
-# SageMaker adds the objective's name to the static hyperparameters of a TrainingJobDefinition: its training
-# jobs get it, DescribeHyperParameterTuningJob shows it (the SDK's HyperparameterTuner.attach removes it).
-OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
-
-
-def no_training_job_succeeded(attempts: int) -> str:
-    return (
-        f"No training job succeeded after {attempts} attempts. "
-        "Please take a look at the training job failures to get more details."
-    )
 
 
 class TrainingJobs(Protocol):
@@ -64,168 +60,6 @@ class TrainingJobs(Protocol):
 
     def create(self, request: dict[str, Any]) -> TrainingJob: ...
     def stop(self, name: str) -> None: ...
-
-
-def _now() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-@dataclass
-class Trial:
-    """One training job of a tuning job."""
-
-    job: TrainingJob
-    tuned: dict[str, str]
-    objective_curve: list[float] = field(default_factory=list)  # the objective's values as reported
-
-    def state(self, metric_name: str) -> tuning_search.TrialState:
-        ended = self.job.status not in _RUNNING_TRAINING
-        point = self.job.last_metrics.get(metric_name) if ended else None
-        return tuning_search.TrialState(
-            self.job.name, self.job.status, self.job.failure_reason, point.value if point else None
-        )
-
-
-@dataclass
-class TuningJob:
-    request: dict[str, Any]
-    arn: str
-    status: str = IN_PROGRESS
-    failure_reason: str | None = None
-    creation_time: datetime = field(default_factory=_now)
-    last_modified_time: datetime = field(default_factory=_now)
-    end_time: datetime | None = None
-    trials: list[Trial] = field(default_factory=list)
-    jobs_not_improving: int = 0
-    stop_requested: threading.Event = field(default_factory=threading.Event)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-
-    @property
-    def name(self) -> str:
-        return str(self.request["HyperParameterTuningJobName"])
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return dict(self.request["HyperParameterTuningJobConfig"])
-
-    @property
-    def objective(self) -> dict[str, str]:
-        return dict(self.config.get("HyperParameterTuningJobObjective") or {})
-
-    @property
-    def tags(self) -> list[dict[str, str]]:  # moto's AddTags, ListTags and DeleteTags read and write these
-        return self.request.setdefault("Tags", [])
-
-    @tags.setter
-    def tags(self, value: list[dict[str, str]]) -> None:
-        self.request["Tags"] = value
-
-    @property
-    def definition(self) -> dict[str, Any]:
-        """The training job definition as described (OBJECTIVE_HYPERPARAMETER and ResourceConfig added); of
-        several, the first."""
-        single = self.request.get("TrainingJobDefinition")
-        if single is None:
-            return copy.deepcopy((self.request.get("TrainingJobDefinitions") or [{}])[0])
-        definition = copy.deepcopy(single)
-        static = definition.setdefault("StaticHyperParameters", {})
-        static.setdefault(OBJECTIVE_HYPERPARAMETER, self.objective.get("MetricName", ""))
-        tuning_resources = definition.get("HyperParameterTuningResourceConfig") or {}
-        if "ResourceConfig" not in definition and tuning_resources and "InstanceConfigs" not in tuning_resources:
-            # Inferred, not documented: the SDK 2.x sends HyperParameterTuningResourceConfig and its
-            # HyperparameterTuner.attach reads the described definition's ResourceConfig.
-            definition["ResourceConfig"] = {k: v for k, v in tuning_resources.items() if k in _RESOURCE_MEMBERS}
-        return dict(definition)
-
-    def trial_states(self) -> list[tuning_search.TrialState]:
-        metric = self.objective.get("MetricName", "")
-        with self.lock:
-            return [trial.state(metric) for trial in self.trials]
-
-    def set_status(self, status: str, failure_reason: str | None = None) -> None:
-        with self.lock:
-            self.status = status
-            self.last_modified_time = _now()
-            if failure_reason:
-                self.failure_reason = failure_reason
-            if status in (COMPLETED, FAILED, STOPPED):
-                self.end_time = self.last_modified_time
-
-    def training_job_summary(self, trial: Trial) -> dict[str, Any]:
-        """A HyperParameterTrainingJobSummary."""
-        state = trial.state(self.objective.get("MetricName", ""))
-        job = trial.job
-        summary: dict[str, Any] = {
-            "TrainingJobName": job.name,
-            "TrainingJobArn": job.arn,
-            "TuningJobName": self.name,
-            "CreationTime": job.creation_time,
-            "TrainingJobStatus": job.status,
-            "TunedHyperParameters": dict(trial.tuned),
-            "ObjectiveStatus": tuning_search.objective_status(state),
-        }
-        if job.training_start_time is not None:
-            summary["TrainingStartTime"] = job.training_start_time
-        if job.training_end_time is not None:
-            summary["TrainingEndTime"] = job.training_end_time
-        if job.failure_reason:
-            summary["FailureReason"] = job.failure_reason
-        if state.objective is not None:
-            summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
-                "Type": self.objective.get("Type"),
-                "MetricName": self.objective.get("MetricName"),
-                "Value": state.objective,
-            }
-        return summary
-
-    def training_job_summaries(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [self.training_job_summary(trial) for trial in self.trials]
-
-    def summary(self) -> dict[str, Any]:
-        """A HyperParameterTuningJobSummary."""
-        states = self.trial_states()
-        with self.lock:
-            summary: dict[str, Any] = {
-                "HyperParameterTuningJobName": self.name,
-                "HyperParameterTuningJobArn": self.arn,
-                "HyperParameterTuningJobStatus": self.status,
-                "Strategy": self.config.get("Strategy"),
-                "CreationTime": self.creation_time,
-                "LastModifiedTime": self.last_modified_time,
-                "TrainingJobStatusCounters": tuning_search.training_job_counters(states),
-                "ObjectiveStatusCounters": tuning_search.objective_counters(states),
-            }
-            if self.config.get("ResourceLimits"):
-                summary["ResourceLimits"] = copy.deepcopy(self.config["ResourceLimits"])
-            if self.end_time is not None:
-                summary["HyperParameterTuningEndTime"] = self.end_time
-            return summary
-
-    def describe(self) -> dict[str, Any]:
-        """The DescribeHyperParameterTuningJob response."""
-        states = self.trial_states()
-        with self.lock:
-            result = {key: copy.deepcopy(self.request[key]) for key in _DESCRIBED_AS_SENT if key in self.request}
-            if "TrainingJobDefinition" in self.request:
-                result["TrainingJobDefinition"] = self.definition
-            summary = self.summary()
-            summary.pop("Strategy")
-            summary.pop("ResourceLimits", None)
-            result.update(summary)
-            best = tuning_search.best_trial(states, self.objective.get("Type", tuning_search.MINIMIZE))
-            if best is not None:
-                trial = next(t for t in self.trials if t.job.name == best.name)
-                result["BestTrainingJob"] = self.training_job_summary(trial)
-            if self.failure_reason:
-                result["FailureReason"] = self.failure_reason
-            result["TuningJobCompletionDetails"] = {
-                "NumberOfTrainingJobsObjectiveNotImproving": self.jobs_not_improving
-            }
-            end = self.end_time or _now()
-            result["ConsumedResources"] = {"RuntimeInSeconds": round((end - self.creation_time).total_seconds())}
-            return result
 
 
 class TuningJobRegistry:
@@ -335,7 +169,7 @@ def training_job_request(job: TuningJob, name: str, tuned: Mapping[str, str]) ->
     request: dict[str, Any] = {"TrainingJobName": name}
     request.update({key: copy.deepcopy(definition[key]) for key in _CARRIED if key in definition})
     resources = definition.get("ResourceConfig") or definition.get("HyperParameterTuningResourceConfig") or {}
-    request["ResourceConfig"] = {key: resources[key] for key in _RESOURCE_MEMBERS if key in resources}
+    request["ResourceConfig"] = {key: resources[key] for key in RESOURCE_MEMBERS if key in resources}
     request["HyperParameters"] = {**(definition.get("StaticHyperParameters") or {}), **tuned}
     request["Tags"] = copy.deepcopy(job.request.get("Tags") or [])
     request["TuningJobArn"] = job.arn
@@ -380,7 +214,7 @@ class _TuningRun:
         job = self.job
         while not job.stop_requested.is_set() and self.launching():
             states = job.trial_states()
-            if sum(s.status in _RUNNING_TRAINING for s in states) < self.parallel:
+            if sum(s.status in RUNNING_TRAINING for s in states) < self.parallel:
                 tuned = next(self.candidates, None)
                 if tuned is None:
                     break
@@ -418,7 +252,7 @@ class _TuningRun:
     def follow_improvement(self, states: list[tuning_search.TrialState]) -> None:
         """Count, in the order they end, the training jobs whose objective is no better than the best so far."""
         objective_type = self.job.objective.get("Type", tuning_search.MINIMIZE)
-        ended = [s for s in states if s.status not in _RUNNING_TRAINING]
+        ended = [s for s in states if s.status not in RUNNING_TRAINING]
         for state in ended[self.ended_seen :]:
             if state.objective is not None and (
                 self.best is None or tuning_search.is_worse(self.best, state.objective, objective_type)
@@ -433,7 +267,7 @@ class _TuningRun:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
     def wait_for_training_jobs(self) -> None:
-        while any(s.status in _RUNNING_TRAINING for s in self.job.trial_states()):
+        while any(s.status in RUNNING_TRAINING for s in self.job.trial_states()):
             if self.job.stop_requested.is_set() or self.out_of_time():
                 self.registry.stop_training_jobs(self.job)
             time.sleep(_POLL_SECONDS)
@@ -452,11 +286,4 @@ class _TuningRun:
             job.set_status(COMPLETED)
 
 
-__all__ = [
-    "OBJECTIVE_HYPERPARAMETER",
-    "TrainingJobs",
-    "TuningJob",
-    "TuningJobRegistry",
-    "no_training_job_succeeded",
-    "training_job_request",
-]
+__all__ = ["TrainingJobs", "TuningJobRegistry", "no_training_job_succeeded", "training_job_request"]

@@ -18,7 +18,7 @@ from test_aws_cli_client import AwsCli, aws  # noqa: F401 (a fixture: the AWS CL
 from test_sagemaker_sdk_client import sdk_session  # noqa: F401 (a fixture: the SDK pointed at the emulator)
 
 from emulator import DEFAULT_REGION
-from emulator.tuning_jobs import no_training_job_succeeded
+from emulator.tuning_job_state import no_training_job_succeeded
 from platform_contract import COST_TAG_KEY, COST_TAG_VALUE, SAGEMAKER_TUNING_SYNC_RULE
 from training_request import build_tuning_job
 

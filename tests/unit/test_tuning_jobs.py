@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from emulator.training_jobs import MetricPoint, Outcome, TrainingJob, TrainingJobError
-from emulator.tuning_jobs import TuningJob, TuningJobRegistry, no_training_job_succeeded
+from emulator.tuning_job_state import TuningJob, no_training_job_succeeded
+from emulator.tuning_jobs import TuningJobRegistry
 
 PREFIX = "arn:aws:sagemaker:eu-west-1:123456789012:hyper-parameter-tuning-job/"
 
