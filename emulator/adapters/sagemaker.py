@@ -67,7 +67,7 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
     SageMakerResponse.update_training_job = _update_training_job(registries, answer)
 
 
-def _update_training_job(registries: _TrainingJobRegistries, answer: Callable[[Callable[[], Any]], Any]) -> Any:
+def _update_training_job(registries: TrainingJobRegistries, answer: Callable[[Callable[[], Any]], Any]) -> Any:
     """UpdateTrainingJob for a warm pool's KeepAlivePeriodInSeconds (emulator/warm_pools.py), checked against
     botocore's model; its profiler and remote debugging members are refused, naming them (not emulated)."""
     from moto.core.responses import ActionResult
