@@ -1,19 +1,25 @@
 """Both ways the deployed workflow creates a job, on the emulator: a request of long-supported members through
 SageMaker's optimised integration (`.sync`), a request with newer members through the AWS SDK integration,
 followed to its end. Either way SageMaker gets every member of the request Prepare built (DescribeTrainingJob
-echoes it), and the call is made with the state machine's role.
+echoes it), and the call is made with the state machine's role. Stopping an execution of the AWS SDK route
+leaves its job running, as on AWS; `trainctl stop` stops it.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from call_records import calls, find
-from execution_waits import execution_output
-from test_platform import console_input, run
+from execution_waits import all_job_names, execution_output, finished_execution, wait_for
+from test_platform import PLATFORM_STACKS, console_input, run, start
 
-from platform_contract import CREATE_ROUTE_FIELD, CreateRoute, WorkflowState
+from platform_contract import CREATE_ROUTE_FIELD, JOB_NAME_FIELD, CreateRoute, WorkflowState
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Members the optimised integration is not known to pass, each one the emulator's SageMaker accepts.
 NEWER_MEMBERS = {
@@ -34,12 +40,14 @@ def entered(events: list[dict[str, Any]]) -> list[str]:
 
 
 def prepared(events: list[dict[str, Any]]) -> dict[str, Any]:
-    (output,) = [
+    """Prepare's output ({} while Prepare runs)."""
+    outputs = [
         e["stateExitedEventDetails"]["output"]
         for e in events
         if e.get("stateExitedEventDetails", {}).get("name") == WorkflowState.PREPARE.value
     ]
-    return dict(json.loads(output))
+    assert len(outputs) <= 1, "Prepare ran more than once"
+    return dict(json.loads(outputs[0])) if outputs else {}
 
 
 def assert_echoed(request: Any, described: Any, path: str = "") -> None:
@@ -102,3 +110,37 @@ def test_a_request_with_newer_members_is_created_through_the_aws_sdk_and_followe
     assert job["InfraCheckConfig"] == {"EnableInfraCheck": True}
     assert job["OutputDataConfig"]["CompressionType"] == "NONE"
     assert job["AlgorithmSpecification"]["ContainerArguments"] == ["--epochs", "3"]
+
+
+def test_stopping_an_aws_sdk_route_execution_leaves_its_job_which_trainctl_stop_then_stops(
+    emulator: Any, platform: Any
+) -> None:
+    sfn, sagemaker = emulator.client("stepfunctions"), emulator.client("sagemaker")
+    execution_input = console_input(platform, base_job_name="sdkstop", hyperparameters={"emulator_seconds": "300"})
+    execution = start(emulator, platform, {**execution_input, **NEWER_MEMBERS})
+    name = wait_for(lambda: prepared(history(emulator, execution)).get(JOB_NAME_FIELD))
+    wait_for(lambda: name in all_job_names(emulator))
+
+    # As on AWS: Step Functions runs nothing when an execution stops, and only .sync stops its job.
+    sfn.stop_execution(executionArn=execution)
+    assert finished_execution(sfn, execution)["status"] == "ABORTED"
+    assert sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "InProgress"
+
+    # trainctl stop, given the execution, stops its job too.
+    environment = {
+        **emulator.environment(),
+        "TRAINCTL_STACK": f"{PLATFORM_STACKS}training",
+        "TRAINCTL_CONFIG": str(ROOT / "tests" / "integration" / "no-such-trainctl-config.toml"),
+    }
+    stopped = subprocess.run(
+        [sys.executable, "-m", "trainctl", "stop", execution],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    assert wait_for(
+        lambda: sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "Stopped", timeout=120
+    )
