@@ -190,6 +190,8 @@ class WorkflowState(str, Enum):
     PREPARE = "Prepare"  # its output's JOB_NAME_FIELD names the job the execution creates next
     RUN_TRAINING_JOB = "RunTrainingJob"  # createTrainingJob.sync: creates the job, waits for its end
     START_TRAINING_JOB = "StartTrainingJob"  # createTrainingJob ("wait": false)
+    # aws-sdk:sagemaker:createTrainingJob, for a request the optimised integration may not pass (CreateRoute)
+    CREATE_TRAINING_JOB_VIA_SDK = "CreateTrainingJobViaSdk"
 
 
 # The field naming the training job in Prepare's output and in the execution's output.
@@ -207,6 +209,16 @@ class RequestKind(str, Enum):
 
 
 REQUEST_KIND_FIELD = "request_kind"
+
+
+class CreateRoute(str, Enum):
+    """How the workflow creates a training job, in Prepare's CREATE_ROUTE_FIELD (training requests only)."""
+
+    OPTIMISED = "optimised"  # sagemaker:createTrainingJob(.sync): every member is one that integration passes
+    SDK = "sdk"  # aws-sdk:sagemaker:createTrainingJob, followed by describing the job until it ends
+
+
+CREATE_ROUTE_FIELD = "create_route"
 # The field naming the tuning job in Prepare's output for a tuning request (which has no JOB_NAME_FIELD).
 TUNING_JOB_NAME_FIELD = "tuning_job_name"
 

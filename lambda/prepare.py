@@ -8,8 +8,9 @@ settings from the environment, reads a request file from S3 (the only AWS call, 
 files), and shapes the result for the state machine.
 
 Event: {"input": <the execution input>, "capacity_retries": <int, optional>}. Result, one of:
-- {"request_kind": "training", "job_name", "wait", "request", "links", "job_name_origin", "trigger",
-  "request_file"}: train. `job_name_origin` is "event" (derived from the event: the same event always gives
+- {"request_kind": "training", "job_name", "create_route", "wait", "request", "links", "job_name_origin",
+  "trigger", "request_file"}: train. `create_route` is "optimised" or "sdk": the Step Functions integration
+  that can create this request (training_request.create_route). `job_name_origin` is "event" (derived from the event: the same event always gives
   the same name), "input" (the console input's `job_name`) or "generated" (SDK form, fresh on every call);
   `request_file` is {"bucket", "key", "version_id", "etag"} for a request file, else null.
 - {"request_kind": "tuning", "tuning_job_name", "wait", "request", "links", "job_name_origin", "trigger",
@@ -26,7 +27,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from platform_contract import JOB_NAME_FIELD, REQUEST_KIND_FIELD, TUNING_JOB_NAME_FIELD, RequestKind
+from platform_contract import CREATE_ROUTE_FIELD, JOB_NAME_FIELD, REQUEST_KIND_FIELD, TUNING_JOB_NAME_FIELD, RequestKind
 from training_events import (
     IgnoredEvent,
     InvalidRequestFile,
@@ -43,6 +44,7 @@ from training_request import (
     TuningJob,
     build_training_job,
     build_tuning_job,
+    create_route,
     is_tuning_request,
 )
 
@@ -72,6 +74,7 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
     return {
         REQUEST_KIND_FIELD: (RequestKind.TUNING if tuning else RequestKind.TRAINING).value,
         TUNING_JOB_NAME_FIELD if tuning else JOB_NAME_FIELD: job.job_name,
+        **({} if tuning else {CREATE_ROUTE_FIELD: create_route(job.request).value}),
         "wait": job.wait,
         "request": job.request,
         "links": (tuning_console_links if tuning else console_links)(job.job_name, region),

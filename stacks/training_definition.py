@@ -3,7 +3,9 @@
 An execution takes a training input (console, trainctl) or the EventBridge event of a trigger (request
 file, image push, schedule). Begin sets the counters; Prepare turns the input into a CreateTrainingJob
 request, or finds the event ignored or the request file invalid; Route ends an ignored event at once and
-sends a request to RunTrainingJob (which waits for the job's end) or StartTrainingJob ("wait": false). A
+sends a request to RunTrainingJob (which waits for the job's end) or StartTrainingJob ("wait": false), or,
+when the request sets a member SageMaker's optimised integration may not pass (Prepare's `create_route`),
+to CreateTrainingJobViaSdk, whose job the execution then follows by describing it. A
 SageMaker failure goes to ClassifyFailure, which either retries through Prepare under a new job name or
 names the outcome; a job name in use is checked for the execution's own job (tagged with the execution's
 ARN), which a create retried after it succeeded meets, and which the execution then follows to its end. Every outcome passes ReportOutcome (WriteResult: a request file's result) and Conclude to
@@ -24,11 +26,13 @@ whole, and variables carry the retry counters, the prepared job and the outcome 
 
 from __future__ import annotations
 
-from platform_contract import EXECUTION_TAG_KEY, JobNameOrigin, WorkflowState
+from platform_contract import EXECUTION_TAG_KEY, CreateRoute, JobNameOrigin, WorkflowState
 
 # Step Functions' service integrations, as `integration_arn(partition, <integration>)` names them.
 CREATE_TRAINING_JOB_SYNC = "sagemaker:createTrainingJob.sync"
 CREATE_TRAINING_JOB = "sagemaker:createTrainingJob"
+# The AWS SDK integration passes every member the SDK's model has; it has no `.sync` for SageMaker.
+CREATE_TRAINING_JOB_VIA_SDK_INTEGRATION = "aws-sdk:sagemaker:createTrainingJob"
 LAMBDA_INVOKE = "lambda:invoke"
 # SageMaker's optimised integration has no describe or tag reading: the AWS SDK integration does.
 DESCRIBE_TRAINING_JOB = "aws-sdk:sagemaker:describeTrainingJob"
@@ -38,6 +42,7 @@ LIST_TAGS = "aws-sdk:sagemaker:listTags"
 PREPARE = WorkflowState.PREPARE.value
 RUN_TRAINING_JOB = WorkflowState.RUN_TRAINING_JOB.value
 START_TRAINING_JOB = WorkflowState.START_TRAINING_JOB.value
+CREATE_TRAINING_JOB_VIA_SDK = WorkflowState.CREATE_TRAINING_JOB_VIA_SDK.value
 
 # Generated names collide only when executions start in the same millisecond: a few fresh tries suffice.
 MAX_NAME_COLLISION_RETRIES = 3
@@ -56,16 +61,17 @@ _LAMBDA_SERVICE_RETRY = {
     "BackoffRate": 2,
     "JitterStrategy": "FULL",
 }
+# Instance quota in use by other jobs: wait for them (1, 2, 4, 8, 15 minutes). Both integrations name it so.
+_QUOTA_RETRY = {
+    "ErrorEquals": ["SageMaker.ResourceLimitExceededException"],
+    "IntervalSeconds": 60,
+    "MaxAttempts": 5,
+    "BackoffRate": 2,
+    "MaxDelaySeconds": 900,
+    "JitterStrategy": "FULL",
+}
 _SAGEMAKER_RETRIES = [
-    # Instance quota in use by other jobs: wait for them (1, 2, 4, 8, 15 minutes).
-    {
-        "ErrorEquals": ["SageMaker.ResourceLimitExceededException"],
-        "IntervalSeconds": 60,
-        "MaxAttempts": 5,
-        "BackoffRate": 2,
-        "MaxDelaySeconds": 900,
-        "JitterStrategy": "FULL",
-    },
+    _QUOTA_RETRY,
     # Throttling arrives as the generic exception; so do validation errors, hence few attempts.
     {
         "ErrorEquals": ["SageMaker.AmazonSageMakerException"],
@@ -157,6 +163,7 @@ def training_definition(
         "States": {
             **_preparation(prepare_function_arn, max_capacity_retries, job_poll_seconds, partition),
             **_training_job(partition),
+            **_training_job_via_sdk(partition),
             **_failure_classification(),
             **_name_in_use(partition),
             **_own_job(partition),
@@ -250,6 +257,11 @@ def _preparation(
                     },
                     "Next": "ReportOutcome",
                 },
+                # A member the optimised integration may refuse (Step Functions fails such an execution outright).
+                {
+                    "Condition": f"{{% $states.input.create_route = '{CreateRoute.SDK.value}' %}}",
+                    "Next": CREATE_TRAINING_JOB_VIA_SDK,
+                },
                 {"Condition": "{% $states.input.wait = false %}", "Next": START_TRAINING_JOB},
             ],
             "Default": RUN_TRAINING_JOB,
@@ -260,8 +272,8 @@ def _preparation(
 def _training_job(partition: str) -> dict[str, object]:
     """SageMaker's own integration creates the job; RunTrainingJob (`.sync`) also follows it to its end.
 
-    No polling Lambda and no Wait loop (except for the rare own job met under its name, `_own_job`):
-    stopping the execution makes Step Functions stop the job. Both
+    No polling Lambda and no Wait loop (except for the own job met under its name and the AWS SDK route,
+    `_own_job`): stopping the execution makes Step Functions stop the job. Both
     tasks retry quota errors (minutes apart, waiting for running jobs to finish) and throttling; any
     other error goes to ClassifyFailure, with the job's description when it ran and ended badly.
     """
@@ -283,6 +295,43 @@ def _training_job(partition: str) -> dict[str, object]:
             "Catch": [_CATCH_SAGEMAKER_FAILURE],
             "Assign": _started("$states.result.TrainingJobArn"),
             "Next": "ReportOutcome",
+        },
+    }
+
+
+def _training_job_via_sdk(partition: str) -> dict[str, object]:
+    """The AWS SDK integration creates the job (the same request, execution tag and retries as RunTrainingJob);
+    unless `"wait": false`, the execution follows it to its end with the own job's poll loop (`_own_job`), so
+    both routes end in the same outcomes: Completed, TrainingJobFailed, TrainingJobStopped, a capacity retry
+    under a fresh name. A create refused (name in use included) goes to ClassifyFailure, as RunTrainingJob's.
+
+    Unlike `.sync`, stopping the execution does not stop this job: nothing in Step Functions runs when an
+    execution is stopped (`trainctl stop` stops both)."""
+    return {
+        CREATE_TRAINING_JOB_VIA_SDK: {
+            "Type": "Task",
+            "Resource": integration_arn(partition, CREATE_TRAINING_JOB_VIA_SDK_INTEGRATION),
+            "Arguments": _REQUEST_WITH_EXECUTION_TAG,
+            "Retry": [_QUOTA_RETRY, _SAGEMAKER_SDK_RETRY],
+            "Catch": [_CATCH_SAGEMAKER_FAILURE],
+            "Assign": {
+                "job_in_use": (
+                    "{% {'TrainingJobName': $prepared.job_name, 'TrainingJobArn': $states.result.TrainingJobArn, "
+                    "'TrainingJobStatus': 'InProgress'} %}"
+                )
+            },
+            "Next": "FollowCreatedJob",
+        },
+        "FollowCreatedJob": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Condition": "{% $prepared.wait = false %}",
+                    "Assign": _started("$job_in_use.TrainingJobArn"),
+                    "Next": "ReportOutcome",
+                }
+            ],
+            "Default": "WaitForOwnJob",
         },
     }
 
@@ -474,8 +523,9 @@ def _name_in_use(partition: str) -> dict[str, object]:
 
 
 def _own_job(partition: str) -> dict[str, object]:
-    """This execution's job, created by an earlier attempt of its create: followed to its end by describing it
-    every `$job_poll_seconds` (the `.sync` integration only follows a job it created in that attempt).
+    """This execution's job, followed to its end by describing it every `$job_poll_seconds`: a job created by an
+    earlier attempt of its create (the `.sync` integration only follows a job it created in that attempt), or
+    one the AWS SDK integration created (`_training_job_via_sdk`, which has no `.sync`).
 
     Completed -> Completed, as if `.sync` had followed it; Failed or Stopped -> ClassifyFailure with its
     description, as `.sync` would have failed (a capacity failure is retried under a fresh name). Stopping

@@ -8,7 +8,8 @@ test names the adapter to look at again.
 1. Step Functions (stepfunctions.py): run_state_machines_created_by_cloudformation,
    name_executions_started_without_a_name, evaluate_jsonata_with_jsonata_python,
    run_create_training_job_sync_in_step_functions (and createHyperParameterTuningJob.sync),
-   describe_executions_as_aws_does, page_execution_histories_as_aws_does, stop_executions_with_their_error_and_cause,
+   name_sagemaker_sdk_errors_as_step_functions_does, describe_executions_as_aws_does,
+   page_execution_histories_as_aws_does, stop_executions_with_their_error_and_cause,
    publish_step_functions_execution_metrics
 2. Lambda (lambda_functions.py): run_python_lambdas_in_reused_execution_environments,
    honour_function_logging_configuration
@@ -70,6 +71,7 @@ from emulator.adapters.stepfunctions import (
     describe_executions_as_aws_does,
     evaluate_jsonata_with_jsonata_python,
     name_executions_started_without_a_name,
+    name_sagemaker_sdk_errors_as_step_functions_does,
     page_execution_histories_as_aws_does,
     publish_step_functions_execution_metrics,
     run_create_training_job_sync_in_step_functions,
@@ -111,6 +113,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     list_training_jobs_as_sagemaker_does()
     run_hyperparameter_tuning_jobs(endpoint)
     run_create_training_job_sync_in_step_functions()
+    name_sagemaker_sdk_errors_as_step_functions_does()
     describe_executions_as_aws_does()
     page_execution_histories_as_aws_does()
     stop_executions_with_their_error_and_cause()

@@ -1,7 +1,7 @@
 """Step Functions: executions run, also of state machines CloudFormation created; executions get a
 name; JSONata is evaluated; `sagemaker:createTrainingJob.sync` and `createHyperParameterTuningJob.sync`
-work; DescribeExecution, GetExecutionHistory and StopExecution answer as AWS does; executions publish
-their metrics."""
+work, and `aws-sdk:sagemaker:*` tasks fail with AWS's error names; DescribeExecution, GetExecutionHistory
+and StopExecution answer as AWS does; executions publish their metrics."""
 
 from __future__ import annotations
 
@@ -102,6 +102,23 @@ def run_create_training_job_sync_in_step_functions() -> None:
 
     factory.state_task_service_for = state_task_service_for
     task_factory.state_task_service_for = state_task_service_for  # imported there by name
+
+
+def name_sagemaker_sdk_errors_as_step_functions_does() -> None:
+    """`arn:aws:states:::aws-sdk:sagemaker:*` tasks fail with the error names AWS gives them.
+
+    Step Functions names an AWS SDK integration's errors `<Service>.<Error>Exception`, the service
+    spelt as AWS spells it: a SageMaker error the operation models gets its own name (ResourceInUse ->
+    `SageMaker.ResourceInUseException`, likewise ResourceLimitExceeded), any other one (validation,
+    throttling) `SageMaker.SageMakerException`. moto knows the spelling of two services only and
+    otherwise names them after the lower-case resource (`sagemaker.ResourceInUseException`), which no
+    Retry or Catch written for AWS matches.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    aws_sdk._SERVICE_ERROR_NAMES["sagemaker"] = "SageMaker"
 
 
 def describe_executions_as_aws_does() -> None:

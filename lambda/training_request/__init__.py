@@ -5,6 +5,7 @@ The Lambda, trainctl and the tests import this package; it needs only the standa
 time (botocore's service model is loaded on the first build)."""
 
 from .builder import TrainingJob, build_training_job
+from .create_route import create_route, members_outside_optimised_integration
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problem
 from .tuning import TuningJob, build_tuning_job, is_tuning_request
@@ -17,5 +18,7 @@ __all__ = [
     "TuningJob",
     "build_training_job",
     "build_tuning_job",
+    "create_route",
     "is_tuning_request",
+    "members_outside_optimised_integration",
 ]

@@ -25,6 +25,7 @@ from platform_contract import EXECUTION_TAG_KEY
 from stacks.training_definition import (
     CREATE_TRAINING_JOB,
     CREATE_TRAINING_JOB_SYNC,
+    CREATE_TRAINING_JOB_VIA_SDK_INTEGRATION,
     DESCRIBE_TRAINING_JOB,
     LAMBDA_INVOKE,
     LIST_TAGS,
@@ -174,7 +175,7 @@ def test_every_task_error_that_is_not_retried_is_caught(definition: dict[str, An
         assert task["Catch"][-1]["ErrorEquals"] == ["States.ALL"], name
 
 
-def test_the_workflow_uses_sagemakers_own_integration_and_polls_only_its_own_job_met_by_name(
+def test_the_workflow_uses_sagemakers_own_integration_and_the_aws_sdk_one_and_one_poll_loop(
     definition: dict[str, Any],
 ) -> None:
     # The state machine role is granted for exactly these integrations (see the roles below).
@@ -184,16 +185,26 @@ def test_the_workflow_uses_sagemakers_own_integration_and_polls_only_its_own_job
         "Prepare": integration_arn("aws", LAMBDA_INVOKE),
         "RunTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB_SYNC),
         "StartTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB),
+        "CreateTrainingJobViaSdk": integration_arn("aws", CREATE_TRAINING_JOB_VIA_SDK_INTEGRATION),
         "DescribeJobInUse": integration_arn("aws", DESCRIBE_TRAINING_JOB),
         "ReadJobInUseTags": integration_arn("aws", LIST_TAGS),
         "DescribeOwnJob": integration_arn("aws", DESCRIBE_TRAINING_JOB),
         "WriteResult": integration_arn("aws", LAMBDA_INVOKE),
     }
-    # The one poll loop: the execution's own job, found under its name after a retried create.
+    # The one poll loop: the execution's own job, found under its name after a retried create, or created
+    # through the AWS SDK integration (which has no .sync for SageMaker).
     assert states_of_type(definition, "Wait") == {
         "WaitForOwnJob": {"Type": "Wait", "Seconds": "{% $job_poll_seconds %}", "Next": "DescribeOwnJob"}
     }
     assert definition["States"]["Begin"]["Assign"]["job_poll_seconds"] == JOB_POLL_SECONDS
+
+
+def test_the_aws_sdk_create_waits_out_quotas_and_retries_throttling_a_few_times(definition: dict[str, Any]) -> None:
+    assert retry_settings(definition["States"]["CreateTrainingJobViaSdk"]) == {
+        "SageMaker.ResourceLimitExceededException": (60, 5, 2, 900),
+        "SageMaker.ThrottlingException": (5, 3, 2, None),
+        "SageMaker.SageMakerException": (5, 3, 2, None),
+    }
 
 
 def test_sagemaker_reads_retry_throttling_a_few_times(definition: dict[str, Any]) -> None:
@@ -206,7 +217,7 @@ def test_sagemaker_reads_retry_throttling_a_few_times(definition: dict[str, Any]
 
 def test_every_job_is_tagged_with_the_execution_that_creates_it(definition: dict[str, Any]) -> None:
     assert definition["States"]["Begin"]["Assign"]["execution_tag_key"] == EXECUTION_TAG_KEY
-    for name in ("RunTrainingJob", "StartTrainingJob"):
+    for name in ("RunTrainingJob", "StartTrainingJob", "CreateTrainingJobViaSdk"):
         arguments = definition["States"][name]["Arguments"]
         assert "{'Key': $execution_tag_key, 'Value': $states.context.Execution.Id}" in arguments
 

@@ -3,7 +3,8 @@
 `workflow_in_moto` creates the state machine from `training_definition` unmodified, with what the
 emulator adds to moto to run it (emulator.adapters): JSONata evaluated by jsonata-python, and
 SageMaker's `createTrainingJob(.sync)` integration, which creates the job, reads its description until
-it ends, fails with that description as Cause, and names SageMaker's errors as Step Functions does.
+it ends, fails with that description as Cause, and names SageMaker's errors as Step Functions does (as
+it names those of the AWS SDK integration's `aws-sdk:sagemaker:*` tasks).
 Behind that integration answers `ScriptedSageMaker`: it checks every CreateTrainingJob request against
 the API model, refuses a name in use, and ends each job as the test says. The Lambda functions are
 answered in-process by the handlers the caller gives.
@@ -26,7 +27,11 @@ import pytest
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from emulator.adapters import evaluate_jsonata_with_jsonata_python, run_create_training_job_sync_in_step_functions
+from emulator.adapters import (
+    evaluate_jsonata_with_jsonata_python,
+    name_sagemaker_sdk_errors_as_step_functions_does,
+    run_create_training_job_sync_in_step_functions,
+)
 from platform_contract import WorkflowState
 from stacks.training_definition import training_definition
 
@@ -88,7 +93,8 @@ _CREATE_TRAINING_JOB = (
 class ScriptedSageMaker:
     """CreateTrainingJob and DescribeTrainingJob, each created job ending as the next scripted answer
     (Completed once the script is spent). Like SageMaker, a request the API model rejects is a
-    ValidationException, and a name that exists is refused with ResourceInUse."""
+    ValidationException, and a name that exists is refused with ResourceInUse; a scripted NAME_IN_USE
+    makes the name another execution's job, as it is when SageMaker refuses it."""
 
     script: list[JobEnd | Refusal | LostAnswer] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every CreateTrainingJob call
@@ -107,6 +113,9 @@ class ScriptedSageMaker:
         if name in self.jobs:
             raise SagemakerClientError(NAME_IN_USE.code, f"{NAME_IN_USE.message} ({self.jobs[name]['TrainingJobArn']})")
         answer = self.script.pop(0) if self.script else COMPLETED
+        if answer == NAME_IN_USE:  # the name is another execution's: its job (without this one's tag) exists
+            self.jobs[name] = described_job({**request, "Tags": []}, COMPLETED)
+            self.tags[self.jobs[name]["TrainingJobArn"]] = []
         if isinstance(answer, Refusal):
             raise SagemakerClientError(answer.code, answer.message)
         end = answer.end if isinstance(answer, LostAnswer) else answer
@@ -216,6 +225,7 @@ def run_definitions_as_the_emulator_does() -> None:
     interpreter for good, as in the emulator's server; no other test here runs Step Functions)."""
     evaluate_jsonata_with_jsonata_python()
     run_create_training_job_sync_in_step_functions()
+    name_sagemaker_sdk_errors_as_step_functions_does()
 
 
 def lambda_invoked_in_process(handlers: Mapping[str, Handler]) -> Callable[..., bytes]:

@@ -1,5 +1,6 @@
 """The Step Functions adapters (emulator/adapters/stepfunctions.py): state machines made by
-CloudFormation run, executions get names, JSONata is evaluated, createTrainingJob.sync works."""
+CloudFormation run, executions get names, JSONata is evaluated, createTrainingJob.sync works, and the AWS
+SDK integration's SageMaker errors have AWS's names."""
 
 from __future__ import annotations
 
@@ -147,6 +148,42 @@ def test_sagemaker_errors_are_named_as_step_functions_names_them(emulator: Any, 
     described = finished_execution(sfn, invalid)
     assert (described["status"], described["error"]) == ("FAILED", "SageMaker.AmazonSageMakerException")
     assert "Error Code: ValidationException;" in described["cause"]
+
+
+# name_sagemaker_sdk_errors_as_step_functions_does ---------------------------------------------------
+def test_aws_sdk_sagemaker_errors_are_named_as_step_functions_names_them(emulator: Any, output_bucket: str) -> None:
+    """The AWS SDK integration: a modelled error gets its own name, others SageMaker.SageMakerException."""
+    request = training_request("unused", output_bucket)
+    parameters = {k: v for k, v in request.items() if k not in ("TrainingJobName", "HyperParameters")}
+    definition = {
+        "StartAt": "Create",
+        "States": {
+            "Create": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemaker:createTrainingJob",
+                "Parameters": {**parameters, "TrainingJobName.$": "$.name", "HyperParameters.$": "$.hyperparameters"},
+                "End": True,
+            }
+        },
+    }
+    sfn = emulator.client("stepfunctions")
+    machine = sfn.create_state_machine(name=unique("sdk"), definition=json.dumps(definition), roleArn=ROLE_ARN)
+
+    def created(name: str, **hyperparameters: str) -> dict[str, Any]:
+        execution = sfn.start_execution(
+            stateMachineArn=machine["stateMachineArn"],
+            input=json.dumps({"name": name, "hyperparameters": {"run": unique("run"), **hyperparameters}}),
+        )
+        return finished_execution(sfn, execution["executionArn"])
+
+    name = unique("job")
+    first = created(name)
+    assert first["status"] == "SUCCEEDED", first.get("cause")
+    assert execution_output(first)["TrainingJobArn"].endswith(f":training-job/{name}")
+    again = created(name)
+    assert (again["status"], again["error"]) == ("FAILED", "SageMaker.ResourceInUseException")
+    invalid = created(unique("job"), emulator_outcome="unknown")
+    assert (invalid["status"], invalid["error"]) == ("FAILED", "SageMaker.SageMakerException")
 
 
 def test_stopping_the_execution_stops_its_training_job(emulator: Any, training_machine: str) -> None:

@@ -265,6 +265,25 @@ def retry_loops(definition: dict) -> dict[str, tuple[str, int]]:
     return loops
 
 
+def member_names(members: object) -> set[str]:
+    """Every member named in a nested list of members (training_request.create_route's form)."""
+    if not isinstance(members, dict):
+        return set()
+    return {name for key, nested in members.items() for name in {key} | member_names(nested)}
+
+
+def test_workflow_lists_the_members_the_optimised_route_takes() -> None:
+    from training_request.create_route import OPTIMISED_INTEGRATION_MEMBERS
+
+    rows = table(WORKFLOW, "## Two ways to create the job", "Member")
+    documented = {single_code(member): taken for member, taken, _why in rows}
+
+    assert list(documented) == list(OPTIMISED_INTEGRATION_MEMBERS)
+    for member, nested in OPTIMISED_INTEGRATION_MEMBERS.items():
+        expected = "all" if nested is True else member_names(nested)
+        assert (documented[member] if nested is True else set(code_spans(documented[member]))) == expected, member
+
+
 def test_workflow_fresh_name_retries_are_the_definitions_bounds() -> None:
     documented = {single_code(state): up_to for _retry, state, up_to in table(WORKFLOW, "## Retries", "Retry")}
     loops = retry_loops(workflow_definition(DEFAULT_CAPACITY_RETRIES))
