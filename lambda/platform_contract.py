@@ -120,10 +120,9 @@ TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TRAINING_JOB_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 
 
-# The EventBridge rule Step Functions creates and manages for `.sync` SageMaker training tasks: the
-# state machine's role may put and describe it (stacks), and trainctl doctor asks IAM whether it may.
+# The EventBridge rules Step Functions creates and manages for `.sync` SageMaker training and tuning tasks:
+# the state machine's role may put and describe them (stacks), and trainctl doctor asks IAM whether it may.
 SAGEMAKER_TRAINING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule"
-# Its counterpart for `.sync` hyperparameter tuning tasks.
 SAGEMAKER_TUNING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTuningJobsRule"
 
 
