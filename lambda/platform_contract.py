@@ -230,9 +230,9 @@ class TuningOutputField(str, Enum):
     TUNING_JOB_ARN = "tuning_job_arn"
     STATUS = "status"
     CONSOLE_URL = "console_url"  # the tuning job's page in the SageMaker console
-    LINKS = "links"  # the console page and the log group of its training jobs, as for a training job
     BEST_TRAINING_JOB = "best_training_job"  # an object of BestTrainingJobField keys (absent: no best job)
     TRAINING_JOB_COUNTS = "training_job_counts"  # an object of TrainingJobCountField keys
+    LINKS = "links"  # the console page and the log group of its training jobs, as for a training job
 
 
 class BestTrainingJobField(str, Enum):
