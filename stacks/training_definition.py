@@ -172,7 +172,7 @@ def training_definition(
     (a create that was retried after SageMaker had already created the job).
     """
     return {
-        "Comment": "Training request or event -> SageMaker training job, run to its end",
+        "Comment": "Training or tuning request, or an event -> SageMaker training or tuning job, run to its end",
         "QueryLanguage": "JSONata",
         "StartAt": "Begin",
         "States": {
