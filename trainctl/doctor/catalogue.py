@@ -512,6 +512,7 @@ RULE_TARGETS: Mapping[str, RuleTarget] = {
     "TriggersImagePushRule": _STARTS_WORKFLOW,
     "TriggersScheduleRule": _STARTS_WORKFLOW,
     "MonitoringJobStateRule": RuleTarget(_function("notify_function"), None, "the Notify function"),
+    "MonitoringTuningStateRule": RuleTarget(_function("notify_function"), None, "the Notify function"),
 }
 
 
