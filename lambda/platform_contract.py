@@ -138,6 +138,8 @@ SAGEMAKER_TUNING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTuningJobsRule"
 # (source, detail-type) of the event SageMaker sends to the default bus when a training job changes
 # status: the notifications rule matches it, the emulator sends it.
 TRAINING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker Training Job State Change")
+# The same for a hyperparameter tuning job: the notifications rule for tuning jobs matches it.
+TUNING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker HyperParameter Tuning Job State Change")
 # (source, detail-type) of the event EventBridge sends when a schedule fires: the scheduled trigger's.
 SCHEDULED_EVENT = ("aws.events", "Scheduled Event")
 
@@ -170,6 +172,23 @@ class WorkflowExecutionStatus(str, Enum):
     ABORTED = "ABORTED"
 
 
+class TuningJobStatus(str, Enum):
+    """DescribeHyperParameterTuningJob's HyperParameterTuningJobStatus."""
+
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+FINAL_TUNING_JOB_STATUSES = (
+    TuningJobStatus.COMPLETED.value,
+    TuningJobStatus.FAILED.value,
+    TuningJobStatus.STOPPED.value,
+)
+
+
 FINAL_EXECUTION_STATUSES = tuple(
     status.value for status in WorkflowExecutionStatus if status is not WorkflowExecutionStatus.RUNNING
 )
@@ -192,6 +211,8 @@ class WorkflowState(str, Enum):
     START_TRAINING_JOB = "StartTrainingJob"  # createTrainingJob ("wait": false)
     # aws-sdk:sagemaker:createTrainingJob, for a request the optimised integration may not pass (CreateRoute)
     CREATE_TRAINING_JOB_VIA_SDK = "CreateTrainingJobViaSdk"
+    RUN_TUNING_JOB = "RunTuningJob"  # createHyperParameterTuningJob.sync: creates the tuning job, waits for its end
+    START_TUNING_JOB = "StartTuningJob"  # createHyperParameterTuningJob ("wait": false)
 
 
 # The field naming the training job in Prepare's output and in the execution's output.
@@ -221,6 +242,38 @@ class CreateRoute(str, Enum):
 CREATE_ROUTE_FIELD = "create_route"
 # The field naming the tuning job in Prepare's output for a tuning request (which has no JOB_NAME_FIELD).
 TUNING_JOB_NAME_FIELD = "tuning_job_name"
+
+
+class TuningOutputField(str, Enum):
+    """The keys of a tuning request's execution output (and, for the best job, of its result file)."""
+
+    TUNING_JOB_NAME = "tuning_job_name"
+    TUNING_JOB_ARN = "tuning_job_arn"
+    STATUS = "status"
+    CONSOLE_URL = "console_url"  # the tuning job's page in the SageMaker console
+    BEST_TRAINING_JOB = "best_training_job"  # an object of BestTrainingJobField keys (absent: no best job)
+    TRAINING_JOB_COUNTS = "training_job_counts"  # an object of TrainingJobCountField keys
+    LINKS = "links"  # the console page and the log group of its training jobs, as for a training job
+
+
+class BestTrainingJobField(str, Enum):
+    """The keys of `best_training_job`: the training job with the best objective value."""
+
+    NAME = "name"
+    OBJECTIVE_METRIC = "objective_metric"
+    OBJECTIVE_VALUE = "objective_value"
+    # Its model artifact's S3 URI (DescribeTrainingJob's; the tuning job's description does not carry it).
+    MODEL_ARTIFACTS = "model_artifacts"
+    TUNED_HYPERPARAMETERS = "tuned_hyperparameters"  # the values the tuner chose for it
+
+
+class TrainingJobCountField(str, Enum):
+    """The keys of `training_job_counts`: the tuning job's training jobs by status (failed: retryable or not)."""
+
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    IN_PROGRESS = "in_progress"
 
 
 # -- Stack outputs ----------------------------------------------------------------------------------------

@@ -27,6 +27,14 @@ SUPPORTED_KEYS = {
     },
     CREATE_TUNING_JOB: {"sagemaker:InstanceTypes", "sagemaker:MaxRuntimeInSeconds"},
 }
+# The keys the grants use. A tuning grant leaves sagemaker:MaxRuntimeInSeconds out: AWS does not say whether it
+# carries the tuning job's own limit (ResourceLimits) or its training jobs' (StoppingCondition), and the first
+# would refuse every tuning job meant to run longer than one training job may. The request builder holds a tuning
+# request's training jobs to max_run_seconds.
+APPLIED_KEYS = {
+    CREATE_TRAINING_JOB: SUPPORTED_KEYS[CREATE_TRAINING_JOB],
+    CREATE_TUNING_JOB: {"sagemaker:InstanceTypes"},
+}
 
 
 def job_limit_conditions(guardrails: Guardrails, action: str = CREATE_TRAINING_JOB) -> Conditions:
@@ -46,7 +54,7 @@ def job_limit_conditions(guardrails: Guardrails, action: str = CREATE_TRAINING_J
         }
     if not guardrails.allow_remote_debug:
         conditions["BoolIfExists"] = {"sagemaker:EnableRemoteDebug": "false"}
-    supported = SUPPORTED_KEYS[action]
+    supported = APPLIED_KEYS[action]
     limited = {
         operator: {key: value for key, value in keys.items() if key in supported}
         for operator, keys in conditions.items()

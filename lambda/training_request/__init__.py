@@ -8,7 +8,7 @@ from .builder import TrainingJob, build_training_job
 from .create_route import create_route, members_outside_optimised_integration
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problem
-from .tuning import TuningJob, build_tuning_job, is_tuning_request
+from .tuning import TuningJob, build_job, build_tuning_job, is_tuning_request
 
 __all__ = [
     "InvalidTrainingInput",
@@ -16,6 +16,7 @@ __all__ = [
     "Problem",
     "TrainingJob",
     "TuningJob",
+    "build_job",
     "build_training_job",
     "build_tuning_job",
     "create_route",

@@ -16,6 +16,7 @@ DEAD_LETTER_QUEUES = {
     "TriggersImagePushRule": "UndeliveredTriggerEventsQueue",
     "TriggersScheduleRule": "UndeliveredTriggerEventsQueue",
     "MonitoringJobStateRule": "UndeliveredJobEventsQueue",
+    "MonitoringTuningStateRule": "UndeliveredJobEventsQueue",
 }
 
 

@@ -91,6 +91,8 @@ def workflow(deployed_workflow: Workflow) -> Workflow:
     deployed_workflow.sagemaker.jobs.clear()
     deployed_workflow.sagemaker.requests.clear()
     deployed_workflow.sagemaker.tags.clear()
+    deployed_workflow.sagemaker.tuning_jobs.clear()
+    deployed_workflow.sagemaker.tuning_requests.clear()
     s3 = boto3.client("s3")
     versions = s3.list_object_versions(Bucket=DATA_BUCKET)
     for version in versions.get("Versions", []) + versions.get("DeleteMarkers", []):

@@ -2,11 +2,12 @@
 
 `workflow_in_moto` creates the state machine from `training_definition` unmodified, with what the
 emulator adds to moto to run it (emulator.adapters): JSONata evaluated by jsonata-python, and
-SageMaker's `createTrainingJob(.sync)` integration, which creates the job, reads its description until
-it ends, fails with that description as Cause, and names SageMaker's errors as Step Functions does (as
-it names those of the AWS SDK integration's `aws-sdk:sagemaker:*` tasks).
-Behind that integration answers `ScriptedSageMaker`: it checks every CreateTrainingJob request against
-the API model, refuses a name in use, and ends each job as the test says. The Lambda functions are
+SageMaker's `createTrainingJob(.sync)` and `createHyperParameterTuningJob(.sync)` integration, which
+creates the job, reads its description until it ends, fails with that description as Cause, and names
+SageMaker's errors as Step Functions does (as it names those of the AWS SDK integration's
+`aws-sdk:sagemaker:*` tasks). Behind that integration answers `ScriptedSageMaker`: it checks every
+CreateTrainingJob and CreateHyperParameterTuningJob request against the API model, refuses a name in use,
+and ends each job as the test says. The Lambda functions are
 answered in-process by the handlers the caller gives.
 """
 
@@ -57,6 +58,17 @@ class JobEnd:
 
 
 @dataclass(frozen=True)
+class TuningEnd:
+    """How a created tuning job ends (DescribeHyperParameterTuningJob's fields): `best` says whether one of
+    its training jobs reported the objective metric; `counts` are its training jobs by status."""
+
+    status: str
+    failure_reason: str | None = None
+    best: bool = True
+    counts: tuple[int, int, int, int, int] = (3, 0, 1, 1, 0)  # Completed, InProgress, Retryable, NonRetryable, Stopped
+
+
+@dataclass(frozen=True)
 class Refusal:
     """SageMaker refuses the CreateTrainingJob call with this error code and message."""
 
@@ -84,9 +96,15 @@ NAME_IN_USE_MESSAGE = "Training job names must be unique within an AWS account a
 NAME_IN_USE = Refusal("ResourceInUse", NAME_IN_USE_MESSAGE)
 THROTTLED = Refusal("ThrottlingException", "Rate exceeded")
 FINAL_METRICS = [{"MetricName": "GAN_loss", "Value": 0.25}, {"MetricName": "D_loss", "Value": 0.5}]
-_CREATE_TRAINING_JOB = (
-    botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob")
+TUNING_COMPLETED = TuningEnd("Completed")
+TUNING_FAILED = TuningEnd(
+    "Failed", "No training job succeeded after 5 attempts. Please take a look at the training job failures.", False
 )
+TUNING_STOPPED = TuningEnd("Stopped", counts=(1, 0, 0, 0, 2))
+BEST_OBJECTIVE_VALUE = 0.125
+_SAGEMAKER_MODEL = botocore.session.get_session().get_service_model("sagemaker")
+_CREATE_TRAINING_JOB = _SAGEMAKER_MODEL.operation_model("CreateTrainingJob")
+_CREATE_TUNING_JOB = _SAGEMAKER_MODEL.operation_model("CreateHyperParameterTuningJob")
 
 
 @dataclass
@@ -96,8 +114,10 @@ class ScriptedSageMaker:
     ValidationException, and a name that exists is refused with ResourceInUse; a scripted NAME_IN_USE
     makes the name another execution's job, as it is when SageMaker refuses it."""
 
-    script: list[JobEnd | Refusal | LostAnswer] = field(default_factory=list)
+    script: list[JobEnd | TuningEnd | Refusal | LostAnswer] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every CreateTrainingJob call
+    tuning_requests: list[dict[str, Any]] = field(default_factory=list)  # every CreateHyperParameterTuningJob call
+    tuning_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # DescribeHyperParameterTuningJob by name
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # DescribeTrainingJob by name, once ended
     running: dict[str, int] = field(default_factory=dict)  # how many more describes find the job InProgress
     tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # ListTags by job ARN
@@ -113,6 +133,7 @@ class ScriptedSageMaker:
         if name in self.jobs:
             raise SagemakerClientError(NAME_IN_USE.code, f"{NAME_IN_USE.message} ({self.jobs[name]['TrainingJobArn']})")
         answer = self.script.pop(0) if self.script else COMPLETED
+        assert not isinstance(answer, TuningEnd), "a tuning job's end scripted for a training job"
         if answer == NAME_IN_USE:  # the name is another execution's: its job (without this one's tag) exists
             self.jobs[name] = described_job({**request, "Tags": []}, COMPLETED)
             self.tags[self.jobs[name]["TrainingJobArn"]] = []
@@ -138,6 +159,89 @@ class ScriptedSageMaker:
 
     def list_tags(self, arn: str) -> list[dict[str, str]]:
         return self.tags.get(arn, [])
+
+    def create_tuning(self, request: dict[str, Any]) -> str:
+        """A tuning job, ended at once as scripted (TUNING_COMPLETED once the script is spent); its best
+        training job, when it has one, is described as a completed training job."""
+        from moto.sagemaker.exceptions import SagemakerClientError
+
+        self.tuning_requests.append(request)
+        report = ParamValidator().validate(request, _CREATE_TUNING_JOB.input_shape)
+        if report.has_errors():
+            raise SagemakerClientError("ValidationException", report.generate_report())
+        name = request["HyperParameterTuningJobName"]
+        if name in self.tuning_jobs:
+            raise SagemakerClientError(NAME_IN_USE.code, "Hyperparameter tuning job names must be unique")
+        answer = self.script.pop(0) if self.script else TUNING_COMPLETED
+        if isinstance(answer, Refusal):
+            raise SagemakerClientError(answer.code, answer.message)
+        assert isinstance(answer, TuningEnd), "a training job's end scripted for a tuning job"
+        described = described_tuning_job(request, answer)
+        self.tuning_jobs[name] = described
+        if "BestTrainingJob" in described:
+            best = described["BestTrainingJob"]["TrainingJobName"]
+            definition = request["TrainingJobDefinition"]
+            # The SDK's definition carries HyperParameterTuningResourceConfig: a training job's is ResourceConfig.
+            resources = {
+                k: v for k, v in definition["HyperParameterTuningResourceConfig"].items() if k != "AllocationStrategy"
+            }
+            self.jobs[best] = described_job(
+                {**definition, "ResourceConfig": resources, "TrainingJobName": best}, COMPLETED
+            )
+        return described["HyperParameterTuningJobArn"]
+
+    def describe_tuning(self, name: str) -> dict[str, Any]:
+        from moto.sagemaker.exceptions import ValidationError
+
+        if name not in self.tuning_jobs:
+            raise ValidationError(message="Requested resource not found.")
+        return self.tuning_jobs[name]
+
+
+def described_tuning_job(request: dict[str, Any], end: TuningEnd) -> dict[str, Any]:
+    name = request["HyperParameterTuningJobName"]
+    config = request["HyperParameterTuningJobConfig"]
+    completed, in_progress, retryable, non_retryable, stopped = end.counts
+    best = f"{name}-002-5d8f0a1b"
+    return {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{name.lower()}",
+        "HyperParameterTuningJobConfig": config,
+        "TrainingJobDefinition": request["TrainingJobDefinition"],
+        "HyperParameterTuningJobStatus": end.status,
+        "CreationTime": datetime.now(UTC),
+        "TrainingJobStatusCounters": {
+            "Completed": completed,
+            "InProgress": in_progress,
+            "RetryableError": retryable,
+            "NonRetryableError": non_retryable,
+            "Stopped": stopped,
+        },
+        "ObjectiveStatusCounters": {
+            "Succeeded": completed,
+            "Pending": in_progress,
+            "Failed": retryable + non_retryable,
+        },
+        **({"FailureReason": end.failure_reason} if end.failure_reason else {}),
+        **(
+            {
+                "BestTrainingJob": {
+                    "TrainingJobName": best,
+                    "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{best}",
+                    "CreationTime": datetime.now(UTC),
+                    "TrainingJobStatus": "Completed",
+                    "TunedHyperParameters": {"learning_rate": "0.002"},
+                    "FinalHyperParameterTuningJobObjectiveMetric": {
+                        "Type": config["HyperParameterTuningJobObjective"]["Type"],
+                        "MetricName": config["HyperParameterTuningJobObjective"]["MetricName"],
+                        "Value": BEST_OBJECTIVE_VALUE,
+                    },
+                }
+            }
+            if end.best
+            else {}
+        ),
+    }
 
 
 def described_job(request: dict[str, Any], end: JobEnd) -> dict[str, Any]:
@@ -191,7 +295,11 @@ class Workflow:
     def job_names(self) -> list[str]:
         return [request["TrainingJobName"] for request in self.sagemaker.requests]
 
-    def run(self, execution_input: object, *script: JobEnd | Refusal | LostAnswer) -> Execution:
+    @property
+    def tuning_requests(self) -> list[dict[str, Any]]:
+        return self.sagemaker.tuning_requests
+
+    def run(self, execution_input: object, *script: JobEnd | TuningEnd | Refusal | LostAnswer) -> Execution:
         """Start an execution with SageMaker answering as scripted, and wait (bounded) for its end."""
         self.sagemaker.script = list(script)
         arn = self.sfn.start_execution(
@@ -275,6 +383,20 @@ def workflow_in_moto(
             SageMakerResponse,
             "describe_training_job",
             lambda response: ActionResult(sagemaker.describe(json.loads(response.body)["TrainingJobName"])),
+        )
+        patch.setattr(
+            SageMakerResponse,
+            "create_hyper_parameter_tuning_job",
+            lambda response: ActionResult(
+                {"HyperParameterTuningJobArn": sagemaker.create_tuning(json.loads(response.body))}
+            ),
+        )
+        patch.setattr(
+            SageMakerResponse,
+            "describe_hyper_parameter_tuning_job",
+            lambda response: ActionResult(
+                sagemaker.describe_tuning(json.loads(response.body)["HyperParameterTuningJobName"])
+            ),
         )
         patch.setattr(
             SageMakerResponse,

@@ -1,18 +1,21 @@
 """Trainings whose calls the rest of the suite does not make, so that test_permissions judges them too: a job with
-Debugger and profiler rules, a spot job with checkpoints, and (after a redeploy with a VPC and an extra
+Debugger and profiler rules, a spot job with checkpoints, a tuning job run to its end and one stopped with its
+execution, and (after a redeploy with a VPC and an extra
 readable bucket, as `cdk deploy -c ...` would) a job in the VPC reading the extra bucket. Each asserts what its
 user sees: the job completed, with its settings in DescribeTrainingJob.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
-from execution_waits import execution_output
+from execution_waits import execution_output, wait_for
 from permissions.recorded_calls import ReplacedDeployment, deployed_platform, recorded_calls
-from test_platform import console_input, run
+from test_platform import console_input, run, start
+from test_platform_tuning import tuning_request
 
 from emulator import ACCOUNT_ID
 
@@ -52,6 +55,44 @@ def test_a_spot_training_with_checkpoints_completes_with_them(emulator: Any, pla
     assert job["StoppingCondition"]["MaxWaitTimeInSeconds"] == 7200
     checkpoints = platform.outputs["CheckpointsBucketName"]
     assert job["CheckpointConfig"]["S3Uri"] == f"s3://{checkpoints}/{job['TrainingJobName']}"
+
+
+def test_a_tuning_job_completes_and_its_best_training_job_is_described(emulator: Any, platform: Any) -> None:
+    # The tuning path: createHyperParameterTuningJob.sync (create, tag, describe, its managed rule, the
+    # execution role passed), then DescribeTrainingJob of the best job; its training jobs are SageMaker's own.
+    described = run(emulator, platform, tuning_request(platform))
+
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    output = execution_output(described)
+    assert output["best_training_job"]["model_artifacts"].startswith("s3://")
+
+
+def test_stopping_a_tuning_execution_stops_its_tuning_job(emulator: Any, platform: Any) -> None:
+    sfn, sagemaker = emulator.client("stepfunctions"), emulator.client("sagemaker")
+    execution_arn = start(emulator, platform, tuning_request(platform, emulator_seconds="30"))
+
+    def tuning_job_name() -> str | None:
+        events = sfn.get_execution_history(executionArn=execution_arn, reverseOrder=True)["events"]
+        entered = [e for e in events if e.get("stateEnteredEventDetails", {}).get("name") == "RunTuningJob"]
+        return json.loads(entered[0]["stateEnteredEventDetails"]["input"])["tuning_job_name"] if entered else None
+
+    name = wait_for(tuning_job_name)
+    wait_for(lambda: _tuning_status(sagemaker, name) == "InProgress")
+    sfn.stop_execution(executionArn=execution_arn)
+
+    # Step Functions stops the tuning job it follows (StopHyperParameterTuningJob, as the role allows).
+    assert wait_for(lambda: _tuning_status(sagemaker, name) in ("Stopping", "Stopped"))
+
+
+def _tuning_status(sagemaker: Any, name: str) -> str | None:
+    try:
+        return str(
+            sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+                "HyperParameterTuningJobStatus"
+            ]
+        )
+    except sagemaker.exceptions.ClientError:
+        return None
 
 
 @pytest.mark.redeploys

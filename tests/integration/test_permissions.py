@@ -28,6 +28,13 @@ pytestmark = pytest.mark.judges_calls
 
 # Principals whose calls every session makes (any training): a judge that saw none of them judged nothing.
 EXPECTED_PRINCIPALS = ("ExecutionRole", "TrainingWorkflowStateMachineRole", "TrainingWorkflowPrepareRole")
+# Calls of the paths the scenarios take (test_permission_scenarios runs a tuning job to its end and stops one).
+EXPECTED_ACTIONS = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:DescribeHyperParameterTuningJob",
+    "sagemaker:StopHyperParameterTuningJob",
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +55,8 @@ def test_every_call_the_platform_made_is_allowed(judgement: Judgement, record_pr
     judged_principals = " ".join({verdict.request.principal for verdict in judgement.verdicts})
     missing = [stem for stem in EXPECTED_PRINCIPALS if f"-{stem}" not in judged_principals]
     assert not missing, f"no call judged of {missing}: is the recorder recording them?"
+    judged_actions = {verdict.request.action for verdict in judgement.verdicts}
+    assert not (unjudged := [a for a in EXPECTED_ACTIONS if a not in judged_actions]), f"no call judged of {unjudged}"
     failures = judgement.failures
     refused = "\n".join(verdict.described() for verdict in failures)
     assert not failures, f"{len(failures)} calls a real account would refuse:\n{refused}"

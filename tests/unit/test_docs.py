@@ -452,3 +452,22 @@ def test_workflow_lists_prepares_output_fields_and_request_kinds() -> None:
     assert {REQUEST_KIND_FIELD, JOB_NAME_FIELD, TUNING_JOB_NAME_FIELD} <= documented
     kinds = next(row[2] for row in rows if row[0] == f"`{REQUEST_KIND_FIELD}`")
     assert set(re.findall(r"`([a-z]+)`", kinds)) == {kind.value for kind in RequestKind}
+
+
+def test_workflow_lists_every_field_of_a_tuning_request_s_output() -> None:
+    from platform_contract import BestTrainingJobField, TrainingJobCountField, TuningOutputField
+
+    rows = table(WORKFLOW, "## Tuning requests", "Field")
+    assert [single_code(row[0]) for row in rows] == [field.value for field in TuningOutputField]
+    described = {single_code(row[0]): row[1] for row in rows}
+    best = set(code_spans(described[TuningOutputField.BEST_TRAINING_JOB.value]))
+    assert {field.value for field in BestTrainingJobField} <= best
+    counts = set(code_spans(described[TuningOutputField.TRAINING_JOB_COUNTS.value]))
+    assert counts == {field.value for field in TrainingJobCountField}
+    # The example output has exactly these fields, in this order.
+    section = WORKFLOW.read_text().split("## Tuning requests", 1)[1]
+    example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    assert list(example) == [field.value for field in TuningOutputField]
+    assert list(example[TuningOutputField.BEST_TRAINING_JOB.value]) == [field.value for field in BestTrainingJobField]
+    counted = example[TuningOutputField.TRAINING_JOB_COUNTS.value]
+    assert list(counted) == [field.value for field in TrainingJobCountField]

@@ -103,7 +103,12 @@ def default_image(account: FakeAccount) -> str:
     return outputs["DefaultImageUri"]
 
 
-DEFAULT_RULES = ("TriggersRequestFileRule", "TriggersImagePushRule", "MonitoringJobStateRule")
+DEFAULT_RULES = (
+    "TriggersRequestFileRule",
+    "TriggersImagePushRule",
+    "MonitoringJobStateRule",
+    "MonitoringTuningStateRule",
+)
 
 
 # -- A healthy account -------------------------------------------------------------------------------------------
@@ -114,7 +119,7 @@ def test_a_healthy_account_passes_every_check_one_line_each_and_exits_0(doctor, 
 
     assert (code, err) == (0, "")
     assert subjects(out) == healthy_subjects(account, DEFAULT_RULES)
-    assert out.splitlines()[-1] == "all 16 checks passed"
+    assert out.splitlines()[-1] == "all 17 checks passed"
     lines = out.splitlines()
     assert lines[0] == f"ok   credentials: {CALLER_ARN} in account {ACCOUNT}, region {REGION}"
     assert lines[3] == (
@@ -123,7 +128,7 @@ def test_a_healthy_account_passes_every_check_one_line_each_and_exits_0(doctor, 
     )
     # Every role was asked about every call of the catalogue: each allowed, each forbidden one refused.
     state_machine = next(line for line in lines if "TrainingWorkflowStateMachineRole " in line)
-    assert state_machine.endswith(": 23 calls allowed, 3 calls refused as they must be")
+    assert state_machine.endswith(": 32 calls allowed, 4 calls refused as they must be")
 
 
 def test_json_gives_the_same_checks_as_one_document(doctor, checkout):
@@ -134,7 +139,7 @@ def test_json_gives_the_same_checks_as_one_document(doctor, checkout):
 
     assert (code, err) == (0, "")
     assert document["passed"] is True
-    assert [check["outcome"] for check in document["checks"]] == ["ok"] * 16
+    assert [check["outcome"] for check in document["checks"]] == ["ok"] * 17
     assert document["checks"][3]["check"] == "stacks match this checkout"
     assert document["checks"][3]["seconds"] == checkout.seconds
 
@@ -147,7 +152,14 @@ def test_settings_given_with_c_reach_the_synth_and_the_calls_the_roles_are_asked
 
     assert code == 0, out
     assert subjects(out) == healthy_subjects(
-        account, ("TriggersRequestFileRule", "TriggersImagePushRule", "TriggersScheduleRule", "MonitoringJobStateRule")
+        account,
+        (
+            "TriggersRequestFileRule",
+            "TriggersImagePushRule",
+            "TriggersScheduleRule",
+            "MonitoringJobStateRule",
+            "MonitoringTuningStateRule",
+        ),
     )
     execution_role = next(line for line in out.splitlines() if "role ExecutionRole " in line)
     # Beyond the 40 calls of cdk.json's settings: the extra bucket's 4, the VPC's 1 + 2 + 1 + 3 + 5.
@@ -233,8 +245,8 @@ def test_a_broken_account_reports_each_fault_with_what_to_do_and_exits_1(doctor,
         f"then docker push {image}",
     ]
     # The checks the faults leave alone still pass, one line each.
-    assert sum(line.startswith("ok   ") for line in out.splitlines()) == 9
-    assert out.splitlines()[-1] == "7 failed of 16 checks"
+    assert sum(line.startswith("ok   ") for line in out.splitlines()) == 10
+    assert out.splitlines()[-1] == "7 failed of 17 checks"
 
 
 def test_smoke_waits_for_every_other_check_to_pass(doctor, checkout):
@@ -246,7 +258,7 @@ def test_smoke_waits_for_every_other_check_to_pass(doctor, checkout):
     assert code == 1
     assert out.splitlines()[-2:] == [
         "skip smoke training: it runs once every other check passed",
-        "1 failed, 1 skipped of 17 checks",
+        "1 failed, 1 skipped of 18 checks",
     ]
     assert not any(call.startswith("states:") for call in account.calls)
 
@@ -268,7 +280,7 @@ def test_smoke_runs_last_on_a_healthy_account_and_its_result_counts(doctor, chec
     assert out.splitlines()[-3:] == [
         "     00:00:01 Completed: Training job completed",
         "FAIL smoke training: job x Failed: AlgorithmError; see its logs",
-        "1 failed of 17 checks",
+        "1 failed of 18 checks",
     ]
 
 
