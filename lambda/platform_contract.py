@@ -180,6 +180,8 @@ class WorkflowState(str, Enum):
     PREPARE = "Prepare"  # its output's JOB_NAME_FIELD names the job the execution creates next
     RUN_TRAINING_JOB = "RunTrainingJob"  # createTrainingJob.sync: creates the job, waits for its end
     START_TRAINING_JOB = "StartTrainingJob"  # createTrainingJob ("wait": false)
+    RUN_TUNING_JOB = "RunTuningJob"  # createHyperParameterTuningJob.sync: creates the tuning job, waits for its end
+    START_TUNING_JOB = "StartTuningJob"  # createHyperParameterTuningJob ("wait": false)
 
 
 # The field naming the training job in Prepare's output and in the execution's output.
