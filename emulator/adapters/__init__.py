@@ -7,8 +7,8 @@ test names the adapter to look at again.
 
 1. Step Functions (stepfunctions.py): run_state_machines_created_by_cloudformation,
    name_executions_started_without_a_name, evaluate_jsonata_with_jsonata_python,
-   run_create_training_job_sync_in_step_functions, describe_executions_as_aws_does,
-   page_execution_histories_as_aws_does, stop_executions_with_their_error_and_cause,
+   run_create_training_job_sync_in_step_functions (and createHyperParameterTuningJob.sync),
+   describe_executions_as_aws_does, page_execution_histories_as_aws_does, stop_executions_with_their_error_and_cause,
    publish_step_functions_execution_metrics
 2. Lambda (lambda_functions.py): run_python_lambdas_in_reused_execution_environments,
    honour_function_logging_configuration
@@ -20,7 +20,8 @@ test names the adapter to look at again.
    match_scheduled_rules_only_to_their_own_firings
    S3 (s3.py): spell_s3_events_like_aws, apply_bucket_eventbridge_setting_from_cloudformation,
    apply_bucket_versioning_from_cloudformation, apply_bucket_key_setting_from_cloudformation
-5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
+5. SageMaker (sagemaker.py): give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does;
+   (sagemaker_tuning.py): run_hyperparameter_tuning_jobs
 6. CloudWatch Logs (logs.py): find_log_groups_by_name_or_arn, filter_log_events_as_aws_does,
    turn_log_events_into_metrics_with_metric_filters
    CloudWatch (cloudwatch.py): evaluate_alarms_and_notify_their_actions
@@ -64,6 +65,7 @@ from emulator.adapters.s3 import (
     spell_s3_events_like_aws,
 )
 from emulator.adapters.sagemaker import give_training_jobs_a_lifecycle, list_training_jobs_as_sagemaker_does
+from emulator.adapters.sagemaker_tuning import run_hyperparameter_tuning_jobs
 from emulator.adapters.stepfunctions import (
     describe_executions_as_aws_does,
     evaluate_jsonata_with_jsonata_python,
@@ -107,6 +109,7 @@ def install(endpoint: str, work_dir: Path) -> None:
     apply_bucket_key_setting_from_cloudformation()
     give_training_jobs_a_lifecycle(endpoint)
     list_training_jobs_as_sagemaker_does()
+    run_hyperparameter_tuning_jobs(endpoint)
     run_create_training_job_sync_in_step_functions()
     describe_executions_as_aws_does()
     page_execution_histories_as_aws_does()

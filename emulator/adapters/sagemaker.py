@@ -4,6 +4,7 @@ checked against botocore's model, ListTrainingJobs as SageMaker answers it (emul
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import threading
 from collections.abc import Callable
@@ -35,7 +36,7 @@ def give_training_jobs_a_lifecycle(endpoint: str) -> None:
 
     service_model = boto3.session.Session()._session.get_service_model("sagemaker")
     create_shape = service_model.operation_model("CreateTrainingJob").input_shape
-    registries = _TrainingJobRegistries(endpoint)
+    registries = training_job_registries(endpoint)
 
     def answer(action: Callable[[], Any]) -> Any:
         try:
@@ -86,14 +87,28 @@ def list_training_jobs_as_sagemaker_does() -> None:
     SageMakerResponse.list_training_jobs = list_training_jobs
 
 
-class _TrainingJobRegistries:
+_REGISTRIES: dict[str, TrainingJobRegistries] = {}
+
+
+def training_job_registries(endpoint: str) -> TrainingJobRegistries:
+    """The server's training job registries (one set per emulator endpoint): the tuning jobs'
+    adapter launches its training jobs into the same ones."""
+    return _REGISTRIES.setdefault(endpoint, TrainingJobRegistries(endpoint))
+
+
+MetricObserver = Callable[[str, list[training_jobs.MetricPoint]], None]  # training job name, values
+
+
+class TrainingJobRegistries:
     """One training_jobs.TrainingJobRegistry per account and region, whose jobs leave their traces
-    (artifact, logs, state change events) through the emulator's own API at `endpoint`."""
+    (artifact, logs, state change events) through the emulator's own API at `endpoint`. Each metric
+    value a job reports is also handed to `metric_observers` (the tuning jobs' early stopping)."""
 
     def __init__(self, endpoint: str) -> None:
-        self._clients = _EmulatorClients(endpoint)
+        self.clients = _EmulatorClients(endpoint)
         self._registries: dict[tuple[str, str], training_jobs.TrainingJobRegistry] = {}
         self._lock = threading.Lock()
+        self.metric_observers: list[MetricObserver] = []
 
     def of(self, response: Any) -> training_jobs.TrainingJobRegistry:
         """The registry of the SageMakerResponse's account and region."""
@@ -101,15 +116,26 @@ class _TrainingJobRegistries:
         with self._lock:
             if key not in self._registries:
                 prefix = f"arn:aws:sagemaker:{response.region}:{response.current_account}:training-job/"
-                clients, region, account = self._clients, response.region, response.current_account
+                clients, region, account = self.clients, response.region, response.current_account
 
                 def side_effects(job: training_jobs.TrainingJob) -> training_jobs.SideEffects:
-                    return _JobTraces(clients, region, account, job.request, job.arn).side_effects()
+                    effects = _JobTraces(clients, region, account, job.request, job.arn).side_effects()
+                    return dataclasses.replace(effects, put_metric_data=self._observed(effects.put_metric_data))
 
                 registry = training_jobs.TrainingJobRegistry(prefix, side_effects)
                 registry.jobs = response.sagemaker_backend.training_jobs  # moto's list, search and tags see them
                 self._registries[key] = registry
             return self._registries[key]
+
+    def _observed(self, put_metric_data: MetricObserver) -> MetricObserver:
+        def put_and_observe(job_name: str, points: list[training_jobs.MetricPoint]) -> None:
+            try:
+                put_metric_data(job_name, points)
+            finally:
+                for observe in list(self.metric_observers):
+                    observe(job_name, points)
+
+        return put_and_observe
 
 
 class _EmulatorClients:
