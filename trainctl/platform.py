@@ -243,7 +243,10 @@ class Platform:
         # execution whose job outlives it (wait: false) behave the same.
         asked = self._stop_job(state) or asked
         if not asked:
-            raise PlatformError(f"{reference} already ended ({_final_status(state)}); nothing to stop")
+            status = _final_status(state)
+            if status == TrainingJobStatus.STOPPING.value:
+                raise PlatformError(f"{reference} is already stopping; nothing more to stop")
+            raise PlatformError(f"{reference} already ended ({status}); nothing to stop")
         if state.execution is not None:
             return self.status(state.execution.arn)
         if state.tuning_job is not None:

@@ -497,9 +497,13 @@ def test_stop_of_a_running_execution_stops_it_and_its_tuning_job(stubs, monkeypa
     stubs.done()
 
 
-def test_stop_of_an_ended_tuning_job_says_there_is_nothing_to_stop(stubs, monkeypatch):
+def test_stop_of_an_ended_or_stopping_tuning_job_says_there_is_nothing_to_stop(stubs, monkeypatch):
     not_a_training_job(stubs)
     stubs.add("sagemaker", "describe_hyper_parameter_tuning_job", tuning_description("Completed", completed=4))
+    not_a_training_job(stubs)
+    stubs.add("sagemaker", "describe_hyper_parameter_tuning_job", tuning_description("Stopping", in_progress=2))
     code, out, err = run_command(stubs, monkeypatch, "stop", TUNING, "--stack", "s", "--region", REGION)
-    assert (code, out) == (1, "")
-    assert err == f"error: {TUNING} already ended (Completed); nothing to stop\n"
+    assert (code, out, err) == (1, "", f"error: {TUNING} already ended (Completed); nothing to stop\n")
+    code, out, err = run_command(stubs, monkeypatch, "stop", TUNING, "--stack", "s", "--region", REGION)
+    assert (code, out, err) == (1, "", f"error: {TUNING} is already stopping; nothing more to stop\n")
+    stubs.done()
