@@ -31,7 +31,7 @@ from trainctl.joblogs import JobLogReader, LogLine
 from trainctl.locate import PlatformLocation, prepare_function_name, resolve_location, stack_outputs, state_machine_arn
 from trainctl.states import ExecutionStatus, JobStatus, ProgressEvent, TrainingState
 from trainctl.training import Training
-from trainctl.tuning import TuningEvent, TuningJobStatus, describe_tuning_job, tuned_training_jobs, tuning_progress
+from trainctl.tuning import TuningEvent, TuningJobState, describe_tuning_job, tuned_training_jobs, tuning_progress
 from training_request import (
     PlatformDefaults,
     TrainingJob,
@@ -137,10 +137,10 @@ class Platform:
                 raise PlatformError(f"no training job named {job_name!r} in {self.region}") from None
             raise
 
-    def tuning_job(self, name: str) -> TuningJobStatus:
+    def tuning_job(self, name: str) -> TuningJobState:
         return describe_tuning_job(self.client("sagemaker"), name)
 
-    def tuning_job_with_best_model(self, name: str) -> TuningJobStatus:
+    def tuning_job_with_best_model(self, name: str) -> TuningJobState:
         """The tuning job, with the model of its best training job (one more call: the tuning job's
         description has no model)."""
         tuning = self.tuning_job(name)

@@ -31,7 +31,7 @@ from trainctl.reporting import (
 )
 from trainctl.states import JobStatus, TrainingState
 from trainctl.training import Training
-from trainctl.tuning import TuningJobStatus
+from trainctl.tuning import TuningJobState
 from training_request import InvalidTrainingInput
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
@@ -112,7 +112,7 @@ def _job_lines(job: JobStatus) -> list[str]:
     return lines
 
 
-def _tuning_lines(tuning: TuningJobStatus) -> list[str]:
+def _tuning_lines(tuning: TuningJobState) -> list[str]:
     """The tuning job: its status, its search, its training jobs by state and its best job so far."""
     lines = [f"tuning:    {tuning.name} {tuning.status}"]
     if tuning.failure_reason:
@@ -247,7 +247,7 @@ def run_list(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
 def _list_row(state: TrainingState) -> tuple[str, ...]:
     """One row of `list`: the execution, then its job (a tuning job's instances are each training job's)."""
     execution = state.execution
-    job: JobStatus | TuningJobStatus | None = state.tuning_job or state.job
+    job: JobStatus | TuningJobState | None = state.tuning_job or state.job
     return (
         execution.started.strftime("%Y-%m-%d %H:%M") if execution and execution.started else "-",
         execution.name if execution else "-",

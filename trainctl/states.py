@@ -20,7 +20,7 @@ from platform_contract import (
 from trainctl.joblogs import LogLine
 
 if TYPE_CHECKING:  # trainctl.tuning builds on this module's helpers
-    from trainctl.tuning import TuningJobStatus
+    from trainctl.tuning import TuningJobState
 
 # The key of the workflow's output for an event it ignored at once (its Ignored state).
 _IGNORED_KEY = "ignored"
@@ -194,7 +194,7 @@ class TrainingState:
 
     execution: ExecutionStatus | None
     job: JobStatus | None
-    tuning_job: TuningJobStatus | None = None
+    tuning_job: TuningJobState | None = None
 
     @property
     def kind(self) -> str | None:

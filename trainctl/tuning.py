@@ -116,7 +116,7 @@ class TrainingJobCounts:
 
 
 @dataclass(frozen=True)
-class TuningJobStatus:
+class TuningJobState:
     name: str
     arn: str
     status: str  # a HyperParameterTuningJobStatus: InProgress, Completed, Failed, Stopping, Stopped
@@ -152,7 +152,7 @@ class TuningJobStatus:
         return lasted(self.created, self.ended, finished=self.finished, now=now)
 
     @classmethod
-    def from_description(cls, description: Mapping[str, Any]) -> TuningJobStatus:
+    def from_description(cls, description: Mapping[str, Any]) -> TuningJobState:
         config = description.get("HyperParameterTuningJobConfig", {})
         objective = config.get("HyperParameterTuningJobObjective", {})
         limits = config.get("ResourceLimits", {})
@@ -210,7 +210,7 @@ class TuningJobStatus:
 class TuningStatusChange:
     """The tuning job's own status: shown when it changes, the last one with the training jobs' counts."""
 
-    tuning_job: TuningJobStatus
+    tuning_job: TuningJobState
 
     def __str__(self) -> str:
         job = self.tuning_job
@@ -246,7 +246,7 @@ TuningEvent = TuningStatusChange | TrainingJobEnded | BestSoFar
 
 
 def tuning_progress(
-    read: Callable[[], tuple[TuningJobStatus, list[TunedTrainingJob]]],
+    read: Callable[[], tuple[TuningJobState, list[TunedTrainingJob]]],
     sleep: Callable[[], None],
 ) -> Iterator[TuningEvent]:
     """What changed at each read, until the tuning job ends: its status, each training job's end (in the
@@ -275,9 +275,9 @@ def tuning_progress(
 # -- reading SageMaker ----------------------------------------------------------------------------------
 
 
-def describe_tuning_job(sagemaker: Any, name: str) -> TuningJobStatus:
+def describe_tuning_job(sagemaker: Any, name: str) -> TuningJobState:
     try:
-        return TuningJobStatus.from_description(
+        return TuningJobState.from_description(
             sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
         )
     except ClientError as error:

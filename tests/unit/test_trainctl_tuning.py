@@ -35,7 +35,7 @@ from platform_contract import RequestKind, WorkflowState
 from trainctl.errors import PlatformError
 from trainctl.history import NamedJob, job_in_history
 from trainctl.reporting import invocation
-from trainctl.tuning import TunedTrainingJob, TuningJobStatus, tuning_progress
+from trainctl.tuning import TunedTrainingJob, TuningJobState, tuning_progress
 from training_request import PlatformDefaults, build_tuning_job
 
 TUNING = "gan-241130-1000-a1b"
@@ -275,9 +275,9 @@ def test_progress_shows_each_training_jobs_end_in_order_and_the_best_only_when_i
     )
     sleeps: list[None] = []
 
-    def read() -> tuple[TuningJobStatus, list[TunedTrainingJob]]:
+    def read() -> tuple[TuningJobState, list[TunedTrainingJob]]:
         description, summaries = next(reads)
-        return TuningJobStatus.from_description(description), [TunedTrainingJob.from_summary(s) for s in summaries]
+        return TuningJobState.from_description(description), [TunedTrainingJob.from_summary(s) for s in summaries]
 
     lines = [str(event) for event in tuning_progress(read, lambda: sleeps.append(None))]
     assert lines == [
@@ -349,7 +349,7 @@ def test_start_follow_of_a_tuning_request_shows_training_jobs_best_so_far_and_th
         f"model:     {model}",
         "duration:  10m00s",
         f"console:   {CONSOLE}",
-        f"logs:      {TuningJobStatus.from_description(completed).links['logs']}",
+        f"logs:      {TuningJobState.from_description(completed).links['logs']}",
     ]
     stubs.done()
 
