@@ -280,6 +280,53 @@ def _create_training_job(r: ServedRequest) -> list[Authorization]:
     return calls
 
 
+def tuning_job_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:sagemaker:{region}:{account}:hyper-parameter-tuning-job/{name.lower()}"
+
+
+def _tuning_job(r: ServedRequest) -> str:
+    return tuning_job_arn(r.region, r.account, str(r.params["HyperParameterTuningJobName"]))
+
+
+def _tuning_definitions(params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    single = params.get("TrainingJobDefinition")
+    return [single] if single else list(params.get("TrainingJobDefinitions") or [])
+
+
+def _tuning_job_context(params: Mapping[str, Any]) -> dict[str, ContextValue]:
+    """The sagemaker: condition keys of CreateHyperParameterTuningJob: CreateTrainingJob's, read from the
+    training job definition(s) (instance types of HyperParameterTuningResourceConfig and its
+    InstanceConfigs too; MaxRuntimeInSeconds is the training jobs' StoppingCondition)."""
+    context: dict[str, ContextValue] = {}
+    instance_types: list[str] = []
+    for definition in _tuning_definitions(params):
+        resources = definition.get("ResourceConfig") or definition.get("HyperParameterTuningResourceConfig") or {}
+        as_training = {**definition, "ResourceConfig": resources}
+        for key, value in _training_job_context(as_training).items():
+            if key != "sagemaker:InstanceTypes":
+                context.setdefault(key, value)
+        instance_types += [resources["InstanceType"]] if resources.get("InstanceType") else []
+        instance_types += [c["InstanceType"] for c in resources.get("InstanceConfigs") or [] if c.get("InstanceType")]
+    if instance_types:
+        context["sagemaker:InstanceTypes"] = sorted(set(instance_types))
+    return context
+
+
+def _create_tuning_job(r: ServedRequest) -> list[Authorization]:
+    """CreateHyperParameterTuningJob; with Tags, sagemaker:AddTags on the new tuning job (tag on create);
+    and the caller passes each training job definition's execution role to SageMaker (iam:PassRole).
+    The training jobs the tuning job launches are SageMaker's own: no CreateTrainingJob is authorized
+    for them (each assumes the role as any training job does, recorded by the training job's side)."""
+    job = _tuning_job(r)
+    tags = tag_context(r.params.get("Tags"))
+    calls = [Authorization("sagemaker:CreateHyperParameterTuningJob", job, {**tags, **_tuning_job_context(r.params)})]
+    if tags:
+        calls.append(Authorization("sagemaker:AddTags", job, tags))
+    roles = sorted({str(d["RoleArn"]) for d in _tuning_definitions(r.params) if d.get("RoleArn")})
+    calls += [Authorization("iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"}) for role in roles]
+    return calls
+
+
 def _add_tags(r: ServedRequest) -> list[Authorization]:
     return [Authorization("sagemaker:AddTags", str(r.params["ResourceArn"]), tag_context(r.params.get("Tags")))]
 
@@ -287,9 +334,15 @@ def _add_tags(r: ServedRequest) -> list[Authorization]:
 _SAGEMAKER: dict[str, Rule] = {
     "CreateTrainingJob": _create_training_job,
     "AddTags": _add_tags,
+    "CreateHyperParameterTuningJob": _create_tuning_job,
     **_each("sagemaker", _training_job, "DescribeTrainingJob StopTrainingJob"),
+    **_each(
+        "sagemaker",
+        _tuning_job,
+        "DescribeHyperParameterTuningJob StopHyperParameterTuningJob ListTrainingJobsForHyperParameterTuningJob",
+    ),
     **_each("sagemaker", lambda r: str(r.params["ResourceArn"]), "ListTags DeleteTags"),
-    **_each("sagemaker", _anything, "ListTrainingJobs Search"),
+    **_each("sagemaker", _anything, "ListTrainingJobs ListHyperParameterTuningJobs Search"),
 }
 
 # ---- EventBridge -----------------------------------------------------------------------------------

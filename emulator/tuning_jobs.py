@@ -251,7 +251,7 @@ class TuningJobRegistry:
             if name in self.jobs:
                 raise TrainingJobError(
                     "ResourceInUse",
-                    f"Hyperparameter tuning job {name} already exists ({self._arn_prefix}{name.lower()})",
+                    f"A hyperparameter tuning job with the name, {name}, already exists. Choose a different name.",
                 )
             job = TuningJob(request=request, arn=f"{self._arn_prefix}{name.lower()}")
             self.jobs[name] = job
@@ -261,7 +261,9 @@ class TuningJobRegistry:
     def get(self, name: str) -> TuningJob:
         job = self.jobs.get(name)
         if job is None:
-            raise TrainingJobError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}")
+            raise TrainingJobError(
+                "ResourceNotFound", f"Amazon SageMaker can't find a tuning job called {name}. Type another name."
+            )
         return job
 
     def stop(self, name: str) -> None:

@@ -1,8 +1,9 @@
-"""The Notify function: tells people how a training job ended, publishing SageMaker's job state change to SNS.
+"""The Notify function: tells people how a training or tuning job ended, publishing SageMaker's state change to SNS.
 
-Event: an EventBridge "SageMaker Training Job State Change" (Completed, Failed or Stopped; the rule filters).
-Environment: TOPIC_ARN. Prints one JSON line per job ({"job_name", "status"}): the monitoring construct
-counts failed jobs from it with a metric filter, so no CloudWatch permission is needed.
+Event: an EventBridge "SageMaker Training Job State Change" or "SageMaker HyperParameter Tuning Job State Change"
+(Completed, Failed or Stopped; the rules filter). Environment: TOPIC_ARN. Prints one JSON line per job
+({"job_name", "status"}, and "kind": "tuning" for a tuning job): the monitoring construct counts failed
+jobs (a failed tuning job among them) from it with a metric filter, so no CloudWatch permission is needed.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from collections.abc import Mapping
 import boto3
 
 from platform_contract import NotifyEnvironment
-from training_events import job_state_notification
+from training_events import state_change_notification
 
 _SNS = boto3.client("sns")
 
 
 def handler(event: Mapping[str, object], context: object) -> dict[str, str]:
-    notification = job_state_notification(event)
-    print(json.dumps({"job_name": notification.job_name, "status": notification.status}))
+    notification = state_change_notification(event)
+    line = {"job_name": notification.job_name, "status": notification.status}
+    print(json.dumps(line if notification.kind == "training" else {**line, "kind": notification.kind}))
     response = _SNS.publish(
         TopicArn=os.environ[NotifyEnvironment.TOPIC_ARN.value],
         Subject=notification.subject,

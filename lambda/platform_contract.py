@@ -120,14 +120,17 @@ TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 TRAINING_JOB_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"
 
 
-# The EventBridge rule Step Functions creates and manages for `.sync` SageMaker training tasks: the
-# state machine's role may put and describe it (stacks), and trainctl doctor asks IAM whether it may.
+# The EventBridge rules Step Functions creates and manages for `.sync` SageMaker training and tuning tasks:
+# the state machine's role may put and describe them (stacks), and trainctl doctor asks IAM whether it may.
 SAGEMAKER_TRAINING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTrainingJobsRule"
+SAGEMAKER_TUNING_SYNC_RULE = "StepFunctionsGetEventsForSageMakerTuningJobsRule"
 
 
 # (source, detail-type) of the event SageMaker sends to the default bus when a training job changes
 # status: the notifications rule matches it, the emulator sends it.
 TRAINING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker Training Job State Change")
+# The same for a hyperparameter tuning job: the notifications rule for tuning jobs matches it.
+TUNING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker HyperParameter Tuning Job State Change")
 # (source, detail-type) of the event EventBridge sends when a schedule fires: the scheduled trigger's.
 SCHEDULED_EVENT = ("aws.events", "Scheduled Event")
 
@@ -158,6 +161,23 @@ class WorkflowExecutionStatus(str, Enum):
     FAILED = "FAILED"
     TIMED_OUT = "TIMED_OUT"
     ABORTED = "ABORTED"
+
+
+class TuningJobStatus(str, Enum):
+    """DescribeHyperParameterTuningJob's HyperParameterTuningJobStatus."""
+
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+FINAL_TUNING_JOB_STATUSES = (
+    TuningJobStatus.COMPLETED.value,
+    TuningJobStatus.FAILED.value,
+    TuningJobStatus.STOPPED.value,
+)
 
 
 FINAL_EXECUTION_STATUSES = tuple(
@@ -201,6 +221,38 @@ class RequestKind(str, Enum):
 REQUEST_KIND_FIELD = "request_kind"
 # The field naming the tuning job in Prepare's output for a tuning request (which has no JOB_NAME_FIELD).
 TUNING_JOB_NAME_FIELD = "tuning_job_name"
+
+
+class TuningOutputField(str, Enum):
+    """The keys of a tuning request's execution output (and, for the best job, of its result file)."""
+
+    TUNING_JOB_NAME = "tuning_job_name"
+    TUNING_JOB_ARN = "tuning_job_arn"
+    STATUS = "status"
+    CONSOLE_URL = "console_url"  # the tuning job's page in the SageMaker console
+    LINKS = "links"  # the console page and the log group of its training jobs, as for a training job
+    BEST_TRAINING_JOB = "best_training_job"  # an object of BestTrainingJobField keys (absent: no best job)
+    TRAINING_JOB_COUNTS = "training_job_counts"  # an object of TrainingJobCountField keys
+
+
+class BestTrainingJobField(str, Enum):
+    """The keys of `best_training_job`: the training job with the best objective value."""
+
+    NAME = "name"
+    OBJECTIVE_METRIC = "objective_metric"
+    OBJECTIVE_VALUE = "objective_value"
+    # Its model artifact's S3 URI (DescribeTrainingJob's; the tuning job's description does not carry it).
+    MODEL_ARTIFACTS = "model_artifacts"
+    TUNED_HYPERPARAMETERS = "tuned_hyperparameters"  # the values the tuner chose for it
+
+
+class TrainingJobCountField(str, Enum):
+    """The keys of `training_job_counts`: the tuning job's training jobs by status (failed: retryable or not)."""
+
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    IN_PROGRESS = "in_progress"
 
 
 # -- Stack outputs ----------------------------------------------------------------------------------------

@@ -36,15 +36,7 @@ from training_events import (
     recognise_event,
     tuning_console_links,
 )
-from training_request import (
-    InvalidTrainingInput,
-    PlatformDefaults,
-    TrainingJob,
-    TuningJob,
-    build_training_job,
-    build_tuning_job,
-    is_tuning_request,
-)
+from training_request import InvalidTrainingInput, PlatformDefaults, TuningJob, build_job
 
 
 def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
@@ -59,7 +51,7 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
     request_file = trigger.request_file
     try:
         training_input = trigger.training_input(_read(request_file) if request_file is not None else None)
-        job = _build(training_input, region)
+        job = build_job(training_input, region=region, defaults=PlatformDefaults.from_environment(os.environ))
     except (InvalidTrainingInput, InvalidRequestFile) as invalid:
         if request_file is None:
             raise
@@ -79,13 +71,6 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
         "trigger": trigger.to_mapping(),
         "request_file": request_file.to_mapping() if request_file is not None else None,
     }
-
-
-def _build(training_input: object, region: str) -> TrainingJob | TuningJob:
-    defaults = PlatformDefaults.from_environment(os.environ)
-    if is_tuning_request(training_input):
-        return build_tuning_job(training_input, region=region, defaults=defaults)
-    return build_training_job(training_input, region=region, defaults=defaults)
 
 
 def _read(request_file: RequestFile) -> bytes:

@@ -1,7 +1,8 @@
 """The workflow's WriteResult step: the outcome of a request-file training, written under the result prefix.
 
 Event: {"request_file": {"bucket", "key", "version_id", "etag"}, "status": one of platform_contract.RequestStatus,
-and any of "job_name", "model_artifacts", "failure_reason", "errors" (list of text), "links", "execution_arn"}.
+and any of "job_name", "tuning_job_name", "best_training_job" (an object), "model_artifacts", "failure_reason",
+"errors" (list of text), "links", "execution_arn"}.
 When Prepare failed before naming the request file, "event" (the execution's S3 event) names it instead.
 Environment: WriteResultEnvironment (the request and result prefixes): `requests/team/gan.json`'s outcome is
 `results/team/gan.json`, see platform_contract.result_key.
@@ -29,10 +30,13 @@ def handler(event: Mapping[str, object], context: object) -> dict[str, object]:
     status = RequestStatus(event["status"])
     errors = event.get("errors")
     links = event.get("links")
+    best = event.get("best_training_job")
     document = result_document(
         request_file,
         status=status,
         job_name=_text(event.get("job_name")),
+        tuning_job_name=_text(event.get("tuning_job_name")),
+        best_training_job=best if isinstance(best, Mapping) else None,
         model_artifacts=_text(event.get("model_artifacts")),
         failure_reason=_text(event.get("failure_reason")),
         errors=[str(error) for error in errors] if isinstance(errors, list) else (),

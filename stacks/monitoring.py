@@ -17,7 +17,14 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from platform_contract import FINAL_JOB_STATUSES, TRAINING_JOB_STATE_CHANGE, NotifyEnvironment, TrainingJobStatus
+from platform_contract import (
+    FINAL_JOB_STATUSES,
+    FINAL_TUNING_JOB_STATUSES,
+    TRAINING_JOB_STATE_CHANGE,
+    TUNING_JOB_STATE_CHANGE,
+    NotifyEnvironment,
+    TrainingJobStatus,
+)
 from stacks.platform_function import platform_function
 
 _ALARM_PERIOD = Duration.minutes(5)
@@ -79,6 +86,10 @@ class TrainingMonitoring(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(notification_email))
 
         self.notify_function = self._notify_function(key, log_retention)
+        # What the retries could not deliver goes to the dead-letter queue (stacks/event_delivery.py).
+        notify = targets.LambdaFunction(
+            self.notify_function, max_event_age=Duration.hours(6), retry_attempts=8, dead_letter_queue=dead_letter_queue
+        )
         self.job_state_rule = events.Rule(
             self,
             "JobStateRule",
@@ -88,15 +99,22 @@ class TrainingMonitoring(Construct):
                 detail_type=[TRAINING_JOB_STATE_CHANGE[1]],
                 detail={"TrainingJobStatus": list(FINAL_JOB_STATUSES), "RoleArn": [execution_role.role_arn]},
             ),
-            # What the retries could not deliver goes to the dead-letter queue (stacks/event_delivery.py).
-            targets=[
-                targets.LambdaFunction(
-                    self.notify_function,
-                    max_event_age=Duration.hours(6),
-                    retry_attempts=8,
-                    dead_letter_queue=dead_letter_queue,
-                )
-            ],
+            targets=[notify],
+        )
+        # A tuning job's training jobs run with the role of its training job definition.
+        self.tuning_job_state_rule = events.Rule(
+            self,
+            "TuningStateRule",
+            description="A tuning job of the platform completed, failed or was stopped",
+            event_pattern=events.EventPattern(
+                source=[TUNING_JOB_STATE_CHANGE[0]],
+                detail_type=[TUNING_JOB_STATE_CHANGE[1]],
+                detail={
+                    "HyperParameterTuningJobStatus": list(FINAL_TUNING_JOB_STATUSES),
+                    "TrainingJobDefinition": {"RoleArn": [execution_role.role_arn]},
+                },
+            ),
+            targets=[notify],
         )
 
         self.failed_executions_alarm = self._alarm_on_any(

@@ -2,7 +2,8 @@
 
 Values given with `-c` arrive as strings, so every reader also accepts the string form of its type:
 numbers as digits, lists as comma-separated text or a JSON array, an empty string as "not set".
-The trigger requests (`image_push_request`, `scheduled_request`) are judged by the request builder itself.
+The trigger requests (`image_push_request`, `scheduled_request`) are judged by the request builder itself, as
+training or tuning requests (a request with a `tuner` starts a tuning job).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TypeVar
 
 from platform_contract import stateful_stack_name, training_stack_name
 from stacks.lambda_environment import prepare_environment_problems, prepare_environment_settings
-from training_request import InvalidTrainingInput, PlatformDefaults, build_training_job
+from training_request import InvalidTrainingInput, PlatformDefaults, build_job
 from training_request.image_repositories import ImageRepository
 
 T = TypeVar("T")
@@ -73,6 +74,11 @@ class PlatformSettings:
     image_push_request: dict[str, object]
     training_schedule: str | None
     scheduled_request: dict[str, object]
+
+    @property
+    def triggered_scheduled_request(self) -> dict[str, object] | None:
+        """The request the schedule starts: none without a schedule (the request alone starts nothing)."""
+        return self.scheduled_request if self.training_schedule else None
 
     @property
     def vpc_enabled(self) -> bool:
@@ -216,7 +222,7 @@ Parser = Callable[[object], T]
 
 # What an image push supplies (the pushed image, by digest) and the name an event gives its job, as stand-ins.
 _PUSHED_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/stack-training-image@sha256:" + "0" * 64
-_EVENT_JOB_NAME = "synth-check-000000000000"
+_EVENT_JOB_NAME = "synth-check-000000000000"  # within a tuning job name's 32 characters too
 
 
 def trigger_request_problems(setting: str, request: Mapping[str, object], *, image_uri: str | None = None) -> list[str]:
@@ -233,7 +239,7 @@ def trigger_request_problems(setting: str, request: Mapping[str, object], *, ima
     region = os.environ.get("CDK_DEFAULT_REGION") or "eu-west-1"
     try:
         # Only the request's own fields are judged: the stack's role, image and output path are stand-ins.
-        build_training_job(execution_input, region=region, defaults=PlatformDefaults.stand_ins(region))
+        build_job(execution_input, region=region, defaults=PlatformDefaults.stand_ins(region))
     except InvalidTrainingInput as invalid:
         return [f"{setting}.{problem}" for problem in invalid.problems]
     return []
@@ -249,7 +255,7 @@ def _environment_problems(settings: PlatformSettings) -> list[str]:
             result_prefix=settings.result_prefix,
             image_tag_pattern=settings.image_tag_pattern,
             image_push_request=settings.image_push_request,
-            scheduled_request=settings.scheduled_request if settings.training_schedule else None,
+            scheduled_request=settings.triggered_scheduled_request,
         )
     )
 

@@ -2,8 +2,10 @@
 
 An execution takes a training input (console, trainctl) or the EventBridge event of a trigger (request
 file, image push, schedule). Begin sets the counters; Prepare turns the input into a CreateTrainingJob
-request, or finds the event ignored or the request file invalid; Route ends an ignored event at once and
-sends a request to RunTrainingJob (which waits for the job's end) or StartTrainingJob ("wait": false). A
+request (a CreateHyperParameterTuningJob request for a request with a `tuner`), or finds the event ignored or
+the request file invalid; Route ends an ignored event at once and sends a training request to RunTrainingJob
+(which waits for the job's end) or StartTrainingJob ("wait": false), a tuning request to RunTuningJob (which
+waits, then reads the best training job's model) or StartTuningJob. A
 SageMaker failure goes to ClassifyFailure, which either retries through Prepare under a new job name or
 names the outcome; a job name in use is checked for the execution's own job (tagged with the execution's
 ARN), which a create retried after it succeeded meets, and which the execution then follows to its end. Every outcome passes ReportOutcome (WriteResult: a request file's result) and Conclude to
@@ -12,7 +14,8 @@ its end state: Succeed (Completed, Started, Duplicate, Ignored) or a Fail state 
 Each group of states is one function below, composed by `training_definition`. Every expression is plain
 JSONata (`{% ... %}`). What comes from Python is a value, never text spliced into an expression: function
 ARNs as task arguments, and what the conditions compare with (`$max_capacity_retries`,
-`$max_name_collision_retries`, `$job_name_origins`, `$execution_tag_key`, `$job_poll_seconds`) as variables
+`$max_name_collision_retries`, `$job_name_origins`, `$request_kinds`, `$execution_tag_key`, `$job_poll_seconds`)
+as variables
 Begin assigns. The job's name travels in
 the field platform_contract.JOB_NAME_FIELD names (`job_name`, in Prepare's result and the execution's
 output); the expressions spell it, and the executions' tests read it through the contract.
@@ -24,11 +27,13 @@ whole, and variables carry the retry counters, the prepared job and the outcome 
 
 from __future__ import annotations
 
-from platform_contract import EXECUTION_TAG_KEY, JobNameOrigin, WorkflowState
+from platform_contract import EXECUTION_TAG_KEY, JobNameOrigin, RequestKind, WorkflowState
 
 # Step Functions' service integrations, as `integration_arn(partition, <integration>)` names them.
 CREATE_TRAINING_JOB_SYNC = "sagemaker:createTrainingJob.sync"
 CREATE_TRAINING_JOB = "sagemaker:createTrainingJob"
+CREATE_TUNING_JOB_SYNC = "sagemaker:createHyperParameterTuningJob.sync"
+CREATE_TUNING_JOB = "sagemaker:createHyperParameterTuningJob"
 LAMBDA_INVOKE = "lambda:invoke"
 # SageMaker's optimised integration has no describe or tag reading: the AWS SDK integration does.
 DESCRIBE_TRAINING_JOB = "aws-sdk:sagemaker:describeTrainingJob"
@@ -38,6 +43,8 @@ LIST_TAGS = "aws-sdk:sagemaker:listTags"
 PREPARE = WorkflowState.PREPARE.value
 RUN_TRAINING_JOB = WorkflowState.RUN_TRAINING_JOB.value
 START_TRAINING_JOB = WorkflowState.START_TRAINING_JOB.value
+RUN_TUNING_JOB = WorkflowState.RUN_TUNING_JOB.value
+START_TUNING_JOB = WorkflowState.START_TUNING_JOB.value
 
 # Generated names collide only when executions start in the same millisecond: a few fresh tries suffice.
 MAX_NAME_COLLISION_RETRIES = 3
@@ -130,6 +137,20 @@ _CATCH_SAGEMAKER_FAILURE = {
     "Assign": {"failure": "{% $states.errorOutput %}", "job": _DESCRIBED_JOB, "name_in_use": _NAME_IN_USE},
     "Next": "ClassifyFailure",
 }
+# The tuning `.sync` task fails likewise, with the tuning job's DescribeHyperParameterTuningJob response.
+_DESCRIBED_TUNING_JOB = (
+    "{% ($cause := $states.errorOutput.Cause; "
+    "$contains($cause, /^\\s*\\{/) and $contains($cause, 'HyperParameterTuningJobStatus') ? $parse($cause) : {}) %}"
+)
+_CATCH_TUNING_FAILURE = {
+    "ErrorEquals": ["States.ALL"],
+    "Assign": {
+        "failure": "{% $states.errorOutput %}",
+        "tuning_job": _DESCRIBED_TUNING_JOB,
+        "name_in_use": _NAME_IN_USE,
+    },
+    "Next": "ClassifyTuningFailure",
+}
 
 
 def integration_arn(partition: str, integration: str) -> str:
@@ -160,6 +181,8 @@ def training_definition(
             **_failure_classification(),
             **_name_in_use(partition),
             **_own_job(partition),
+            **_tuning_job(partition),
+            **_tuning_failure_classification(),
             **_reporting(write_result_function_arn, partition),
             **_successful_ends(),
             **_failed_ends(),
@@ -188,6 +211,7 @@ def _preparation(
                 "max_capacity_retries": max_capacity_retries,
                 "max_name_collision_retries": MAX_NAME_COLLISION_RETRIES,
                 "job_name_origins": {origin.name.lower(): origin.value for origin in JobNameOrigin},
+                "request_kinds": {kind.name.lower(): kind.value for kind in RequestKind},
                 "execution_tag_key": EXECUTION_TAG_KEY,
                 "job_poll_seconds": job_poll_seconds,
             },
@@ -250,6 +274,11 @@ def _preparation(
                     },
                     "Next": "ReportOutcome",
                 },
+                {
+                    "Condition": "{% $states.input.request_kind = $request_kinds.tuning and $states.input.wait = false %}",
+                    "Next": START_TUNING_JOB,
+                },
+                {"Condition": "{% $states.input.request_kind = $request_kinds.tuning %}", "Next": RUN_TUNING_JOB},
                 {"Condition": "{% $states.input.wait = false %}", "Next": START_TRAINING_JOB},
             ],
             "Default": RUN_TRAINING_JOB,
@@ -517,6 +546,161 @@ def _own_job(partition: str) -> dict[str, object]:
     }
 
 
+def _tuning_job(partition: str) -> dict[str, object]:
+    """A tuning request: SageMaker's own integration creates the tuning job; RunTuningJob (`.sync`) also follows
+    it to its end, and stopping the execution stops it (and its training jobs).
+
+    A completed tuning job names its best training job, but not that job's model: DescribeBestTrainingJob
+    reads it (a best job whose description cannot be read leaves `model_artifacts` out rather than fail a
+    tuning job that completed). Failures go to ClassifyTuningFailure, with the tuning job's description.
+    """
+    return {
+        RUN_TUNING_JOB: {
+            "Type": "Task",
+            "Resource": integration_arn(partition, CREATE_TUNING_JOB_SYNC),
+            "Arguments": _REQUEST_WITH_EXECUTION_TAG,
+            "Retry": _SAGEMAKER_RETRIES,
+            "Catch": [_CATCH_TUNING_FAILURE],
+            "Assign": {"tuning_job": "{% $states.result %}", "best_training_job": _BEST_TRAINING_JOB},
+            "Next": "FindBestTrainingJob",
+        },
+        "FindBestTrainingJob": {
+            "Type": "Choice",
+            "Choices": [{"Condition": "{% $exists($best_training_job.name) %}", "Next": "DescribeBestTrainingJob"}],
+            "Default": "TuningJobCompleted",
+        },
+        "DescribeBestTrainingJob": {
+            "Type": "Task",
+            "Resource": integration_arn(partition, DESCRIBE_TRAINING_JOB),
+            "Arguments": {"TrainingJobName": "{% $best_training_job.name %}"},
+            "Retry": [_SAGEMAKER_SDK_RETRY],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "TuningJobCompleted"}],
+            "Assign": {
+                "best_training_job": (
+                    "{% $merge([$best_training_job, "
+                    "{'model_artifacts': $states.result.ModelArtifacts.S3ModelArtifacts}]) %}"
+                )
+            },
+            "Next": "TuningJobCompleted",
+        },
+        "TuningJobCompleted": {"Type": "Pass", "Assign": _tuning_completed(), "Next": "ReportOutcome"},
+        START_TUNING_JOB: {
+            "Type": "Task",
+            "Resource": integration_arn(partition, CREATE_TUNING_JOB),
+            "Arguments": _REQUEST_WITH_EXECUTION_TAG,
+            "Retry": _SAGEMAKER_RETRIES,
+            "Catch": [_CATCH_TUNING_FAILURE],
+            "Assign": {
+                "ending": "Started",
+                "summary": (
+                    "{% {'tuning_job_name': $prepared.tuning_job_name, "
+                    "'tuning_job_arn': $states.result.HyperParameterTuningJobArn, 'status': 'InProgress', "
+                    "'console_url': $prepared.links.console, 'links': $prepared.links} %}"
+                ),
+                "report": "{% {'status': 'InProgress', 'links': $prepared.links} %}",
+            },
+            "Next": "ReportOutcome",
+        },
+    }
+
+
+# The best training job as the tuning job's description (`$states.result`) names it, without its model (added
+# by DescribeBestTrainingJob); {} when there is none (no training job reported the objective metric).
+_BEST_TRAINING_JOB = (
+    "{% ($best := $states.result.BestTrainingJob; $objective := $best.FinalHyperParameterTuningJobObjectiveMetric; "
+    "$best ? {'name': $best.TrainingJobName, 'objective_metric': $objective.MetricName, "
+    "'objective_value': $objective.Value, 'tuned_hyperparameters': $best.TunedHyperParameters} : {}) %}"
+)
+# The tuning job's training jobs by status: SageMaker counts failures as retryable or not.
+_TRAINING_JOB_COUNTS = (
+    "{'completed': $sum([$counts.Completed]), 'stopped': $sum([$counts.Stopped]), "
+    "'failed': $sum([$counts.RetryableError, $counts.NonRetryableError]), 'in_progress': $sum([$counts.InProgress])}"
+)
+
+
+def _tuning_completed() -> dict[str, str]:
+    """What a completed tuning job assigns, from its description (`$tuning_job`) and `$best_training_job`."""
+    best = "($exists($best_training_job.name) ? $best_training_job)"  # no else: undefined, the key is left out
+    return {
+        "ending": "Completed",
+        "summary": (
+            "{% ($counts := $tuning_job.TrainingJobStatusCounters; {"
+            "'tuning_job_name': $tuning_job.HyperParameterTuningJobName, "
+            "'tuning_job_arn': $tuning_job.HyperParameterTuningJobArn, "
+            "'status': $tuning_job.HyperParameterTuningJobStatus, "
+            "'console_url': $prepared.links.console, "
+            f"'best_training_job': {best}, "
+            f"'training_job_counts': {_TRAINING_JOB_COUNTS}, "
+            "'links': $prepared.links}) %}"
+        ),
+        "report": f"{{% {{'status': 'Completed', 'best_training_job': {best}, 'links': $prepared.links}} %}}",
+    }
+
+
+def _tuning_failure_classification() -> dict[str, object]:
+    """What a tuning task's failure means: Stopped -> TuningJobStopped, Failed -> TuningJobFailed (SageMaker's
+    FailureReason in the cause; a tuning job retries its training jobs' capacity errors itself), a name in use
+    -> by the name's origin as for a training job (an event delivered before: Duplicate; a generated name:
+    a new one; the user's job_name: TuningJobNameInUse); anything else -> SageMakerRequestFailed.
+    """
+    return {
+        "ClassifyTuningFailure": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Condition": "{% $tuning_job.HyperParameterTuningJobStatus = 'Stopped' %}",
+                    "Assign": {
+                        "ending": "TuningJobStopped",
+                        "report": (
+                            "{% {'status': 'Stopped', 'failure_reason': $tuning_job.FailureReason ? "
+                            "$tuning_job.FailureReason : 'The tuning job was stopped', 'links': $prepared.links} %}"
+                        ),
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {
+                    "Condition": "{% $tuning_job.HyperParameterTuningJobStatus = 'Failed' %}",
+                    "Assign": {
+                        "ending": "TuningJobFailed",
+                        "report": (
+                            "{% {'status': 'Failed', 'failure_reason': $tuning_job.FailureReason, "
+                            "'links': $prepared.links} %}"
+                        ),
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {
+                    "Condition": "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.event %}",
+                    "Assign": {
+                        "ending": "Duplicate",
+                        "report": "{% {'status': 'Duplicate', 'links': $prepared.links} %}",
+                    },
+                    "Next": "ReportOutcome",
+                },
+                {
+                    "Condition": (
+                        "{% $name_in_use and $prepared.job_name_origin = $job_name_origins.generated "
+                        "and $name_retries < $max_name_collision_retries %}"
+                    ),
+                    "Next": "RetryWithNewName",
+                },
+                {
+                    "Condition": "{% $name_in_use %}",
+                    "Assign": {
+                        "ending": "TuningJobNameInUse",
+                        "report": (
+                            "{% {'status': 'Failed', 'failure_reason': 'Tuning job name ' & $prepared.tuning_job_name & "
+                            "' is already in use', 'links': $prepared.links} %}"
+                        ),
+                    },
+                    "Next": "ReportOutcome",
+                },
+            ],
+            "Default": "RequestRefused",
+        },
+    }
+
+
 def _reporting(write_result_function_arn: str, partition: str) -> dict[str, object]:
     """Every outcome of a request-file execution is written to the request file's result, then Conclude goes
     to the end state the outcome named in `$ending`. A result that cannot be written fails the execution.
@@ -545,7 +729,7 @@ def _reporting(write_result_function_arn: str, partition: str) -> dict[str, obje
                 "FunctionName": write_result_function_arn,
                 "Payload": (
                     "{% $merge([$report, {'request_file': $prepared.request_file, 'job_name': $prepared.job_name, "
-                    "'execution_arn': $states.context.Execution.Id}, "
+                    "'tuning_job_name': $prepared.tuning_job_name, 'execution_arn': $states.context.Execution.Id}, "
                     "$type($prepared.request_file) = 'object' ? {} : {'event': $states.context.Execution.Input}]) %}"
                 ),
             },
@@ -565,10 +749,19 @@ def _reporting(write_result_function_arn: str, partition: str) -> dict[str, obje
                 {"Condition": "{% $ending = 'TrainingJobStopped' %}", "Next": "TrainingJobStopped"},
                 {"Condition": "{% $ending = 'JobNameInUse' %}", "Next": "JobNameInUse"},
                 {"Condition": "{% $ending = 'PreparationFailed' %}", "Next": "PreparationFailed"},
+                {"Condition": "{% $ending = 'TuningJobFailed' %}", "Next": "TuningJobFailed"},
+                {"Condition": "{% $ending = 'TuningJobStopped' %}", "Next": "TuningJobStopped"},
+                {"Condition": "{% $ending = 'TuningJobNameInUse' %}", "Next": "TuningJobNameInUse"},
             ],
             "Default": "SageMakerRequestFailed",
         },
     }
+
+
+# "training job <name>" or "tuning job <name>": the job Prepare named.
+_PREPARED_JOB = (
+    "($prepared.tuning_job_name ? 'tuning job ' & $prepared.tuning_job_name : 'training job ' & $prepared.job_name)"
+)
 
 
 def _successful_ends() -> dict[str, object]:
@@ -579,8 +772,9 @@ def _successful_ends() -> dict[str, object]:
         "Duplicate": {
             "Type": "Succeed",
             "Output": (
-                "{% {'status': 'Duplicate', 'job_name': $prepared.job_name, 'links': $prepared.links, "
-                "'message': 'This event was delivered before: training job ' & $prepared.job_name & "
+                "{% {'status': 'Duplicate', 'job_name': $prepared.job_name, "
+                "'tuning_job_name': $prepared.tuning_job_name, 'links': $prepared.links, "
+                f"'message': 'This event was delivered before: ' & {_PREPARED_JOB} & "
                 "' was started for it by an earlier execution; no second job was created.'} %}"
             ),
         },
@@ -617,6 +811,29 @@ def _failed_ends() -> dict[str, object]:
                 " & 'name. Choose another job_name, or leave it out to get a generated one.' %}"
             ),
         },
+        "TuningJobFailed": {
+            "Type": "Fail",
+            "Error": "TuningJobFailed",
+            "Cause": "{% 'Tuning job ' & $tuning_job.HyperParameterTuningJobName & ' failed: ' & $tuning_job.FailureReason %}",
+        },
+        "TuningJobStopped": {
+            "Type": "Fail",
+            "Error": "TuningJobStopped",
+            "Cause": (
+                "{% 'Tuning job ' & $tuning_job.HyperParameterTuningJobName & ' was stopped'"
+                " & ($tuning_job.FailureReason ? ': ' & $tuning_job.FailureReason : '')"
+                " & ($tuning_job.BestTrainingJob ? '; its best training job so far: ' & "
+                "$tuning_job.BestTrainingJob.TrainingJobName : '') %}"
+            ),
+        },
+        "TuningJobNameInUse": {
+            "Type": "Fail",
+            "Error": "TuningJobNameInUse",
+            "Cause": (
+                "{% 'Tuning job name ' & $prepared.tuning_job_name & ' is already in use: SageMaker never reuses a '"
+                " & 'tuning job name. Choose another job_name, or leave it out to get a generated one.' %}"
+            ),
+        },
         "SageMakerRequestFailed": {
             "Type": "Fail",
             "Error": _fail_error("SageMakerTask"),
@@ -626,8 +843,9 @@ def _failed_ends() -> dict[str, object]:
             "Type": "Fail",
             "Error": "ResultNotWritten",
             "Cause": (
-                "{% 'The outcome (' & $report.status & ($prepared.job_name ? ', training job ' & $prepared.job_name : '')"
-                " & ') could not be written to its result file: ' & $failure.Error & ': ' & $failure.Cause %}"
+                "{% 'The outcome (' & $report.status & ($prepared.job_name or $prepared.tuning_job_name ? "
+                f"', ' & {_PREPARED_JOB} : '') & ') could not be written to its result file: ' & $failure.Error & ': ' "
+                "& $failure.Cause %}"
             ),
         },
     }

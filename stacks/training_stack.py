@@ -113,7 +113,7 @@ class TrainingStack(Stack):
             image_tag_pattern=settings.image_tag_pattern,
             image_push_request=settings.image_push_request,
             schedule_expression=settings.training_schedule,
-            scheduled_request=settings.scheduled_request if settings.training_schedule else None,
+            scheduled_request=settings.triggered_scheduled_request,
             dead_letter_queue=self.undelivered_trigger_events.queue,
         )
         limit_events_role_to_account(self.workflow.state_machine)

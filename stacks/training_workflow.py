@@ -17,6 +17,7 @@ from platform_contract import (
     COST_TAG_KEY,
     COST_TAG_VALUE,
     SAGEMAKER_TRAINING_SYNC_RULE,
+    SAGEMAKER_TUNING_SYNC_RULE,
     PrepareEnvironment,
     WriteResultEnvironment,
 )
@@ -108,9 +109,10 @@ class TrainingWorkflow(Construct):
                     },
                 },
             ),
-            description="Step Functions training workflow: create and follow SageMaker training jobs",
+            description="Step Functions training workflow: create and follow SageMaker training and tuning jobs",
         )
         self._grant_training_jobs(self.role, execution_role)
+        self._grant_tuning_jobs(self.role)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="InvokeWorkflowFunctions",
@@ -197,22 +199,23 @@ class TrainingWorkflow(Construct):
         stack = Stack.of(self)
         training_jobs = stack.format_arn(service="sagemaker", resource="training-job", resource_name="*")
         self._training_jobs = training_jobs
-        # Only jobs carrying the cost tag (the platform appends it to every request).
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="CreateTaggedTrainingJobs",
                 actions=["sagemaker:CreateTrainingJob"],
                 resources=[training_jobs],
-                conditions={"StringEquals": {f"aws:RequestTag/{COST_TAG_KEY}": COST_TAG_VALUE}},
+                conditions=job_creation_conditions(),
             )
         )
+        tuning_jobs = stack.format_arn(service="sagemaker", resource="hyper-parameter-tuning-job", resource_name="*")
+        self._tuning_jobs = tuning_jobs
         # AWS's policy for the SageMaker integration grants these two without a tag condition: Step Functions
         # tags the jobs it creates itself (its own tag, without the cost tag), and reads jobs' tags back.
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="TagTrainingJobs",
+                sid="TagTrainingAndTuningJobs",
                 actions=["sagemaker:AddTags", "sagemaker:ListTags"],
-                resources=[training_jobs],
+                resources=[training_jobs, tuning_jobs],
             )
         )
         role.add_to_policy(
@@ -230,13 +233,41 @@ class TrainingWorkflow(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
+        # The rules Step Functions manages for `.sync` training and tuning tasks.
         role.add_to_policy(
             iam.PolicyStatement(
-                sid="ManageSyncEventRule",
+                sid="ManageSyncEventRules",
                 actions=["events:PutTargets", "events:PutRule", "events:DescribeRule"],
                 resources=[
-                    stack.format_arn(service="events", resource="rule", resource_name=SAGEMAKER_TRAINING_SYNC_RULE)
+                    stack.format_arn(service="events", resource="rule", resource_name=rule)
+                    for rule in (SAGEMAKER_TRAINING_SYNC_RULE, SAGEMAKER_TUNING_SYNC_RULE)
                 ],
+            )
+        )
+
+    def _grant_tuning_jobs(self, role: iam.Role) -> None:
+        """What `createHyperParameterTuningJob(.sync)` needs, as AWS's policy for the SageMaker integration lists it,
+        under the conditions training jobs are created with. Tagging, the managed rule and the execution role passed
+        to SageMaker are granted with the training jobs' (`_grant_training_jobs`); so is describing the best
+        training job."""
+        tuning_jobs = self._tuning_jobs
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="CreateTaggedTuningJobs",
+                actions=["sagemaker:CreateHyperParameterTuningJob"],
+                resources=[tuning_jobs],
+                conditions=job_creation_conditions(),
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="FollowAndStopTuningJobs",
+                actions=[
+                    "sagemaker:DescribeHyperParameterTuningJob",
+                    "sagemaker:StopHyperParameterTuningJob",
+                    "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+                ],
+                resources=[tuning_jobs],
             )
         )
 
@@ -249,12 +280,25 @@ class TrainingWorkflow(Construct):
             "jobs are only known as training-job/* in this account and region; creation is further limited "
             f"to requests tagged {COST_TAG_KEY}={COST_TAG_VALUE}.",
         )
+        acknowledge_wildcard_resources(
+            self.role,
+            [self._tuning_jobs],
+            "Tuning job names are generated per execution, so the tuning jobs are only known as "
+            "hyper-parameter-tuning-job/* in this account and region; creation is further limited to requests "
+            f"tagged {COST_TAG_KEY}={COST_TAG_VALUE}.",
+        )
         _acknowledge(
             self.role,
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray trace delivery and the CloudWatch Logs delivery APIs Step Functions uses for execution "
             "logging have no resource-level permissions: AWS requires Resource '*'.",
         )
+
+
+def job_creation_conditions() -> dict[str, object]:
+    """The conditions under which the state machine may create a job, training or tuning: only jobs carrying the
+    cost tag (the platform appends it to every request)."""
+    return {"StringEquals": {f"aws:RequestTag/{COST_TAG_KEY}": COST_TAG_VALUE}}
 
 
 def execution_log_group_name(state_machine_name: str, stack: Stack) -> str:

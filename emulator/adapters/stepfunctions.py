@@ -1,6 +1,7 @@
 """Step Functions: executions run, also of state machines CloudFormation created; executions get a
-name; JSONata is evaluated; `sagemaker:createTrainingJob.sync` works; DescribeExecution,
-GetExecutionHistory and StopExecution answer as AWS does; executions publish their metrics."""
+name; JSONata is evaluated; `sagemaker:createTrainingJob.sync` and `createHyperParameterTuningJob.sync`
+work; DescribeExecution, GetExecutionHistory and StopExecution answer as AWS does; executions publish
+their metrics."""
 
 from __future__ import annotations
 
@@ -74,10 +75,11 @@ def evaluate_jsonata_with_jsonata_python() -> None:
 
 
 def run_create_training_job_sync_in_step_functions() -> None:
-    """`arn:aws:states:::sagemaker:createTrainingJob.sync` works like AWS's optimised integration.
+    """`arn:aws:states:::sagemaker:createTrainingJob.sync` (and `createHyperParameterTuningJob.sync`)
+    work like AWS's optimised integration.
 
     moto forwards SageMaker tasks only request-response (and refuses `.sync` when the definition
-    is created). Here: create the job, poll DescribeTrainingJob until it ends, return its output
+    is created). Here: create the job, poll its Describe operation until it ends, return its output
     (timestamps in epoch milliseconds, as Step Functions gives them); Failed or Stopped fail the
     task with States.TaskFailed and the DescribeTrainingJob output as Cause; an execution stopped
     (or a task timed out) while waiting stops the job. SageMaker API errors are named as Step

@@ -1,6 +1,6 @@
 """The Step Functions task state for `arn:aws:states:::sagemaker:*` that
 run_create_training_job_sync_in_step_functions (stepfunctions.py) installs: request-response for
-every SageMaker action, `.sync` for createTrainingJob, SageMaker API errors named as Step Functions
+every SageMaker action, `.sync` for createTrainingJob and createHyperParameterTuningJob, SageMaker API errors named as Step Functions
 names them.
 
 It subclasses moto's Step Functions interpreter, so only that adapter imports it, when installed in
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,9 +39,44 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
 from emulator import call_log
 from emulator.call_recording_table import event_rule_arn
-from platform_contract import FINAL_JOB_STATUSES, SAGEMAKER_TRAINING_SYNC_RULE, TrainingJobStatus
+from platform_contract import (
+    FINAL_JOB_STATUSES,
+    SAGEMAKER_TRAINING_SYNC_RULE,
+    SAGEMAKER_TUNING_SYNC_RULE,
+    TrainingJobStatus,
+)
 
 _SAGEMAKER_MODEL = boto3.session.Session()._session.get_service_model("sagemaker")
+
+
+@dataclass(frozen=True)
+class _SyncJob:
+    """How `.sync` follows one kind of SageMaker job: its name member, describe and stop operations,
+    status member, and the managed rule Step Functions puts to hear of its end."""
+
+    name_member: str
+    describe: str
+    stop: str
+    status_member: str
+    managed_rule: str
+
+
+_SYNC_JOBS = {
+    "createtrainingjob": _SyncJob(
+        "TrainingJobName",
+        "describe_training_job",
+        "stop_training_job",
+        "TrainingJobStatus",
+        SAGEMAKER_TRAINING_SYNC_RULE,
+    ),
+    "createhyperparametertuningjob": _SyncJob(
+        "HyperParameterTuningJobName",
+        "describe_hyper_parameter_tuning_job",
+        "stop_hyper_parameter_tuning_job",
+        "HyperParameterTuningJobStatus",
+        SAGEMAKER_TUNING_SYNC_RULE,
+    ),
+}
 
 
 class SageMakerTask(StateTaskServiceCallback):
@@ -50,11 +86,11 @@ class SageMakerTask(StateTaskServiceCallback):
         super().__init__({ResourceCondition.WaitForTaskToken, ResourceCondition.Sync})
 
     def _validate_service_integration_is_supported(self) -> None:
-        if (
-            self.resource.condition == ResourceCondition.Sync
-            and self.resource.api_action.lower() != "createtrainingjob"
-        ):
-            raise ValueError(f"The emulator runs .sync only for createTrainingJob: {self.resource.resource_arn}")
+        if self.resource.condition == ResourceCondition.Sync and self.resource.api_action.lower() not in _SYNC_JOBS:
+            raise ValueError(
+                "The emulator runs .sync only for createTrainingJob and createHyperParameterTuningJob: "
+                f"{self.resource.resource_arn}"
+            )
 
     def _client(self, region: str, credentials: Any) -> Any:
         return boto_client_for(region=region, service="sagemaker", state_credentials=credentials)
@@ -75,20 +111,21 @@ class SageMakerTask(StateTaskServiceCallback):
     def _build_sync_resolver(
         self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
     ) -> Callable[[], Any]:
+        sync = _SYNC_JOBS[self.resource.api_action.lower()]
         sagemaker = self._client(resource_runtime_part.region, state_credentials)
-        _record_managed_rule_calls(resource_runtime_part, state_credentials.role_arn)
-        env.stack.pop()  # CreateTrainingJob's own output: the .sync result replaces it
-        name = normalised_parameters["TrainingJobName"]
-        self._stop_job = lambda: sagemaker.stop_training_job(TrainingJobName=name)
-        return lambda: self._ended_job(env, sagemaker, name)
+        _record_managed_rule_calls(resource_runtime_part, state_credentials.role_arn, sync.managed_rule)
+        env.stack.pop()  # the Create call's own output: the .sync result replaces it
+        name = normalised_parameters[sync.name_member]
+        self._stop_job = lambda: getattr(sagemaker, sync.stop)(**{sync.name_member: name})
+        return lambda: self._ended_job(env, sagemaker, sync, name)
 
-    def _ended_job(self, env: Any, sagemaker: Any, name: str) -> dict[str, Any] | None:
+    def _ended_job(self, env: Any, sagemaker: Any, sync: _SyncJob, name: str) -> dict[str, Any] | None:
         """The .sync resolver: the job's description once Completed, None while it runs; a job that
         failed or was stopped fails the task with States.TaskFailed, its description as cause."""
-        described = step_functions_json(sagemaker.describe_training_job(TrainingJobName=name))
-        if described["TrainingJobStatus"] == TrainingJobStatus.COMPLETED.value:
+        described = step_functions_json(getattr(sagemaker, sync.describe)(**{sync.name_member: name}))
+        if described[sync.status_member] == TrainingJobStatus.COMPLETED.value:
             return described
-        if described["TrainingJobStatus"] in FINAL_JOB_STATUSES:
+        if described[sync.status_member] in FINAL_JOB_STATUSES:
             error = StatesErrorNameType.StatesTaskFailed
             raise FailureEventException(
                 self._task_failed(env, StatesErrorName(typ=error), error.to_name(), to_json_str(described))
@@ -120,14 +157,14 @@ class SageMakerTask(StateTaskServiceCallback):
         )
 
 
-def _record_managed_rule_calls(resource_runtime_part: Any, role_arn: str) -> None:
+def _record_managed_rule_calls(resource_runtime_part: Any, role_arn: str, rule_name: str) -> None:
     """`.sync` hears of the job's end through Step Functions' managed EventBridge rule, which it puts
     (and describes) with the state machine's role: recorded as made, not executed against moto (the
-    emulator polls DescribeTrainingJob instead)."""
+    emulator polls the job's Describe operation instead)."""
     from emulator.adapters.principals import state_machine_principal
 
     region, account = resource_runtime_part.region, resource_runtime_part.account
-    rule = event_rule_arn(region, account, SAGEMAKER_TRAINING_SYNC_RULE)
+    rule = event_rule_arn(region, account, rule_name)
     actions = ("events:PutTargets", "events:PutRule", "events:DescribeRule")
     call_log.record(state_machine_principal(role_arn), [call_log.Authorization(a, rule) for a in actions])
 

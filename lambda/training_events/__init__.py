@@ -17,7 +17,7 @@ from .events import (
 )
 from .links import console_links, tuning_console_links
 from .names import capacity_retry_job_name, event_job_name
-from .notifications import Notification, job_state_notification
+from .notifications import Notification, job_state_notification, state_change_notification, tuning_state_notification
 from .results import RequestStatus, result_body, result_document
 
 __all__ = [
@@ -38,6 +38,8 @@ __all__ = [
     "request_file_named_by",
     "result_body",
     "result_document",
+    "state_change_notification",
     "tuning_console_links",
+    "tuning_state_notification",
     "wildcard_match",
 ]

@@ -1,4 +1,4 @@
-"""The message people receive when one of the platform's training jobs completes, fails or is stopped."""
+"""The message people receive when one of the platform's training or tuning jobs completes, fails or is stopped."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from platform_contract import TrainingJobStatus
+from platform_contract import TUNING_JOB_STATE_CHANGE, TrainingJobStatus
 
 from .events import MalformedEvent
-from .links import console_links
+from .links import console_links, tuning_console_links
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,62 @@ class Notification:
     status: str
     subject: str
     message: str
+    kind: str = "training"  # or "tuning": which kind of job `job_name` names
+
+
+def state_change_notification(event: Mapping[str, object]) -> Notification:
+    """The notification of a training job's or a tuning job's state change event, after its detail-type."""
+    if event.get("detail-type") == TUNING_JOB_STATE_CHANGE[1]:
+        return tuning_state_notification(event)
+    return job_state_notification(event)
+
+
+def tuning_state_notification(event: Mapping[str, object]) -> Notification:
+    """Format a "SageMaker HyperParameter Tuning Job State Change" event for e-mail: status, reason, the best
+    training job and its objective value, the training jobs by status, and the tuning job's console page."""
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        raise MalformedEvent("tuning job state change has no detail")
+    name = detail.get("HyperParameterTuningJobName")
+    status = detail.get("HyperParameterTuningJobStatus")
+    if not isinstance(name, str) or not isinstance(status, str):
+        raise MalformedEvent(
+            "tuning job state change lacks HyperParameterTuningJobName or HyperParameterTuningJobStatus"
+        )
+    lines = [f"Tuning job {name}: {status}", "", f"Status:           {status}"]
+    reason = detail.get("FailureReason")
+    if isinstance(reason, str) and reason:
+        lines.append(f"Failure reason:   {reason}")
+    lines.append(f"Best job:         {_best_job(detail.get('BestTrainingJob'))}")
+    lines.append(f"Training jobs:    {_job_counts(detail.get('TrainingJobStatusCounters'))}")
+    region = event.get("region")
+    if isinstance(region, str):
+        urls = tuning_console_links(name, region)
+        lines += [f"Tuning job:       {urls['console']}", f"Logs:             {urls['logs']}"]
+    # Tuning job names are at most 32 characters: the subject stays within SNS's 100.
+    return Notification(name, status, f"Tuning job {name} {status.lower()}", "\n".join(lines) + "\n", kind="tuning")
+
+
+def _best_job(best: object) -> str:
+    if not isinstance(best, Mapping) or not isinstance(best.get("TrainingJobName"), str):
+        return "none (no training job reported the objective metric)"
+    objective = best.get("FinalHyperParameterTuningJobObjectiveMetric")
+    if isinstance(objective, Mapping) and objective.get("Value") is not None:
+        return f"{best['TrainingJobName']} ({objective.get('MetricName')} = {objective['Value']})"
+    return str(best["TrainingJobName"])
+
+
+def _job_counts(counters: object) -> str:
+    if not isinstance(counters, Mapping):
+        return "unknown"
+
+    def count(*keys: str) -> int:
+        return sum(value for key in keys if isinstance(value := counters.get(key), int))
+
+    return (
+        f"{count('Completed')} completed, {count('RetryableError', 'NonRetryableError')} failed, "
+        f"{count('Stopped')} stopped, {count('InProgress')} in progress"
+    )
 
 
 def job_state_notification(event: Mapping[str, object]) -> Notification:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from platform_contract import RequestStatus
+from platform_contract import BestTrainingJobField, RequestStatus, TuningOutputField
 
 from .events import RequestFile
 
@@ -19,18 +19,25 @@ def result_document(
     *,
     status: RequestStatus,
     job_name: str | None = None,
+    tuning_job_name: str | None = None,
+    best_training_job: Mapping[str, object] | None = None,
     model_artifacts: str | None = None,
     failure_reason: str | None = None,
     errors: Sequence[str] = (),
     links: Mapping[str, str] | None = None,
     execution_arn: str | None = None,
 ) -> dict[str, object]:
-    """The result document of `request_file`; keys without a value are left out."""
+    """The result document of `request_file`; keys without a value are left out.
+
+    A tuning request's result names its tuning job and, once it completed, its best training job (name, objective
+    metric and value, model artifacts, tuned hyperparameters: platform_contract.BestTrainingJobField)."""
     document: dict[str, object] = {
         "request": request_file.uri,
         "request_version_id": request_file.version_id,
         "status": status.value,
         "job_name": job_name,
+        "tuning_job_name": tuning_job_name,
+        TuningOutputField.BEST_TRAINING_JOB.value: _best_training_job(best_training_job),
         "model_artifacts": model_artifacts,
         "failure_reason": failure_reason,
         "errors": list(errors) or None,
@@ -38,6 +45,14 @@ def result_document(
         "execution_arn": execution_arn,
     }
     return {key: value for key, value in document.items() if value is not None}
+
+
+def _best_training_job(best: Mapping[str, object] | None) -> dict[str, object] | None:
+    """The best training job's fields the platform knows, in their order; None when it names no job."""
+    if not best or not isinstance(best.get(BestTrainingJobField.NAME.value), str):
+        return None
+    fields = (field.value for field in BestTrainingJobField)
+    return {field: best[field] for field in fields if best.get(field) is not None}
 
 
 def result_body(document: Mapping[str, object]) -> bytes:

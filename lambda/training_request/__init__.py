@@ -7,7 +7,7 @@ time (botocore's service model is loaded on the first build)."""
 from .builder import TrainingJob, build_training_job
 from .defaults import PlatformDefaults
 from .errors import InvalidTrainingInput, Problem
-from .tuning import TuningJob, build_tuning_job, is_tuning_request
+from .tuning import TuningJob, build_job, build_tuning_job, is_tuning_request
 
 __all__ = [
     "InvalidTrainingInput",
@@ -15,6 +15,7 @@ __all__ = [
     "Problem",
     "TrainingJob",
     "TuningJob",
+    "build_job",
     "build_training_job",
     "build_tuning_job",
     "is_tuning_request",

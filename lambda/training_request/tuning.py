@@ -70,6 +70,15 @@ def is_tuning_request(execution_input: object) -> bool:
     return isinstance(execution_input, Mapping) and TUNER_KEY in execution_input
 
 
+def build_job(
+    execution_input: object, *, region: str, defaults: PlatformDefaults = PlatformDefaults()
+) -> TrainingJob | TuningJob:
+    """The request an input asks for: a tuning job's with a `tuner`, else a training job's."""
+    if is_tuning_request(execution_input):
+        return build_tuning_job(execution_input, region=region, defaults=defaults)
+    return build_training_job(execution_input, region=region, defaults=defaults)
+
+
 def build_tuning_job(
     execution_input: object,
     *,

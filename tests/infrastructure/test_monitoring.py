@@ -85,6 +85,37 @@ def test_running_jobs_and_other_teams_jobs_do_not() -> None:
     assert sample_event("training-job-failed")["detail"]["RoleArn"] == EXECUTION_ROLE_ARN
 
 
+def tuning_event(**detail: object) -> dict:
+    event = sample_event("tuning-job-completed")
+    event["detail"].update(detail)
+    return event
+
+
+def tuning_rule_matches(event: dict) -> bool:
+    pattern = synthesize_event_stack().one("AWS::Events::Rule", "TuningStateRule")["Properties"]["EventPattern"]
+    return EventPattern.load(json.dumps(pattern)).matches_event(event)
+
+
+def test_finished_tuning_jobs_of_the_platform_reach_the_notifier_too() -> None:
+    stack = synthesize_event_stack()
+    for status in ("Completed", "Failed", "Stopped"):
+        assert tuning_rule_matches(tuning_event(HyperParameterTuningJobStatus=status)), status
+    (training_target,) = stack.one("AWS::Events::Rule", "JobStateRule")["Properties"]["Targets"]
+    (tuning_target,) = stack.one("AWS::Events::Rule", "TuningStateRule")["Properties"]["Targets"]
+    assert tuning_target["Arn"] == training_target["Arn"]
+    assert tuning_target.get("DeadLetterConfig") == training_target.get("DeadLetterConfig")
+    assert tuning_target["RetryPolicy"] == training_target["RetryPolicy"]
+
+
+def test_running_tuning_jobs_and_other_teams_tuning_jobs_do_not() -> None:
+    assert not tuning_rule_matches(tuning_event(HyperParameterTuningJobStatus="InProgress"))
+    assert not tuning_rule_matches(
+        tuning_event(TrainingJobDefinition={"RoleArn": "arn:aws:iam::111122223333:role/another-team"})
+    )
+    assert not job_rule_matches(tuning_event())  # a tuning job's end is not taken for a training job's
+    assert sample_event("tuning-job-completed")["detail"]["TrainingJobDefinition"]["RoleArn"] == EXECUTION_ROLE_ARN
+
+
 def test_notifier_may_only_write_its_logs_and_traces_and_publish_encrypted_to_the_topic() -> None:
     stack = synthesize_event_stack()
     (policy,) = [p for k, p in stack.resources("AWS::IAM::Policy").items() if k.startswith("MonitoringNotifyRole")]

@@ -266,3 +266,45 @@ def test_cdk_synth_with_a_request_too_long_for_lambda_fails_naming_the_setting(t
     assert result.returncode != 0
     assert "image_push_request: the Prepare function's environment would take up to" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+TUNING_REQUEST = {
+    "instance_type": "ml.m5.large",
+    "instance_count": 1,
+    "inputs": {"train": "s3://mltrain-dev-data/train/"},
+    "tuner": {
+        "objective_metric_name": "loss",
+        "objective_type": "Minimize",
+        "metric_definitions": [{"Name": "loss", "Regex": "loss=(.*?);"}],
+        "hyperparameter_ranges": {"learning_rate": {"type": "Continuous", "min_value": 0.0001, "max_value": 0.01}},
+        "max_jobs": 4,
+        "max_parallel_jobs": 2,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        {"training_schedule": "rate(1 day)", "scheduled_request": TUNING_REQUEST},
+        {"image_tag_pattern": "train-*", "image_push_request": TUNING_REQUEST},
+    ],
+)
+def test_a_trigger_may_start_a_tuning_job(trigger: dict[str, object]) -> None:
+    settings = settings_with(**trigger)
+
+    assert TUNING_REQUEST in (settings.scheduled_request, settings.image_push_request)
+
+
+def test_a_trigger_s_tuning_request_is_judged_by_the_tuning_builder() -> None:
+    request = {**TUNING_REQUEST, "tuner": {**TUNING_REQUEST["tuner"], "objective_type": "Smallest"}}  # type: ignore[dict-item]
+
+    problems = problems_of(training_schedule="rate(1 day)", scheduled_request=request)
+
+    assert [p.split(":")[0] for p in problems] == ["scheduled_request.tuner.objective_type"]
+
+
+def test_the_scheduled_request_counts_only_with_a_schedule() -> None:
+    assert settings_with(scheduled_request=TUNING_REQUEST).triggered_scheduled_request is None
+    scheduled = settings_with(training_schedule="rate(1 day)", scheduled_request=TUNING_REQUEST)
+    assert scheduled.triggered_scheduled_request == TUNING_REQUEST

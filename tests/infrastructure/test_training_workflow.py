@@ -25,6 +25,8 @@ from platform_contract import EXECUTION_TAG_KEY
 from stacks.training_definition import (
     CREATE_TRAINING_JOB,
     CREATE_TRAINING_JOB_SYNC,
+    CREATE_TUNING_JOB,
+    CREATE_TUNING_JOB_SYNC,
     DESCRIBE_TRAINING_JOB,
     LAMBDA_INVOKE,
     LIST_TAGS,
@@ -141,7 +143,7 @@ def retry_settings(task: dict[str, Any]) -> dict[str, tuple[int, int, float, int
 
 
 def test_sagemaker_tasks_wait_out_quotas_and_throttling_and_nothing_else(definition: dict[str, Any]) -> None:
-    for name in ("RunTrainingJob", "StartTrainingJob"):
+    for name in ("RunTrainingJob", "StartTrainingJob", "RunTuningJob", "StartTuningJob"):
         assert retry_settings(definition["States"][name]) == {
             # Instance quota in use by other jobs: 1, 2, 4, 8, 15 minutes for them to finish.
             "SageMaker.ResourceLimitExceededException": (60, 5, 2, 900),
@@ -184,6 +186,10 @@ def test_the_workflow_uses_sagemakers_own_integration_and_polls_only_its_own_job
         "Prepare": integration_arn("aws", LAMBDA_INVOKE),
         "RunTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB_SYNC),
         "StartTrainingJob": integration_arn("aws", CREATE_TRAINING_JOB),
+        "RunTuningJob": integration_arn("aws", CREATE_TUNING_JOB_SYNC),
+        "StartTuningJob": integration_arn("aws", CREATE_TUNING_JOB),
+        # A completed tuning job names its best training job, not that job's model.
+        "DescribeBestTrainingJob": integration_arn("aws", DESCRIBE_TRAINING_JOB),
         "DescribeJobInUse": integration_arn("aws", DESCRIBE_TRAINING_JOB),
         "ReadJobInUseTags": integration_arn("aws", LIST_TAGS),
         "DescribeOwnJob": integration_arn("aws", DESCRIBE_TRAINING_JOB),
@@ -197,7 +203,7 @@ def test_the_workflow_uses_sagemakers_own_integration_and_polls_only_its_own_job
 
 
 def test_sagemaker_reads_retry_throttling_a_few_times(definition: dict[str, Any]) -> None:
-    for name in ("DescribeJobInUse", "ReadJobInUseTags", "DescribeOwnJob"):
+    for name in ("DescribeJobInUse", "ReadJobInUseTags", "DescribeOwnJob", "DescribeBestTrainingJob"):
         assert retry_settings(definition["States"][name]) == {
             "SageMaker.ThrottlingException": (5, 3, 2, None),
             "SageMaker.SageMakerException": (5, 3, 2, None),
@@ -206,7 +212,7 @@ def test_sagemaker_reads_retry_throttling_a_few_times(definition: dict[str, Any]
 
 def test_every_job_is_tagged_with_the_execution_that_creates_it(definition: dict[str, Any]) -> None:
     assert definition["States"]["Begin"]["Assign"]["execution_tag_key"] == EXECUTION_TAG_KEY
-    for name in ("RunTrainingJob", "StartTrainingJob"):
+    for name in ("RunTrainingJob", "StartTrainingJob", "RunTuningJob", "StartTuningJob"):
         arguments = definition["States"][name]["Arguments"]
         assert "{'Key': $execution_tag_key, 'Value': $states.context.Execution.Id}" in arguments
 
@@ -273,6 +279,7 @@ def test_state_machine_role_holds_exactly_what_the_integrations_need(template: d
     writer_id = logical_id(template, "AWS::Lambda::Function", "WriteResult")
     execution_role_id = logical_id(template, "AWS::IAM::Role", "ExecutionRole")
     training_jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:training-job/*"
+    tuning_jobs = "arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:hyper-parameter-tuning-job/*"
     by_action = {
         action: (tuple(joined(r) for r in as_list(s["Resource"])), json.dumps(s.get("Condition"), sort_keys=True))
         for s in statements
@@ -282,18 +289,26 @@ def test_state_machine_role_holds_exactly_what_the_integrations_need(template: d
     assert all("*" not in action for action in by_action)
     tagged = json.dumps({"StringEquals": {"aws:RequestTag/CER": "1"}}, sort_keys=True)
     to_sagemaker = json.dumps({"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}, sort_keys=True)
-    sync_rule = "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
+    rules = (
+        "arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/StepFunctionsGetEventsForSageMaker{}JobsRule"
+    )
+    sync_rules = (rules.format("Training"), rules.format("Tuning"))
     expected_specific = {
         "sagemaker:CreateTrainingJob": ((training_jobs,), tagged),
+        # Tuning jobs are created under the same conditions.
+        "sagemaker:CreateHyperParameterTuningJob": ((tuning_jobs,), tagged),
         # As AWS's policy for the integration: Step Functions adds its own tag, without the cost tag.
-        "sagemaker:AddTags": ((training_jobs,), "null"),
-        "sagemaker:ListTags": ((training_jobs,), "null"),
+        "sagemaker:AddTags": ((training_jobs, tuning_jobs), "null"),
+        "sagemaker:ListTags": ((training_jobs, tuning_jobs), "null"),
         "sagemaker:DescribeTrainingJob": ((training_jobs,), "null"),
         "sagemaker:StopTrainingJob": ((training_jobs,), "null"),
+        "sagemaker:DescribeHyperParameterTuningJob": ((tuning_jobs,), "null"),
+        "sagemaker:StopHyperParameterTuningJob": ((tuning_jobs,), "null"),
+        "sagemaker:ListTrainingJobsForHyperParameterTuningJob": ((tuning_jobs,), "null"),
         "iam:PassRole": ((f"<{execution_role_id}.Arn>",), to_sagemaker),
-        "events:PutTargets": ((sync_rule,), "null"),
-        "events:PutRule": ((sync_rule,), "null"),
-        "events:DescribeRule": ((sync_rule,), "null"),
+        "events:PutTargets": (sync_rules, "null"),
+        "events:PutRule": (sync_rules, "null"),
+        "events:DescribeRule": (sync_rules, "null"),
         "lambda:InvokeFunction": ((f"<{function_id}.Arn>", f"<{writer_id}.Arn>"), "null"),
     }
     # Actions AWS offers no resource-level permission for (X-Ray, CloudWatch Logs delivery), added by the CDK.

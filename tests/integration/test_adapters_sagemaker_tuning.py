@@ -14,6 +14,7 @@ import pytest
 from adapter_resources import IMAGE, ROLE_ARN, unique
 from call_records import calls, find, one
 from execution_waits import execution_output, finished_execution, wait_for
+from test_aws_cli_client import AwsCli, aws  # noqa: F401 (a fixture: the AWS CLI pointed at the emulator)
 from test_sagemaker_sdk_client import sdk_session  # noqa: F401 (a fixture: the SDK pointed at the emulator)
 
 from emulator import DEFAULT_REGION
@@ -194,6 +195,50 @@ def test_the_sdk_attaches_to_the_tuning_job_and_reads_its_results(
     assert (frame["TrainingElapsedTimeSeconds"] > 0).all()
 
 
+def test_the_aws_cli_lists_the_training_jobs_best_first(aws: AwsCli, completed: dict[str, Any]) -> None:  # noqa: F811
+    name = completed["request"]["HyperParameterTuningJobName"]
+    described = aws("sagemaker", "describe-hyper-parameter-tuning-job", "--hyper-parameter-tuning-job-name", name)
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    listed = aws(
+        "sagemaker",
+        "list-training-jobs-for-hyper-parameter-tuning-job",
+        "--hyper-parameter-tuning-job-name",
+        name,
+        "--sort-by",
+        "FinalObjectiveMetricValue",
+        "--page-size",
+        "1",
+    )["TrainingJobSummaries"]
+    assert len(listed) == 4  # every page followed
+    assert listed[0]["TrainingJobName"] == described["BestTrainingJob"]["TrainingJobName"]
+
+
+def test_a_tuning_job_s_end_reaches_eventbridge_as_sagemaker_s_state_change(emulator: Any, output_bucket: str) -> None:
+    sns, sqs, events = emulator.client("sns"), emulator.client("sqs"), emulator.client("events")
+    topic = sns.create_topic(Name=unique("tuning"))["TopicArn"]
+    queue = sqs.create_queue(QueueName=unique("inbox"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    request = tuning_request(output_bucket, max_jobs=1, max_parallel_jobs=1)
+    rule = unique("tuning-ends")
+    pattern = {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
+        "detail": {
+            "HyperParameterTuningJobName": [request["HyperParameterTuningJobName"]],
+            "HyperParameterTuningJobStatus": ["Completed", "Failed", "Stopped"],
+        },
+    }
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, Targets=[{"Id": "topic", "Arn": topic, "InputPath": "$.detail"}])
+    emulator.client("sagemaker").create_hyper_parameter_tuning_job(**request)
+    messages = wait_for(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"), timeout=60)
+    detail = json.loads(messages[0]["Body"])
+    assert detail["HyperParameterTuningJobStatus"] == "Completed"
+    assert detail["TrainingJobStatusCounters"]["Completed"] == 1
+    assert isinstance(detail["CreationTime"], int)  # epoch milliseconds, as SageMaker's events carry times
+
+
 def test_a_tuning_job_whose_training_jobs_all_fail_fails(emulator: Any, output_bucket: str) -> None:
     sagemaker = emulator.client("sagemaker")
     request = tuning_request(output_bucket, {"emulator_outcome": "failed"}, max_jobs=2)
@@ -292,6 +337,13 @@ def test_tuning_calls_are_recorded_with_their_context(emulator: Any, completed: 
 
 
 # run_create_training_job_sync_in_step_functions: createHyperParameterTuningJob.sync ------------------
+_PASSED = {
+    "HyperParameterTuningJobConfig.$": "$.HyperParameterTuningJobConfig",
+    "TrainingJobDefinition.$": "$.TrainingJobDefinition",
+    "Tags.$": "$.Tags",
+}
+
+
 @pytest.fixture(scope="module")
 def tuning_machine(emulator: Any) -> str:
     definition = {
@@ -300,12 +352,7 @@ def tuning_machine(emulator: Any) -> str:
             "Tune": {
                 "Type": "Task",
                 "Resource": "arn:aws:states:::sagemaker:createHyperParameterTuningJob.sync",
-                "Parameters": {
-                    "HyperParameterTuningJobName.$": "$.HyperParameterTuningJobName",
-                    "HyperParameterTuningJobConfig.$": "$.HyperParameterTuningJobConfig",
-                    "TrainingJobDefinition.$": "$.TrainingJobDefinition",
-                    "Tags.$": "$.Tags",
-                },
+                "Parameters": {"HyperParameterTuningJobName.$": "$.HyperParameterTuningJobName", **_PASSED},
                 "End": True,
             }
         },
@@ -340,6 +387,29 @@ def test_create_tuning_job_sync_returns_the_completed_tuning_job(
     rule = f"arn:aws:events:{emulator.region}:123456789012:rule/{SAGEMAKER_TUNING_SYNC_RULE}"
     for action in ("events:PutTargets", "events:PutRule", "events:DescribeRule"):
         assert one(records, action=action, resource=rule)["principal"] == ROLE_ARN
+
+
+def test_create_tuning_job_request_response_answers_with_the_arn(emulator: Any, output_bucket: str) -> None:
+    sfn, sagemaker = emulator.client("stepfunctions"), emulator.client("sagemaker")
+    definition = {
+        "StartAt": "Start",
+        "States": {
+            "Start": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createHyperParameterTuningJob",
+                "Parameters": {"HyperParameterTuningJobName.$": "$.HyperParameterTuningJobName", **_PASSED},
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(name=unique("start"), definition=json.dumps(definition), roleArn=ROLE_ARN)
+    request = tuning_request(output_bucket, max_jobs=1, max_parallel_jobs=1)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(request))
+    described = finished_execution(sfn, execution["executionArn"])
+    assert described["status"] == "SUCCEEDED"
+    name = request["HyperParameterTuningJobName"]
+    arn = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)["HyperParameterTuningJobArn"]
+    assert execution_output(described) == {"HyperParameterTuningJobArn": arn}
 
 
 def test_create_tuning_job_sync_fails_with_the_tuning_job_description_as_cause(

@@ -20,7 +20,7 @@ from permissions.deployed_stacks import FAKE_ACCOUNT, FAKE_REGION
 from permissions.evaluator import judge, summary
 from permissions.fake_platform import OTHER_ACCOUNT, TLS, FakePlatform
 from permissions.policies import AccountPolicies, Request
-from platform_contract import TRAINING_JOB_LOG_GROUP, TRAINING_JOB_METRICS_NAMESPACE
+from platform_contract import SAGEMAKER_TUNING_SYNC_RULE, TRAINING_JOB_LOG_GROUP, TRAINING_JOB_METRICS_NAMESPACE
 
 PLAIN_HTTP = {"aws:SecureTransport": "false"}
 INTRUDER = f"arn:aws:iam::{OTHER_ACCOUNT}:role/intruder"
@@ -49,6 +49,13 @@ class Names:
     @property
     def job(self) -> str:
         return f"arn:aws:sagemaker:{FAKE_REGION}:{FAKE_ACCOUNT}:training-job/gan-20261130"
+
+    @property
+    def tuning_job(self) -> str:
+        return f"arn:aws:sagemaker:{FAKE_REGION}:{FAKE_ACCOUNT}:hyper-parameter-tuning-job/gan-tuning-20261130"
+
+    def sync_rule(self, name: str) -> str:
+        return f"arn:aws:events:{FAKE_REGION}:{FAKE_ACCOUNT}:rule/{name}"
 
     @property
     def repository(self) -> str:
@@ -103,6 +110,44 @@ CASES: dict[str, Callable[[Names], Case]] = {
         n.job,
         {**TLS, "aws:RequestTag/CER": "2", "aws:TagKeys": ["CER"]},
         control=("sagemaker:CreateTrainingJob", n.job, FAKE_ACCOUNT, TAGGED),
+    ),
+    "create a tuning job without the CER tag": lambda n: _role(
+        n,
+        SM,
+        "sagemaker:CreateHyperParameterTuningJob",
+        n.tuning_job,
+        {**TLS, "aws:RequestTag/Team": "ml", "aws:TagKeys": ["Team"]},
+        control=("sagemaker:CreateHyperParameterTuningJob", n.tuning_job, FAKE_ACCOUNT, TAGGED),
+    ),
+    "create a tuning job tagged CER=2": lambda n: _role(
+        n,
+        SM,
+        "sagemaker:CreateHyperParameterTuningJob",
+        n.tuning_job,
+        {**TLS, "aws:RequestTag/CER": "2", "aws:TagKeys": ["CER"]},
+        control=("sagemaker:CreateHyperParameterTuningJob", n.tuning_job, FAKE_ACCOUNT, TAGGED),
+    ),
+    "create a tuning job in another region": lambda n: _role(
+        n,
+        SM,
+        "sagemaker:CreateHyperParameterTuningJob",
+        n.tuning_job.replace(FAKE_REGION, "us-east-2"),
+        TAGGED,
+        control=("sagemaker:CreateHyperParameterTuningJob", n.tuning_job, FAKE_ACCOUNT, TAGGED),
+    ),
+    "put a managed rule other than Step Functions' SageMaker ones": lambda n: _role(
+        n,
+        SM,
+        "events:PutRule",
+        n.sync_rule("StepFunctionsGetEventsForECSTaskRule"),
+        control=("events:PutRule", n.sync_rule(SAGEMAKER_TUNING_SYNC_RULE), FAKE_ACCOUNT, TLS),
+    ),
+    "stop another kind of SageMaker job": lambda n: _role(
+        n,
+        SM,
+        "sagemaker:StopProcessingJob",
+        f"arn:aws:sagemaker:{FAKE_REGION}:{FAKE_ACCOUNT}:processing-job/gan-20261130",
+        control=("sagemaker:StopHyperParameterTuningJob", n.tuning_job, FAKE_ACCOUNT, TLS),
     ),
     "pass the Prepare role to SageMaker": lambda n: _role(
         n,

@@ -427,3 +427,59 @@ def test_s3_and_sns_make_their_kms_calls_with_the_caller_s_permissions() -> None
         ]
         assert published[0].context["kms:EncryptionContext:aws:sns:topicArn"] == topic["TopicArn"]
         assert implied("s3", "HeadObject", Bucket="data", Key="requests/a.json") == []
+
+
+TUNING_JOB = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/gan-261201"
+CREATE_TUNING_JOB = {
+    "HyperParameterTuningJobName": "gan-261201",
+    "HyperParameterTuningJobConfig": {
+        "Strategy": "Random",
+        "ResourceLimits": {"MaxNumberOfTrainingJobs": 4, "MaxParallelTrainingJobs": 2},
+        "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
+    },
+    "TrainingJobDefinition": {
+        **{k: v for k, v in CREATE_TRAINING_JOB.items() if k not in ("TrainingJobName", "ResourceConfig", "Tags")},
+        "HyperParameterTuningResourceConfig": {
+            "InstanceType": "ml.g4dn.xlarge",
+            "InstanceCount": 1,
+            "VolumeSizeInGB": 30,
+        },
+        "StaticHyperParameters": {"epochs": "5"},
+    },
+    "Tags": [{"Key": "CER", "Value": "1"}],
+}
+
+
+def test_create_tuning_job_is_authorized_as_create_add_tags_and_pass_role_with_the_definition_s_context() -> None:
+    create, add_tags, pass_role = recorded("sagemaker", "create_hyper_parameter_tuning_job", **CREATE_TUNING_JOB)
+    assert (create.action, create.resource) == ("sagemaker:CreateHyperParameterTuningJob", TUNING_JOB)
+    assert create.context["aws:RequestTag/CER"] == "1" and create.context["aws:TagKeys"] == ["CER"]
+    assert create.context["sagemaker:InstanceTypes"] == ["ml.g4dn.xlarge"]
+    assert create.context["sagemaker:VpcSubnets"] == ["subnet-1"]
+    assert create.context["sagemaker:VpcSecurityGroupIds"] == ["sg-1"]
+    assert create.context["sagemaker:MaxRuntimeInSeconds"] == "3600"
+    assert create.context["sagemaker:NetworkIsolation"] == "false"
+    assert (add_tags.action, add_tags.resource) == ("sagemaker:AddTags", TUNING_JOB)
+    assert (pass_role.action, pass_role.resource) == ("iam:PassRole", EXECUTION_ROLE)
+    assert pass_role.context == {"iam:PassedToService": "sagemaker.amazonaws.com"}
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "expected"),
+    [
+        ("describe_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": "GAN-261201"}, TUNING_JOB),
+        ("stop_hyper_parameter_tuning_job", {"HyperParameterTuningJobName": "gan-261201"}, TUNING_JOB),
+        (
+            "list_training_jobs_for_hyper_parameter_tuning_job",
+            {"HyperParameterTuningJobName": "gan-261201"},
+            TUNING_JOB,
+        ),
+        ("list_hyper_parameter_tuning_jobs", {}, "*"),
+        ("list_tags", {"ResourceArn": TUNING_JOB}, TUNING_JOB),
+    ],
+)
+def test_tuning_operations_map_to_their_action_on_the_tuning_job(
+    operation: str, params: dict[str, Any], expected: str
+) -> None:
+    (call,) = recorded("sagemaker", operation, **params)
+    assert (call.action, call.resource) == ("sagemaker:" + "".join(p.title() for p in operation.split("_")), expected)

@@ -27,6 +27,7 @@ from platform_contract import (
     COST_TAG_VALUE,
     EXECUTION_TAG_KEY,
     SAGEMAKER_TRAINING_SYNC_RULE,
+    SAGEMAKER_TUNING_SYNC_RULE,
     TRAINING_JOB_LOG_GROUP,
     TRAINING_JOB_METRICS_NAMESPACE,
 )
@@ -132,6 +133,7 @@ def _function_logs_and_traces(log_group_fact: str) -> tuple[Call, ...]:
 
 
 _TRAINING_JOBS = "arn:{partition}:sagemaker:{region}:{account}:training-job/*"
+_TUNING_JOBS = "arn:{partition}:sagemaker:{region}:{account}:hyper-parameter-tuning-job/*"
 _KEY = "{key_arn}"
 _READABLE_BUCKETS = (
     "data_bucket",
@@ -390,6 +392,31 @@ STATE_MACHINE_ROLE = Principal(
             "Step Functions hears of job ends through its managed rule",
         ),
         Call(
+            ("sagemaker:CreateHyperParameterTuningJob",),
+            _TUNING_JOBS,
+            f"the workflow creates tuning jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}",
+            context=_WORKFLOW_JOB_TAGS,
+        ),
+        Call(
+            ("sagemaker:AddTags", "sagemaker:ListTags"),
+            _TUNING_JOBS,
+            "Step Functions tags the tuning jobs it creates and reads their tags",
+        ),
+        Call(
+            (
+                "sagemaker:DescribeHyperParameterTuningJob",
+                "sagemaker:StopHyperParameterTuningJob",
+                "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+            ),
+            _TUNING_JOBS,
+            "the workflow follows and stops its tuning jobs",
+        ),
+        Call(
+            ("events:PutTargets", "events:PutRule", "events:DescribeRule"),
+            f"arn:{{partition}}:events:{{region}}:{{account}}:rule/{SAGEMAKER_TUNING_SYNC_RULE}",
+            "Step Functions hears of tuning job ends through its managed rule",
+        ),
+        Call(
             ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"),
             "*",
             "the workflow is traced with X-Ray (no resource-level permission)",
@@ -415,6 +442,16 @@ STATE_MACHINE_ROLE = Principal(
             context=(
                 Context("aws:RequestTag/Team", (EXAMPLE_NAME,)),
                 Context("aws:TagKeys", ("Team",), "stringList"),
+            ),
+            allowed=False,
+        ),
+        Call(
+            ("sagemaker:CreateHyperParameterTuningJob",),
+            _TUNING_JOBS,
+            f"only tuning jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE} may be created",
+            context=(
+                Context(f"aws:RequestTag/{COST_TAG_KEY}", ("2",)),
+                Context("aws:TagKeys", (COST_TAG_KEY,), "stringList"),
             ),
             allowed=False,
         ),
