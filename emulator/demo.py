@@ -48,8 +48,8 @@ from emulator import (
 from emulator.deployment import CdkRunner, DeploymentError, stack_outputs
 from platform_contract import (
     JOB_NAME_FIELD,
-    TrainingJobStatus,
     TrainingStackOutput,
+    TuningJobStatus,
     WorkflowExecutionStatus,
     result_key,
     training_stack_name,
@@ -342,7 +342,7 @@ def run(demo: Demo, keep: bool) -> int:
     succeeded = (
         console["status"] == triggered["status"] == WorkflowExecutionStatus.SUCCEEDED.value
         and result.get("status") == RequestStatus.COMPLETED.value
-        and tuning_job.get("status") == TrainingJobStatus.COMPLETED.value
+        and tuning_job.get("status") == TuningJobStatus.COMPLETED.value
         and best.get("objective_value") is not None
     )
 

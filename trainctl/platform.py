@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from platform_contract import TrainingJobStatus
+from platform_contract import TrainingJobStatus, TuningJobStatus
 from trainctl.errors import PlatformError
 from trainctl.history import NamedJob, job_in_history, read_history
 from trainctl.joblogs import JobLogReader, LogLine
@@ -244,7 +244,7 @@ class Platform:
         asked = self._stop_job(state) or asked
         if not asked:
             status = _final_status(state)
-            if status == TrainingJobStatus.STOPPING.value:
+            if status in (TrainingJobStatus.STOPPING.value, TuningJobStatus.STOPPING.value):
                 raise PlatformError(f"{reference} is already stopping; nothing more to stop")
             raise PlatformError(f"{reference} already ended ({status}); nothing to stop")
         if state.execution is not None:
@@ -257,7 +257,7 @@ class Platform:
         """Ask SageMaker to stop the state's job if it runs; whether it was asked."""
         sagemaker = self.client("sagemaker")
         try:
-            if state.tuning_job is not None and state.tuning_job.status == TrainingJobStatus.IN_PROGRESS.value:
+            if state.tuning_job is not None and state.tuning_job.status == TuningJobStatus.IN_PROGRESS.value:
                 sagemaker.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=state.tuning_job.name)
                 return True
             if state.job is not None and state.job.status == TrainingJobStatus.IN_PROGRESS.value:

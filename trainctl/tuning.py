@@ -1,9 +1,8 @@
 """A hyperparameter tuning job as trainctl reports it: read from SageMaker's DescribeHyperParameterTuningJob
 and ListTrainingJobsForHyperParameterTuningJob, and followed as its training jobs end.
 
-A tuning job's statuses (HyperParameterTuningJobStatus) end in the same three values a training job's do
-(Completed, Failed, Stopped: platform_contract.FINAL_JOB_STATUSES); the training jobs it runs are
-HyperParameterTrainingJobSummary items, in DescribeHyperParameterTuningJob's BestTrainingJob as in the list.
+The training jobs a tuning job runs are HyperParameterTrainingJobSummary items, in
+DescribeHyperParameterTuningJob's BestTrainingJob as in the list.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from platform_contract import FINAL_JOB_STATUSES, TrainingJobStatus
+from platform_contract import FINAL_JOB_STATUSES, FINAL_TUNING_JOB_STATUSES, TuningJobStatus
 from trainctl.errors import PlatformError
 from trainctl.states import iso_time, lasted
 from training_events import tuning_console_links
@@ -119,7 +118,7 @@ class TrainingJobCounts:
 class TuningJobState:
     name: str
     arn: str
-    status: str  # a HyperParameterTuningJobStatus: InProgress, Completed, Failed, Stopping, Stopped
+    status: str  # a platform_contract.TuningJobStatus value
     failure_reason: str | None
     strategy: str | None
     objective_type: str | None  # Minimize | Maximize
@@ -136,11 +135,11 @@ class TuningJobState:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINAL_JOB_STATUSES
+        return self.status in FINAL_TUNING_JOB_STATUSES
 
     @property
     def succeeded(self) -> bool:
-        return self.status == TrainingJobStatus.COMPLETED.value
+        return self.status == TuningJobStatus.COMPLETED.value
 
     @property
     def links(self) -> dict[str, str]:
