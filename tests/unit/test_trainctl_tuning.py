@@ -22,6 +22,7 @@ from test_trainctl_platform import (  # noqa: F401 (offline_credentials: the aut
     REGION,
     T0,
     Stubs,
+    ctrl_c,
     description,
     entered,
     history,
@@ -351,6 +352,22 @@ def test_start_follow_of_a_tuning_request_shows_training_jobs_best_so_far_and_th
         f"console:   {CONSOLE}",
         f"logs:      {TuningJobState.from_description(completed).links['logs']}",
     ]
+    stubs.done()
+
+
+def test_ctrl_c_while_following_a_tuning_job_leaves_it_running(stubs, monkeypatch, tmp_path):
+    source = tmp_path / "tuning.json"
+    source.write_text(json.dumps(TUNING_INPUT))
+    stubs.error("lambda", "get_function_configuration", "AccessDeniedException")
+    stubs.add("stepfunctions", "start_execution", {"executionArn": EXECUTION, "startDate": T0})
+    stubs.add("stepfunctions", "get_execution_history", history(EXECUTION_STARTED, tuning_started()))
+    stubs.add("sagemaker", "describe_hyper_parameter_tuning_job", tuning_description(in_progress=2))
+    stubs.add("sagemaker", "describe_hyper_parameter_tuning_job", tuning_description(in_progress=2))
+    stubs.add("sagemaker", "list_training_jobs_for_hyper_parameter_tuning_job", listed(tuned(1, "InProgress")))
+    stubs.meanwhile = [ctrl_c]  # pressed while waiting for the next read
+    code, out, err = run_command(stubs, monkeypatch, "start", str(source), "--wait", "--stack", "s", "--region", REGION)
+    assert code == 130 and out.splitlines()[-1].endswith(f" tuning job {TUNING}: InProgress")
+    assert err == f"\nleft running; stop it with: {invocation()} stop {EXECUTION}\n"
     stubs.done()
 
 
