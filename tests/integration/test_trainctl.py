@@ -82,7 +82,8 @@ class Trainctl:
     def tuning_input_file(self, directory: Path, *, max_jobs: int, max_parallel_jobs: int, **fields: Any) -> str:
         """The seed's console input with a tuner: its ganloss minimised over the learning rate."""
         execution_input = json.loads(Path(self.input_file(directory, **fields)).read_text())
-        execution_input["metric_definitions"] = []  # the tuner's own are the jobs' metrics
+        # A tuning job names its training jobs, and its own metric definitions are theirs.
+        del execution_input["metric_definitions"], execution_input["base_job_name"]
         execution_input["tuner"] = {
             "base_tuning_job_name": "tc-tune",
             "objective_metric_name": "ganloss",
