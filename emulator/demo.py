@@ -10,7 +10,10 @@ stacks with the real CDK CLI, then trains twice, the two ways a user starts a tr
   the result prefix (results/demo.json), as a new version of that object naming the request version.
 
 For each it prints the CreateTrainingJob request the workflow sent, the job's status changes and
-the outcome. Every step is numbered and timed. On failure it says what failed and exits 1. It stops
+the outcome. Then a data scientist tunes the GAN with the command line: `trainctl start --follow` of
+examples/gan-tuning.json made small (4 training jobs, 2 at a time, a few seconds each) prints each
+training job's end and the best objective as it improves, and `trainctl status` the tuning job's best
+job. Every step is numbered and timed. On failure it says what failed and exits 1. It stops
 the emulator it started at the end, whatever happened, and deletes its work directory, unless --keep.
 It refuses to run on a port an emulator already serves (one kept by an earlier --keep run):
 it never stops an emulator it did not start.
@@ -20,7 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,16 +40,28 @@ from emulator import (
     DUMMY_CREDENTIALS,
     REPOSITORY_ROOT,
     STATE_DIR,
+    client_environment,
     endpoint_url,
     process,
     shell_exports,
 )
 from emulator.deployment import CdkRunner, DeploymentError, stack_outputs
-from platform_contract import JOB_NAME_FIELD, TrainingStackOutput, WorkflowExecutionStatus, result_key
+from platform_contract import (
+    JOB_NAME_FIELD,
+    TrainingStackOutput,
+    TuningJobStatus,
+    WorkflowExecutionStatus,
+    result_key,
+    training_stack_name,
+)
 from training_events import RequestStatus
 
 CONSOLE_EXAMPLE = REPOSITORY_ROOT / "examples" / "gan-seed.json"
 REQUEST_FILE_EXAMPLE = REPOSITORY_ROOT / "examples" / "minimal.json"
+TUNING_EXAMPLE = REPOSITORY_ROOT / "examples" / "gan-tuning.json"
+# The tuning example made small enough for the demo: 4 training jobs, 2 at a time, each a few seconds long
+# (the emulator's `emulator_seconds` hyperparameter), as `--set` options of trainctl start.
+TUNING_OVERRIDES = ("tuner.max_jobs=4", "tuner.max_parallel_jobs=2", "hyperparameters.emulator_seconds=2")
 # The prefixes the demo deploys with: cdk.json's defaults.
 _SETTINGS = json.loads((REPOSITORY_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
 REQUEST_KEY = f"{_SETTINGS['request_prefix']}demo.json"
@@ -56,7 +74,7 @@ EXAMPLE_BUCKETS = {
     "my-training-artifacts": "ArtifactsBucketName",
     "my-training-tensorboard": "TensorBoardBucketName",
 }
-STEPS = 5
+STEPS = 6
 EXECUTION_TIMEOUT_SECONDS = 120.0
 
 
@@ -242,6 +260,69 @@ def request_file_run(demo: Demo, outputs: dict[str, str]) -> tuple[dict[str, Any
     return execution, result
 
 
+def trainctl_environment(port: int) -> dict[str, str]:
+    """The command line pointed at the emulator and at the stack the demo deployed (whatever the user's own
+    trainctl configuration says), polling often: the emulator's jobs last seconds."""
+    environment = client_environment(port)
+    environment.update(
+        TRAINCTL_STACK=training_stack_name(_SETTINGS["prefix"], _SETTINGS["environment"]),
+        TRAINCTL_POLL_SECONDS="0.5",
+        TRAINCTL_CONFIG=os.devnull,
+    )
+    return environment
+
+
+def trainctl(port: int, *argv: str, stdin: str = "") -> tuple[int, str]:
+    """Run `python -m trainctl ARGV` as a user would, showing what it writes on stderr (with --json: its
+    progress) as it comes; its exit code and stdout. Bounded: killed after EXECUTION_TIMEOUT_SECONDS."""
+    say(f"$ .venv/bin/python -m trainctl {' '.join(argv)}")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trainctl", *argv],
+        cwd=REPOSITORY_ROOT,
+        env=trainctl_environment(port),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    timer = threading.Timer(EXECUTION_TIMEOUT_SECONDS, process.kill)
+    timer.start()
+    try:
+        assert process.stdin is not None and process.stderr is not None and process.stdout is not None
+        process.stdin.write(stdin)
+        process.stdin.close()
+        for line in process.stderr:
+            say(f"  {line.rstrip()}")
+        output = process.stdout.read()
+        code = process.wait()
+    finally:
+        timer.cancel()
+    if code < 0:
+        raise DemoFailed(f"trainctl {argv[0]} was still running after {EXECUTION_TIMEOUT_SECONDS:.0f} s")
+    return code, output
+
+
+def tuning_run(demo: Demo, outputs: dict[str, str]) -> dict[str, Any]:
+    """`trainctl start --follow` of the small tuning request, then `trainctl status` of its tuning job."""
+    request = with_deployed_buckets(TUNING_EXAMPLE, outputs)
+    say(
+        f"Tuning request: {TUNING_EXAMPLE.relative_to(REPOSITORY_ROOT)} (bucket names replaced), made small "
+        "with --set; trainctl prints each training job's end and the best objective as it improves"
+    )
+    overrides = [argument for override in TUNING_OVERRIDES for argument in ("--set", override)]
+    code, output = trainctl(demo.port, "start", "-", *overrides, "--follow", "--json", stdin=json.dumps(request))
+    try:
+        state: dict[str, Any] = json.loads(output)
+    except ValueError:
+        raise DemoFailed(f"trainctl start exited {code} without its JSON document: {output[:200]!r}") from None
+    tuning_job = state.get("tuning_job") or {}
+    if tuning_job.get("tuning_job_name"):
+        code, output = trainctl(demo.port, "status", tuning_job["tuning_job_name"])
+        for line in output.splitlines():
+            say(f"  {line}")
+    return state
+
+
 def run(demo: Demo, keep: bool) -> int:
     cdk = CdkRunner(demo.port, STATE_DIR / "cdk.out-demo")
     pid = demo.step(
@@ -254,17 +335,22 @@ def run(demo: Demo, keep: bool) -> int:
     triggered, result = demo.step(
         "An event-driven user uploads a request file", lambda: request_file_run(demo, outputs)
     )
+    tuning = demo.step("A data scientist tunes the GAN with trainctl", lambda: tuning_run(demo, outputs))
     total = time.monotonic() - demo.started
+    tuning_job = tuning.get("tuning_job") or {}
+    best = tuning_job.get("best_training_job") or {}
     succeeded = (
         console["status"] == triggered["status"] == WorkflowExecutionStatus.SUCCEEDED.value
         and result.get("status") == RequestStatus.COMPLETED.value
+        and tuning_job.get("status") == TuningJobStatus.COMPLETED.value
+        and best.get("objective_value") is not None
     )
 
     demo.step_number = STEPS
     print(f"\n[{STEPS}/{STEPS}] Summary")
     say(
-        f"{'OK' if succeeded else 'FAILED'}: deployed 2 stacks with the CDK CLI and trained "
-        f"{'2 jobs' if succeeded else 'with failures'} in {total:.0f} s"
+        f"{'OK' if succeeded else 'FAILED'}: deployed 2 stacks with the CDK CLI, trained "
+        f"{'2 jobs and a tuning job of 4' if succeeded else 'with failures'} in {total:.0f} s"
     )
     say(
         f"- console execution ({CONSOLE_EXAMPLE.name}): {console['status']}"
@@ -278,6 +364,12 @@ def run(demo: Demo, keep: bool) -> int:
         f"- request file s3://{outputs['DataBucketName']}/{REQUEST_KEY} ({REQUEST_FILE_EXAMPLE.name}): "
         f"{triggered['status']}, result {result.get('status')}"
         + (f", job {result['job_name']}, model {result.get('model_artifacts')}" if result.get("job_name") else "")
+    )
+    counts = tuning_job.get("training_job_counts") or {}
+    say(
+        f"- tuning job ({TUNING_EXAMPLE.name}, {', '.join(TUNING_OVERRIDES)}): {tuning_job.get('status')}, "
+        f"{counts.get('completed', 0)} training jobs completed"
+        + (f", best {best['name']} {best['objective_metric']} = {best['objective_value']}" if best else "")
     )
     for title, seconds in demo.timings:
         say(f"{seconds:6.1f} s  {title}")

@@ -18,7 +18,7 @@ MAX_LIST_LIMIT = 1000
 OFFLINE_COMMANDS = "trainctl.offline_commands"
 PLATFORM_COMMANDS = "trainctl.platform_commands"
 DOCTOR_COMMAND = "trainctl.doctor.command"
-_REFERENCE = "an execution's ARN or name, or a training job's name or ARN"
+_REFERENCE = "an execution's ARN or name, or a training or tuning job's name or ARN"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +66,9 @@ def _add_platform_commands(commands: argparse._SubParsersAction[Any]) -> None:
     where.add_argument("--region", help="AWS region (default: AWS_REGION, the config file, then the AWS profile)")
     where.add_argument("--json", action="store_true", help="print one JSON document for scripts")
 
-    start = commands.add_parser("start", parents=[where], help="start a training on the deployed platform")
+    start = commands.add_parser(
+        "start", parents=[where], help="start a training (a tuning job for a request with a tuner)"
+    )
     start.add_argument(
         "input", nargs="?", default="-", metavar="INPUT", help="execution input JSON file, or - for stdin (default)"
     )
@@ -79,18 +81,25 @@ def _add_platform_commands(commands: argparse._SubParsersAction[Any]) -> None:
         help="override a field: dotted path, JSON value (e.g. hyperparameters.epochs=20); repeatable",
     )
     start.add_argument(
-        "--wait", action="store_true", help="show status changes until the job ends; exit code = success"
+        "--wait",
+        action="store_true",
+        help="show status changes (a tuning job's: each training job's end, the best so far) until the job ends; "
+        "exit code = success",
     )
-    start.add_argument("--follow", action="store_true", help="like --wait, also streaming every instance's log lines")
+    start.add_argument(
+        "--follow", action="store_true", help="like --wait, also streaming every instance's log lines (training jobs)"
+    )
 
     logs = commands.add_parser("logs", parents=[where], help="print a training job's log lines")
     logs.add_argument("job", metavar="JOB", type=non_empty("a training job's name"))
     logs.add_argument("--follow", action="store_true", help="keep printing new lines until the job ends")
 
-    status = commands.add_parser("status", parents=[where], help="status of an execution or a training job")
+    status = commands.add_parser(
+        "status", parents=[where], help="status of an execution, a training job or a tuning job"
+    )
     status.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
 
-    listing = commands.add_parser("list", parents=[where], help="recent trainings")
+    listing = commands.add_parser("list", parents=[where], help="recent trainings and tuning jobs")
     listing.add_argument(
         "--limit", type=list_limit, default=10, help=f"how many executions to read, 1 to {MAX_LIST_LIMIT} (default 10)"
     )
@@ -98,7 +107,9 @@ def _add_platform_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "--all", action="store_true", help="also show the ignored events (non-matching tags, events sent by hand)"
     )
 
-    stop = commands.add_parser("stop", parents=[where], help="stop an execution (and its job) or a training job")
+    stop = commands.add_parser(
+        "stop", parents=[where], help="stop an execution (and its job), a training job or a tuning job"
+    )
     stop.add_argument("reference", metavar="EXECUTION_OR_JOB", type=non_empty(_REFERENCE))
 
     doctor = commands.add_parser(

@@ -6,11 +6,12 @@
     state = training.wait(logs=True)      # prints status changes and every instance's log lines live
     state.job.model_artifacts, state.job.final_metrics, state.succeeded
 
-Starting runs an execution of the stack's state machine; its Prepare step builds and names the job,
-so the job name is read back from the execution's history (trainctl.history). Inputs are checked
-locally first by the same builder with the same defaults the Prepare Lambda has (its environment),
-so a bad input fails before anything is created. Script mode with local code (a local source_dir,
-dependencies, git_config) is packaged and uploaded first, as the SDK's fit() does (trainctl.script_code).
+Starting runs an execution of the stack's state machine; its Prepare step builds and names the job (a
+training job, or a hyperparameter tuning job for a request with a `tuner`), so the job is read back from
+the execution's history (trainctl.history). Inputs are checked locally first by the same builder with the
+same defaults the Prepare Lambda has (its environment), so a bad input fails before anything is created.
+Script mode with local code (a local source_dir, dependencies, git_config) is packaged and uploaded first,
+as the SDK's fit() does (trainctl.script_code).
 """
 
 from __future__ import annotations
@@ -19,22 +20,30 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from platform_contract import TrainingJobStatus
+from platform_contract import TrainingJobStatus, TuningJobStatus
 from trainctl.errors import PlatformError
-from trainctl.history import job_name_in_history, read_history
+from trainctl.history import NamedJob, job_in_history, read_history
 from trainctl.joblogs import JobLogReader, LogLine
 from trainctl.locate import PlatformLocation, prepare_function_name, resolve_location, stack_outputs, state_machine_arn
 from trainctl.script_code import PackagedCode, has_local_code, packaged_code
 from trainctl.states import ExecutionStatus, JobStatus, ProgressEvent, TrainingState
 from trainctl.training import Training
-from training_request import PlatformDefaults, TrainingJob, build_training_job
+from trainctl.tuning import TuningEvent, TuningJobState, describe_tuning_job, tuned_training_jobs, tuning_progress
+from training_request import (
+    PlatformDefaults,
+    TrainingJob,
+    TuningJob,
+    build_training_job,
+    build_tuning_job,
+    is_tuning_request,
+)
 
 DEFAULT_POLL_SECONDS = 5.0
 
@@ -109,9 +118,11 @@ class Platform:
         # Variables named by platform_contract.PrepareEnvironment, read by the builder's own reader.
         return PlatformDefaults.from_environment(configuration.get("Environment", {}).get("Variables", {}))
 
-    def check(self, execution_input: object) -> TrainingJob:
-        """The request the platform would send; raises InvalidTrainingInput naming every bad field."""
-        return build_training_job(execution_input, region=self.region, defaults=self.defaults())
+    def check(self, execution_input: object) -> TrainingJob | TuningJob:
+        """The request the platform would send (CreateHyperParameterTuningJob's for a request with a `tuner`);
+        raises InvalidTrainingInput naming every bad field."""
+        build = build_tuning_job if is_tuning_request(execution_input) else build_training_job
+        return build(execution_input, region=self.region, defaults=self.defaults())
 
     # -- start ----------------------------------------------------------------------------------
 
@@ -133,9 +144,13 @@ class Platform:
         return Training(self, response["executionArn"])
 
     def _start_with_code(self, execution_input: Mapping[str, object], code_dir: Path) -> Training:
-        self.defaults()  # read first: whether they are the stack's decides where the code may go
+        defaults = self.defaults()  # read first: whether they are the stack's decides where the code may go
+
+        def build(staged: object) -> TrainingJob:  # has_local_code: never a tuning request
+            return build_training_job(staged, region=self.region, defaults=defaults)
+
         with packaged_code(
-            execution_input, base_dir=code_dir, build=self.check, output_path_known=self._defaults_are_the_stacks
+            execution_input, base_dir=code_dir, build=build, output_path_known=self._defaults_are_the_stacks
         ) as code:
             self.upload_code(code)
             training = self._start_execution(code.execution_input)
@@ -166,6 +181,21 @@ class Platform:
                 raise PlatformError(f"no training job named {job_name!r} in {self.region}") from None
             raise
 
+    def tuning_job(self, name: str) -> TuningJobState:
+        return describe_tuning_job(self.client("sagemaker"), name)
+
+    def tuning_job_with_best_model(self, name: str) -> TuningJobState:
+        """The tuning job, with the model of its best training job (one more call: the tuning job's
+        description has no model)."""
+        tuning = self.tuning_job(name)
+        if tuning.best is None:
+            return tuning
+        try:
+            model = self.job(tuning.best.name).model_artifacts
+        except PlatformError:
+            return tuning
+        return replace(tuning, best_model_artifacts=model)
+
     def execution(self, execution_arn: str) -> ExecutionStatus:
         try:
             description = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
@@ -175,9 +205,17 @@ class Platform:
             raise
         return ExecutionStatus.from_description(description)
 
-    def job_name_of(self, execution_arn: str) -> str | None:
-        """The job an execution created so far (None while Prepare runs or when it failed)."""
-        return job_name_in_history(read_history(self.client("stepfunctions"), execution_arn))
+    def job_of(self, execution_arn: str) -> NamedJob | None:
+        """The job an execution named so far (None while Prepare runs or when it failed)."""
+        return job_in_history(read_history(self.client("stepfunctions"), execution_arn))
+
+    def has_job(self, named: NamedJob) -> bool:
+        """SageMaker has created the job (the workflow names it a moment before asking)."""
+        try:
+            self.tuning_job(named.name) if named.tuning else self.job(named.name)
+        except PlatformError:
+            return False
+        return True
 
     def execution_arn_for(self, name: str) -> str:
         """An execution's ARN from its name under this state machine."""
@@ -185,11 +223,11 @@ class Platform:
         return f"{prefix}:execution:{machine}:{name}"
 
     def status(self, reference: str) -> TrainingState:
-        """An execution (ARN or name) or a training job (name or ARN) and what it ran."""
+        """An execution (ARN or name), a training job or a tuning job (name or ARN), and what it ran."""
         if reference.startswith("arn:") and ":states:" in reference:
-            execution = self.execution(reference)
-            job_name = self.job_name_of(execution.arn)
-            return TrainingState(execution, self.job(job_name) if job_name else None)
+            return self._state_of(self.execution(reference), with_best_model=True)
+        if ":hyper-parameter-tuning-job/" in reference:
+            return TrainingState(None, None, self.tuning_job_with_best_model(reference.split("/", 1)[1]))
         job_name = reference.split(":training-job/", 1)[1] if ":training-job/" in reference else reference
         try:
             return TrainingState(None, self.job(job_name))
@@ -197,9 +235,29 @@ class Platform:
             if reference.startswith("arn:"):
                 raise
         try:
+            return TrainingState(None, None, self.tuning_job_with_best_model(reference))
+        except PlatformError:
+            pass
+        try:
             return self.status(self.execution_arn_for(reference))
         except PlatformError:
-            raise PlatformError(f"no training job or execution named {reference!r} in {self.region}") from None
+            raise PlatformError(
+                f"no training job, tuning job or execution named {reference!r} in {self.region}"
+            ) from None
+
+    def _state_of(self, execution: ExecutionStatus, *, with_best_model: bool = False) -> TrainingState:
+        """An execution with the job it named: none while Prepare runs, or when the job was named but
+        SageMaker refused to create it (the execution's error says why)."""
+        named = self.job_of(execution.arn)
+        if named is None:
+            return TrainingState(execution, None)
+        try:
+            if named.tuning:
+                read = self.tuning_job_with_best_model if with_best_model else self.tuning_job
+                return TrainingState(execution, None, read(named.name))
+            return TrainingState(execution, self.job(named.name))
+        except PlatformError:
+            return TrainingState(execution, None)
 
     def list(self, limit: int = 10) -> list[TrainingState]:
         """The most recent executions, newest first, each with the job it ran (see TrainingState.ignored
@@ -207,23 +265,17 @@ class Platform:
         page = self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn, maxResults=limit)
         states: list[TrainingState] = []
         for item in page.get("executions", [])[:limit]:
-            execution = ExecutionStatus.from_description(item)
-            job_name = self.job_name_of(execution.arn)
-            job = None
-            if job_name:
-                try:
-                    job = self.job(job_name)
-                except PlatformError:
-                    job = None  # Prepare named it but the create call failed
-            elif execution.succeeded:
-                execution = self.execution(execution.arn)  # ListExecutions has no output: was it ignored?
-            states.append(TrainingState(execution, job))
+            state = self._state_of(ExecutionStatus.from_description(item))
+            if state.kind is None and state.execution is not None and state.execution.succeeded:
+                # ListExecutions has no output: was it ignored?
+                state = TrainingState(self.execution(state.execution.arn), None)
+            states.append(state)
         return states
 
     # -- stop -----------------------------------------------------------------------------------
 
     def stop(self, reference: str) -> TrainingState:
-        """Stop an execution (which stops its job) or a job; returns the state after asking."""
+        """Stop an execution (which stops its job), a training job or a tuning job; returns the state after asking."""
         state = self.status(reference)
         asked = False
         if state.execution is not None and not state.execution.finished:
@@ -231,19 +283,35 @@ class Platform:
                 executionArn=state.execution.arn, error="StoppedByUser", cause="stopped with trainctl"
             )
             asked = True
-        if state.job is not None and state.job.status == TrainingJobStatus.IN_PROGRESS.value:
-            # Step Functions stops a .sync job itself; asking too makes `stop JOB` and a stop of an
-            # execution whose job outlives it (wait: false) behave the same.
-            try:
-                self.client("sagemaker").stop_training_job(TrainingJobName=state.job.name)
-            except ClientError as error:
-                if _client_error_code(error) != "ValidationException":  # already stopping or ended
-                    raise
-            asked = True
+        # Step Functions stops a .sync job itself; asking too makes `stop JOB` and a stop of an
+        # execution whose job outlives it (wait: false) behave the same.
+        asked = self._stop_job(state) or asked
         if not asked:
-            what = state.job.status if state.job else state.execution.status  # type: ignore[union-attr]
-            raise PlatformError(f"{reference} already ended ({what}); nothing to stop")
-        return self.status(state.execution.arn if state.execution else state.job.name)  # type: ignore[union-attr]
+            status = _final_status(state)
+            if status in (TrainingJobStatus.STOPPING.value, TuningJobStatus.STOPPING.value):
+                raise PlatformError(f"{reference} is already stopping; nothing more to stop")
+            raise PlatformError(f"{reference} already ended ({status}); nothing to stop")
+        if state.execution is not None:
+            return self.status(state.execution.arn)
+        if state.tuning_job is not None:
+            return TrainingState(None, None, self.tuning_job(state.tuning_job.name))
+        return self.status(state.job.name)  # type: ignore[union-attr]
+
+    def _stop_job(self, state: TrainingState) -> bool:
+        """Ask SageMaker to stop the state's job if it runs; whether it was asked."""
+        sagemaker = self.client("sagemaker")
+        try:
+            if state.tuning_job is not None and state.tuning_job.status == TuningJobStatus.IN_PROGRESS.value:
+                sagemaker.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=state.tuning_job.name)
+                return True
+            if state.job is not None and state.job.status == TrainingJobStatus.IN_PROGRESS.value:
+                sagemaker.stop_training_job(TrainingJobName=state.job.name)
+                return True
+        except ClientError as error:
+            if _client_error_code(error) != "ValidationException":  # already stopping or ended
+                raise
+            return True
+        return False
 
     # -- follow ---------------------------------------------------------------------------------
 
@@ -269,6 +337,14 @@ class Platform:
                 return
             self.sleep(self.poll_seconds)
 
+    def follow_tuning(self, name: str) -> Iterator[TuningEvent]:
+        """The tuning job's status, each training job's end and each better objective, until it ends."""
+        sagemaker = self.client("sagemaker")
+        yield from tuning_progress(
+            lambda: (describe_tuning_job(sagemaker, name), tuned_training_jobs(sagemaker, name)),
+            lambda: self.sleep(self.poll_seconds),
+        )
+
     def logs(self, job_name: str, *, follow: bool = False) -> Iterator[LogLine]:
         """The job's log lines so far; with follow, also the new ones until the job ends."""
         if follow:
@@ -276,3 +352,9 @@ class Platform:
         else:
             self.job(job_name)  # a clear error for a job that does not exist
             yield from JobLogReader(self.client("logs"), job_name).poll()
+
+
+def _final_status(state: TrainingState) -> str:
+    if state.tuning_job is not None:
+        return state.tuning_job.status
+    return state.job.status if state.job else state.execution.status  # type: ignore[union-attr]

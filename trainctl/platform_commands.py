@@ -1,4 +1,5 @@
-"""The commands that work with the deployed platform: start, logs, status, list, stop.
+"""The commands that work with the deployed platform: start, logs, status, list, stop (of a training job,
+or of a hyperparameter tuning job for a request with a `tuner`).
 
 Human-readable output by default; `--json` prints one JSON document on stdout (progress, if any,
 goes to stderr). Errors go to stderr, and exit codes are chosen, as trainctl.reporting says.
@@ -14,6 +15,7 @@ from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from platform_contract import RequestKind
 from trainctl.errors import PlatformError, TrainingFailedToStart
 from trainctl.input_files import UnreadableInput, read_json
 from trainctl.overrides import OverrideError, apply_overrides
@@ -28,7 +30,9 @@ from trainctl.reporting import (
     report_error,
     report_problems,
 )
-from trainctl.states import TrainingState, WarmPoolState
+from trainctl.states import JobStatus, TrainingState, WarmPoolState
+from trainctl.training import Training
+from trainctl.tuning import TuningJobState
 from training_request import InvalidTrainingInput
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO, TextIO], int]
@@ -76,31 +80,63 @@ def _connect(args: argparse.Namespace) -> Platform:
 def describe(state: TrainingState) -> list[str]:
     """The human-readable status: what ran, how it ended, where the results are."""
     lines: list[str] = []
-    if state.execution is not None:
-        execution = state.execution
+    execution = state.execution
+    if execution is not None:
         lines.append(f"execution: {execution.name} {execution.status}")
-        if execution.error and state.job is None:
+        if execution.error and state.kind is None:
             lines.append(f"error:     {execution.error}: {execution.cause}")
-    job = state.job
-    if job is not None:
-        lines.append(
-            f"job:       {job.name} {job.status}" + (f" ({job.secondary_status})" if job.secondary_status else "")
-        )
-        if job.failure_reason:
-            lines.append(f"reason:    {job.failure_reason}")
-        lines.append(f"instances: {job.instances}")
-        if job.warm_pool is not None:
-            lines.append(f"warm pool: {warm_pool_line(job.warm_pool)}")
-        lines.append(
-            f"duration:  {duration(job.duration_seconds())} (training {duration(job.training_seconds)}, billable {duration(job.billable_seconds)})"
-        )
-        for name, value in sorted(job.final_metrics.items()):
-            lines.append(f"metric:    {name} = {value}")
-        if job.model_artifacts:
-            lines.append(f"model:     {job.model_artifacts}")
-    if state.execution is not None:
-        for name, url in state.execution.links.items():
-            lines.append(f"{name + ':':<10} {url}")
+    if state.job is not None:
+        lines.extend(_job_lines(state.job))
+    if state.tuning_job is not None:
+        lines.extend(_tuning_lines(state.tuning_job))
+    # The execution's links, else the tuning job's own (a tuning job given by name).
+    links = execution.links if execution is not None and execution.links else {}
+    if not links and state.tuning_job is not None:
+        links = state.tuning_job.links
+    for name, url in links.items():
+        lines.append(f"{name + ':':<10} {url}")
+    return lines
+
+
+def _job_lines(job: JobStatus) -> list[str]:
+    lines = [f"job:       {job.name} {job.status}" + (f" ({job.secondary_status})" if job.secondary_status else "")]
+    if job.failure_reason:
+        lines.append(f"reason:    {job.failure_reason}")
+    lines.append(f"instances: {job.instances}")
+    if job.warm_pool is not None:
+        lines.append(f"warm pool: {warm_pool_line(job.warm_pool)}")
+    lines.append(
+        f"duration:  {duration(job.duration_seconds())} (training {duration(job.training_seconds)}, billable {duration(job.billable_seconds)})"
+    )
+    for name, value in sorted(job.final_metrics.items()):
+        lines.append(f"metric:    {name} = {value}")
+    if job.model_artifacts:
+        lines.append(f"model:     {job.model_artifacts}")
+    return lines
+
+
+def _tuning_lines(tuning: TuningJobState) -> list[str]:
+    """The tuning job: its status, its search, its training jobs by state and its best job so far."""
+    lines = [f"tuning:    {tuning.name} {tuning.status}"]
+    if tuning.failure_reason:
+        lines.append(f"reason:    {tuning.failure_reason}")
+    lines.append(
+        f"search:    {tuning.strategy}, {tuning.objective_type} {tuning.objective_metric}, "
+        f"{tuning.max_jobs if tuning.max_jobs is not None else 'no limit of'} training jobs, "
+        f"{tuning.max_parallel_jobs} at a time"
+    )
+    if tuning.instance_type:
+        lines.append(f"instances: {tuning.instance_count} x {tuning.instance_type} per training job")
+    lines.append(f"jobs:      {tuning.counts}")
+    best = tuning.best
+    if best is None:
+        lines.append("best:      none yet")
+    else:
+        lines.append(f"best:      {best.name} {best.objective}".rstrip())
+        lines.extend(f"tuned:     {name} = {value}" for name, value in sorted(best.tuned_hyperparameters.items()))
+        if tuning.best_model_artifacts:
+            lines.append(f"model:     {tuning.best_model_artifacts}")
+    lines.append(f"duration:  {duration(tuning.duration_seconds())}")
     return lines
 
 
@@ -143,15 +179,9 @@ def run_start(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     print(f"execution: {training.execution_arn}", file=progress)
     try:
         job_name = training.wait_for_job()
-        print(f"job:       {job_name}", file=progress)
+        print(f"{'tuning:' if training.tuning else 'job:':<10} {job_name}", file=progress)
         if not (args.wait or args.follow):
-            if args.json:
-                started = {"execution_arn": training.execution_arn, "job_name": job_name}
-                print(
-                    json.dumps({**started, "code_uri": training.code_uri} if training.code_uri else started), file=out
-                )
-            else:
-                print(f"follow it with: {invocation()} logs {job_name} --follow", file=out)
+            _print_started(training, args.json, out)
             return EXIT_OK
         for event in training.events(logs=args.follow):
             print(event, file=progress, flush=True)
@@ -164,6 +194,25 @@ def run_start(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     else:
         print("\n".join(describe(state)), file=out)
     return EXIT_OK if state.succeeded else EXIT_FAILED
+
+
+def _print_started(training: Training, as_json: bool, out: TextIO) -> None:
+    """What `start` prints once the job exists, when it does not wait for the end."""
+    job_name, tuning = training.job_name, training.tuning
+    if as_json:
+        started = {
+            "execution_arn": training.execution_arn,
+            "kind": (RequestKind.TUNING if tuning else RequestKind.TRAINING).value,
+            "job_name": None if tuning else job_name,
+            "tuning_job_name": job_name if tuning else None,
+        }
+        if training.code_uri:
+            started["code_uri"] = training.code_uri
+        print(json.dumps(started), file=out)
+    elif tuning:
+        print(f"follow it with: {invocation()} status {job_name}", file=out)
+    else:
+        print(f"follow it with: {invocation()} logs {job_name} --follow", file=out)
 
 
 @guarded
@@ -198,26 +247,38 @@ def run_list(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
     if args.json:
         print(json.dumps([state.to_json() for state in states], indent=2), file=out)
         return EXIT_OK
-    rows = [("STARTED", "EXECUTION", "STATUS", "JOB", "JOB STATUS", "INSTANCES", "DURATION")]
-    for state in states:
-        execution, job = state.execution, state.job
-        rows.append(
-            (
-                execution.started.strftime("%Y-%m-%d %H:%M") if execution and execution.started else "-",
-                execution.name if execution else "-",
-                execution.status if execution else "-",
-                job.name if job else "-",
-                job.status if job else "-",
-                job.instances if job else "-",
-                duration(job.duration_seconds()) if job else "-",
-            )
-        )
+    rows: list[tuple[str, ...]] = [
+        ("STARTED", "EXECUTION", "STATUS", "KIND", "JOB", "JOB STATUS", "INSTANCES", "DURATION")
+    ]
+    rows.extend(_list_row(state) for state in states)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip(), file=out)
     if ignored:
         print(f"({ignored} ignored event{'s' if ignored > 1 else ''} not shown; --all to show)", file=out)
     return EXIT_OK
+
+
+def _list_row(state: TrainingState) -> tuple[str, ...]:
+    """One row of `list`: the execution, then its job (a tuning job's instances are each training job's)."""
+    execution = state.execution
+    job: JobStatus | TuningJobState | None = state.tuning_job or state.job
+    return (
+        execution.started.strftime("%Y-%m-%d %H:%M") if execution and execution.started else "-",
+        execution.name if execution else "-",
+        execution.status if execution else "-",
+        state.kind or "-",
+        job.name if job else "-",
+        job.status if job else "-",
+        _instances(job),
+        duration(job.duration_seconds()) if job else "-",
+    )
+
+
+def _instances(job: JobStatus | TuningJobState | None) -> str:
+    if isinstance(job, JobStatus):
+        return job.instances
+    return f"{job.instance_count} x {job.instance_type}" if job and job.instance_type else "-"
 
 
 @guarded
@@ -229,6 +290,7 @@ def run_stop(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) 
         what = [
             f"execution {state.execution.name}" if state.execution else "",
             f"job {state.job.name}" if state.job else "",
+            f"tuning job {state.tuning_job.name}" if state.tuning_job else "",
         ]
         print(f"stop requested: {' and '.join(part for part in what if part)}", file=out)
     return EXIT_OK

@@ -1,5 +1,6 @@
 """What `status`, `list`, `start --wait` and the notebook API report: plain values read from SageMaker's
-DescribeTrainingJob and Step Functions' DescribeExecution/ListExecutions answers."""
+DescribeTrainingJob and Step Functions' DescribeExecution/ListExecutions answers (a tuning job's, from
+DescribeHyperParameterTuningJob, are in trainctl.tuning)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,40 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platform_contract import FINAL_EXECUTION_STATUSES, FINAL_JOB_STATUSES, TrainingJobStatus, WorkflowExecutionStatus
+from platform_contract import (
+    FINAL_EXECUTION_STATUSES,
+    FINAL_JOB_STATUSES,
+    RequestKind,
+    TrainingJobStatus,
+    WorkflowExecutionStatus,
+)
 from trainctl.joblogs import LogLine
+
+if TYPE_CHECKING:  # trainctl.tuning builds on this module's helpers
+    from trainctl.tuning import TuningJobState
 
 # The key of the workflow's output for an event it ignored at once (its Ignored state).
 _IGNORED_KEY = "ignored"
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _seconds_between(start: datetime, end: datetime) -> int:
+def seconds_between(start: datetime, end: datetime) -> int:
     # Rounded, as SageMaker's own whole seconds (TrainingTimeInSeconds) are: truncated, a job stopped
     # after 5.6 s lasted 5 s next to its 6 s of training.
     return round((end - start).total_seconds())
+
+
+def lasted(created: datetime | None, ended: datetime | None, *, finished: bool, now: datetime | None) -> int | None:
+    """Seconds from creation to the end, or to now while it runs (None when unknown)."""
+    if created is None:
+        return None
+    end = ended or (None if finished else (now or datetime.now(UTC)))
+    return seconds_between(created, end) if end else None
 
 
 @dataclass(frozen=True)
@@ -111,10 +129,7 @@ class JobStatus:
         return self.status == TrainingJobStatus.COMPLETED.value
 
     def duration_seconds(self, now: datetime | None = None) -> int | None:
-        if self.created is None:
-            return None
-        end = self.ended or (None if self.finished else (now or datetime.now(UTC)))
-        return _seconds_between(self.created, end) if end else None
+        return lasted(self.created, self.ended, finished=self.finished, now=now)
 
     @classmethod
     def from_description(cls, description: Mapping[str, Any]) -> JobStatus:
@@ -156,8 +171,8 @@ class JobStatus:
             "instance_type": self.instance_type,
             "instance_count": self.instance_count,
             "instance_groups": [group.to_json() for group in self.instance_groups] or None,
-            "created": _iso(self.created),
-            "ended": _iso(self.ended),
+            "created": iso_time(self.created),
+            "ended": iso_time(self.ended),
             "duration_seconds": self.duration_seconds(),
             "training_seconds": self.training_seconds,
             "billable_seconds": self.billable_seconds,
@@ -215,8 +230,8 @@ class ExecutionStatus:
             "execution_arn": self.arn,
             "execution_name": self.name,
             "execution_status": self.status,
-            "started": _iso(self.started),
-            "stopped": _iso(self.stopped),
+            "started": iso_time(self.started),
+            "stopped": iso_time(self.stopped),
             "error": self.error,
             "cause": self.cause,
             "links": self.links,
@@ -225,13 +240,23 @@ class ExecutionStatus:
 
 @dataclass(frozen=True)
 class TrainingState:
-    """An execution and/or its job, as `status` shows them."""
+    """An execution and the job it ran (a training job, or a hyperparameter tuning job), as `status` shows them."""
 
     execution: ExecutionStatus | None
     job: JobStatus | None
+    tuning_job: TuningJobState | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """The kind of job (a platform_contract.RequestKind value); None while (or when) there is none."""
+        if self.tuning_job is not None:
+            return RequestKind.TUNING.value
+        return RequestKind.TRAINING.value if self.job is not None else None
 
     @property
     def succeeded(self) -> bool:
+        if self.tuning_job is not None:
+            return self.tuning_job.succeeded
         return self.job is not None and self.job.succeeded
 
     @property
@@ -240,7 +265,7 @@ class TrainingState:
         the execution named no job and succeeded with {"ignored": <reason>}."""
         execution = self.execution
         return (
-            self.job is None
+            self.kind is None
             and execution is not None
             and execution.succeeded
             and _IGNORED_KEY in (execution.output or {})
@@ -248,6 +273,8 @@ class TrainingState:
 
     @property
     def finished(self) -> bool:
+        if self.tuning_job is not None:
+            return self.tuning_job.finished
         if self.job is not None:
             return self.job.finished
         return self.execution is not None and self.execution.finished
@@ -255,6 +282,8 @@ class TrainingState:
     def to_json(self) -> dict[str, object]:
         return {
             "succeeded": self.succeeded,
+            "kind": self.kind,
             "execution": self.execution.to_json() if self.execution else None,
             "job": self.job.to_json() if self.job else None,
+            "tuning_job": self.tuning_job.to_json() if self.tuning_job else None,
         }

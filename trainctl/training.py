@@ -1,4 +1,5 @@
-"""A started training: what `Platform.start` returns, to wait for its job, follow it and stop it."""
+"""A started training: what `Platform.start` returns, to wait for its job (a training job, or a hyperparameter
+tuning job for a tuning request), follow it and stop it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from platform_contract import TrainingJobStatus
-from trainctl.errors import PlatformError, TrainingFailedToStart
+from platform_contract import RequestKind, TrainingJobStatus
+from trainctl.errors import TrainingFailedToStart
+from trainctl.history import NamedJob
 from trainctl.states import ProgressEvent, StatusChange, TrainingState
+from trainctl.tuning import TuningEvent
 
 if TYPE_CHECKING:
     from trainctl.platform import Platform
@@ -24,22 +27,22 @@ class Training:
 
     platform: Platform
     execution_arn: str
-    _job_name: str | None = None
+    _job: NamedJob | None = None
     code_uri: str | None = None  # the script-mode code trainctl packaged and uploaded for it, if any
 
     def wait_for_job(self) -> str:
         """The job's name, once SageMaker has created it (Prepare names it a moment before, and
         `logs`/`status` need the job itself); TrainingFailedToStart if the execution ended first."""
-        while self._job_name is None:
-            name = self.platform.job_name_of(self.execution_arn)
-            if name and self._created(name):
-                self._job_name = name
+        while self._job is None:
+            named = self.platform.job_of(self.execution_arn)
+            if named and self.platform.has_job(named):
+                self._job = named
                 break
             execution = self.platform.execution(self.execution_arn)
             if execution.finished:
-                name = self.platform.job_name_of(self.execution_arn)
-                if name and self._created(name):
-                    self._job_name = name
+                named = self.platform.job_of(self.execution_arn)
+                if named and self.platform.has_job(named):
+                    self._job = named
                     break
                 raise TrainingFailedToStart(
                     f"execution {execution.name} {execution.status} before starting a job: "
@@ -48,30 +51,35 @@ class Training:
                     cause=execution.cause,
                 )
             self.platform.sleep(self.platform.poll_seconds)
-        return self._job_name
-
-    def _created(self, job_name: str) -> bool:
-        try:
-            self.platform.job(job_name)
-        except PlatformError:
-            return False
-        return True
+        return self._job.name
 
     @property
     def job_name(self) -> str:
         return self.wait_for_job()
 
-    def events(self, *, logs: bool = True) -> Iterator[ProgressEvent]:
+    @property
+    def tuning(self) -> bool:
+        """The execution runs a hyperparameter tuning job (known once the job exists)."""
+        self.wait_for_job()
+        return self._job is not None and self._job.tuning
+
+    def events(self, *, logs: bool = True) -> Iterator[ProgressEvent | TuningEvent]:
         """Status changes (and log lines) until the job ends; when a job fails and the workflow
-        starts another (a capacity retry under a fresh name), on into that one."""
+        starts another (a capacity retry under a fresh name), on into that one. For a tuning job: its
+        status, each training job's end and each better objective (trainctl.tuning), never log lines
+        (its training jobs run side by side: `logs` shows one)."""
         job_name = self.wait_for_job()
+        if self.tuning:
+            yield from self.platform.follow_tuning(job_name)
+            return
         while True:
             yield from self.platform.follow(job_name, logs=logs)
             retry = self._job_after(job_name)
             if retry is None:
                 return
             yield StatusChange("Retrying", f"{job_name} failed; the workflow retries it as {retry}", datetime.now(UTC))
-            self._job_name = job_name = retry
+            self._job = NamedJob(RequestKind.TRAINING, retry)
+            job_name = retry
 
     def _job_after(self, job_name: str) -> str | None:
         """The job the execution started after `job_name` failed, if any (waits a bounded time).
@@ -82,9 +90,9 @@ class Training:
             return None
         for _ in range(_WORKFLOW_LAG_POLLS):
             finished = self.platform.execution(self.execution_arn).finished
-            newest = self.platform.job_name_of(self.execution_arn)
-            if newest and newest != job_name and self._created(newest):
-                return newest
+            newest = self.platform.job_of(self.execution_arn)
+            if newest and newest.name != job_name and self.platform.has_job(newest):
+                return newest.name
             if finished:
                 return None
             self.platform.sleep(self.platform.poll_seconds)

@@ -82,6 +82,27 @@ class Trainctl:
             text=True,
         )
 
+    def tuning_input_file(self, directory: Path, *, max_jobs: int, max_parallel_jobs: int, **fields: Any) -> str:
+        """The seed's console input with a tuner: its ganloss minimised over the learning rate."""
+        execution_input = json.loads(Path(self.input_file(directory, **fields)).read_text())
+        # A tuning job names its training jobs, and its own metric definitions are theirs.
+        del execution_input["metric_definitions"], execution_input["base_job_name"]
+        execution_input["tuner"] = {
+            "base_tuning_job_name": "tc-tune",
+            "objective_metric_name": "ganloss",
+            "objective_type": "Minimize",
+            "metric_definitions": [{"Name": "ganloss", "Regex": "GAN_loss=(.*?);"}],
+            "hyperparameter_ranges": {
+                "learning_rate": {"type": "Continuous", "min_value": 0.0001, "max_value": 0.01},
+            },
+            "strategy": "Random",
+            "max_jobs": max_jobs,
+            "max_parallel_jobs": max_parallel_jobs,
+        }
+        path = directory / f"tuning-{run_id()}.json"
+        path.write_text(json.dumps(execution_input))
+        return str(path)
+
     def input_file(self, directory: Path, **fields: Any) -> str:
         """The seed's console input (Estimator/fit() arguments), with a unique run."""
         execution_input = {
@@ -368,9 +389,19 @@ def test_list_shows_recent_trainings_with_status_duration_and_instance_type(trai
         "SUCCEEDED",
     )
     table = trainctl.run("list", "--limit", "5").stdout.splitlines()
-    assert table[0].split() == ["STARTED", "EXECUTION", "STATUS", "JOB", "JOB", "STATUS", "INSTANCES", "DURATION"]
+    assert table[0].split() == [
+        "STARTED",
+        "EXECUTION",
+        "STATUS",
+        "KIND",
+        "JOB",
+        "JOB",
+        "STATUS",
+        "INSTANCES",
+        "DURATION",
+    ]
     row = table[1].split()
-    assert row[3:6] == ["SUCCEEDED", job, "Completed"] and "ml.c5.xlarge" in row
+    assert row[3:7] == ["SUCCEEDED", "training", job, "Completed"] and "ml.c5.xlarge" in row
 
 
 def test_status_shows_the_warm_pool_a_job_kept_and_the_job_that_reused_it(trainctl: Trainctl, tmp_path: Path) -> None:
@@ -562,3 +593,110 @@ def test_ctrl_c_on_a_terminal_asks_and_yes_stops_the_training(
     sagemaker = emulator.client("sagemaker")
     wait_for(lambda: sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Stopped")
     assert finished_execution(emulator.client("stepfunctions"), execution_arn)["status"] == "ABORTED"
+
+
+# -- tuning jobs ------------------------------------------------------------------------------------------------
+
+
+def test_start_follow_of_a_tuning_request_shows_each_training_job_and_the_best_one(
+    trainctl: Trainctl, emulator: Any, tmp_path: Path
+) -> None:
+    source = trainctl.tuning_input_file(
+        tmp_path, max_jobs=3, max_parallel_jobs=2, hyperparameters={"emulator_seconds": 2}
+    )
+    result = trainctl.run("start", source, "--follow")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    tuning_job = next(line.split()[1] for line in lines if line.startswith("tuning:"))
+    # `HH:MM:SS <training job> Completed: ganloss = <value>`, one per training job, as each ends.
+    ended = {
+        line.split()[1]: float(line.rsplit(" = ", 1)[1])
+        for line in lines
+        if line.split()[1:2] and line.split()[1].startswith(f"{tuning_job}-") and " Completed: ganloss = " in line
+    }
+    assert len(ended) == 3, lines
+    best_lines = [line.split()[4:] for line in lines if " best so far: " in line]
+    best_name, best_value = min(ended.items(), key=lambda item: item[1])
+    assert best_lines[-1] == [best_name, "ganloss", "=", str(best_value)], lines
+    assert f"tuning:    {tuning_job} Completed" in lines
+    assert "jobs:      3 completed, 0 in progress, 0 stopped, 0 failed" in lines
+    assert f"best:      {best_name} ganloss = {best_value}" in lines
+    assert f"model:     s3://{trainctl.artifacts_bucket}/{best_name}/output/model.tar.gz" in lines
+    assert any(line.startswith("console:") and f"hyper-tuning-jobs/{tuning_job}" in line for line in lines)
+
+    # status --json of the tuning job agrees with SageMaker's own description.
+    status = trainctl.run("status", tuning_job, "--json")
+    assert status.returncode == 0, status.stderr
+    state = json.loads(status.stdout)
+    described = emulator.client("sagemaker").describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=tuning_job)
+    assert (state["kind"], state["succeeded"], state["job"], state["execution"]) == ("tuning", True, None, None)
+    assert state["tuning_job"]["best_training_job"]["name"] == described["BestTrainingJob"]["TrainingJobName"]
+    assert (
+        state["tuning_job"]["best_training_job"]["tuned_hyperparameters"]
+        == (described["BestTrainingJob"]["TunedHyperParameters"])
+    )
+    assert state["tuning_job"]["training_job_counts"] == {"completed": 3, "in_progress": 0, "stopped": 0, "failed": 0}
+
+
+def test_list_shows_a_tuning_execution_with_its_kind(trainctl: Trainctl, tmp_path: Path) -> None:
+    source = trainctl.tuning_input_file(
+        tmp_path, max_jobs=1, max_parallel_jobs=1, hyperparameters={"emulator_seconds": 1}
+    )
+    started = trainctl.run("start", source, "--wait", "--json")
+    assert started.returncode == 0, started.stderr
+    state = json.loads(started.stdout)
+    tuning_job = state["tuning_job"]["tuning_job_name"]
+    assert (state["kind"], state["execution"]["execution_status"]) == ("tuning", "SUCCEEDED")
+    listed = trainctl.run("list", "--limit", "5", "--json")
+    assert listed.returncode == 0, listed.stderr
+    newest = json.loads(listed.stdout)[0]
+    assert (newest["kind"], newest["tuning_job"]["tuning_job_name"], newest["tuning_job"]["status"]) == (
+        "tuning",
+        tuning_job,
+        "Completed",
+    )
+    row = trainctl.run("list", "--limit", "5").stdout.splitlines()[1].split()
+    assert row[3:7] == ["SUCCEEDED", "tuning", tuning_job, "Completed"]
+
+
+def test_stop_a_tuning_job_by_name_then_by_execution(trainctl: Trainctl, emulator: Any, tmp_path: Path) -> None:
+    sagemaker = emulator.client("sagemaker")
+
+    def tuning_status(name: str) -> str:
+        return str(
+            sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+                "HyperParameterTuningJobStatus"
+            ]
+        )
+
+    started = []
+    for _ in range(2):
+        source = trainctl.tuning_input_file(
+            tmp_path, max_jobs=2, max_parallel_jobs=2, hyperparameters={"emulator_seconds": 120}
+        )
+        result = trainctl.run("start", source, "--json")
+        assert result.returncode == 0, result.stderr
+        document = json.loads(result.stdout)
+        assert (document["kind"], document["job_name"]) == ("tuning", None)
+        started.append((document["execution_arn"], document["tuning_job_name"]))
+    (first_execution, first), (second_execution, second) = started
+
+    # By the tuning job's name: StopHyperParameterTuningJob, and the execution then ends.
+    stopped = trainctl.run("stop", first)
+    assert (stopped.returncode, stopped.stdout) == (0, f"stop requested: tuning job {first}\n"), stopped.stderr
+    wait_for(lambda: tuning_status(first) == "Stopped", timeout=COMMAND_TIMEOUT)
+    assert finished_execution(emulator.client("stepfunctions"), first_execution)["status"] != "SUCCEEDED"
+    again = trainctl.run("stop", first)
+    assert again.returncode == 1 and again.stderr == f"error: {first} already ended (Stopped); nothing to stop\n"
+
+    # By the execution: it is stopped, and its tuning job with it.
+    stopped = trainctl.run("stop", second_execution, "--json")
+    assert stopped.returncode == 0, stopped.stderr
+    assert json.loads(stopped.stdout)["tuning_job"]["tuning_job_name"] == second
+    wait_for(lambda: tuning_status(second) == "Stopped", timeout=COMMAND_TIMEOUT)
+    assert finished_execution(emulator.client("stepfunctions"), second_execution)["status"] == "ABORTED"
+    status = trainctl.run("status", second_execution.rsplit(":", 1)[1])
+    assert status.stdout.splitlines()[:2] == [
+        f"execution: {second_execution.rsplit(':', 1)[1]} ABORTED",
+        f"tuning:    {second} Stopped",
+    ]

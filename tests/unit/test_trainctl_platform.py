@@ -13,11 +13,11 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from platform_contract import TRAINING_JOB_LOG_GROUP, TrainingStackOutput
+from platform_contract import TRAINING_JOB_LOG_GROUP, RequestKind, TrainingStackOutput
 from trainctl import platform_commands
 from trainctl.cli import main
 from trainctl.errors import PlatformError, TrainingFailedToStart
-from trainctl.history import job_name_in_history
+from trainctl.history import NamedJob, job_in_history
 from trainctl.joblogs import LogLine
 from trainctl.platform import Platform
 from trainctl.reporting import invocation
@@ -173,6 +173,10 @@ def started(job_name: str) -> list[dict]:
 EXECUTION_STARTED = {"type": "ExecutionStarted"}
 
 
+def training_job(name: str) -> NamedJob:
+    return NamedJob(RequestKind.TRAINING, name)
+
+
 # -- the job an execution runs --------------------------------------------------------------------
 
 
@@ -191,37 +195,39 @@ def test_job_name_comes_from_prepares_output_and_the_sagemaker_task_and_the_newe
         exited("RetryWithFreshName", {}, "Pass"),
     ]
     retry = f"{JOB}-retry"
-    assert job_name_in_history(history(EXECUTION_STARTED, started(JOB))["events"]) == JOB
-    assert (
-        job_name_in_history(history(EXECUTION_STARTED, started(JOB), capacity_failure, named(retry))["events"]) == retry
-    )
+    assert job_in_history(history(EXECUTION_STARTED, started(JOB))["events"]) == training_job(JOB)
+    assert job_in_history(
+        history(EXECUTION_STARTED, started(JOB), capacity_failure, named(retry))["events"]
+    ) == training_job(retry)
     events = history(EXECUTION_STARTED, started(JOB), capacity_failure, started(retry))["events"]
-    assert job_name_in_history(events) == retry
-    assert job_name_in_history(list(reversed(events))) == retry  # read by event id, whatever the order returned
+    assert job_in_history(events) == training_job(retry)
+    assert job_in_history(list(reversed(events))) == training_job(
+        retry
+    )  # read by event id, whatever the order returned
 
 
 def test_job_name_from_prepare_before_the_task_is_scheduled():
-    assert job_name_in_history(history(EXECUTION_STARTED, named(JOB))["events"]) == JOB
-    assert job_name_in_history(history(EXECUTION_STARTED, entered("Prepare"))["events"]) is None
+    assert job_in_history(history(EXECUTION_STARTED, named(JOB))["events"]) == training_job(JOB)
+    assert job_in_history(history(EXECUTION_STARTED, entered("Prepare"))["events"]) is None
 
 
 def test_a_wait_false_execution_names_its_job_in_the_start_task():
     events = history(EXECUTION_STARTED, prepared({"wait": False}), run_scheduled(JOB, state="StartTrainingJob"))[
         "events"
     ]
-    assert job_name_in_history(events) == JOB
+    assert job_in_history(events) == training_job(JOB)
 
 
 def test_only_the_workflows_own_places_name_the_job_not_any_key_that_looks_right():
     ignored = prepared({"ignored": "a result file", "request": {"TrainingJobName": "not-this-one"}})
-    assert job_name_in_history(history(EXECUTION_STARTED, ignored)["events"]) is None
+    assert job_in_history(history(EXECUTION_STARTED, ignored)["events"]) is None
     # Another state's task and output carrying the same keys (a result file naming the job, say).
     elsewhere = [
         entered("WriteResult"),
         scheduled("lambda", "invoke", {"Payload": {"job_name": "not-this-one", "TrainingJobName": "nor-this"}}),
         exited("WriteResult", {"job_name": "not-this-one"}),
     ]
-    assert job_name_in_history(history(EXECUTION_STARTED, started(JOB), elsewhere)["events"]) == JOB
+    assert job_in_history(history(EXECUTION_STARTED, started(JOB), elsewhere)["events"]) == training_job(JOB)
 
 
 def test_start_waits_for_prepare_to_name_the_job(stubs):
@@ -263,7 +269,7 @@ def test_a_capacity_retry_is_followed_once_sagemaker_has_the_job_prepare_named(s
     retry = f"{JOB}-r1"
     failed = description("Failed", [("Failed", "Training job failed")], FailureReason="CapacityError: no ml.g5.xlarge")
     running = {"executionArn": EXECUTION, "stateMachineArn": MACHINE, "status": "RUNNING", "startDate": T0}
-    training = Training(stubs.platform, EXECUTION, _job_name=JOB)
+    training = Training(stubs.platform, EXECUTION, _job=training_job(JOB))
     stubs.add("sagemaker", "describe_training_job", failed, {"TrainingJobName": JOB})
     # Prepare has named the retry, but SageMaker has no such job yet: not followed yet.
     stubs.add("stepfunctions", "describe_execution", running)
@@ -495,6 +501,7 @@ def test_status_of_a_job_name_has_the_final_figures(stubs):
 
 def test_status_of_an_execution_name_falls_back_from_jobs_to_executions(stubs):
     stubs.error("sagemaker", "describe_training_job", "ValidationException", "Requested resource not found.")
+    stubs.error("sagemaker", "describe_hyper_parameter_tuning_job", "ResourceNotFound", "Amazon SageMaker can't find")
     stubs.add(
         "stepfunctions",
         "describe_execution",
@@ -509,8 +516,9 @@ def test_status_of_an_execution_name_falls_back_from_jobs_to_executions(stubs):
 
 def test_unknown_reference_is_one_clear_error(stubs):
     stubs.error("sagemaker", "describe_training_job", "ValidationException", "Requested resource not found.")
+    stubs.error("sagemaker", "describe_hyper_parameter_tuning_job", "ResourceNotFound", "Amazon SageMaker can't find")
     stubs.error("stepfunctions", "describe_execution", "ExecutionDoesNotExist")
-    with pytest.raises(PlatformError, match=f"^no training job or execution named 'nope' in {REGION}$"):
+    with pytest.raises(PlatformError, match=f"^no training job, tuning job or execution named 'nope' in {REGION}$"):
         stubs.platform.status("nope")
 
 
