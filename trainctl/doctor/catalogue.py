@@ -450,8 +450,8 @@ STATE_MACHINE_ROLE = Principal(
         Call(
             ("sagemaker:CreateHyperParameterTuningJob",),
             _TUNING_JOBS,
-            f"the workflow creates tuning jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}",
-            context=_WORKFLOW_JOB_TAGS,
+            f"the workflow creates tuning jobs tagged {COST_TAG_KEY}={COST_TAG_VALUE}, within the guardrails",
+            context=_WORKFLOW_JOB,  # a tuning job is held to the instance types too
         ),
         Call(
             ("sagemaker:AddTags", "sagemaker:ListTags"),
