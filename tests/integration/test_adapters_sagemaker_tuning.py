@@ -15,7 +15,6 @@ from adapter_resources import IMAGE, ROLE_ARN, unique
 from call_records import calls, find, one
 from execution_waits import execution_output, finished_execution, wait_for
 from test_aws_cli_client import AwsCli, aws  # noqa: F401 (a fixture: the AWS CLI pointed at the emulator)
-from test_sagemaker_sdk_client import sdk_session  # noqa: F401 (a fixture: the SDK pointed at the emulator)
 
 from emulator import DEFAULT_REGION
 from emulator.tuning_job_state import no_training_job_succeeded
@@ -176,7 +175,7 @@ def test_the_best_training_job_is_the_one_nearest_the_optimum(
 
 
 def test_the_sdk_attaches_to_the_tuning_job_and_reads_its_results(
-    sdk_session: Any,  # noqa: F811
+    sdk_session: Any,
     completed: dict[str, Any],
 ) -> None:
     from sagemaker.analytics import HyperparameterTuningJobAnalytics
