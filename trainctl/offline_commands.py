@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from trainctl.input_files import UnreadableInput, read_json
-from trainctl.reporting import EXIT_INVALID, EXIT_OK, report_error, report_note, report_problems
+from trainctl.reporting import EXIT_INVALID, EXIT_OK, invalid_input, report_error, report_note, report_problems
 from trainctl.script_code import has_local_code, packaged_code
 from training_request import (
     InvalidTrainingInput,
@@ -75,8 +75,7 @@ def _built_job(arguments: argparse.Namespace, stdin: TextIO, err: TextIO) -> Tra
     except InvalidDefaults as error:
         report_problems(err, arguments.defaults, "invalid defaults file", error.problems)
     except InvalidTrainingInput as error:
-        kind = "tuning" if is_tuning_request(execution_input) else "training"
-        report_problems(err, arguments.input, f"invalid {kind} input", error.problems)
+        report_problems(err, arguments.input, invalid_input(execution_input), error.problems)
     return None
 
 

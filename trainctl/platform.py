@@ -347,11 +347,25 @@ class Platform:
 
     def logs(self, job_name: str, *, follow: bool = False) -> Iterator[LogLine]:
         """The job's log lines so far; with follow, also the new ones until the job ends."""
+        self._training_job_for_logs(job_name)  # a clear error for a job that does not exist
         if follow:
             yield from (event for event in self.follow(job_name) if isinstance(event, LogLine))
         else:
-            self.job(job_name)  # a clear error for a job that does not exist
             yield from JobLogReader(self.client("logs"), job_name).poll()
+
+    def _training_job_for_logs(self, job_name: str) -> None:
+        """Only training jobs have log lines: a tuning job's name is answered with where its lines are."""
+        try:
+            self.job(job_name)
+        except PlatformError:
+            try:
+                self.tuning_job(job_name)
+            except PlatformError:
+                raise PlatformError(f"no training job named {job_name!r} in {self.region}") from None
+            raise PlatformError(
+                f"{job_name} is a tuning job: its training jobs have the log lines "
+                f"(`status {job_name}` names its best one, `list` shows the executions)"
+            ) from None
 
 
 def _final_status(state: TrainingState) -> str:

@@ -26,6 +26,7 @@ from trainctl.reporting import (
     EXIT_INVALID,
     EXIT_OK,
     duration,
+    invalid_input,
     invocation,
     report_error,
     report_problems,
@@ -172,7 +173,11 @@ def run_start(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     platform = _connect(args)
     # Script mode's local paths are from the input file's directory (from standard input: the current one).
     code_dir = "." if args.input == "-" else os.path.dirname(args.input) or "."
-    training = platform.start(execution_input, code_dir=code_dir)  # type: ignore[arg-type]
+    try:
+        training = platform.start(execution_input, code_dir=code_dir)  # type: ignore[arg-type]
+    except InvalidTrainingInput as error:
+        report_problems(err, args.input, invalid_input(execution_input), error.problems)
+        return EXIT_INVALID
     progress = err if args.json else out
     if training.code_uri:
         print(f"code:      {training.code_uri}", file=progress)

@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from training_request import is_tuning_request
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the training failed or was stopped, AWS refused, the platform was not found
 EXIT_INVALID = 2  # invalid input or usage
@@ -59,6 +61,12 @@ def report_problems(err: TextIO, source: str, what: str, problems: Sequence[obje
     print(f"error: {source}: {what} ({count}):", file=err)
     for problem in problems:
         print(f"  {problem}", file=err)
+
+
+def invalid_input(execution_input: object) -> str:
+    """What report_problems says of an input the builder refused: `invalid training input` or `invalid tuning
+    input` (a request with a `tuner`)."""
+    return f"invalid {'tuning' if is_tuning_request(execution_input) else 'training'} input"
 
 
 def duration(seconds: float | None) -> str:

@@ -102,7 +102,11 @@ def _source_dir(reader: ObjectReader, problems: Problems, reach: Reachability) -
     if source_dir is None:
         return None
     if not source_dir.lower().startswith("s3://"):
-        problems.add("source_dir", source_dir, f"is a local directory; {_UPLOAD_IT} (or use the SDK)")
+        problems.add(
+            "source_dir",
+            source_dir,
+            f"is a local directory; {_UPLOAD_IT} (or start it with trainctl start, which packages and uploads it as the SDK does)",
+        )
         return None
     if not check_s3_uri(problems, "source_dir", source_dir):
         return None

@@ -106,6 +106,24 @@ def test_invalid_input_after_overrides_lists_every_problem_and_starts_nothing(pl
     )
 
 
+def test_an_invalid_tuning_input_is_called_a_tuning_input_and_starts_nothing(platform_stack, tmp_path):
+    source = tmp_path / "tuning.json"
+    tuner = {
+        "objective_metric_name": "loss",
+        "metric_definitions": [{"Name": "loss", "Regex": "loss=(.*?);"}],
+        "hyperparameter_ranges": {"lr": {"type": "Continuous", "min_value": 0.1, "max_value": 0.01}},
+    }
+    source.write_text(json.dumps({"instance_count": 1, "instance_type": "ml.m5.xlarge", "tuner": tuner}))
+    code, out, err = run("start", str(source), "--stack", "platform", "--region", REGION)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"error: {source}: invalid tuning input (1 problem):"
+    assert lines[1].startswith("  tuner.hyperparameter_ranges.lr")
+    assert (
+        boto3.client("stepfunctions", region_name=REGION).list_executions(stateMachineArn=MACHINE)["executions"] == []
+    )
+
+
 def test_summary_shows_status_metrics_model_billable_time_and_links():
     job = JobStatus(
         name="gan-1",
@@ -175,3 +193,22 @@ def test_a_failure_to_start_is_exit_2_only_when_prepare_rejected_the_input(error
         ]
     else:  # one line whatever the cause holds
         assert err.getvalue() == f"error: {message.replace(chr(10), '; ')}\n"
+
+
+def test_logs_of_a_tuning_job_says_its_training_jobs_have_the_lines(platform_stack):
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    sagemaker.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="gan-hpo",
+        HyperParameterTuningJobConfig={
+            "Strategy": "Random",
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+        },
+    )
+    assert run("logs", "gan-hpo", "--stack", "platform", "--region", REGION) == (
+        1,
+        "",
+        "error: gan-hpo is a tuning job: its training jobs have the log lines "
+        "(`status gan-hpo` names its best one, `list` shows the executions)\n",
+    )
+    code, _, err = run("logs", "no-such-job", "--stack", "platform", "--region", REGION)
+    assert (code, err) == (1, f"error: no training job named 'no-such-job' in {REGION}\n")

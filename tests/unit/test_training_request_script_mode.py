@@ -55,7 +55,7 @@ def test_the_container_is_told_where_the_code_is_and_what_to_run() -> None:
 @pytest.mark.parametrize("local", ["src", "./src", "/home/me/gan/src", "file:///home/me/gan/src"])
 def test_a_local_source_dir_says_how_to_upload_it(local: str) -> None:
     rule = fields(source_dir=local)["source_dir"]
-    assert "is a local directory" in rule and "give its s3:// URI as source_dir" in rule
+    assert "is a local directory" in rule and "give its s3:// URI as source_dir" in rule and "trainctl start" in rule
 
 
 def test_an_entry_point_alone_is_a_local_file() -> None:
