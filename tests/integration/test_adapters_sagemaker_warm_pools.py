@@ -16,6 +16,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from execution_waits import wait_for
 
+from platform_contract import COST_TAG_KEY, COST_TAG_VALUE
+
 
 def pooled_request(name: str, bucket: str, role: str, keep_alive: int, **hyperparameters: str) -> dict[str, Any]:
     request = training_request(name, bucket, **hyperparameters)
@@ -150,6 +152,7 @@ def test_the_sdk_creates_reuses_reads_and_terminates_a_warm_pool(
             keep_alive_period_in_seconds=keep_alive,
             hyperparameters={"run": unique("run"), "emulator_seconds": "6"},
             sagemaker_session=sdk_session,
+            tags=[{"Key": COST_TAG_KEY, "Value": COST_TAG_VALUE}],  # as every job of the session
         )
 
     first = estimator(600)
