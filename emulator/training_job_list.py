@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -76,41 +76,48 @@ class ListQuery:
     @classmethod
     def from_request(cls, request: Mapping[str, Any]) -> ListQuery:
         """The query of a ListTrainingJobs request body; raises InvalidListRequest as SageMaker refuses it."""
-        errors = []
-        for member, field_name, allowed in (
-            ("SortBy", "sortBy", SORT_KEYS),
-            ("SortOrder", "sortOrder", SORT_ORDERS),
-            ("StatusEquals", "statusEquals", STATUSES),
-            ("WarmPoolStatusEquals", "warmPoolStatusEquals", WARM_POOL_STATUSES),
-        ):
-            value = request.get(member)
-            if value is not None and value not in allowed:
-                errors.append(
-                    f"Value '{value}' at '{field_name}' failed to satisfy constraint: "
-                    f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-                )
-        max_results = request.get("MaxResults", DEFAULT_MAX_RESULTS)
-        if not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS:
-            errors.append(
-                f"Value '{max_results}' at 'maxResults' failed to satisfy constraint: "
-                f"Member must have value between 1 and {MAX_RESULTS}"
-            )
-        if errors:
-            plural = "s" if len(errors) > 1 else ""
-            raise InvalidListRequest(f"{len(errors)} validation error{plural} detected: " + "; ".join(errors))
+        check_list_request(
+            request,
+            (
+                ("SortBy", "sortBy", SORT_KEYS),
+                ("SortOrder", "sortOrder", SORT_ORDERS),
+                ("StatusEquals", "statusEquals", STATUSES),
+                ("WarmPoolStatusEquals", "warmPoolStatusEquals", WARM_POOL_STATUSES),
+            ),
+        )
         return cls(
-            creation_time_after=_timestamp(request.get("CreationTimeAfter")),
-            creation_time_before=_timestamp(request.get("CreationTimeBefore")),
-            last_modified_time_after=_timestamp(request.get("LastModifiedTimeAfter")),
-            last_modified_time_before=_timestamp(request.get("LastModifiedTimeBefore")),
+            creation_time_after=request_timestamp(request.get("CreationTimeAfter")),
+            creation_time_before=request_timestamp(request.get("CreationTimeBefore")),
+            last_modified_time_after=request_timestamp(request.get("LastModifiedTimeAfter")),
+            last_modified_time_before=request_timestamp(request.get("LastModifiedTimeBefore")),
             name_contains=request.get("NameContains"),
             status_equals=request.get("StatusEquals"),
             warm_pool_status_equals=request.get("WarmPoolStatusEquals"),
             sort_by=request.get("SortBy") or "CreationTime",
             sort_order=request.get("SortOrder") or "Descending",
-            max_results=max_results,
+            max_results=int(request.get("MaxResults", DEFAULT_MAX_RESULTS)),
             next_token=request.get("NextToken") or None,
         )
+
+
+def check_list_request(request: Mapping[str, Any], enums: Iterable[tuple[str, str, Sequence[str]]]) -> None:
+    """Raises InvalidListRequest as SageMaker refuses a List request: each of `enums`' members (member, its
+    name in the message, its values) outside its values, and MaxResults outside 1 to 100, all named at once."""
+    errors = [
+        f"Value '{value}' at '{field_name}' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        for member, field_name, allowed in enums
+        if (value := request.get(member)) is not None and value not in allowed
+    ]
+    max_results = request.get("MaxResults", DEFAULT_MAX_RESULTS)
+    if not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS:
+        errors.append(
+            f"Value '{max_results}' at 'maxResults' failed to satisfy constraint: "
+            f"Member must have value between 1 and {MAX_RESULTS}"
+        )
+    if errors:
+        plural = "s" if len(errors) > 1 else ""
+        raise InvalidListRequest(f"{len(errors)} validation error{plural} detected: " + "; ".join(errors))
 
 
 def list_jobs(jobs: Iterable[ListedJob], query: ListQuery) -> dict[str, Any]:
@@ -119,13 +126,13 @@ def list_jobs(jobs: Iterable[ListedJob], query: ListQuery) -> dict[str, Any]:
     descending = query.sort_order == "Descending"
     ordered = sorted((j for j in jobs if _in_time_range(j, query)), key=sort_key, reverse=descending)
     if query.next_token is not None:
-        after = _token_key(query.next_token, _KEY_TYPES[query.sort_by])
+        after = token_key(query.next_token, _KEY_TYPES[query.sort_by])
         ordered = [j for j in ordered if (sort_key(j) < after if descending else sort_key(j) > after)]
     page, rest = ordered[: query.max_results], ordered[query.max_results :]
     summaries = (_summary(job) for job in page)
     response: dict[str, Any] = {"TrainingJobSummaries": [s for s in summaries if _matches(s, query)]}
     if rest:
-        response["NextToken"] = _token(sort_key(page[-1]))
+        response["NextToken"] = page_token(sort_key(page[-1]))
     return response
 
 
@@ -176,22 +183,23 @@ _SORT_KEYS: dict[str, Callable[[ListedJob], list[Any]]] = {
 _KEY_TYPES: dict[str, list[type]] = {"Name": [str], "CreationTime": [float, str], "Status": [str, float, str]}
 
 
-def _token(key: list[Any]) -> str:
+def page_token(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
-def _token_key(token: str, types: list[type]) -> list[Any]:
-    """The sort key a token names; a token of another order (or none of ours) is refused."""
+def token_key(token: str, types: list[type] | None) -> list[Any]:
+    """The sort key a token names; a token of another order (`types`: its parts' types, None when unknown) or none
+    of ours is refused."""
     try:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, ValueError):
         key = None
-    if not isinstance(key, list) or [type(part) for part in key] != types:
+    if not isinstance(key, list) or (types is not None and [type(part) for part in key] != types):
         raise InvalidListRequest(f'Invalid pagination token because "{token}".')
     return key
 
 
-def _timestamp(raw: object) -> datetime | None:
+def request_timestamp(raw: object) -> datetime | None:
     """A request timestamp: epoch seconds (what botocore sends) or ISO 8601; naive means UTC."""
     if raw is None:
         return None
@@ -210,4 +218,12 @@ def _iso(text: str) -> datetime:
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-__all__ = ["InvalidListRequest", "ListQuery", "list_jobs"]
+__all__ = [
+    "InvalidListRequest",
+    "ListQuery",
+    "check_list_request",
+    "list_jobs",
+    "page_token",
+    "request_timestamp",
+    "token_key",
+]

@@ -11,27 +11,26 @@ reference says.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-SORT_ORDERS = ("Ascending", "Descending")
+from emulator.training_job_list import (
+    DEFAULT_MAX_RESULTS,
+    SORT_ORDERS,
+    InvalidListRequest,
+    check_list_request,
+    page_token,
+    request_timestamp,
+    token_key,
+)
+
 TUNING_JOB_SORT_KEYS = ("Name", "Status", "CreationTime")
 TUNING_JOB_STATUSES = ("Completed", "InProgress", "Failed", "Stopped", "Stopping", "Deleting", "DeleteFailed")
 TRAINING_JOB_SORT_KEYS = ("Name", "CreationTime", "Status", "FinalObjectiveMetricValue")
 TRAINING_JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
-DEFAULT_MAX_RESULTS = 10
-MAX_RESULTS = 100
 
 Summary = Mapping[str, Any]
 SortKey = Callable[[Summary], list[Any]]
-
-
-class InvalidListRequest(ValueError):
-    """A request SageMaker refuses with a ValidationException; the message is SageMaker's."""
 
 
 def _time(summary: Summary) -> float:
@@ -84,27 +83,14 @@ def list_training_jobs(summaries: Sequence[Summary], request: Mapping[str, Any])
 
 
 def _check(request: Mapping[str, Any], sort_keys: Sequence[str], statuses: Sequence[str]) -> None:
-    errors = []
-    for member, field_name, allowed in (
-        ("SortBy", "sortBy", sort_keys),
-        ("SortOrder", "sortOrder", SORT_ORDERS),
-        ("StatusEquals", "statusEquals", statuses),
-    ):
-        value = request.get(member)
-        if value is not None and value not in allowed:
-            errors.append(
-                f"Value '{value}' at '{field_name}' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-            )
-    max_results = request.get("MaxResults", DEFAULT_MAX_RESULTS)
-    if not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS:
-        errors.append(
-            f"Value '{max_results}' at 'maxResults' failed to satisfy constraint: "
-            f"Member must have value between 1 and {MAX_RESULTS}"
-        )
-    if errors:
-        plural = "s" if len(errors) > 1 else ""
-        raise InvalidListRequest(f"{len(errors)} validation error{plural} detected: " + "; ".join(errors))
+    check_list_request(
+        request,
+        (
+            ("SortBy", "sortBy", sort_keys),
+            ("SortOrder", "sortOrder", SORT_ORDERS),
+            ("StatusEquals", "statusEquals", statuses),
+        ),
+    )
 
 
 def _page(
@@ -115,24 +101,14 @@ def _page(
     ordered = sorted(selected, key=sort_key, reverse=descending)
     token = request.get("NextToken")
     if token:
-        after = _token_key(token, [type(part) for part in sort_key(ordered[0])] if ordered else None)
+        after = token_key(token, [type(part) for part in sort_key(ordered[0])] if ordered else None)
         ordered = [s for s in ordered if (sort_key(s) < after if descending else sort_key(s) > after)]
     max_results = int(request.get("MaxResults", DEFAULT_MAX_RESULTS))
     page, rest = ordered[:max_results], ordered[max_results:]
     response: dict[str, Any] = {member: [dict(s) for s in page]}
     if rest:
-        response["NextToken"] = base64.urlsafe_b64encode(json.dumps(sort_key(page[-1])).encode()).decode()
+        response["NextToken"] = page_token(sort_key(page[-1]))
     return response
-
-
-def _token_key(token: str, types: list[type] | None) -> list[Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError):
-        key = None
-    if not isinstance(key, list) or (types is not None and [type(part) for part in key] != types):
-        raise InvalidListRequest(f'Invalid pagination token because "{token}".')
-    return key
 
 
 def _in_time_range(summary: Summary, request: Mapping[str, Any]) -> bool:
@@ -143,24 +119,11 @@ def _in_time_range(summary: Summary, request: Mapping[str, Any]) -> bool:
         ("LastModifiedTimeBefore", "LastModifiedTime", -1),
     )
     for member, field_name, sign in checks:
-        bound = _timestamp(request.get(member))
+        bound = request_timestamp(request.get(member))
         moment = summary.get(field_name)
         if bound is not None and moment is not None and (moment - bound).total_seconds() * sign <= 0:
             return False
     return True
-
-
-def _timestamp(raw: object) -> datetime | None:
-    """A request timestamp: epoch seconds (what botocore sends) or ISO 8601; naive means UTC."""
-    if raw is None:
-        return None
-    try:
-        if isinstance(raw, int | float):
-            return datetime.fromtimestamp(float(raw), UTC)
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
-        raise InvalidListRequest(f"Value '{raw}' is not a valid timestamp") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 __all__ = ["InvalidListRequest", "list_training_jobs", "list_tuning_jobs"]

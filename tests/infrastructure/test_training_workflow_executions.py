@@ -17,6 +17,7 @@ import pytest
 from workflow_runs import (
     ACCOUNT,
     ALGORITHM_ERROR,
+    BAD_ENDS,
     CAPACITY,
     COMPLETED,
     MAX_RUNTIME_EXCEEDED,
@@ -244,22 +245,7 @@ def test_a_job_name_the_user_chose_is_not_retried_for_capacity(workflow: Workflo
     assert workflow.job_names == ["gan-run-7"]
 
 
-@pytest.mark.parametrize(
-    ("end", "error", "cause"),
-    [
-        (
-            ALGORITHM_ERROR,
-            "TrainingJobFailed",
-            "Training job {name} failed: AlgorithmError: ExecuteUserScriptError: exit code 1",
-        ),
-        (MAX_RUNTIME_EXCEEDED, "TrainingJobStopped", "Training job {name} was stopped (MaxRuntimeExceeded)"),
-        (
-            JobEnd("Stopped", "Stopped by the user", "Stopped"),
-            "TrainingJobStopped",
-            "Training job {name} was stopped (Stopped): Stopped by the user",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("end", "error", "cause"), BAD_ENDS)
 def test_a_job_that_ends_badly_fails_the_execution_with_sagemakers_reason(
     workflow: Workflow, end: JobEnd, error: str, cause: str
 ) -> None:

@@ -19,10 +19,9 @@ from test_training_workflow_executions import (
 )
 from workflow_runs import (
     ACCOUNT,
-    ALGORITHM_ERROR,
+    BAD_ENDS,
     CAPACITY,
     COMPLETED,
-    MAX_RUNTIME_EXCEEDED,
     NAME_IN_USE,
     REGION,
     THROTTLED,
@@ -90,22 +89,7 @@ def test_a_job_created_via_the_sdk_is_followed_to_completion_with_the_same_summa
     assert execution.entered[:4] == ["Begin", WorkflowState.PREPARE.value, "Route", VIA_SDK]
 
 
-@pytest.mark.parametrize(
-    ("end", "error", "cause"),
-    [
-        (
-            ALGORITHM_ERROR,
-            "TrainingJobFailed",
-            "Training job {name} failed: AlgorithmError: ExecuteUserScriptError: exit code 1",
-        ),
-        (MAX_RUNTIME_EXCEEDED, "TrainingJobStopped", "Training job {name} was stopped (MaxRuntimeExceeded)"),
-        (
-            JobEnd("Stopped", "Stopped by the user", "Stopped"),
-            "TrainingJobStopped",
-            "Training job {name} was stopped (Stopped): Stopped by the user",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("end", "error", "cause"), BAD_ENDS)
 def test_a_job_created_via_the_sdk_that_ends_badly_fails_as_on_the_optimised_route(
     workflow: Workflow, end: JobEnd, error: str, cause: str
 ) -> None:

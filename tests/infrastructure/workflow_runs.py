@@ -92,6 +92,20 @@ CAPACITY = JobEnd(
 )
 ALGORITHM_ERROR = JobEnd("Failed", "AlgorithmError: ExecuteUserScriptError: exit code 1")
 MAX_RUNTIME_EXCEEDED = JobEnd("Stopped", secondary_status="MaxRuntimeExceeded")
+# A job that ends badly, the execution's error and its cause (`{name}`: the job's), whichever route created it.
+BAD_ENDS = [
+    (
+        ALGORITHM_ERROR,
+        "TrainingJobFailed",
+        "Training job {name} failed: AlgorithmError: ExecuteUserScriptError: exit code 1",
+    ),
+    (MAX_RUNTIME_EXCEEDED, "TrainingJobStopped", "Training job {name} was stopped (MaxRuntimeExceeded)"),
+    (
+        JobEnd("Stopped", "Stopped by the user", "Stopped"),
+        "TrainingJobStopped",
+        "Training job {name} was stopped (Stopped): Stopped by the user",
+    ),
+]
 NAME_IN_USE_MESSAGE = "Training job names must be unique within an AWS account and region, and a training job with this name already exists"
 NAME_IN_USE = Refusal("ResourceInUse", NAME_IN_USE_MESSAGE)
 THROTTLED = Refusal("ThrottlingException", "Rate exceeded")
