@@ -75,6 +75,9 @@ EXAMPLE_BUCKETS = {
     "my-training-tensorboard": "TensorBoardBucketName",
 }
 STEPS = 6
+# Emulated jobs last seconds: a job the workflow follows by describing it (the AWS SDK route) is described
+# every 2 s, not every minute (the setting's default, sized for real jobs).
+JOB_POLL_SECONDS = 2
 EXECUTION_TIMEOUT_SECONDS = 120.0
 
 
@@ -176,8 +179,10 @@ def report(execution: dict[str, Any]) -> None:
 def deploy(demo: Demo, cdk: CdkRunner) -> dict[str, str]:
     say("cdk bootstrap (real CDK CLI)")
     cdk.bootstrap()
-    say("cdk deploy --all (real CDK CLI, change sets; synthesises the app first)")
-    cdk.deploy()
+    say(
+        f"cdk deploy --all (real CDK CLI, change sets; synthesises the app first), -c job_poll_seconds={JOB_POLL_SECONDS}"
+    )
+    cdk.deploy({"job_poll_seconds": JOB_POLL_SECONDS})
     cloudformation = demo.client("cloudformation")
     for stack in cloudformation.describe_stacks()["Stacks"]:
         if stack["StackName"] != "CDKToolkit":
