@@ -206,15 +206,20 @@ def test_a_pushed_image_with_a_matching_tag_is_trained_by_digest(emulator: Any, 
 # ---------------------------------------------------------------- exactly one job per event
 
 
+_FILES = 12  # request files, and image pushes
+
+
 def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
     emulator: Any, outputs: dict[str, str]
 ) -> None:
-    """20 request files uploaded at once, 10 of their events delivered a second time, and 20 image pushes each
-    delivered twice: 70 events, 40 distinct, all in flight together. Each event starts one execution, and
-    writing the 20 results starts none."""
+    """Request files uploaded at once, half of their events delivered a second time, and as many image pushes each
+    delivered twice, all in flight together (the scale of a burst is test_burst's). Each event starts one
+    execution, each distinct event one job, and writing the results starts none."""
     run, repository, bucket = run_id(), repository_name(outputs), outputs["DataBucketName"]
-    names = [f"many-{run}-{index:02d}" for index in range(20)]
-    digests = [new_digest() for _ in range(20)]
+    names = [f"many-{run}-{index:02d}" for index in range(_FILES)]
+    digests = [new_digest() for _ in range(_FILES)]
+    redelivered, distinct = _FILES // 2, 2 * _FILES
+    events_sent = _FILES + redelivered + 2 * _FILES
     jobs_before = set(all_job_names(emulator))
     events, s3, sfn = emulator.client("events"), emulator.client("s3"), emulator.client("stepfunctions")
     since = datetime.now(UTC) - timedelta(seconds=5)
@@ -233,13 +238,13 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
     with ThreadPoolExecutor(max_workers=16) as pool:
         pushes = [pool.submit(push, digest) for digest in digests * 2]
         versions = dict(zip(names, pool.map(upload_one, names), strict=True))
-        redeliveries = [pool.submit(redeliver_request, name, versions[name]) for name in names[:10]]
+        redeliveries = [pool.submit(redeliver_request, name, versions[name]) for name in names[:redelivered]]
         for future in pushes + redeliveries:
             future.result()
 
     expected = {request_job_name(bucket, request_key(name), versions[name]) for name in names}
     expected |= {image_job_name(emulator, repository, digest) for digest in digests}
-    assert len(expected) == 40
+    assert len(expected) == distinct
 
     def ours(execution_input: Any) -> bool:
         key = s3_key_of(execution_input)
@@ -252,27 +257,30 @@ def test_many_events_at_once_give_one_job_per_distinct_event_and_none_twice(
     results = ResultVersions(s3, bucket, f"{RESULT_PREFIX}many-{run}-")
 
     def settled() -> bool:
-        return len(executions.refresh()) >= 70 and not executions.running()
+        return len(executions.refresh()) >= events_sent and not executions.running()
 
     def progress() -> tuple[int, int, int]:
         return len(executions.statuses), executions.ended(), results.refresh()
 
-    # Bounded by progress: on a loaded machine the 70 executions take minutes, but never stand still.
+    # Bounded by progress: on a loaded machine the executions take minutes, but never stand still.
     wait_while_progressing(settled, progress, stall_seconds=120, limit_seconds=600)
     results.refresh()  # each result is written before its execution ends
     new_jobs = [name for name in all_job_names(emulator) if name not in jobs_before]
     ended = {arn: sfn.describe_execution(executionArn=arn) for arn in executions.statuses}
     duplicates = [json.loads(e["output"]) for e in ended.values() if '"Duplicate"' in (e.get("output") or "")]
-    print(f"70 events, 40 jobs, {len(duplicates)} duplicates recognised in {time.monotonic() - started:.1f} s")
+    print(
+        f"{events_sent} events, {distinct} jobs, {len(duplicates)} duplicates recognised in "
+        f"{time.monotonic() - started:.1f} s"
+    )
 
     keys = Counter(s3_key_of(executions.input_of(arn)) for arn in executions.statuses)
     assert not [key for key in keys if key and key.startswith(RESULT_PREFIX)], keys  # results start nothing
-    assert len(executions.statuses) == 70
+    assert len(executions.statuses) == events_sent
     failed = Counter((e["status"], e.get("error"), (e.get("cause") or "")[:60]) for e in ended.values())
     del failed[("SUCCEEDED", None, "")]
     assert failed == Counter()
     assert sorted(new_jobs) == sorted(expected)  # each distinct event once, nothing else, nothing twice
-    assert len(duplicates) == 30
+    assert len(duplicates) == redelivered + _FILES  # the second deliveries
     assert {o["job_name"] for o in duplicates} <= expected
     for name in names:  # each upload's result says its job runs on ("wait": false)
         answers = results.answering(request_key(name), versions[name])

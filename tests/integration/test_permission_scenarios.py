@@ -95,10 +95,17 @@ def _tuning_status(sagemaker: Any, name: str) -> str | None:
         return None
 
 
-@pytest.mark.redeploys
-def test_after_a_redeploy_with_a_vpc_and_an_extra_bucket_a_vpc_training_reads_it(
-    emulator: Any, platform: Any, replaced_deployments: list[ReplacedDeployment]
-) -> None:
+GUARDRAILS = {
+    "allowed_instance_types": "ml.m5.xlarge,ml.m5.large",
+    "max_instance_count": "2",
+    "max_run_seconds": "3600",
+    "max_keep_alive_seconds": "600",
+}
+
+
+@pytest.fixture(scope="module")
+def redeployed_extra_bucket(emulator: Any, platform: Any, replaced_deployments: list[ReplacedDeployment]) -> str:
+    """One redeploy (each costs a CDK deploy) with a VPC, an extra readable bucket and guardrails; the bucket."""
     extra = f"team-datasets-{uuid.uuid4().hex[:8]}"
     s3 = emulator.client("s3")
     s3.create_bucket(Bucket=extra, CreateBucketConfiguration={"LocationConstraint": emulator.region})
@@ -113,21 +120,28 @@ def test_after_a_redeploy_with_a_vpc_and_an_extra_bucket_a_vpc_training_reads_it
             "vpc_subnet_ids": ",".join(SUBNETS),
             "vpc_security_group_ids": SECURITY_GROUP,
             "extra_readable_buckets": extra,
+            **GUARDRAILS,
         }
     )
+    return extra
 
+
+@pytest.mark.redeploys
+def test_after_a_redeploy_with_a_vpc_and_an_extra_bucket_a_vpc_training_reads_it(
+    emulator: Any, platform: Any, redeployed_extra_bucket: str
+) -> None:
     job = trained_job(
         emulator,
         platform,
         base_job_name="vpc",
-        inputs={"team": f"s3://{extra}/train/"},
+        inputs={"team": f"s3://{redeployed_extra_bucket}/train/"},
         subnets=list(SUBNETS),
         security_group_ids=[SECURITY_GROUP],
     )
 
     assert job["VpcConfig"] == {"Subnets": list(SUBNETS), "SecurityGroupIds": [SECURITY_GROUP]}
     (channel,) = job["InputDataConfig"]
-    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{extra}/train/"
+    assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{redeployed_extra_bucket}/train/"
 
 
 def _calls_so_far(emulator: Any) -> int:
@@ -136,24 +150,10 @@ def _calls_so_far(emulator: Any) -> int:
 
 @pytest.mark.redeploys
 def test_after_a_redeploy_with_guardrails_a_job_within_them_trains_and_one_beyond_is_refused_naming_the_setting(
-    emulator: Any, platform: Any, replaced_deployments: list[ReplacedDeployment]
+    emulator: Any, platform: Any, redeployed_extra_bucket: str
 ) -> None:
     """The workflow's CreateTrainingJob, with the guardrails' context keys, is judged by test_permissions against
     the conditions this deployment's grant carries."""
-    replaced_deployments.append(
-        ReplacedDeployment(
-            _calls_so_far(emulator), deployed_platform(emulator.client("cloudformation"), ACCOUNT_ID, emulator.region)
-        )
-    )
-    platform.cdk.deploy(
-        {
-            "allowed_instance_types": "ml.m5.xlarge,ml.m5.large",
-            "max_instance_count": "2",
-            "max_run_seconds": "3600",
-            "max_keep_alive_seconds": "600",
-        }
-    )
-
     job = trained_job(emulator, platform, base_job_name="guarded", keep_alive_period_in_seconds=300)
     assert job["StoppingCondition"]["MaxRuntimeInSeconds"] == 3600  # no max_run: the deployment's limit
 
