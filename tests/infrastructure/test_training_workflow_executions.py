@@ -28,6 +28,7 @@ from workflow_runs import (
     LostAnswer,
     Refusal,
     Workflow,
+    completed_summary,
     workflow_in_moto,
 )
 
@@ -136,17 +137,7 @@ def test_a_completed_job_gives_a_usable_summary(workflow: Workflow) -> None:
     (request,) = workflow.requests
     name = request["TrainingJobName"]
     assert request["RoleArn"] == PLATFORM_ENVIRONMENT[PrepareEnvironment.DEFAULT_ROLE_ARN.value]
-    assert execution.output == {
-        JOB_NAME_FIELD: name,
-        "job_arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}",
-        "status": "Completed",
-        "model_artifacts": f"s3://artifacts-bucket/{name}/output/model.tar.gz",
-        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
-        "training_time_seconds": 310,
-        "billable_time_seconds": 124,
-        "capacity_retries": 0,
-        "links": execution.output["links"],
-    }
+    assert execution.output == completed_summary(name, execution.output["links"])
     assert name in execution.output["links"]["console"] and name in execution.output["links"]["logs"]
 
 
@@ -318,17 +309,7 @@ def test_a_job_created_by_an_attempt_whose_answer_was_lost_is_followed_as_the_ex
     assert execution.status == "SUCCEEDED", execution
     first, retry = workflow.job_names
     assert first == retry and list(workflow.sagemaker.jobs) == [first]  # one job, not a second one
-    assert execution.output == {
-        JOB_NAME_FIELD: first,
-        "job_arn": workflow.sagemaker.jobs[first]["TrainingJobArn"],
-        "status": "Completed",
-        "model_artifacts": f"s3://artifacts-bucket/{first}/output/model.tar.gz",
-        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
-        "training_time_seconds": 310,
-        "billable_time_seconds": 124,
-        "capacity_retries": 0,
-        "links": execution.output["links"],
-    }
+    assert execution.output == completed_summary(first, execution.output["links"])
     assert "Duplicate" not in execution.entered and "RetryWithNewName" not in execution.entered
 
 

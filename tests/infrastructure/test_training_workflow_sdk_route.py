@@ -18,16 +18,15 @@ from test_training_workflow_executions import (
     platform_handlers,
 )
 from workflow_runs import (
-    ACCOUNT,
     BAD_ENDS,
     CAPACITY,
     COMPLETED,
     NAME_IN_USE,
-    REGION,
     THROTTLED,
     JobEnd,
     LostAnswer,
     Workflow,
+    completed_summary,
     workflow_in_moto,
 )
 
@@ -72,17 +71,7 @@ def test_a_job_created_via_the_sdk_is_followed_to_completion_with_the_same_summa
     assert workflow.requests == [{**prepared["request"], "Tags": [*prepared["request"]["Tags"], execution_tag]}]
     assert workflow.requests[0]["RetryStrategy"] == {"MaximumRetryAttempts": 2}
     name = prepared[JOB_NAME_FIELD]
-    assert execution.output == {
-        JOB_NAME_FIELD: name,
-        "job_arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}",
-        "status": "Completed",
-        "model_artifacts": f"s3://artifacts-bucket/{name}/output/model.tar.gz",
-        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
-        "training_time_seconds": 310,
-        "billable_time_seconds": 124,
-        "capacity_retries": 0,
-        "links": execution.output["links"],
-    }
+    assert execution.output == completed_summary(name, execution.output["links"])
     assert RUN_TRAINING_JOB not in execution.entered
     # Described until it ended: twice InProgress, then Completed.
     assert execution.entered.count("DescribeOwnJob") == 3

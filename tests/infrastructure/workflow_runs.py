@@ -33,7 +33,7 @@ from emulator.adapters import (
     name_sagemaker_sdk_errors_as_step_functions_does,
     run_create_training_job_sync_in_step_functions,
 )
-from platform_contract import WorkflowState
+from platform_contract import JOB_NAME_FIELD, WorkflowState
 from stacks.training_definition import training_definition
 
 REGION = "eu-west-1"
@@ -92,6 +92,23 @@ CAPACITY = JobEnd(
 )
 ALGORITHM_ERROR = JobEnd("Failed", "AlgorithmError: ExecuteUserScriptError: exit code 1")
 MAX_RUNTIME_EXCEEDED = JobEnd("Stopped", secondary_status="MaxRuntimeExceeded")
+
+
+def completed_summary(name: str, links: object) -> dict[str, object]:
+    """The execution's output for a job that ended as COMPLETED describes it, whichever route created it."""
+    return {
+        JOB_NAME_FIELD: name,
+        "job_arn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}",
+        "status": "Completed",
+        "model_artifacts": f"s3://artifacts-bucket/{name}/output/model.tar.gz",
+        "final_metrics": {"GAN_loss": 0.25, "D_loss": 0.5},
+        "training_time_seconds": 310,
+        "billable_time_seconds": 124,
+        "capacity_retries": 0,
+        "links": links,
+    }
+
+
 # A job that ends badly, the execution's error and its cause (`{name}`: the job's), whichever route created it.
 BAD_ENDS = [
     (
